@@ -1,0 +1,8 @@
+"""salesops-rules: 《销售后勤管理制度》 as declarative YAML rules, and an evaluator that cites them."""
+
+from .errors import EventError, Finding, PolicyError
+from .model.decision import Decision
+from .policy import Policy, load_policy
+
+__all__ = ["Decision", "EventError", "Finding", "Policy", "PolicyError", "load_policy"]
+__version__ = "0.1.0"

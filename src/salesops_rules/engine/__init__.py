@@ -1,0 +1,1 @@
+"""Behaviour: loading, compiling and evaluating policies, and explaining decisions."""

@@ -1,0 +1,142 @@
+"""Approval chains as graphs of roles, and the judgement of approval records against them.
+
+A chain is a small DAG: each step names a role and the steps that must come before it.
+The loader builds every chain with networkx, refuses cycles and unknown roles, and also
+merges all chains into one precedence graph of roles, so that two chains cannot order
+the same two roles in opposite ways. At evaluation the order is precompiled: for each
+step, the indices of the steps that must precede it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..model.citation import Cite
+from ..model.events import ApprovalRecord
+
+
+@dataclass(frozen=True)
+class Step:
+    role: str
+    action: str
+    cite: Cite
+    accepts_consent: bool
+    before: tuple[int, ...]  # indices of the steps that must happen first
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str
+    steps: tuple[Step, ...]
+
+
+class ChainError(Exception):
+    def __init__(self, message: str, help: str | None = None, step: int | None = None) -> None:
+        self.message, self.help, self.step = message, help, step
+        super().__init__(message)
+
+
+def build_graph(steps: Sequence[tuple[str, tuple[str, ...] | None]]) -> nx.DiGraph:
+    """A DAG of step indices from (role, after-roles) pairs; raises ChainError on a bad one."""
+    graph = nx.DiGraph()
+    index: dict[str, int] = {}
+    for i, (role, _) in enumerate(steps):
+        if role in index:
+            raise ChainError(f"role `{role}` appears twice in one chain", step=i)
+        index[role] = i
+        graph.add_node(i, role=role)
+    for i, (role, after) in enumerate(steps):
+        predecessors = (steps[i - 1][0],) if after is None and i > 0 else (after or ())
+        for other in predecessors:
+            if other not in index:
+                raise ChainError(
+                    f"step `{role}` comes after `{other}`, which is not a step of this chain",
+                    step=i,
+                )
+            graph.add_edge(index[other], i)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = nx.find_cycle(graph)
+        roles = " -> ".join(graph.nodes[a]["role"] for a, _ in cycle)
+        raise ChainError(f"the approval order has a cycle: {roles} -> {graph.nodes[cycle[0][0]]['role']}")
+    return graph
+
+
+def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
+    """Pairs of roles that one chain orders one way and another the other way."""
+    merged = nx.DiGraph()
+    for name, graph in chains:
+        for a, b in graph.edges:
+            merged.add_edge(graph.nodes[a]["role"], graph.nodes[b]["role"], chain=name)
+    problems = []
+    for cycle in nx.simple_cycles(merged):
+        path = " -> ".join([*cycle, cycle[0]])
+        names = sorted(
+            {merged.edges[a, b]["chain"] for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)}
+        )
+        problems.append(f"approval chains {', '.join(names)} order roles in a cycle: {path}")
+    return sorted(problems)
+
+
+def make_chain(name: str, graph: nx.DiGraph, specs: Sequence[tuple[str, str, Cite, bool]]) -> Chain:
+    steps = tuple(
+        Step(role, action, cite, consent, tuple(sorted(nx.ancestors(graph, i))))
+        for i, (role, action, cite, consent) in enumerate(specs)
+    )
+    return Chain(name, steps)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    record: ApprovalRecord | None
+    reason: str | None  # why unsatisfied, in English; None when satisfied
+
+
+def judge(chain: Chain, records: Sequence[ApprovalRecord], excluded: frozenset[str]) -> list[StepResult]:
+    """Match records to steps in order: right role, after every earlier step, not an excluded person.
+
+    A step takes the earliest record that fits, which leaves the most room for the steps
+    after it; the steps come in an order where each one's predecessors are settled first.
+    """
+    chosen: dict[int, ApprovalRecord] = {}
+    results: list[StepResult] = []
+    for i, step in enumerate(chain.steps):
+        earliest: dt.datetime | None = None
+        blocked = False
+        for j in step.before:
+            if j not in chosen:
+                blocked = True
+            elif earliest is None or chosen[j].at > earliest:
+                earliest = chosen[j].at
+        record, reason = _pick(step, records, excluded, earliest)
+        if blocked and record is not None:
+            record, reason = None, "an earlier step of the chain is not satisfied"
+        if record is not None:
+            chosen[i] = record
+        results.append(StepResult(step, record, reason))
+    return results
+
+
+def _pick(
+    step: Step, records: Sequence[ApprovalRecord], excluded: frozenset[str], earliest: dt.datetime | None
+) -> tuple[ApprovalRecord | None, str | None]:
+    candidates = [r for r in records if r.role == step.role]
+    if not candidates:
+        return None, f"no approval record by a {step.role}"
+    own = [r for r in candidates if r.by in excluded]
+    candidates = [r for r in candidates if r.by not in excluded]
+    if not candidates:
+        return None, f"`{own[0].by}` may not approve an event they prepared or are judged by"
+    if not step.accepts_consent:
+        signed = [r for r in candidates if r.mode == "signed"]
+        if not signed:
+            return None, "only a consent is recorded; this step needs a signature"
+        candidates = signed
+    in_order = [r for r in candidates if earliest is None or r.at >= earliest]
+    if not in_order:
+        return None, f"the {step.role}'s record comes before an earlier step of the chain"
+    return min(in_order, key=lambda r: r.at), None

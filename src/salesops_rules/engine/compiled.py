@@ -1,0 +1,132 @@
+"""The compiled form of a policy: what the loader builds once and the evaluator only reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..model.catalogue import Catalogue
+from ..model.citation import Cite
+from ..model.decision import Text
+from .approvals import Chain
+from .expressions import Expression
+
+# A value is a literal fixed in the YAML or an expression over the event.
+ValueSource = Expression | bool | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class CompiledObligation:
+    code: str
+    message: Text
+    cite: Cite
+    unless: Expression | None
+
+
+@dataclass(frozen=True)
+class CompiledViolation:
+    code: str
+    message: Text
+    cite: Cite
+
+
+@dataclass(frozen=True)
+class CompiledOutcome:
+    values: tuple[tuple[str, ValueSource], ...] = ()
+    approvals: Chain | None = None
+    obligations: tuple[CompiledObligation, ...] = ()
+    violations: tuple[CompiledViolation, ...] = ()
+    note: Text | None = None
+
+    @property
+    def slots(self) -> frozenset[str]:
+        names = {name for name, _ in self.values}
+        if self.approvals is not None:
+            names.add("approvals")
+        return frozenset(names)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One condition of a table row, kept structured for lint's gap and overlap analysis."""
+
+    input: str
+    op: str  # "any", "==", "in", "<", "<=", ">", ">="
+    value: Any
+
+
+@dataclass(frozen=True)
+class CompiledRow:
+    index: int
+    condition: Expression
+    cells: tuple[Cell, ...]
+    then: CompiledOutcome
+    cite: Cite
+
+
+@dataclass(frozen=True)
+class CompiledTable:
+    hit: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    rows: tuple[CompiledRow, ...]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    kinds: tuple[str, ...]
+    cite: Cite
+    title: Text | None
+    when: Expression | None
+    then: CompiledOutcome | None
+    else_: CompiledOutcome | None
+    table: CompiledTable | None
+    exception_to: frozenset[str]
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    file: str
+    line: int
+    sets: frozenset[str]  # the slots (value names, "approvals") it may set
+    uses: frozenset[str]  # every name its expressions read
+
+    def in_force(self, day: dt.date) -> bool:
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+
+@dataclass(frozen=True)
+class PenaltyRule:
+    code: str
+    cite: Cite
+    sanction: str
+    months: tuple[int, int] | None
+    requires_determination: bool
+    message: Text
+
+
+@dataclass(frozen=True)
+class ValueInfo:
+    name: str
+    type: str
+    label: Text
+
+
+@dataclass
+class CompiledPolicy:
+    name: str
+    version: str
+    root: str
+    catalogue: Catalogue
+    values: dict[str, ValueInfo]
+    roles: dict[str, Text]
+    chains: dict[str, Chain]
+    rules: tuple[CompiledRule, ...]
+    plans: dict[str, tuple[CompiledRule, ...]]  # per event kind, in dependency order
+    extractors: dict[str, Callable[[Any], dict[str, Any]]]
+    penalties: dict[str, PenaltyRule]
+    warnings: list[str] = field(default_factory=list)

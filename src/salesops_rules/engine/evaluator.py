@@ -1,0 +1,530 @@
+"""The evaluator: one event and a compiled policy in, a Decision (and optionally a trace) out.
+
+Hot path. Nothing is parsed or looked up by name here that the loader could have done:
+rules come in dependency order per kind, conditions are compiled functions, the event's
+fields are read by a generated extractor.
+
+How slots resolve: a value (or the approval chain) may be set by several rules. Every
+rule that applies offers its candidate; a candidate whose rule is named in the
+`exception_to` of another applying candidate gives way (lex specialis: 第二十四条 over
+第二十一条). One candidate left, or several that agree: that is the value. Several that
+disagree, or an expression that cannot be computed on this event: the value stays
+undetermined and the decision refers the case to the general manager (第三十九条), never
+guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from ..errors import EventError
+from ..model.citation import Cite
+from ..model.decision import (
+    ApprovalOutcome,
+    Citation,
+    Decision,
+    Obligation,
+    Penalty,
+    PolicyRef,
+    Range,
+    Text,
+    Violation,
+)
+from ..model.events import EVENT_ADAPTER, EventBase
+from ..model.money import CENT
+from .approvals import Chain, judge
+from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
+from .expressions import Expression
+from .trace import Fact, RuleTrace
+
+REFER = "refer_to_general_manager"
+REFER_CITE = Cite.of(39)
+UNDETERMINED = object()
+
+
+@dataclass
+class _Candidate:
+    rule: CompiledRule
+    value: Any
+
+
+@dataclass
+class _State:
+    ns: dict[str, Any]
+    candidates: dict[str, list[_Candidate]] = field(default_factory=dict)
+    settled: set[str] = field(default_factory=set)
+    chain: Chain | None = None
+    applied: list[str] = field(default_factory=list)
+    cites: set[Cite] = field(default_factory=set)
+    obligations: list[Obligation] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    approvals: list[ApprovalOutcome] = field(default_factory=list)
+    trace: list[RuleTrace] | None = None
+    # Cases the regulation is silent on: open until the general manager has approved the event.
+    silences: list[Text] = field(default_factory=list)
+    by_rule: dict[str, RuleTrace] = field(default_factory=dict)
+
+
+def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
+    if isinstance(event, EventBase):
+        return event
+    if not isinstance(event, dict):
+        raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
+    try:
+        parsed: EventBase = EVENT_ADAPTER.validate_python(event)
+    except Exception as error:  # pydantic's ValidationError, re-said with field paths
+        raise _event_error(error, event) from None
+    return parsed
+
+
+def _event_error(error: Any, event: dict[str, Any]) -> EventError:
+    problems: list[tuple[str, str]] = []
+    for problem in error.errors(include_url=False):
+        loc = [p for p in problem["loc"] if p not in _MODEL_NAMES]
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        kind = problem["type"]
+        if kind == "union_tag_invalid":
+            message = f"unknown kind `{event.get('kind')}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
+            path = "$.kind"
+        elif kind == "union_tag_not_found":
+            message, path = "missing `kind`", "$.kind"
+        elif kind == "extra_forbidden":
+            message = "unknown field"
+        elif kind == "missing":
+            message = "missing field"
+        else:
+            text = str(problem["msg"]).removeprefix("Value error, ")
+            message = text[:1].lower() + text[1:]
+            if kind == "literal_error" and "input" in problem:
+                message = f"`{problem['input']}` is not allowed: {message}"
+        problems.append((path, message))
+    return EventError(problems or [("$", str(error))])
+
+
+_KINDS = (
+    "contract",
+    "credit_sale",
+    "cash_receipt",
+    "shipment",
+    "vehicle_trip",
+    "vehicle_service",
+    "archive_access",
+    "order_voucher",
+    "incident",
+)
+_MODEL_NAMES = {*_KINDS}
+
+
+def evaluate(
+    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None = None
+) -> Decision:
+    parsed = parse_event(event)
+    kind: str = parsed.kind  # type: ignore[attr-defined]
+    plan = policy.plans.get(kind, ())
+    ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
+    day = parsed.event_date
+    ns["event_date"] = day
+    state = _State(ns=ns, trace=trace)
+    excluded = _excluded(parsed)
+    records = getattr(parsed, "approvals", ())
+    for rule in plan:
+        if not rule.in_force(day):
+            _note(state, rule, "not_in_force")
+            continue
+        for name in rule.uses:
+            if name in policy.values or name == "approvals_satisfied":
+                _settle(policy, state, name, records, excluded)
+        _run(policy, state, rule)
+    for name in list(state.candidates):
+        _settle(policy, state, name, records, excluded)
+    _settle(policy, state, "approvals", records, excluded)
+    return _decision(policy, parsed, kind, state)
+
+
+def _excluded(event: EventBase) -> frozenset[str]:
+    ids = {getattr(event, "prepared_by", None)}
+    if event.employee is not None:
+        ids.add(event.employee.id)
+    return frozenset(i for i in ids if i)
+
+
+def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleTrace | None:
+    if state.trace is None:
+        return None
+    node = RuleTrace(rule.id, rule.cite, rule.title, status, **extra)
+    state.trace.append(node)
+    state.by_rule[rule.id] = node
+    return node
+
+
+def _run(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
+    ns = state.ns
+    missing = [n for n in rule.uses if ns.get(n, None) is UNDETERMINED]
+    if missing:
+        _note(
+            state,
+            rule,
+            "skipped",
+            detail=Text(
+                zh="所需的值未能确定：" + "、".join(sorted(missing)),
+                en="needs values that are not determined: " + ", ".join(sorted(missing)),
+            ),
+        )
+        return
+    try:
+        if rule.table is not None:
+            _run_table(policy, state, rule)
+            return
+        holds = True if rule.when is None else bool(rule.when.fn(ns))
+        outcome = rule.then if holds else rule.else_
+        node = _note(
+            state,
+            rule,
+            "applied" if holds else "not_applied",
+            facts=_facts(rule.when, ns) if rule.when is not None and state.trace is not None else [],
+        )
+        if outcome is not None:
+            _apply(state, rule, outcome, node)
+    except (TypeError, ArithmeticError, ValueError) as error:
+        _cannot_evaluate(state, rule, error)
+
+
+def _run_table(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
+    table = rule.table
+    assert table is not None
+    ns = state.ns
+    matches = [row for row in table.rows if row.condition.fn(ns)]
+    if table.hit == "first":
+        matches = matches[:1]
+    facts = _facts_of_inputs(table.inputs, ns) if state.trace is not None else []
+    if len(matches) > 1:
+        rows = ", ".join(str(m.index + 1) for m in matches)
+        _note(
+            state,
+            rule,
+            "error",
+            facts=facts,
+            detail=Text(zh=f"表中第 {rows} 行同时适用，结论不唯一", en=f"rows {rows} of the table all match"),
+        )
+        _refer(
+            state,
+            rule,
+            Text(
+                zh=f"规则 {rule.id} 的第 {rows} 行同时适用，须由总经理决定",
+                en=f"rows {rows} of rule {rule.id} all match this event; the general manager decides",
+            ),
+        )
+        for name in table.outputs:
+            _offer(state, rule, name, UNDETERMINED)
+        return
+    if not matches:
+        node = _note(
+            state,
+            rule,
+            "not_applied",
+            facts=facts,
+            detail=Text(zh="表中没有适用的行", en="no row of the table matches"),
+        )
+        _silent(state, rule, table.outputs, node)
+        return
+    row = matches[0]
+    node = _note(state, rule, "applied", facts=facts, row=row.index + 1)
+    state.cites.add(row.cite)
+    _apply(state, rule, row.then, node, cite=row.cite)
+    unset = [name for name in table.outputs if name not in row.then.slots]
+    if unset:
+        _silent(state, rule, tuple(unset), node)
+
+
+def _silent(
+    state: _State, rule: CompiledRule, names: tuple[str, ...] | list[str], node: RuleTrace | None
+) -> None:
+    """The regulation says nothing here: say so, and send it to the general manager."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    state.silences.append(
+        Text(
+            zh=f"{rule.cite.label}对本事项的 {listed} 未作规定，由总经理决定（第三十九条）",
+            en=f"{rule.cite.label} states no {listed} for this case; the general manager decides",
+        )
+    )
+    state.cites.add(REFER_CITE)
+    if node is not None:
+        node.detail = Text(zh=f"本条未规定 {listed}", en=f"the article is silent on {listed}")
+
+
+def _refer(state: _State, rule: CompiledRule, message: Text) -> None:
+    state.cites.add(REFER_CITE)
+    state.obligations.append(
+        Obligation(code=REFER, message=message.zh, message_en=message.en, cite=REFER_CITE)
+    )
+    if rule.id not in state.applied:
+        state.applied.append(rule.id)
+
+
+def _cannot_evaluate(state: _State, rule: CompiledRule, error: Exception) -> None:
+    _note(state, rule, "error", detail=Text(zh=f"无法计算：{error}", en=f"cannot be evaluated: {error}"))
+    for name in rule.sets:
+        _offer(state, rule, name, UNDETERMINED)
+    _refer(
+        state,
+        rule,
+        Text(
+            zh=f"规则 {rule.id} 无法对本事件求值（{error}），须由总经理决定",
+            en=f"rule {rule.id} cannot be evaluated on this event ({error}); the general manager decides",
+        ),
+    )
+
+
+def _apply(
+    state: _State,
+    rule: CompiledRule,
+    outcome: CompiledOutcome,
+    node: RuleTrace | None,
+    cite: Cite | None = None,
+) -> None:
+    ns = state.ns
+    state.applied.append(rule.id)
+    state.cites.add(cite or rule.cite)
+    for name, source in outcome.values:
+        value = _value(source, ns)
+        _offer(state, rule, name, value)
+        if node is not None:
+            node.sets[name] = _show(value)
+    if outcome.approvals is not None:
+        _offer(state, rule, "approvals", outcome.approvals)
+        if node is not None:
+            node.sets["approvals"] = _show(outcome.approvals)
+    for ob in outcome.obligations:
+        met = bool(ob.unless.fn(ns)) if ob.unless is not None else False
+        if node is not None:
+            node.sets[f"obligation {ob.code}"] = "met" if met else "open"
+        if not met:
+            state.cites.add(ob.cite)
+            state.obligations.append(
+                Obligation(code=ob.code, message=ob.message.zh, message_en=ob.message.en, cite=ob.cite)
+            )
+    for v in outcome.violations:
+        state.cites.add(v.cite)
+        state.violations.append(
+            Violation(code=v.code, message=v.message.zh, message_en=v.message.en, cite=v.cite)
+        )
+        if node is not None:
+            node.sets[f"violation {v.code}"] = "yes"
+
+
+def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
+    if isinstance(source, Expression):
+        return source.fn(ns)
+    return source
+
+
+def _offer(state: _State, rule: CompiledRule, name: str, value: Any) -> None:
+    state.candidates.setdefault(name, []).append(_Candidate(rule, value))
+
+
+def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
+    if name == "approvals_satisfied":
+        _settle(policy, state, "approvals", records, excluded)
+        state.ns[name] = all(a.satisfied for a in state.approvals)
+        return
+    if name in state.settled:
+        return
+    state.settled.add(name)
+    offered = state.candidates.get(name, [])
+    beaten = {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
+    standing = [c for c in offered if c.rule.id not in beaten]
+    if state.trace is not None:
+        for c in offered:
+            if c.rule.id in beaten:
+                winner = next(w for w in offered if c.rule.id in w.rule.exception_to)
+                node = state.by_rule.get(c.rule.id)
+                if node is not None:
+                    node.overridden_by = winner.rule.id
+                    node.sets[name] = f"{node.sets.get(name, '…')} (overridden by {winner.rule.id})"
+    values = [c.value for c in standing]
+    if any(v is UNDETERMINED for v in values):
+        result: Any = UNDETERMINED
+    elif not values:
+        result = UNDETERMINED
+    elif all(_same(v, values[0]) for v in values[1:]):
+        result = values[0]
+    else:
+        result = UNDETERMINED
+        rules = ", ".join(c.rule.id for c in standing)
+        _refer(
+            state,
+            standing[0].rule,
+            Text(
+                zh=f"规则 {rules} 对 {name} 的结论不一致，须由总经理决定",
+                en=f"rules {rules} disagree on `{name}`; the general manager decides",
+            ),
+        )
+    if name == "approvals":
+        state.chain = result if isinstance(result, Chain) else None
+        if state.chain is not None:
+            _judge(policy, state, records, excluded)
+        return
+    state.ns[name] = result
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Chain) and isinstance(b, Chain):
+        return a.steps == b.steps
+    return bool(a == b) and type(a) is type(b)
+
+
+def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
+    assert state.chain is not None
+    for result in judge(state.chain, records, excluded):
+        step = result.step
+        state.cites.add(step.cite)
+        note = None
+        if result.reason is not None:
+            note = Text(zh=_reason_zh(result.reason, step.role, policy), en=result.reason)
+        state.approvals.append(
+            ApprovalOutcome(
+                role=step.role,
+                action=step.action,
+                satisfied=result.record is not None,
+                cite=step.cite,
+                by=result.record.by if result.record is not None else None,
+                note=note,
+            )
+        )
+
+
+def _reason_zh(reason: str, role: str, policy: CompiledPolicy) -> str:
+    name = policy.roles[role].zh if role in policy.roles else role
+    if reason.startswith("no approval record"):
+        return f"没有{name}的审批记录"
+    if reason.startswith("only a consent"):
+        return "只有口头同意记录，此步须签字"
+    if "may not approve" in reason:
+        return "经办人或被评判人不得审批本人的事项"
+    if reason.startswith("an earlier step"):
+        return "前一审批步骤尚未完成"
+    return f"{name}的审批早于前一审批步骤"
+
+
+def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State) -> Decision:
+    values: dict[str, Any] = {}
+    for name, info in policy.values.items():
+        value = state.ns.get(name, UNDETERMINED)
+        if value is UNDETERMINED or value is None or name not in state.settled:
+            continue  # undetermined (referred) or stated as none: no figure is given
+        if info.type in ("money", "ratio"):
+            exact = Decimal(value).quantize(CENT)
+            if exact != value:
+                _refer_inexact(state, name, value)
+                continue
+            value = exact
+        values[name] = value
+    manager_approved = any(a.satisfied and a.role == "general_manager" for a in state.approvals)
+    if not manager_approved:
+        state.obligations.extend(
+            Obligation(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE) for t in state.silences
+        )
+    penalties = [_penalty(policy, v.code, event) for v in state.violations]
+    for p in penalties:
+        state.cites.add(p.cite)
+    verdict: Literal["pass", "pending", "fail"]
+    if state.violations:
+        verdict = "fail"
+    elif state.obligations or not all(a.satisfied for a in state.approvals):
+        verdict = "pending"
+    else:
+        verdict = "pass"
+    return Decision.model_construct(
+        event_id=event.id,
+        kind=kind,
+        policy=PolicyRef.model_construct(name=policy.name, version=policy.version),
+        verdict=verdict,
+        values=values,
+        approvals=state.approvals,
+        obligations=state.obligations,
+        violations=state.violations,
+        penalties=penalties,
+        citations=[_citation(policy, c) for c in sorted(state.cites, key=_cite_key)],
+        rules=state.applied,
+    )
+
+
+def _refer_inexact(state: _State, name: str, value: Any) -> None:
+    state.cites.add(REFER_CITE)
+    state.obligations.append(
+        Obligation(
+            code=REFER,
+            cite=REFER_CITE,
+            message=f"{name} = {value} 不是整分数，政策须用 round_money 取整，由总经理决定",
+            message_en=f"`{name}` = {value} is not a whole number of 分 (the policy must use "
+            "round_money); the general manager decides",
+        )
+    )
+
+
+def _cite_key(cite: Cite) -> tuple[int, int]:
+    return (cite.article, cite.item or 0)
+
+
+def _citation(policy: CompiledPolicy, cite: Cite) -> Citation:
+    article = policy.catalogue.article(cite.article)
+    assert article is not None  # the loader checked every citation against the catalogue
+    text, text_en = article.zh, article.en
+    if cite.item is not None:
+        item = article.item_of(cite.item)
+        assert item is not None
+        text, text_en = f"{article.zh}{item.label}{item.zh}", f"{article.en} ({cite.item}) {item.en}"
+    return Citation.model_construct(
+        article=cite.article, item=cite.item, label=cite.label, text=text, text_en=text_en
+    )
+
+
+def _penalty(policy: CompiledPolicy, code: str, event: EventBase) -> Penalty:
+    rule = policy.penalties[code]
+    months = amount = None
+    if rule.months is not None:
+        low, high = rule.months
+        months = Range(min=low, max=high)
+        salary = event.employee.monthly_salary if event.employee is not None else None
+        if salary is not None:
+            amount = Range(min=salary * low, max=salary * high)
+    return Penalty(
+        sanction=rule.sanction,
+        for_=code,
+        deduction_months=months,
+        deduction_amount=amount,
+        cite=rule.cite,
+        requires_determination=rule.requires_determination,
+    )
+
+
+def _facts(expression: Expression, ns: dict[str, Any]) -> list[Fact]:
+    facts = []
+    for atom in expression.atoms:
+        try:
+            result = bool(atom.fn(ns))
+            operands = tuple((label, _show(fn(ns))) for label, fn in atom.operands)
+        except (TypeError, ArithmeticError, ValueError):
+            result, operands = None, ()
+        facts.append(Fact(atom.text, operands, result))
+    return facts
+
+
+def _facts_of_inputs(inputs: tuple[str, ...], ns: dict[str, Any]) -> list[Fact]:
+    return [Fact(name, ((name, _show(ns.get(name))),), None) for name in inputs]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value.quantize(CENT)) if value.as_tuple().exponent >= -2 else str(value)  # type: ignore[operator]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is UNDETERMINED:
+        return "undetermined"
+    if isinstance(value, Chain):
+        return " → ".join(f"{s.role} ({s.action})" for s in value.steps)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)

@@ -1,0 +1,191 @@
+"""Render a decision and its trace as lines an auditor reads, in Chinese or English.
+
+Rendering is apart from printing: `lines()` returns strings, so tests read exactly what
+`salesops-rules explain` shows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..model.citation import Cite
+from ..model.decision import Decision
+from .compiled import CompiledPolicy
+from .trace import Fact, RuleTrace
+
+Lang = Literal["zh", "en"]
+
+WORDS: dict[str, dict[Lang, str]] = {
+    "decision": {"zh": "决定", "en": "Decision"},
+    "under": {"zh": "依据", "en": "under"},
+    "verdict": {"zh": "结论", "en": "verdict"},
+    "pass": {"zh": "通过", "en": "PASS"},
+    "pending": {"zh": "待办", "en": "PENDING"},
+    "fail": {"zh": "违规", "en": "FAIL"},
+    "values": {"zh": "计算结果", "en": "Values"},
+    "approvals": {"zh": "审批（按顺序）", "en": "Approvals, in order"},
+    "satisfied": {"zh": "已满足", "en": "satisfied"},
+    "by": {"zh": "审批人", "en": "by"},
+    "unsatisfied": {"zh": "未满足", "en": "NOT satisfied"},
+    "obligations": {"zh": "待履行事项", "en": "Open obligations"},
+    "violations": {"zh": "违规", "en": "Violations"},
+    "penalties": {"zh": "处罚", "en": "Penalties"},
+    "none": {"zh": "无", "en": "none"},
+    "applied": {"zh": "适用的规则", "en": "Rules that applied"},
+    "not_applied": {"zh": "考虑过但不适用的规则", "en": "Rules considered that did not apply"},
+    "other": {"zh": "未执行或被取代的规则", "en": "Rules overridden, skipped or not in force"},
+    "because": {"zh": "事实", "en": "facts"},
+    "sets": {"zh": "结论", "en": "sets"},
+    "text": {"zh": "原文", "en": "text"},
+    "gloss": {"zh": "释义", "en": "gloss"},
+    "row": {"zh": "表中第 {n} 行", "en": "row {n} of the table"},
+    "overridden": {
+        "zh": "被 {rule} 取代（特别规定优先）",
+        "en": "overridden by {rule} (the specific rule prevails)",
+    },
+    "not_in_force": {"zh": "该规则在事件日期不生效", "en": "not in force on the event's date"},
+    "true": {"zh": "是", "en": "true"},
+    "false": {"zh": "否", "en": "false"},
+    "unknown": {"zh": "无法判断", "en": "cannot tell"},
+    "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
+    "dismissal": {"zh": "解聘", "en": "dismissal"},
+    "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
+    "determination": {"zh": "（须经认定）", "en": " (subject to determination)"},
+}
+
+
+def _w(key: str, lang: Lang) -> str:
+    return WORDS[key][lang]
+
+
+def lines(policy: CompiledPolicy, decision: Decision, trace: list[RuleTrace], lang: Lang = "en") -> list[str]:
+    out = [
+        f"{_w('decision', lang)} {decision.event_id} ({decision.kind}) {_w('under', lang)} "
+        f"{decision.policy.name} {decision.policy.version}: {_w('verdict', lang)} "
+        f"{_w(decision.verdict, lang)}",
+        "",
+    ]
+    out += _values(policy, decision, lang)
+    out += _approvals(policy, decision, lang)
+    out += _listing(
+        _w("obligations", lang),
+        [
+            f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
+            for o in decision.obligations
+        ],
+        lang,
+    )
+    out += _listing(
+        _w("violations", lang),
+        [
+            f"{v.code}: {v.message if lang == 'zh' else v.message_en} [{v.cite.label}]"
+            for v in decision.violations
+        ],
+        lang,
+    )
+    out += _listing(_w("penalties", lang), [_penalty(p, lang) for p in decision.penalties], lang)
+    applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
+    considered = [n for n in trace if n.status == "not_applied"]
+    other = [n for n in trace if n not in applied and n not in considered]
+    shown: set[int] = set()
+    out += _rules(policy, _w("applied", lang), applied, lang, shown)
+    out += _rules(policy, _w("not_applied", lang), considered, lang, None)
+    out += _rules(policy, _w("other", lang), other, lang, None)
+    return out
+
+
+def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> list[str]:
+    rows = []
+    for name, value in decision.values.items():
+        info = policy.values.get(name)
+        label = getattr(info.label, lang) if info else name
+        shown = _w("true", lang) if value is True else _w("false", lang) if value is False else value
+        rows.append(f"{label} ({name}): {shown}")
+    return _listing(_w("values", lang), rows, lang)
+
+
+def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> list[str]:
+    rows = []
+    for i, a in enumerate(decision.approvals, 1):
+        role = getattr(policy.roles[a.role], lang) if a.role in policy.roles else a.role
+        if a.satisfied:
+            state = f"{_w('satisfied', lang)} ({_w('by', lang)} {a.by})"
+        else:
+            reason = getattr(a.note, lang) if a.note is not None else ""
+            state = f"{_w('unsatisfied', lang)}: {reason}"
+        rows.append(f"{i}. {role} {a.action}: {state} [{a.cite.label}]")
+    return _listing(_w("approvals", lang), rows, lang)
+
+
+def _penalty(p: object, lang: Lang) -> str:
+    from ..model.decision import Penalty
+
+    assert isinstance(p, Penalty)
+    text = f"{p.cite.label}: {_w(p.sanction, lang)}"
+    if p.deduction_months is not None:
+        months = _w("months", lang).format(a=p.deduction_months.min, b=p.deduction_months.max)
+        if p.deduction_amount is not None:
+            text += f" {p.deduction_amount.min:.2f} - {p.deduction_amount.max:.2f} ({months})"
+        else:
+            text += f" {months}"
+    if p.requires_determination:
+        text += _w("determination", lang)
+    return f"{text} — {p.for_}"
+
+
+def _listing(title: str, rows: list[str], lang: Lang) -> list[str]:
+    if not rows:
+        return [f"{title}: {_w('none', lang)}", ""]
+    return [f"{title}:", *(f"  {r}" for r in rows), ""]
+
+
+def _rules(
+    policy: CompiledPolicy, title: str, nodes: list[RuleTrace], lang: Lang, shown: set[int] | None
+) -> list[str]:
+    """One entry per rule; with `shown`, each article's text the first time it is cited."""
+    if not nodes:
+        return []
+    out = [f"{title}:"]
+    for node in nodes:
+        heading = getattr(node.title, lang) if node.title is not None else ""
+        out.append(f"  {node.cite.label} {node.rule}" + (f" — {heading}" if heading else ""))
+        if node.row is not None:
+            out.append(f"    {_w('row', lang).format(n=node.row)}")
+        facts = [_fact(f, lang) for f in node.facts]
+        if facts:
+            out.append(f"    {_w('because', lang)}: " + "; ".join(facts))
+        if node.sets:
+            out.append(f"    {_w('sets', lang)}: " + ", ".join(f"{k} = {v}" for k, v in node.sets.items()))
+        if node.overridden_by:
+            out.append("    " + _w("overridden", lang).format(rule=node.overridden_by))
+        if node.status == "not_in_force":
+            out.append("    " + _w("not_in_force", lang))
+        if node.detail is not None:
+            out.append(f"    {getattr(node.detail, lang)}")
+        if shown is not None and node.cite.article not in shown:
+            shown.add(node.cite.article)
+            out += _clause(policy, node.cite, lang)
+    out.append("")
+    return out
+
+
+def _fact(fact: Fact, lang: Lang) -> str:
+    shown = [f"{label} = {value}" for label, value in fact.operands if label != fact.text]
+    if fact.result is None and not shown:
+        value = fact.operands[0][1] if fact.operands else ""
+        return f"{fact.text} = {value}"
+    result = _w("unknown", lang) if fact.result is None else _w("true" if fact.result else "false", lang)
+    if fact.result is None:
+        return ", ".join(shown) or fact.text
+    where = f" ({', '.join(shown)})" if shown else ""
+    return f"{fact.text}{where}: {result}"
+
+
+def _clause(policy: CompiledPolicy, cite: Cite, lang: Lang) -> list[str]:
+    article = policy.catalogue.article(cite.article)
+    if article is None:
+        return []
+    out = [f"    {_w('text', lang)}: {article.zh}"]
+    if lang == "en":
+        out.append(f"    {_w('gloss', lang)}: {article.en}")
+    return out

@@ -1,0 +1,729 @@
+"""The one loader: a policy folder in, a compiled policy (or every error in it) out.
+
+Loading runs in passes, each collecting findings instead of stopping at the first:
+YAML syntax and duplicate keys; the schema of each file and of each rule on its own (so
+one broken rule does not hide the others); then the meaning: citations against the
+catalogue, expressions against the event models, approval chains as graphs, violation
+codes against the penalty table, and the order rules must run in.
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Finding, PolicyError
+from ..model.catalogue import Catalogue
+from ..model.citation import Cite
+from ..model.decision import Text
+from ..model.events import EVENT_MODELS, ROLES, ViolationCode
+from ..model.policy import (
+    Bilingual,
+    CiteSpec,
+    Manifest,
+    Outcome,
+    PenaltiesFile,
+    RolesFile,
+    Row,
+    RuleSpec,
+    StepSpec,
+)
+from . import approvals as chains_mod
+from .compiled import (
+    Cell,
+    CompiledObligation,
+    CompiledOutcome,
+    CompiledPolicy,
+    CompiledRow,
+    CompiledRule,
+    CompiledTable,
+    CompiledViolation,
+    PenaltyRule,
+    ValueInfo,
+    ValueSource,
+)
+from .expressions import Expression, ExpressionError, compile_expression
+from .extract import make_extractor
+from .scope import VALUE_TYPES, Type, event_scope
+from .yamlsource import PathKey, Source, YamlSyntaxError, load
+
+MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES = (
+    "policy.yaml",
+    "regulation.yaml",
+    "roles.yaml",
+    "penalties.yaml",
+)
+SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES)
+VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
+COMPARATORS = ("<=", ">=", "<", ">", "==")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Report:
+    """Collects findings, each located by a path into one source file."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def at(
+        self,
+        source: Source,
+        path: PathKey,
+        message: str,
+        rule: str | None = None,
+        help: str | None = None,
+    ) -> None:
+        line, column = source.where(path)
+        self.findings.append(Finding(source.file, line, column, rule, message, help))
+
+    def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
+        for problem in error.errors(include_url=False):
+            loc = tuple(str(p) if not isinstance(p, int) else p for p in problem["loc"])
+            path = (*base, *_yaml_path(loc))
+            where = ".".join(str(p) for p in path) or "(top)"
+            message, help = _schema_message(problem, where)
+            self.at(source, path, message, rule, help)
+
+
+def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
+    # pydantic names union branches and aliases in loc; keep only what the YAML has.
+    skip = {
+        "str",
+        "tuple[StepSpec, ...]",
+        "function-after[_one_body()]",
+        "bool",
+        "int",
+        "decimal",
+        "tuple[str, ...]",
+        "function-after[_months_fit_sanction()]",
+        "function-after[_reason_iff_not_computable()]",
+    }
+    path = [p for p in loc if p not in skip]
+    return tuple("else" if p == "else_" else p for p in path)
+
+
+def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
+    if kind == "missing":
+        return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
+    text = str(problem["msg"])
+    text = text[:1].lower() + text[1:]
+    return f"`{where}`: {text}", None
+
+
+def _validate(
+    model: type[M], data: Any, source: Source, report: _Report, base: PathKey = (), rule: str | None = None
+) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        report.schema(source, error, base, rule)
+        return None
+
+
+def default_policy_dir() -> Path:
+    """The bundled policy: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_policy"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "policy"
+
+
+def load_policy(path: str | Path | None = None) -> CompiledPolicy:
+    root = Path(path) if path is not None else default_policy_dir()
+    report = _Report()
+    if not root.is_dir():
+        raise PolicyError([Finding(str(root), 1, 1, None, "policy folder does not exist")])
+    sources: dict[str, Source] = {}
+    for file in sorted(root.glob("*.yaml")):
+        display = str(file)
+        try:
+            source = load(file, display)
+        except YamlSyntaxError as error:
+            report.findings.append(Finding(display, error.line, error.column, None, error.message))
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            report.findings.append(Finding(display, 1, 1, None, f"cannot read the file: {error}"))
+            continue
+        for line, column, message in source.problems:
+            report.findings.append(Finding(display, line, column, None, message))
+        sources[file.name] = source
+    for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES):
+        if required not in sources and not any(f.file.endswith(required) for f in report.findings):
+            report.findings.append(
+                Finding(str(root / required), 1, 1, None, f"the policy folder has no `{required}`")
+            )
+    policy = _Builder(root, sources, report).build()
+    if report.findings or policy is None:
+        raise PolicyError(report.findings)
+    return policy
+
+
+class _Builder:
+    def __init__(self, root: Path, sources: dict[str, Source], report: _Report) -> None:
+        self.root, self.sources, self.report = root, sources, report
+        self.manifest: Manifest | None = None
+        self.catalogue: Catalogue | None = None
+        self.roles_file: RolesFile | None = None
+        self.value_types: dict[str, Type] = {}
+        self.chains: dict[str, chains_mod.Chain] = {}
+        self.penalties: dict[str, PenaltyRule] = {}
+        self.scopes: dict[str, dict[str, Type]] = {}
+        self.penalties_loaded = False
+
+    def _file(self, name: str, model: type[M]) -> M | None:
+        source = self.sources.get(name)
+        if source is None:
+            return None
+        return _validate(model, source.data, source, self.report)
+
+    def build(self) -> CompiledPolicy | None:
+        self.manifest = self._file(MANIFEST, Manifest)
+        self.catalogue = self._file(CATALOGUE, Catalogue)
+        self.roles_file = self._file(ROLES_FILE, RolesFile)
+        penalties_file = self._file(PENALTIES, PenaltiesFile)
+        if self.manifest is not None:
+            self.value_types = {n: VALUE_TYPES[v.type] for n, v in self.manifest.values.items()}
+        self.scopes = {kind: event_scope(model, self.value_types) for kind, model in EVENT_MODELS.items()}
+        if self.roles_file is not None:
+            self._build_roles(self.roles_file)
+        if penalties_file is not None:
+            self._build_penalties(penalties_file)
+            self.penalties_loaded = True
+        rules = self._build_rules()
+        if self.manifest is None or self.catalogue is None or self.roles_file is None:
+            return None
+        plans = self._plans(rules)
+        extractors = {
+            kind: make_extractor(EVENT_MODELS[kind], _names_read(plan), self.scopes[kind])
+            for kind, plan in plans.items()
+        }
+        values = {
+            name: ValueInfo(name, spec.type, Text(zh=spec.zh, en=spec.en))
+            for name, spec in self.manifest.values.items()
+        }
+        roles = {name: Text(zh=r.zh, en=r.en) for name, r in self.roles_file.roles.items()}
+        return CompiledPolicy(
+            name=self.manifest.policy.name,
+            version=self.manifest.policy.version,
+            root=str(self.root),
+            catalogue=self.catalogue,
+            values=values,
+            roles=roles,
+            chains=self.chains,
+            rules=tuple(rules),
+            plans=plans,
+            extractors=extractors,
+            penalties=self.penalties,
+        )
+
+    # ---- citations ----
+    def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:
+        if self.catalogue is not None:
+            article = self.catalogue.article(spec.article)
+            if article is None:
+                self.report.at(
+                    source,
+                    path,
+                    f"article `{spec.article}` is not in the catalogue",
+                    rule,
+                    f"the regulation has articles 1 to {max(a.article for a in self.catalogue.articles)}",
+                )
+            elif spec.item is not None and article.item_of(spec.item) is None:
+                self.report.at(
+                    source,
+                    path,
+                    f"{article.label} has no item `{spec.item}`",
+                    rule,
+                    f"its items run from 1 to {len(article.items)}"
+                    if article.items
+                    else "this article has no enumerated items",
+                )
+            elif not article.computable:
+                self.report.at(
+                    source,
+                    path,
+                    f"{article.label} is marked `computable: false` in the catalogue",
+                    rule,
+                    f"the catalogue says: {article.reason}",
+                )
+        return Cite.of(spec.article, spec.item)
+
+    # ---- roles and chains ----
+    def _build_roles(self, spec: RolesFile) -> None:
+        source = self.sources[ROLES_FILE]
+        for role in spec.roles:
+            if role not in ROLES:
+                self.report.at(
+                    source,
+                    ("roles", role),
+                    f"unknown role `{role}`",
+                    None,
+                    "the contract's roles: " + ", ".join(f"`{r}`" for r in ROLES),
+                )
+        graphs = []
+        for name, chain in spec.chains.items():
+            built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name)
+            if built is not None:
+                self.chains[name] = built[0]
+                graphs.append((name, built[1]))
+        for problem in chains_mod.precedence_conflicts(graphs):
+            self.report.at(source, ("chains",), problem)
+
+    def chain(
+        self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
+    ) -> tuple[chains_mod.Chain, nx.DiGraph] | None:
+        known = self.roles_file.roles if self.roles_file is not None else {}
+        ok = True
+        for i, step in enumerate(steps):
+            if step.role not in known:
+                close = difflib.get_close_matches(step.role, list(known), n=1)
+                self.report.at(
+                    source,
+                    (*path, i, "role"),
+                    f"unknown role `{step.role}` in an approval chain",
+                    rule,
+                    f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
+                )
+                ok = False
+        try:
+            graph = chains_mod.build_graph([(s.role, s.after) for s in steps])
+        except chains_mod.ChainError as error:
+            self.report.at(
+                source,
+                (*path, error.step) if error.step is not None else path,
+                error.message,
+                rule,
+                error.help,
+            )
+            return None
+        if not ok:
+            return None
+        default = Cite.of(21)
+        specs = [
+            (
+                s.role,
+                s.action,
+                self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default,
+                s.accepts_consent,
+            )
+            for i, s in enumerate(steps)
+        ]
+        return chains_mod.make_chain(name, graph, specs), graph
+
+    # ---- penalties ----
+    def _build_penalties(self, spec: PenaltiesFile) -> None:
+        source = self.sources[PENALTIES]
+        for i, penalty in enumerate(spec.penalties):
+            path: PathKey = ("penalties", i)
+            if penalty.code not in VIOLATION_CODES:
+                close = difflib.get_close_matches(penalty.code, VIOLATION_CODES, n=1)
+                self.report.at(
+                    source,
+                    (*path, "code"),
+                    f"unknown violation code `{penalty.code}`",
+                    None,
+                    f"did you mean `{close[0]}`?" if close else "see CONTRACT.md section 2",
+                )
+            if penalty.code in self.penalties:
+                self.report.at(source, (*path, "code"), f"violation `{penalty.code}` has two penalties")
+                continue
+            self.penalties[penalty.code] = PenaltyRule(
+                code=penalty.code,
+                cite=self.cite(penalty.cite, source, (*path, "cite"), None),
+                sanction=penalty.sanction,
+                months=penalty.deduction_months,
+                requires_determination=penalty.requires_determination,
+                message=_text(penalty.message),
+            )
+
+    # ---- rules ----
+    def _build_rules(self) -> list[CompiledRule]:
+        compiled: list[CompiledRule] = []
+        seen: dict[str, tuple[Source, PathKey]] = {}
+        specs: list[tuple[RuleSpec, Source, PathKey]] = []
+        for name, source in self.sources.items():
+            if name in SPECIAL_FILES:
+                continue
+            data = source.data
+            if not isinstance(data, dict) or "rules" not in data:
+                self.report.at(
+                    source,
+                    (),
+                    "a rule file needs a top-level `rules:` list",
+                    help="every *.yaml beside policy.yaml other than "
+                    + ", ".join(SPECIAL_FILES[1:])
+                    + " is a rule file",
+                )
+                continue
+            extra = sorted(set(data) - {"rules"})
+            for key in extra:
+                self.report.at(source, (key,), f"unknown key `{key}` at the top of a rule file")
+            if not isinstance(data["rules"], list):
+                self.report.at(source, ("rules",), "`rules` must be a list")
+                continue
+            for i, raw in enumerate(data["rules"]):
+                rule_id = raw.get("id") if isinstance(raw, dict) else None
+                rule_id = rule_id if isinstance(rule_id, str) else None
+                spec = _validate(RuleSpec, raw, source, self.report, ("rules", i), rule_id)
+                if spec is None:
+                    continue
+                if spec.id in seen:
+                    first_source, first_path = seen[spec.id]
+                    line = first_source.where(first_path)[0]
+                    self.report.at(
+                        source,
+                        ("rules", i, "id"),
+                        f"duplicate rule id `{spec.id}`",
+                        spec.id,
+                        f"first defined at {first_source.file}:{line}",
+                    )
+                    continue
+                seen[spec.id] = (source, ("rules", i, "id"))
+                specs.append((spec, source, ("rules", i)))
+        for spec, source, path in specs:
+            rule = _RuleCompiler(self, spec, source, path).compile()
+            if rule is not None:
+                compiled.append(rule)
+        ids = {r.id: r for r in compiled}
+        for spec, source, path in specs:
+            for j, target in enumerate(spec.exception_to):
+                if target not in seen:
+                    close = difflib.get_close_matches(target, list(seen), n=1)
+                    self.report.at(
+                        source,
+                        (*path, "exception_to", j),
+                        f"`exception_to` names unknown rule `{target}`",
+                        spec.id,
+                        f"did you mean `{close[0]}`?" if close else None,
+                    )
+                elif (
+                    target in ids and spec.id in ids and not set(ids[target].kinds) & set(ids[spec.id].kinds)
+                ):
+                    self.report.at(
+                        source,
+                        (*path, "exception_to", j),
+                        f"rule `{target}` judges other kinds of event: this rule cannot be its exception",
+                        spec.id,
+                    )
+        return compiled
+
+    def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:
+        plans: dict[str, tuple[CompiledRule, ...]] = {}
+        for kind in EVENT_MODELS:
+            of_kind = [r for r in rules if kind in r.kinds]
+            order = {r.id: i for i, r in enumerate(of_kind)}
+            graph = nx.DiGraph()
+            graph.add_nodes_from(order)
+            for user in of_kind:
+                needs = set(user.uses)
+                if "approvals_satisfied" in needs:
+                    needs.add("approvals")
+                for setter in of_kind:
+                    if setter is not user and setter.sets & needs:
+                        graph.add_edge(setter.id, user.id)
+                if user.sets & needs:
+                    self._at_rule(
+                        user,
+                        f"rule `{user.id}` reads a value it sets itself: "
+                        + ", ".join(f"`{n}`" for n in sorted(user.sets & needs)),
+                        "compute the dependent value in a rule of its own",
+                    )
+            if not nx.is_directed_acyclic_graph(graph):
+                cycle = [a for a, _ in nx.find_cycle(graph)]
+                first = next(r for r in of_kind if r.id == cycle[0])
+                self._at_rule(
+                    first,
+                    "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
+                )
+                continue
+            ordered = nx.lexicographical_topological_sort(graph, key=order.__getitem__)
+            by_id = {r.id: r for r in of_kind}
+            plans[kind] = tuple(by_id[i] for i in ordered)
+        return plans
+
+    def _at_rule(self, rule: CompiledRule, message: str, help: str | None = None) -> None:
+        self.report.findings.append(Finding(rule.file, rule.line, 1, rule.id, message, help))
+
+
+def _text(spec: Bilingual) -> Text:
+    return Text(zh=spec.zh, en=spec.en)
+
+
+def _names_read(plan: tuple[CompiledRule, ...]) -> set[str]:
+    return {name for rule in plan for name in rule.uses}
+
+
+class _RuleCompiler:
+    """Turns one valid RuleSpec into a CompiledRule, reporting what does not make sense."""
+
+    def __init__(self, builder: _Builder, spec: RuleSpec, source: Source, path: PathKey) -> None:
+        self.b, self.spec, self.source, self.path = builder, spec, source, path
+        self.ok = True
+        self.uses: set[str] = set()
+        self.sets: set[str] = set()
+
+    def error(self, path: PathKey, message: str, help: str | None = None) -> None:
+        self.ok = False
+        self.b.report.at(self.source, (*self.path, *path), message, self.spec.id, help)
+
+    def compile(self) -> CompiledRule | None:
+        spec = self.spec
+        for j, kind in enumerate(spec.kinds):
+            if kind not in EVENT_MODELS:
+                close = difflib.get_close_matches(kind, list(EVENT_MODELS), n=1)
+                where: PathKey = ("on",) if isinstance(spec.on, str) else ("on", j)
+                self.error(
+                    where,
+                    f"unknown event kind `{kind}`",
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "kinds: " + ", ".join(f"`{k}`" for k in EVENT_MODELS),
+                )
+        if not self.ok:
+            return None
+        cite = self.b.cite(spec.cite, self.source, (*self.path, "cite"), spec.id)
+        when = self.expression(spec.when, ("when",), "bool") if spec.when else None
+        then = self.outcome(spec.then, ("then",), cite) if spec.then else None
+        else_ = self.outcome(spec.else_, ("else",), cite) if spec.else_ else None
+        table = self.table(cite) if spec.table else None
+        if not self.ok:
+            return None
+        return CompiledRule(
+            id=spec.id,
+            kinds=spec.kinds,
+            cite=cite,
+            title=_text(spec.title) if spec.title else None,
+            when=when,
+            then=then,
+            else_=else_,
+            table=table,
+            exception_to=frozenset(spec.exception_to),
+            effective_from=spec.effective_from,
+            effective_to=spec.effective_to,
+            file=self.source.file,
+            line=self.source.where(self.path)[0],
+            sets=frozenset(self.sets),
+            uses=frozenset(self.uses),
+        )
+
+    def expression(self, text: str, path: PathKey, want: str | None) -> Expression | None:
+        compiled: Expression | None = None
+        for kind in self.spec.kinds:
+            scope = self.b.scopes[kind]
+            try:
+                compiled = compile_expression(text, scope)
+            except ExpressionError as error:
+                prefix = f"in `{text}`: " if error.message.find(text) < 0 else ""
+                suffix = f" (for `{kind}` events)" if len(self.spec.kinds) > 1 else ""
+                self.error(path, prefix + error.message + suffix, error.help)
+                return None
+        assert compiled is not None
+        if want is not None and compiled.type.kind not in (_kind_of(want), "any"):
+            self.error(path, f"`{text}` is {compiled.type.describe()}, but {want} is needed here")
+            return None
+        self.uses.update(compiled.names)
+        return compiled
+
+    def outcome(self, spec: Outcome, path: PathKey, cite: Cite) -> CompiledOutcome:
+        values: list[tuple[str, ValueSource]] = []
+        for name, raw in spec.values.items():
+            declared = self.b.manifest.values.get(name) if self.b.manifest else None
+            if declared is None:
+                known = list(self.b.manifest.values) if self.b.manifest else []
+                close = difflib.get_close_matches(name, known, n=1)
+                self.error(
+                    (*path, "values", name),
+                    f"value `{name}` is not declared in policy.yaml",
+                    f"did you mean `{close[0]}`?" if close else "declare it under `values:`",
+                )
+                continue
+            before = len(self.b.report.findings)
+            source = self.value(raw, declared.type, (*path, "values", name))
+            if len(self.b.report.findings) == before:
+                values.append((name, source))
+                self.sets.add(name)
+        chain = None
+        if spec.approvals is not None:
+            chain = self.approvals(spec.approvals, (*path, "approvals"), cite)
+            self.sets.add("approvals")
+        obligations = []
+        for i, ob in enumerate(spec.obligations):
+            unless = (
+                self.expression(ob.unless, (*path, "obligations", i, "unless"), "bool") if ob.unless else None
+            )
+            ob_cite = (
+                self.b.cite(ob.cite, self.source, (*self.path, *path, "obligations", i, "cite"), self.spec.id)
+                if ob.cite
+                else cite
+            )
+            obligations.append(CompiledObligation(ob.code, _text(ob.message), ob_cite, unless))
+        violations = []
+        for i, v in enumerate(spec.violations):
+            if self.b.penalties_loaded and v.code not in self.b.penalties:
+                close = difflib.get_close_matches(v.code, list(self.b.penalties), n=1)
+                self.error(
+                    (*path, "violations", i, "code"),
+                    f"violation `{v.code}` has no penalty in penalties.yaml",
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "every violation a rule emits needs its sanction in penalties.yaml",
+                )
+            v_cite = (
+                self.b.cite(v.cite, self.source, (*self.path, *path, "violations", i, "cite"), self.spec.id)
+                if v.cite
+                else cite
+            )
+            violations.append(CompiledViolation(v.code, _text(v.message), v_cite))
+        return CompiledOutcome(
+            tuple(values),
+            chain,
+            tuple(obligations),
+            tuple(violations),
+            _text(spec.note) if spec.note else None,
+        )
+
+    def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            return self.expression(raw, path, declared)
+        literal_ok = (declared == "bool" and isinstance(raw, bool)) or (
+            declared in ("money", "ratio", "int")
+            and isinstance(raw, int | Decimal)
+            and not isinstance(raw, bool)
+        )
+        if not literal_ok:
+            self.error(
+                path,
+                f"`{raw}` is not a {declared}",
+                "a string value is read as an expression: quote text as \"'text'\"",
+            )
+            return None
+        if declared == "ratio" and not 0 <= raw <= 1:
+            self.error(path, f"ratio `{raw}` is outside 0 to 1", "write 30% as 0.30")
+            return None
+        value: ValueSource = raw
+        return value
+
+    def approvals(
+        self, raw: str | tuple[StepSpec, ...], path: PathKey, cite: Cite
+    ) -> chains_mod.Chain | None:
+        if isinstance(raw, str):
+            chain = self.b.chains.get(raw)
+            if chain is None:
+                close = difflib.get_close_matches(raw, list(self.b.chains), n=1)
+                self.error(
+                    path,
+                    f"unknown approval chain `{raw}`",
+                    f"did you mean `{close[0]}`?" if close else "chains are declared in roles.yaml",
+                )
+            return chain
+        before = len(self.b.report.findings)
+        built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id)
+        if built is None or len(self.b.report.findings) > before:
+            self.ok = False
+            return None
+        chain = built[0]
+        # Steps written inline without a cite rest on the rule's own article.
+        fixed = tuple(
+            s if raw[i].cite else chains_mod.Step(s.role, s.action, cite, s.accepts_consent, s.before)
+            for i, s in enumerate(chain.steps)
+        )
+        return chains_mod.Chain(chain.name, fixed)
+
+    def table(self, cite: Cite) -> CompiledTable | None:
+        spec = self.spec.table
+        assert spec is not None
+        scope = self.b.scopes[self.spec.kinds[0]]
+        for i, name in enumerate(spec.inputs):
+            if name not in scope:
+                close = difflib.get_close_matches(name, list(scope), n=1)
+                self.error(
+                    ("table", "inputs", i),
+                    f"unknown table input `{name}`",
+                    f"did you mean `{close[0]}`?" if close else None,
+                )
+        if not self.ok:
+            return None
+        rows: list[CompiledRow] = []
+        outputs: list[str] = []
+        for r, row in enumerate(spec.rows):
+            compiled = self.row(r, row, spec.inputs, cite)
+            if compiled is None:
+                continue
+            rows.append(compiled)
+            for name in sorted(compiled.then.slots):
+                if name not in outputs:
+                    outputs.append(name)
+        self.uses.update(spec.inputs)
+        return CompiledTable(spec.hit, spec.inputs, tuple(outputs), tuple(rows))
+
+    def row(self, r: int, row: Row, inputs: tuple[str, ...], cite: Cite) -> CompiledRow | None:
+        path: PathKey = ("table", "rows", r)
+        cells: list[Cell] = []
+        parts: list[str] = []
+        for name in row.when:
+            if name not in inputs:
+                self.error(
+                    (*path, "when", name),
+                    f"`{name}` is not an input of this table",
+                    "inputs: " + ", ".join(f"`{i}`" for i in inputs),
+                )
+        for name in inputs:
+            cell = _cell(name, row.when.get(name, "-"))
+            if isinstance(cell, str):
+                self.error((*path, "when", name), cell)
+                continue
+            cells.append(cell)
+            if cell.op != "any":
+                parts.append(_cell_source(cell))
+        text = " and ".join(parts) or "True"
+        condition = self.expression(text, (*path, "when"), "bool")
+        row_cite = (
+            self.b.cite(row.cite, self.source, (*self.path, *path, "cite"), self.spec.id)
+            if row.cite
+            else cite
+        )
+        then = self.outcome(row.then, (*path, "then"), row_cite)
+        if condition is None:
+            return None
+        return CompiledRow(r, condition, tuple(cells), then, row_cite)
+
+
+def _kind_of(declared: str) -> str:
+    return "number" if declared in ("money", "ratio", "int") else declared
+
+
+def _cell(name: str, raw: Any) -> Cell | str:
+    if isinstance(raw, list | tuple):
+        return Cell(name, "in", tuple(raw))
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text in ("-", "any", ""):
+            return Cell(name, "any", None)
+        for op in COMPARATORS:
+            if text.startswith(op):
+                number = text[len(op) :].strip()
+                try:
+                    return Cell(name, op, Decimal(number))
+                except ArithmeticError:
+                    return f"`{raw}`: a comparison cell needs a number, as in `<= 10000`"
+        return Cell(name, "==", text)
+    return Cell(name, "==", raw)
+
+
+def _cell_source(cell: Cell) -> str:
+    if cell.op == "in":
+        return f"{cell.input} in {tuple(cell.value)!r}"
+    value = repr(cell.value) if isinstance(cell.value, str) else str(cell.value)
+    return f"{cell.input} {cell.op} {value}"

@@ -1,0 +1,1 @@
+"""Data only: the events, decisions, policy files and clause catalogue as pydantic models."""

@@ -1,0 +1,54 @@
+"""The clause catalogue: every article of the regulation, its text, and whether rules check it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(Closed):
+    item: int = Field(ge=1)
+    label: str
+    zh: str
+    en: str
+
+
+class Article(Closed):
+    article: int = Field(ge=1)
+    label: str
+    chapter: str
+    chapter_en: str
+    zh: str
+    en: str
+    computable: bool
+    reason: str | None = None
+    items: tuple[Item, ...] = ()
+
+    @model_validator(mode="after")
+    def _reason_iff_not_computable(self) -> Article:
+        if not self.computable and not self.reason:
+            raise ValueError("an article marked `computable: false` needs a `reason`")
+        if self.computable and self.reason:
+            raise ValueError("`reason` is only for articles marked `computable: false`")
+        return self
+
+    def item_of(self, number: int) -> Item | None:
+        return next((i for i in self.items if i.item == number), None)
+
+
+class RegulationInfo(Closed):
+    title: str
+    title_en: str
+    issuer: str
+    version: str
+
+
+class Catalogue(Closed):
+    regulation: RegulationInfo
+    articles: tuple[Article, ...]
+
+    def article(self, number: int) -> Article | None:
+        return next((a for a in self.articles if a.article == number), None)

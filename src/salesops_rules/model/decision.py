@@ -1,0 +1,92 @@
+"""The decision of the public contract (CONTRACT.md section 3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .citation import Cite
+from .money import Money
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class Text(Frozen):
+    """A message in both languages the auditors read."""
+
+    zh: str
+    en: str
+
+
+class PolicyRef(Frozen):
+    name: str
+    version: str
+
+
+class ApprovalOutcome(Frozen):
+    role: str
+    action: str
+    satisfied: bool
+    cite: Cite
+    by: str | None = None
+    note: Text | None = None
+
+
+class Obligation(Frozen):
+    code: str
+    message: str
+    message_en: str
+    cite: Cite
+
+
+class Violation(Frozen):
+    code: str
+    message: str
+    message_en: str
+    cite: Cite
+
+
+class Range(Frozen):
+    min: int | Money
+    max: int | Money
+
+
+class Penalty(Frozen):
+    # `for` is a Python keyword: the field is `for_` in Python and `for` in every dump.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    sanction: Literal["warning_and_deduction", "dismissal"]
+    for_: str = Field(alias="for", serialization_alias="for")
+    deduction_months: Range | None = None
+    deduction_amount: Range | None = None
+    cite: Cite
+    requires_determination: bool = False
+
+
+class Citation(Frozen):
+    article: int
+    item: int | None
+    label: str
+    text: str
+    text_en: str
+
+
+Value = bool | Decimal | str | int | None
+
+
+class Decision(Frozen):
+    event_id: str
+    kind: str
+    policy: PolicyRef
+    verdict: Literal["pass", "pending", "fail"]
+    values: dict[str, Value]
+    approvals: list[ApprovalOutcome]
+    obligations: list[Obligation]
+    violations: list[Violation]
+    penalties: list[Penalty]
+    citations: list[Citation]
+    rules: list[str] = Field(default_factory=list, description="ids of the rules that applied")

@@ -1,0 +1,261 @@
+"""The events of the public contract (CONTRACT.md section 2), one pydantic model per kind.
+
+Unknown fields are rejected rather than ignored: a misspelt `amout` must not turn into
+a decision about an event without an amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+
+from .money import Money, PositiveMoney
+
+# The company's working day is the one on its walls: an aware timestamp is read in
+# China Standard Time and kept naive, so "the same day" means the same calendar day.
+COMPANY_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        return value.astimezone(COMPANY_TZ).replace(tzinfo=None)
+    return value
+
+
+Timestamp = Annotated[dt.datetime, AfterValidator(_local)]
+
+Role = Literal["clerk", "logistics_supervisor", "general_manager", "driver", "finance"]
+ROLES: tuple[str, ...] = ("clerk", "logistics_supervisor", "general_manager", "driver", "finance")
+
+DocumentCode = Literal[
+    "business_licence", "organisation_code", "tax_registration", "id_card_front", "id_card_back"
+]
+
+ViolationCode = Literal[
+    "contract_limit_exceeded",
+    "improper_voucher_for_payment",
+    "unauthorised_credit",
+    "cash_not_handed_over",
+    "private_vehicle_use",
+    "vehicle_not_serviced",
+    "other_breach",
+    "serious_disorder",
+    "false_or_withheld_records",
+    "forged_or_destroyed_vouchers",
+    "fraud_against_company",
+    "malpractice_or_leak",
+    "serious_negligence_loss",
+    "major_traffic_accident",
+    "other_serious_misconduct",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Employee(Strict):
+    id: str = Field(min_length=1)
+    role: Role
+    monthly_salary: Money | None = None
+
+
+class ApprovalRecord(Strict):
+    role: Role
+    by: str = Field(min_length=1)
+    at: Timestamp
+    mode: Literal["signed", "consent"] = "signed"
+
+
+class Customer(Strict):
+    id: str = Field(min_length=1)
+    type: Literal["existing", "new"]
+    legal_form: Literal["company", "individual"]
+    documents: tuple[DocumentCode, ...] = ()
+    sealed: bool = False
+    address: str | None = None
+    phone: str | None = None
+    contact: str | None = None
+
+
+class Instalment(Strict):
+    due: dt.date
+    amount: PositiveMoney
+
+
+class EventBase(Strict):
+    id: str = Field(min_length=1)
+    date: dt.date | None = None
+    employee: Employee | None = None
+
+    # The kind's own timestamp that dates the event when `date` is absent.
+    dated_by: ClassVar[str | None] = None
+
+    @model_validator(mode="after")
+    def _needs_a_date(self) -> EventBase:
+        if self.date is None and self.dated_by is None:
+            raise ValueError("`date` is required for this kind of event")
+        return self
+
+    @property
+    def event_date(self) -> dt.date:
+        if self.date is not None:
+            return self.date
+        stamp: dt.datetime | dt.date = getattr(self, self.dated_by or "date")
+        return stamp.date() if isinstance(stamp, dt.datetime) else stamp
+
+
+class Contract(EventBase):
+    kind: Literal["contract"]
+    customer: Customer
+    product_class: Literal["stock", "made_to_order", "custom"]
+    amount: PositiveMoney
+    deposit_paid: Money = Decimal(0)
+    status: Literal["draft", "signed"] = "draft"
+    prepared_by: str = Field(min_length=1)
+    approvals: tuple[ApprovalRecord, ...] = ()
+    collection_schedule: tuple[Instalment, ...] = ()
+
+    @model_validator(mode="after")
+    def _schedule_within_amount(self) -> Contract:
+        total = sum((i.amount for i in self.collection_schedule), Decimal(0))
+        if total > self.amount:
+            raise ValueError(
+                f"`collection_schedule` totals {total}, more than the contract `amount` {self.amount}"
+            )
+        return self
+
+
+class CreditSale(EventBase):
+    kind: Literal["credit_sale"]
+    customer: Customer
+    amount: PositiveMoney
+    risk_assessment: bool = False
+    guaranteed_by: str | None = None
+    approvals: tuple[ApprovalRecord, ...] = ()
+    general_manager_away: bool = False
+
+
+class CashReceipt(EventBase):
+    kind: Literal["cash_receipt"]
+    received_at: Timestamp
+    amount: PositiveMoney
+    employee: Employee
+    payment_slip: bool = False
+    handed_to_finance_at: Timestamp | None = None
+    permission: ApprovalRecord | None = None
+    dated_by = "received_at"
+
+    @model_validator(mode="after")
+    def _handed_after_received(self) -> CashReceipt:
+        if self.handed_to_finance_at is not None and self.handed_to_finance_at < self.received_at:
+            raise ValueError(
+                f"`handed_to_finance_at` {self.handed_to_finance_at.isoformat()} is before "
+                f"`received_at` {self.received_at.isoformat()}"
+            )
+        return self
+
+
+class Shipment(EventBase):
+    kind: Literal["shipment"]
+    shipped_at: Timestamp
+    logistics_mode: str | None = None
+    consignee: str | None = None
+    destination: str | None = None
+    customer_notified: bool = False
+    dated_by = "shipped_at"
+
+
+class VehicleTrip(EventBase):
+    kind: Literal["vehicle_trip"]
+    vehicle: str = Field(min_length=1)
+    employee: Employee
+    purpose: Literal["business", "private"]
+    approvals: tuple[ApprovalRecord, ...] = ()
+    odometer_start: int | None = Field(default=None, ge=0)
+    odometer_end: int | None = Field(default=None, ge=0)
+    fuel_litres: Money | None = None
+
+    @model_validator(mode="after")
+    def _odometer_forward(self) -> VehicleTrip:
+        start, end = self.odometer_start, self.odometer_end
+        if start is not None and end is not None and end < start:
+            raise ValueError(f"`odometer_end` {end} is below `odometer_start` {start}")
+        return self
+
+
+class VehicleService(EventBase):
+    kind: Literal["vehicle_service"]
+    vehicle: str = Field(min_length=1)
+    due: dt.date
+    done: dt.date | None = None
+    employee: Employee
+    vehicle_since: dt.date | None = None
+    dated_by = "due"
+
+    @model_validator(mode="after")
+    def _done_after_vehicle_existed(self) -> VehicleService:
+        if self.vehicle_since is not None and self.done is not None and self.done < self.vehicle_since:
+            raise ValueError(
+                f"`done` {self.done.isoformat()} is before the vehicle existed "
+                f"(`vehicle_since` {self.vehicle_since.isoformat()})"
+            )
+        return self
+
+
+class ArchiveAccess(EventBase):
+    kind: Literal["archive_access"]
+    employee: Employee
+    action: Literal["read", "copy", "excerpt", "take_out"]
+    approvals: tuple[ApprovalRecord, ...] = ()
+
+
+class OrderVoucher(EventBase):
+    kind: Literal["order_voucher"]
+    complete: bool
+    accurate: bool
+    reliable: bool
+
+
+class Incident(EventBase):
+    kind: Literal["incident"]
+    employee: Employee
+    violation: ViolationCode
+
+
+Event = Annotated[
+    Contract
+    | CreditSale
+    | CashReceipt
+    | Shipment
+    | VehicleTrip
+    | VehicleService
+    | ArchiveAccess
+    | OrderVoucher
+    | Incident,
+    Field(discriminator="kind"),
+]
+
+EVENT_MODELS: dict[str, type[EventBase]] = {
+    "contract": Contract,
+    "credit_sale": CreditSale,
+    "cash_receipt": CashReceipt,
+    "shipment": Shipment,
+    "vehicle_trip": VehicleTrip,
+    "vehicle_service": VehicleService,
+    "archive_access": ArchiveAccess,
+    "order_voucher": OrderVoucher,
+    "incident": Incident,
+}
+
+EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

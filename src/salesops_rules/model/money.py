@@ -1,0 +1,71 @@
+"""Exact money and ratios: ``Decimal`` in, ``Decimal`` out, floats refused.
+
+A float such as ``0.1 + 0.2`` cannot say which decimal the sender meant, so it is
+rejected with a message naming the field; senders pass a decimal string or an integer
+(the CLI parses JSON numbers straight to ``Decimal``, so JSON ``12000.50`` is exact).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+CENT = Decimal("0.01")
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round to 分 half-up; used only where a ratio is applied to an amount."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("must be a decimal string or an integer, not a boolean")
+    if isinstance(value, float):
+        raise ValueError(
+            f"must be a decimal string or an integer, not the float `{value!r}` "
+            '(floats cannot carry exact money; send "12000.50")'
+        )
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"`{value}` is not a decimal number") from None
+    else:
+        raise ValueError(f"must be a decimal string or an integer, not {type(value).__name__}")
+    if not result.is_finite():
+        raise ValueError(f"`{value}` is not a finite number")
+    return result
+
+
+def _money(value: Any) -> Decimal:
+    result = _to_decimal(value)
+    if result.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(f"`{value}` has more than 2 decimal places (money is counted in 分)")
+    if result < 0:
+        raise ValueError(f"`{value}` is negative")
+    return result
+
+
+def _positive_money(value: Any) -> Decimal:
+    result = _money(value)
+    if result == 0:
+        raise ValueError("must be greater than 0")
+    return result
+
+
+def _money_text(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+# Serialised as a string with two places, as the contract's JSON shows.
+Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_money_text, when_used="json")]
+PositiveMoney = Annotated[
+    Decimal, BeforeValidator(_positive_money), PlainSerializer(_money_text, when_used="json")
+]

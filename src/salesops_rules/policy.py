@@ -1,0 +1,42 @@
+"""The public face of a loaded policy: `load_policy().evaluate(event)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .engine import evaluator, loader
+from .engine.compiled import CompiledPolicy
+from .engine.trace import RuleTrace
+from .model.decision import Decision
+from .model.events import EventBase
+
+
+class Policy:
+    """A compiled policy. Loading checks everything; evaluating parses nothing."""
+
+    def __init__(self, compiled: CompiledPolicy) -> None:
+        self.compiled = compiled
+
+    @property
+    def name(self) -> str:
+        return self.compiled.name
+
+    @property
+    def version(self) -> str:
+        return self.compiled.version
+
+    def evaluate(self, event: dict[str, Any] | EventBase) -> Decision:
+        """Judge one event; raises EventError (a ValueError) naming the field if it is malformed."""
+        return evaluator.evaluate(self.compiled, event)
+
+    def trace(self, event: dict[str, Any] | EventBase) -> tuple[Decision, list[RuleTrace]]:
+        """The decision together with what every rule of the event's kind saw and did."""
+        nodes: list[RuleTrace] = []
+        decision = evaluator.evaluate(self.compiled, event, trace=nodes)
+        return decision, nodes
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load and check a policy folder (the bundled one by default); raises PolicyError."""
+    return Policy(loader.load_policy(path))
