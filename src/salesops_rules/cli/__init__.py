@@ -1,0 +1,54 @@
+"""The command line: a thin shell over the library, one module per group of commands.
+
+Exit codes: 0 a decision was made (whatever its verdict) or a check passed, 1 findings
+(lint errors, failing policy tests), 2 bad input (an event or a policy that does not
+load), with a one-line message naming the field, file or line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import EventError
+from . import decide
+from .common import EXIT_BAD_INPUT, BadInputError
+
+# Each module adds its subcommands; a new command group is one more entry here.
+COMMAND_MODULES = [decide]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salesops-rules",
+        description="Check business events against 《销售后勤管理制度》 and explain the decisions.",
+    )
+    parser.add_argument(
+        "--policy", metavar="DIR", default=None, help="policy folder (default: the bundled policy)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except EventError as error:
+        print(f"salesops-rules: {error.message}", file=sys.stderr)
+        for line in error.details()[1:]:
+            print(f"  also: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInputError as error:
+        print(f"salesops-rules: {error.message}", file=sys.stderr)
+        for line in error.details:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

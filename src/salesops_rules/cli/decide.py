@@ -1,0 +1,44 @@
+"""`check` and `explain`: judge one event."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..engine import explain as explain_mod
+from .common import EXIT_OK, policy_from, read_event
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    policy = policy_from(args)
+    decision = policy.evaluate(read_event(args.event))
+    if args.json:
+        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{decision.event_id}: {decision.verdict}")
+    for v in decision.violations:
+        print(f"  violation {v.code} [{v.cite.label}]: {v.message_en}")
+    for o in decision.obligations:
+        print(f"  obligation {o.code} [{o.cite.label}]: {o.message_en}")
+    for a in decision.approvals:
+        if not a.satisfied:
+            print(f"  approval {a.role} ({a.action}) [{a.cite.label}] not satisfied")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    policy = policy_from(args)
+    decision, trace = policy.trace(read_event(args.event))
+    print("\n".join(explain_mod.lines(policy.compiled, decision, trace, args.lang)).rstrip())
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = sub.add_parser("check", help="judge one event and print the verdict")
+    check.add_argument("event", help="event JSON file, or - for standard input")
+    check.add_argument("--json", action="store_true", help="print the whole decision as JSON")
+    check.set_defaults(run=cmd_check)
+    explain = sub.add_parser("explain", help="explain a decision clause by clause")
+    explain.add_argument("event", help="event JSON file, or - for standard input")
+    explain.add_argument("--lang", choices=["zh", "en"], default="en")
+    explain.set_defaults(run=cmd_explain)
