@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
-from ..model.decision import Text
+from ..model.decision import Citation, Obligation, PolicyRef, Text, Violation
 from .approvals import Chain
 from .expressions import Expression
 
@@ -25,12 +26,22 @@ class CompiledObligation:
     cite: Cite
     unless: Expression | None
 
+    @cached_property
+    def open(self) -> Obligation:
+        """The decision's entry, built once: decisions share this frozen object."""
+        return Obligation(code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite)
+
 
 @dataclass(frozen=True)
 class CompiledViolation:
     code: str
     message: Text
     cite: Cite
+
+    @cached_property
+    def found(self) -> Violation:
+        """The decision's entry, built once: decisions share this frozen object."""
+        return Violation(code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite)
 
 
 @dataclass(frozen=True)
@@ -130,3 +141,15 @@ class CompiledPolicy:
     extractors: dict[str, Callable[[Any], dict[str, Any]]]
     penalties: dict[str, PenaltyRule]
     warnings: list[str] = field(default_factory=list)
+    # Filled on first use by the evaluator: each cited clause's text, built once.
+    citation_cache: dict[Cite, Citation] = field(default_factory=dict)
+
+    @cached_property
+    def value_reads(self) -> dict[str, tuple[str, ...]]:
+        """Per rule, the policy values it reads: they must be settled before it runs."""
+        wanted = set(self.values) | {"approvals_satisfied"}
+        return {rule.id: tuple(sorted(rule.uses & wanted)) for rule in self.rules}
+
+    @cached_property
+    def ref(self) -> PolicyRef:
+        return PolicyRef(name=self.name, version=self.version)

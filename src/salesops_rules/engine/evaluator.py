@@ -27,7 +27,6 @@ from ..model.decision import (
     Decision,
     Obligation,
     Penalty,
-    PolicyRef,
     Range,
     Text,
     Violation,
@@ -133,9 +132,8 @@ def evaluate(
         if not rule.in_force(day):
             _note(state, rule, "not_in_force")
             continue
-        for name in rule.uses:
-            if name in policy.values or name == "approvals_satisfied":
-                _settle(policy, state, name, records, excluded)
+        for name in policy.value_reads[rule.id]:
+            _settle(policy, state, name, records, excluded)
         _run(policy, state, rule)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
@@ -161,7 +159,7 @@ def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleT
 
 def _run(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
     ns = state.ns
-    missing = [n for n in rule.uses if ns.get(n, None) is UNDETERMINED]
+    missing = [n for n in policy.value_reads[rule.id] if ns.get(n) is UNDETERMINED]
     if missing:
         _note(
             state,
@@ -302,14 +300,10 @@ def _apply(
             node.sets[f"obligation {ob.code}"] = "met" if met else "open"
         if not met:
             state.cites.add(ob.cite)
-            state.obligations.append(
-                Obligation(code=ob.code, message=ob.message.zh, message_en=ob.message.en, cite=ob.cite)
-            )
+            state.obligations.append(ob.open)
     for v in outcome.violations:
         state.cites.add(v.cite)
-        state.violations.append(
-            Violation(code=v.code, message=v.message.zh, message_en=v.message.en, cite=v.cite)
-        )
+        state.violations.append(v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
 
@@ -439,7 +433,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
     return Decision.model_construct(
         event_id=event.id,
         kind=kind,
-        policy=PolicyRef.model_construct(name=policy.name, version=policy.version),
+        policy=policy.ref,
         verdict=verdict,
         values=values,
         approvals=state.approvals,
@@ -469,6 +463,13 @@ def _cite_key(cite: Cite) -> tuple[int, int]:
 
 
 def _citation(policy: CompiledPolicy, cite: Cite) -> Citation:
+    cached = policy.citation_cache.get(cite)
+    if cached is None:
+        cached = policy.citation_cache[cite] = _build_citation(policy, cite)
+    return cached
+
+
+def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
     article = policy.catalogue.article(cite.article)
     assert article is not None  # the loader checked every citation against the catalogue
     text, text_en = article.zh, article.en

@@ -32,6 +32,16 @@ class Cite(BaseModel):
     item: int | None = None
     label: str
 
+    # Decisions collect cites in sets on the hot path: hash and compare the two numbers only
+    # (the label is derived from them).
+    def __hash__(self) -> int:
+        return hash((self.article, self.item))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Cite):
+            return NotImplemented
+        return self.article == other.article and self.item == other.item
+
     @classmethod
     def of(cls, article: int, item: int | None = None) -> Cite:
         return cls(article=article, item=item, label=cite_label(article, item))
