@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import EventError
-from . import decide
+from . import audit, coverage, decide, editor, service
 from .common import EXIT_BAD_INPUT, BadInputError
 
 # Each module adds its subcommands; a new command group is one more entry here.
-COMMAND_MODULES = [decide]
+COMMAND_MODULES = [decide, service, coverage, editor, audit]
 
 
 def build_parser() -> argparse.ArgumentParser:

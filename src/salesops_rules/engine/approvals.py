@@ -10,7 +10,7 @@ step, the indices of the steps that must precede it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -21,11 +21,17 @@ from ..model.events import ApprovalRecord
 
 @dataclass(frozen=True)
 class Step:
-    role: str
+    role: str  # the role named first: the one shown while the step is open
     action: str
     cite: Cite
     accepts_consent: bool
     before: tuple[int, ...]  # indices of the steps that must happen first
+    roles: tuple[str, ...] = ()  # every role that may take the step; empty: `role` alone
+    by_end_of: str | None = None  # a record counts only if made by the end of this event day
+
+    @property
+    def takers(self) -> tuple[str, ...]:
+        return self.roles or (self.role,)
 
 
 @dataclass(frozen=True)
@@ -40,21 +46,24 @@ class ChainError(Exception):
         super().__init__(message)
 
 
-def build_graph(steps: Sequence[tuple[str, tuple[str, ...] | None]]) -> nx.DiGraph:
-    """A DAG of step indices from (role, after-roles) pairs; raises ChainError on a bad one."""
+def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> nx.DiGraph:
+    """A DAG of step indices from (role or roles, after-roles) pairs; raises ChainError on a bad one."""
     graph = nx.DiGraph()
     index: dict[str, int] = {}
     for i, (role, _) in enumerate(steps):
-        if role in index:
-            raise ChainError(f"role `{role}` appears twice in one chain", step=i)
-        index[role] = i
-        graph.add_node(i, role=role)
-    for i, (role, after) in enumerate(steps):
-        predecessors = (steps[i - 1][0],) if after is None and i > 0 else (after or ())
+        takers = (role,) if isinstance(role, str) else role
+        for taker in takers:
+            if taker in index:
+                raise ChainError(f"role `{taker}` appears twice in one chain", step=i)
+            index[taker] = i
+        graph.add_node(i, role=takers[0], roles=takers)
+    for i, (_, after) in enumerate(steps):
+        name = graph.nodes[i]["role"]
+        predecessors = (graph.nodes[i - 1]["role"],) if after is None and i > 0 else (after or ())
         for other in predecessors:
             if other not in index:
                 raise ChainError(
-                    f"step `{role}` comes after `{other}`, which is not a step of this chain",
+                    f"step `{name}` comes after `{other}`, which is not a step of this chain",
                     step=i,
                 )
             graph.add_edge(index[other], i)
@@ -70,7 +79,10 @@ def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
     merged = nx.DiGraph()
     for name, graph in chains:
         for a, b in graph.edges:
-            merged.add_edge(graph.nodes[a]["role"], graph.nodes[b]["role"], chain=name)
+            # A step any of several roles may take orders each of them.
+            for first in graph.nodes[a]["roles"]:
+                for then in graph.nodes[b]["roles"]:
+                    merged.add_edge(first, then, chain=name)
     problems = []
     for cycle in nx.simple_cycles(merged):
         path = " -> ".join([*cycle, cycle[0]])
@@ -81,10 +93,20 @@ def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
     return sorted(problems)
 
 
-def make_chain(name: str, graph: nx.DiGraph, specs: Sequence[tuple[str, str, Cite, bool]]) -> Chain:
+def make_chain(
+    name: str, graph: nx.DiGraph, specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None]]
+) -> Chain:
     steps = tuple(
-        Step(role, action, cite, consent, tuple(sorted(nx.ancestors(graph, i))))
-        for i, (role, action, cite, consent) in enumerate(specs)
+        Step(
+            roles[0],
+            action,
+            cite,
+            consent,
+            tuple(sorted(nx.ancestors(graph, i))),
+            roles if len(roles) > 1 else (),
+            deadline,
+        )
+        for i, (roles, action, cite, consent, deadline) in enumerate(specs)
     )
     return Chain(name, steps)
 
@@ -96,11 +118,17 @@ class StepResult:
     reason: str | None  # why unsatisfied, in English; None when satisfied
 
 
-def judge(chain: Chain, records: Sequence[ApprovalRecord], excluded: frozenset[str]) -> list[StepResult]:
+def judge(
+    chain: Chain,
+    records: Sequence[ApprovalRecord],
+    excluded: frozenset[str],
+    deadlines: Mapping[int, dt.date] | None = None,
+) -> list[StepResult]:
     """Match records to steps in order: right role, after every earlier step, not an excluded person.
 
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
+    `deadlines` gives, per step index, the last day on which a record for it counts.
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []
@@ -112,7 +140,8 @@ def judge(chain: Chain, records: Sequence[ApprovalRecord], excluded: frozenset[s
                 blocked = True
             elif earliest is None or chosen[j].at > earliest:
                 earliest = chosen[j].at
-        record, reason = _pick(step, records, excluded, earliest)
+        deadline = deadlines.get(i) if deadlines else None
+        record, reason = _pick(step, records, excluded, earliest, deadline)
         if blocked and record is not None:
             record, reason = None, "an earlier step of the chain is not satisfied"
         if record is not None:
@@ -122,11 +151,16 @@ def judge(chain: Chain, records: Sequence[ApprovalRecord], excluded: frozenset[s
 
 
 def _pick(
-    step: Step, records: Sequence[ApprovalRecord], excluded: frozenset[str], earliest: dt.datetime | None
+    step: Step,
+    records: Sequence[ApprovalRecord],
+    excluded: frozenset[str],
+    earliest: dt.datetime | None,
+    deadline: dt.date | None = None,
 ) -> tuple[ApprovalRecord | None, str | None]:
-    candidates = [r for r in records if r.role == step.role]
+    takers = step.takers
+    candidates = [r for r in records if r.role in takers]
     if not candidates:
-        return None, f"no approval record by a {step.role}"
+        return None, f"no approval record by a {' or '.join(takers)}"
     own = [r for r in candidates if r.by in excluded]
     candidates = [r for r in candidates if r.by not in excluded]
     if not candidates:
@@ -136,6 +170,15 @@ def _pick(
         if not signed:
             return None, "only a consent is recorded; this step needs a signature"
         candidates = signed
+    if deadline is not None:
+        timely = [r for r in candidates if r.at.date() <= deadline]
+        if not timely:
+            late = min(candidates, key=lambda r: r.at)
+            return None, (
+                f"the {late.role}'s record of {late.at.isoformat(sep=' ')} comes after "
+                f"the deadline, the end of {deadline.isoformat()}"
+            )
+        candidates = timely
     in_order = [r for r in candidates if earliest is None or r.at >= earliest]
     if not in_order:
         return None, f"the {step.role}'s record comes before an earlier step of the chain"

@@ -127,6 +127,57 @@ class ValueInfo:
     label: Text
 
 
+@dataclass(frozen=True)
+class LedgerFinding:
+    """What a ledger rule reports for one case: a violation (with its penalty) or an open obligation."""
+
+    category: str  # "violation" | "obligation"
+    code: str
+    message: Text
+    cite: Cite
+
+
+@dataclass(frozen=True)
+class EventSide:
+    """The events of one kind a ledger rule reads; `read` extracts the fields it needs."""
+
+    kind: str
+    when: Expression | None
+    read: Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ExpectPlan:
+    expected: EventSide
+    covers: str | None
+    scope: tuple[EventSide, ...] | None  # None: every month of the ledger's span
+    group_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUpPlan:
+    source: EventSide
+    target: EventSide
+    match_from: str
+    match_to: str
+    within_days: int | None
+    replaces: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CompiledLedgerRule:
+    id: str
+    cite: Cite
+    title: Text | None
+    expect: ExpectPlan | None
+    follow_up: FollowUpPlan | None
+    missing: tuple[LedgerFinding, ...]
+    late: tuple[LedgerFinding, ...]
+    open: tuple[LedgerFinding, ...]
+    file: str
+    line: int
+
+
 @dataclass
 class CompiledPolicy:
     name: str
@@ -143,6 +194,10 @@ class CompiledPolicy:
     warnings: list[str] = field(default_factory=list)
     # Filled on first use by the evaluator: each cited clause's text, built once.
     citation_cache: dict[Cite, Citation] = field(default_factory=dict)
+    # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
+    versions: tuple[tuple[dt.date, str], ...] = ()
+    # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.
+    ledger_rules: tuple[CompiledLedgerRule, ...] = ()
 
     @cached_property
     def value_reads(self) -> dict[str, tuple[str, ...]]:
@@ -153,3 +208,19 @@ class CompiledPolicy:
     @cached_property
     def ref(self) -> PolicyRef:
         return PolicyRef(name=self.name, version=self.version)
+
+    @cached_property
+    def _version_refs(self) -> tuple[tuple[dt.date, PolicyRef], ...]:
+        return tuple((start, PolicyRef(name=self.name, version=v)) for start, v in self.versions)
+
+    def ref_on(self, day: dt.date) -> PolicyRef:
+        """The edition in force on `day`; before the first edition, the first one."""
+        if not self.versions:
+            return self.ref
+        refs = self._version_refs
+        chosen = refs[0][1]
+        for start, ref in refs:
+            if start > day:
+                break
+            chosen = ref
+        return chosen

@@ -15,6 +15,7 @@ guessing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -31,9 +32,9 @@ from ..model.decision import (
     Text,
     Violation,
 )
-from ..model.events import EVENT_ADAPTER, EventBase
+from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
 from ..model.money import CENT
-from .approvals import Chain, judge
+from .approvals import Chain, Step, judge
 from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expressions import Expression
 from .trace import Fact, RuleTrace
@@ -64,6 +65,7 @@ class _State:
     # Cases the regulation is silent on: open until the general manager has approved the event.
     silences: list[Text] = field(default_factory=list)
     by_rule: dict[str, RuleTrace] = field(default_factory=dict)
+    event: EventBase | None = None  # read by approval steps with a deadline (`by_end_of`)
 
 
 def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
@@ -102,17 +104,8 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     return EventError(problems or [("$", str(error))])
 
 
-_KINDS = (
-    "contract",
-    "credit_sale",
-    "cash_receipt",
-    "shipment",
-    "vehicle_trip",
-    "vehicle_service",
-    "archive_access",
-    "order_voucher",
-    "incident",
-)
+# Every kind of the event models, so that a kind added there is known here too.
+_KINDS = tuple(EVENT_MODELS)
 _MODEL_NAMES = {*_KINDS}
 
 
@@ -125,9 +118,9 @@ def evaluate(
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
     day = parsed.event_date
     ns["event_date"] = day
-    state = _State(ns=ns, trace=trace)
+    state = _State(ns=ns, trace=trace, event=parsed)
     excluded = _excluded(parsed)
-    records = getattr(parsed, "approvals", ())
+    records = _records(parsed)
     for rule in plan:
         if not rule.in_force(day):
             _note(state, rule, "not_in_force")
@@ -139,6 +132,22 @@ def evaluate(
         _settle(policy, state, name, records, excluded)
     _settle(policy, state, "approvals", records, excluded)
     return _decision(policy, parsed, kind, state)
+
+
+def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
+    """The approval records an event carries: its `approvals`, and a cash `permission`."""
+    records: tuple[ApprovalRecord, ...] = getattr(event, "approvals", ())
+    permission = getattr(event, "permission", None)
+    return (*records, permission) if permission is not None else records
+
+
+def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
+    found: dict[int, dt.date] = {}
+    for i, step in enumerate(chain.steps):
+        if step.by_end_of is not None and event is not None:
+            stamp = getattr(event, step.by_end_of)
+            found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
+    return found
 
 
 def _excluded(event: EventBase) -> frozenset[str]:
@@ -371,15 +380,16 @@ def _same(a: Any, b: Any) -> bool:
 
 def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
     assert state.chain is not None
-    for result in judge(state.chain, records, excluded):
+    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event)):
         step = result.step
         state.cites.add(step.cite)
         note = None
         if result.reason is not None:
-            note = Text(zh=_reason_zh(result.reason, step.role, policy), en=result.reason)
+            note = Text(zh=_reason_zh(result.reason, step, policy), en=result.reason)
         state.approvals.append(
             ApprovalOutcome(
-                role=step.role,
+                # A step any of several roles may take shows the role that took it.
+                role=result.record.role if result.record is not None else step.role,
                 action=step.action,
                 satisfied=result.record is not None,
                 cite=step.cite,
@@ -389,10 +399,13 @@ def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozen
         )
 
 
-def _reason_zh(reason: str, role: str, policy: CompiledPolicy) -> str:
-    name = policy.roles[role].zh if role in policy.roles else role
+def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
+    names = [policy.roles[r].zh if r in policy.roles else r for r in step.takers]
+    name = names[0]
     if reason.startswith("no approval record"):
-        return f"没有{name}的审批记录"
+        return f"没有{'或'.join(names)}的审批记录"
+    if "after the deadline" in reason:
+        return f"审批记录晚于期限（{reason.rsplit(' ', 1)[-1]} 当日结束前）"
     if reason.startswith("only a consent"):
         return "只有口头同意记录，此步须签字"
     if "may not approve" in reason:
@@ -420,7 +433,8 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
         state.obligations.extend(
             Obligation(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE) for t in state.silences
         )
-    penalties = [_penalty(policy, v.code, event) for v in state.violations]
+    # One sanction per kind of breach: two rules finding the same breach do not double it.
+    penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
     for p in penalties:
         state.cites.add(p.cite)
     verdict: Literal["pass", "pending", "fail"]
@@ -433,7 +447,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
     return Decision.model_construct(
         event_id=event.id,
         kind=kind,
-        policy=policy.ref,
+        policy=policy.ref_on(event.event_date),
         verdict=verdict,
         values=values,
         approvals=state.approvals,

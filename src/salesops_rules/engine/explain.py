@@ -6,6 +6,7 @@ Rendering is apart from printing: `lines()` returns strings, so tests read exact
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from ..model.citation import Cite
@@ -50,6 +51,8 @@ WORDS: dict[str, dict[Lang, str]] = {
     "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
     "dismissal": {"zh": "解聘", "en": "dismissal"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
+    "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
+    "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
     "determination": {"zh": "（须经认定）", "en": " (subject to determination)"},
 }
 
@@ -123,11 +126,19 @@ def _penalty(p: object, lang: Lang) -> str:
     assert isinstance(p, Penalty)
     text = f"{p.cite.label}: {_w(p.sanction, lang)}"
     if p.deduction_months is not None:
-        months = _w("months", lang).format(a=p.deduction_months.min, b=p.deduction_months.max)
+        low, high = p.deduction_months.min, p.deduction_months.max
+        months = _w("months", lang).format(a=low, b=high)
         if p.deduction_amount is not None:
-            text += f" {p.deduction_amount.min:.2f} - {p.deduction_amount.max:.2f} ({months})"
+            # The amounts are salary x months exactly, so the salary is read back from them.
+            salary = Decimal(p.deduction_amount.min) / Decimal(low)
+            text += _w("amount", lang).format(
+                low=f"{p.deduction_amount.min:.2f}",
+                high=f"{p.deduction_amount.max:.2f}",
+                months=months,
+                salary=f"{salary:.2f}",
+            )
         else:
-            text += f" {months}"
+            text += f" {months}{_w('salary_unknown', lang)}"
     if p.requires_determination:
         text += _w("determination", lang)
     return f"{text} — {p.for_}"

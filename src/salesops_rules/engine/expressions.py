@@ -25,6 +25,7 @@ from typing import Any
 
 import simpleeval
 
+from ..model.events import ROLES
 from ..model.money import round_money
 from .scope import ANY, BOOL, NUMBER, Type
 
@@ -39,6 +40,11 @@ def _date_of(stamp: Any) -> Any:
     return stamp.date() if hasattr(stamp, "date") and callable(stamp.date) else stamp
 
 
+def _signed_by(records: Any, role: str) -> bool:
+    """Whether a signed record (not a mere consent) by `role` is among the approval records."""
+    return any(r.role == role and r.mode == "signed" for r in records)
+
+
 # name -> (function, result type, number of arguments or None for any)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
     "round_money": (round_money, NUMBER, 1),
@@ -48,6 +54,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
     "len": (len, NUMBER, 1),
     "date_of": (_date_of, Type("date"), 1),
     "days_between": (_days_between, NUMBER, 2),
+    "signed_by": (_signed_by, BOOL, 2),
 }
 
 _COMPARE_TEXT = {
@@ -105,6 +112,22 @@ def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
     text = source.replace("\n", " ").strip()
     if not text:
         raise ExpressionError("the expression is empty")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long, more than {MAX_LENGTH}", _SPLIT_HELP
+        )
+    try:
+        return _compile(text, scope)
+    except RecursionError:
+        # Parser, checker and compiler all recurse on the tree: deep nesting must be refused, not crash.
+        raise ExpressionError("the expression is nested too deeply", _SPLIT_HELP) from None
+
+
+MAX_LENGTH = 2000  # far above any real rule; longer input is a mistake or an attack
+_SPLIT_HELP = "split it: compute a part as a value of its own in another rule"
+
+
+def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -200,7 +223,8 @@ class _Checker:
         if isinstance(value, bool):
             return BOOL
         if isinstance(value, int | float):
-            if isinstance(value, float) and not self._src(node).replace(".", "", 1).isdigit():
+            # Only plain decimals: `0x10`, `0o7`, `1e3` would not read back as an exact Decimal.
+            if not self._src(node).replace("_", "").replace(".", "", 1).isdigit():
                 raise ExpressionError(f"`{self._src(node)}` is not a plain decimal number")
             self.literals[(node.lineno, node.col_offset)] = self._src(node)
             return NUMBER
@@ -314,7 +338,25 @@ class _Checker:
             raise ExpressionError(f"`{node.func.id}` takes {arity} argument(s), not {len(node.args)}")
         for arg in node.args:
             self.check(arg)
+        if node.func.id == "signed_by":
+            self._signed_by(node)
         return result
+
+    def _signed_by(self, node: ast.Call) -> None:
+        records, role = node.args
+        if not (isinstance(records, ast.Name) and records.id == "approvals"):
+            raise ExpressionError(
+                f"`{self._src(records)}`: `signed_by` reads the event's approval records",
+                "write `signed_by(approvals, 'general_manager')`",
+            )
+        if not (isinstance(role, ast.Constant) and role.value in ROLES):
+            close = difflib.get_close_matches(str(getattr(role, "value", "")), ROLES, n=1)
+            raise ExpressionError(
+                f"`{self._src(role)}` is not a role",
+                ("did you mean " + repr(close[0]) + "? " if close else "")
+                + "roles: "
+                + ", ".join(f"`{r}`" for r in ROLES),
+            )
 
     def _Compare(self, node: ast.Compare) -> Type:
         left_node, left = node.left, self.check(node.left)

@@ -10,6 +10,7 @@ codes against the penalty table, and the order rules must run in.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,8 +35,10 @@ from ..model.policy import (
     StepSpec,
 )
 from . import approvals as chains_mod
+from . import ledger_rules as ledger_rules_mod
 from .compiled import (
     Cell,
+    CompiledLedgerRule,
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
@@ -114,7 +117,7 @@ def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
         return f"unknown key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
     if kind == "missing":
         return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    text = str(problem["msg"])
+    text = str(problem["msg"]).removeprefix("Value error, ")
     text = text[:1].lower() + text[1:]
     return f"`{where}`: {text}", None
 
@@ -176,9 +179,11 @@ class _Builder:
         self.roles_file: RolesFile | None = None
         self.value_types: dict[str, Type] = {}
         self.chains: dict[str, chains_mod.Chain] = {}
+        self.broken_chains: set[str] = set()  # declared, but reported as invalid already
         self.penalties: dict[str, PenaltyRule] = {}
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
+        self.ledger_rules: list[CompiledLedgerRule] = []
 
     def _file(self, name: str, model: type[M]) -> M | None:
         source = self.sources.get(name)
@@ -224,6 +229,8 @@ class _Builder:
             plans=plans,
             extractors=extractors,
             penalties=self.penalties,
+            ledger_rules=tuple(self.ledger_rules),
+            versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
         )
 
     # ---- citations ----
@@ -276,6 +283,8 @@ class _Builder:
             if built is not None:
                 self.chains[name] = built[0]
                 graphs.append((name, built[1]))
+            else:
+                self.broken_chains.add(name)
         for problem in chains_mod.precedence_conflicts(graphs):
             self.report.at(source, ("chains",), problem)
 
@@ -285,12 +294,14 @@ class _Builder:
         known = self.roles_file.roles if self.roles_file is not None else {}
         ok = True
         for i, step in enumerate(steps):
-            if step.role not in known:
-                close = difflib.get_close_matches(step.role, list(known), n=1)
+            for role in step.roles:
+                if role in known:
+                    continue
+                close = difflib.get_close_matches(role, list(known), n=1)
                 self.report.at(
                     source,
                     (*path, i, "role"),
-                    f"unknown role `{step.role}` in an approval chain",
+                    f"unknown role `{role}` in an approval chain",
                     rule,
                     f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
                 )
@@ -311,10 +322,11 @@ class _Builder:
         default = Cite.of(21)
         specs = [
             (
-                s.role,
+                s.roles,
                 s.action,
                 self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default,
                 s.accepts_consent,
+                s.by_end_of,
             )
             for i, s in enumerate(steps)
         ]
@@ -351,11 +363,12 @@ class _Builder:
         compiled: list[CompiledRule] = []
         seen: dict[str, tuple[Source, PathKey]] = {}
         specs: list[tuple[RuleSpec, Source, PathKey]] = []
+        ledger_files: list[Source] = []
         for name, source in self.sources.items():
             if name in SPECIAL_FILES:
                 continue
             data = source.data
-            if not isinstance(data, dict) or "rules" not in data:
+            if not isinstance(data, dict) or not {"rules", "ledger_rules"} & set(data):
                 self.report.at(
                     source,
                     (),
@@ -365,9 +378,13 @@ class _Builder:
                     + " is a rule file",
                 )
                 continue
-            extra = sorted(set(data) - {"rules"})
+            extra = sorted(set(data) - {"rules", "ledger_rules"})
             for key in extra:
                 self.report.at(source, (key,), f"unknown key `{key}` at the top of a rule file")
+            if "ledger_rules" in data:
+                ledger_files.append(source)
+            if "rules" not in data:
+                continue
             if not isinstance(data["rules"], list):
                 self.report.at(source, ("rules",), "`rules` must be a list")
                 continue
@@ -415,6 +432,8 @@ class _Builder:
                         f"rule `{target}` judges other kinds of event: this rule cannot be its exception",
                         spec.id,
                     )
+        for source in ledger_files:
+            self.ledger_rules += ledger_rules_mod.compile_file(self, source, seen, compiled)
         return compiled
 
     def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:
@@ -425,7 +444,9 @@ class _Builder:
             graph = nx.DiGraph()
             graph.add_nodes_from(order)
             for user in of_kind:
-                needs = set(user.uses)
+                # An expression naming `approvals` reads the event's records (`signed_by`), not
+                # the decision's chain; only `approvals_satisfied` waits for the chain.
+                needs = set(user.uses) - {"approvals"}
                 if "approvals_satisfied" in needs:
                     needs.add("approvals")
                 for setter in of_kind:
@@ -620,13 +641,17 @@ class _RuleCompiler:
     ) -> chains_mod.Chain | None:
         if isinstance(raw, str):
             chain = self.b.chains.get(raw)
-            if chain is None:
+            if chain is None and raw in self.b.broken_chains:
+                self.ok = False  # its own findings say what is wrong; "unknown" would mislead
+            elif chain is None:
                 close = difflib.get_close_matches(raw, list(self.b.chains), n=1)
                 self.error(
                     path,
                     f"unknown approval chain `{raw}`",
                     f"did you mean `{close[0]}`?" if close else "chains are declared in roles.yaml",
                 )
+            else:
+                self.deadlines(chain, path)
             return chain
         before = len(self.b.report.findings)
         built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id)
@@ -635,11 +660,25 @@ class _RuleCompiler:
             return None
         chain = built[0]
         # Steps written inline without a cite rest on the rule's own article.
-        fixed = tuple(
-            s if raw[i].cite else chains_mod.Step(s.role, s.action, cite, s.accepts_consent, s.before)
-            for i, s in enumerate(chain.steps)
-        )
+        fixed = tuple(s if raw[i].cite else replace(s, cite=cite) for i, s in enumerate(chain.steps))
+        self.deadlines(chain, path)
         return chains_mod.Chain(chain.name, fixed)
+
+    def deadlines(self, chain: chains_mod.Chain, path: PathKey) -> None:
+        """A step's `by_end_of` must name a date or timestamp every event of the rule's kinds has."""
+        for step in chain.steps:
+            if step.by_end_of is None:
+                continue
+            for kind in self.spec.kinds:
+                typ = self.b.scopes[kind].get(step.by_end_of)
+                if typ is None or typ.kind not in ("date", "datetime") or typ.nullable:
+                    self.error(
+                        path,
+                        f"chain `{chain.name}`: `by_end_of: {step.by_end_of}` is not a date or timestamp "
+                        f"that every `{kind}` event has",
+                        "name a required date field of the event, or `event_date`",
+                    )
+                    return
 
     def table(self, cite: Cite) -> CompiledTable | None:
         spec = self.spec.table

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -32,7 +33,17 @@ def _local(value: dt.datetime) -> dt.datetime:
     return value
 
 
-Timestamp = Annotated[dt.datetime, AfterValidator(_local)]
+def _not_a_number(value: Any) -> Any:
+    # pydantic would read a number as seconds since 1970: `"date": 0` must not pass as 1970-01-01.
+    if isinstance(value, int | float | Decimal):
+        raise ValueError(
+            f"`{value}` is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
+        )
+    return value
+
+
+Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local)]
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 Role = Literal["clerk", "logistics_supervisor", "general_manager", "driver", "finance"]
 ROLES: tuple[str, ...] = ("clerk", "logistics_supervisor", "general_manager", "driver", "finance")
@@ -89,13 +100,13 @@ class Customer(Strict):
 
 
 class Instalment(Strict):
-    due: dt.date
+    due: Day
     amount: PositiveMoney
 
 
 class EventBase(Strict):
     id: str = Field(min_length=1)
-    date: dt.date | None = None
+    date: Day | None = None
     employee: Employee | None = None
 
     # The kind's own timestamp that dates the event when `date` is absent.
@@ -197,10 +208,10 @@ class VehicleTrip(EventBase):
 class VehicleService(EventBase):
     kind: Literal["vehicle_service"]
     vehicle: str = Field(min_length=1)
-    due: dt.date
-    done: dt.date | None = None
+    due: Day
+    done: Day | None = None
     employee: Employee
-    vehicle_since: dt.date | None = None
+    vehicle_since: Day | None = None
     dated_by = "due"
 
     @model_validator(mode="after")
@@ -233,6 +244,51 @@ class Incident(EventBase):
     violation: ViolationCode
 
 
+# ---- Kinds a ledger records apart, for the rules across events (docs/contract-additions.md) ----
+
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class CashHandover(EventBase):
+    """Cash handed to finance, recorded apart from its `cash_receipt` (第二十七至二十九条)."""
+
+    kind: Literal["cash_handover"]
+    receipt: str = Field(min_length=1)  # the `id` of the cash_receipt event
+    handed_at: Timestamp
+    amount: PositiveMoney | None = None
+    payment_slip: bool = False
+    received_by: str | None = None  # the finance staff member who took the cash
+    dated_by = "handed_at"
+
+
+class CreditSignature(EventBase):
+    """The general manager's signature added after a credit sale given on consent (第二十六条 补签)."""
+
+    kind: Literal["credit_signature"]
+    credit_sale: str = Field(min_length=1)  # the `id` of the credit_sale event
+    signed_by: str = Field(min_length=1)
+    role: Role
+    signed_at: Timestamp
+    dated_by = "signed_at"
+
+
+class CustomerArchiveReport(EventBase):
+    """The monthly customer archive reported to the general manager (第十四条)."""
+
+    kind: Literal["customer_archive_report"]
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
+    approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
+
+
+class InternalReview(EventBase):
+    """The monthly internal review of sales logistics (第十九条)."""
+
+    kind: Literal["internal_review"]
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
+    reviewers: tuple[str, ...] = ()
+    reported_to_general_manager: bool = False
+
+
 Event = Annotated[
     Contract
     | CreditSale
@@ -242,7 +298,11 @@ Event = Annotated[
     | VehicleService
     | ArchiveAccess
     | OrderVoucher
-    | Incident,
+    | Incident
+    | CashHandover
+    | CreditSignature
+    | CustomerArchiveReport
+    | InternalReview,
     Field(discriminator="kind"),
 ]
 
@@ -256,6 +316,10 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     "archive_access": ArchiveAccess,
     "order_voucher": OrderVoucher,
     "incident": Incident,
+    "cash_handover": CashHandover,
+    "credit_signature": CreditSignature,
+    "customer_archive_report": CustomerArchiveReport,
+    "internal_review": InternalReview,
 }
 
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

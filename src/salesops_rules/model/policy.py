@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,10 +37,36 @@ class CiteSpec(Spec):
 # ---- policy.yaml: the manifest ----
 
 
+class VersionSpec(Spec):
+    version: str = Field(min_length=1)
+    effective_from: dt.date
+
+
 class PolicyInfo(Spec):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
     description: str | None = None
+    # The editions of the policy, oldest first: a decision names the one in force on the
+    # event's date. `version` is the folder's newest edition, so it is the last one here.
+    versions: tuple[VersionSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _versions_in_order(self) -> PolicyInfo:
+        names = [v.version for v in self.versions]
+        for earlier, later in zip(self.versions, self.versions[1:], strict=False):
+            if later.effective_from <= earlier.effective_from:
+                raise ValueError(
+                    f"`versions` must be listed oldest first: `{later.version}` starts "
+                    f"{later.effective_from.isoformat()}, not after `{earlier.version}`"
+                )
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"version `{name}` is listed twice in `versions`")
+        if names and names[-1] != self.version:
+            raise ValueError(
+                f"`version` `{self.version}` must be the last (newest) of `versions`: `{names[-1]}`"
+            )
+        return self
 
 
 class ValueSpec(Spec):
@@ -65,13 +91,22 @@ class RoleSpec(Spec):
 
 
 class StepSpec(Spec):
-    role: str
+    # One role, or a list of roles any one of which may take the step (第三十二条: the
+    # supervisor or the general manager approves a private trip).
+    role: str | Annotated[tuple[str, ...], Field(min_length=1)]
     action: Literal["review", "approve", "sign", "supervise", "permit"]
     cite: CiteSpec | None = None
     # Roles whose step must come before this one; default: the step listed before it.
     after: tuple[str, ...] | None = None
     # A `consent` record (approver away, signature to follow) satisfies this step.
     accepts_consent: bool = False
+    # A date or timestamp of the event: a record counts only if made by the end of that
+    # day (第三十七条(四): permission before the day's cash is due at finance).
+    by_end_of: str | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (self.role,) if isinstance(self.role, str) else self.role
 
 
 class ChainSpec(Spec):
@@ -166,8 +201,96 @@ class RuleSpec(Spec):
         return (self.on,) if isinstance(self.on, str) else self.on
 
 
+# ---- rules across events (`ledger_rules:`, judged by `salesops-rules audit`) ----
+
+
+class EventPattern(Spec):
+    """The events of one kind a ledger rule looks at, optionally only those where `when` holds."""
+
+    kind: str
+    # An expression over the event's own fields and `event_date` (no decision values).
+    when: str | None = None
+
+
+class ExpectSpec(EventPattern):
+    """An event of `kind` must exist for every period (and group) in scope."""
+
+    per: Literal["month"] = "month"
+    # A field of the expected event naming the month it covers ("2011-12", or a date);
+    # when absent or null, the month of the event's date.
+    covers: str | None = None
+    # The kinds whose events put their (group, month) in scope; absent: every month from the
+    # ledger's first event to its last, for the whole company.
+    scope: tuple[str, ...] | None = None
+    # Fields read from the scope events and from the expected event: one expected event per group.
+    group_by: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _groups_need_scope(self) -> ExpectSpec:
+        if self.group_by and self.scope is None:
+            raise ValueError("`group_by` needs `scope`: the kinds whose events say which groups are due")
+        return self
+
+
+class MatchOn(Spec):
+    """The field of the first event and the field of the follow-up that hold the same value."""
+
+    from_: str = Field(alias="from")
+    to: str
+
+
+class FollowUpSpec(Spec):
+    """Every `from` event is followed by a `to` event with the same `match_on` value."""
+
+    from_: EventPattern = Field(alias="from")
+    to: EventPattern
+    match_on: MatchOn
+    # Calendar days after the first event's date by which the follow-up is due (0: the same
+    # day); absent: any time, as long as it is in the ledger.
+    within_days: int | None = Field(default=None, ge=0)
+    # Codes the first event's own decision emits that this rule decides instead, from the ledger.
+    replaces: tuple[str, ...] = ()
+
+
+class LedgerFindingSpec(Spec):
+    code: str = Field(pattern=CODE_PATTERN)
+    message: Bilingual
+    cite: CiteSpec | None = None
+
+
+class LedgerOutcome(Spec):
+    violations: tuple[LedgerFindingSpec, ...] = ()
+    obligations: tuple[LedgerFindingSpec, ...] = ()
+
+
+class LedgerRuleSpec(Spec):
+    """A rule no single event can show: how it groups and orders the ledger's events, and what it finds."""
+
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    cite: CiteSpec
+    title: Bilingual | None = None
+    expect: ExpectSpec | None = None
+    follow_up: FollowUpSpec | None = None
+    # missing: nothing came and the deadline (or the period) had passed when the ledger ends;
+    # late: the follow-up came after its deadline; open: nothing yet, but the ledger ends first.
+    missing: LedgerOutcome | None = None
+    late: LedgerOutcome | None = None
+    open: LedgerOutcome | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LedgerRuleSpec:
+        if (self.expect is None) == (self.follow_up is None):
+            raise ValueError("a ledger rule has either `expect` or `follow_up`")
+        if self.late is not None and (self.follow_up is None or self.follow_up.within_days is None):
+            raise ValueError("`late` needs a `follow_up` with `within_days`")
+        if self.missing is None and self.late is None and self.open is None:
+            raise ValueError("a ledger rule needs `missing`, `late` or `open`: what it finds")
+        return self
+
+
 class RulesFile(Spec):
-    rules: tuple[RuleSpec, ...]
+    rules: tuple[RuleSpec, ...] = ()
+    ledger_rules: tuple[LedgerRuleSpec, ...] = ()
 
 
 # ---- penalties.yaml ----

@@ -1,0 +1,244 @@
+"""Decisions per second of `Policy.evaluate` beside a hand-written function of the same decision.
+
+    python benchmarks/bench_evaluate.py [--events N] [--repeat R] [--kind contract|all] [--json]
+
+In one run, on one core, over the same seeded events (dicts, as other systems send them):
+
+- `evaluate`: `policy.evaluate(event)`, the full Decision with its citations;
+- `evaluate+dump`: `policy.evaluate(event).model_dump(mode="json")`, the JSON content;
+- `handwritten`: `handwritten.decide_contract(event)`, plain Python returning the same content.
+
+The figure is the ratio engine / hand-written: how many times slower the declarative
+policy decides than code written by hand for it. Before timing, both are checked to make
+the same decision on the events, so the ratio compares the same work. Each figure is the
+best of `--repeat` passes (the least disturbed by the rest of the machine).
+
+Also measured: the one-time load (compile) of the policy, and the memory of evaluating
+a stream of `--memory-events` events under tracemalloc, at checkpoints, to show that it
+stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+# The benchmark's own modules sit next to this script; it runs from any folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import event_mix
+import handwritten
+import salesops_rules
+from salesops_rules import Policy, load_policy
+
+Decide = Callable[[dict[str, Any]], Any]
+
+
+def best_rate(fn: Decide, events: Sequence[dict[str, Any]], repeat: int) -> float:
+    """Events per second of the fastest of `repeat` passes over `events`."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for event in events:
+            fn(event)
+        best = min(best, time.perf_counter() - start)
+    return len(events) / best
+
+
+def engine_json(policy: Policy, event: dict[str, Any]) -> dict[str, Any]:
+    """The engine's JSON content without `rules`, which the hand-written function has no use for."""
+    content = policy.evaluate(event).model_dump(mode="json")
+    del content["rules"]
+    return content
+
+
+def check_agreement(policy: Policy, kind: str, events: Sequence[dict[str, Any]]) -> None:
+    """Refuse to time two functions that do not make the same decision."""
+    decide = handwritten.DECIDERS[kind]
+    for event in events:
+        engine, hand = engine_json(policy, event), decide(event)
+        if engine != hand:
+            fields = [name for name in engine if engine[name] != hand.get(name)]
+            raise SystemExit(
+                f"the hand-written {kind} decision differs from the engine's on event `{event['id']}` "
+                f"in {', '.join(fields)}; fix benchmarks/handwritten.py before reading any ratio"
+            )
+
+
+def measure_load(repeat: int) -> dict[str, float]:
+    """The first load (cold: imports done, nothing of the policy cached) and the best of `repeat`."""
+    times = []
+    for _ in range(max(repeat, 1)):
+        start = time.perf_counter()
+        load_policy()
+        times.append(time.perf_counter() - start)
+    return {"first_ms": times[0] * 1000, "best_ms": min(times) * 1000}
+
+
+def measure_memory(policy: Policy, kinds: Sequence[str], count: int) -> list[dict[str, float]]:
+    """Traced memory while evaluating a stream of `count` events, at growing checkpoints.
+
+    The events are generated as they are evaluated and each decision is dropped, as an
+    audit over a ledger would do; flat `current` and `peak` figures across checkpoints
+    mean nothing accumulates per event.
+    """
+    checkpoints = sorted({c for c in (1_000, 10_000, 100_000, 1_000_000) if c < count} | {count})
+    gc.collect()
+    tracemalloc.start()
+    rows = []
+    try:
+        for n, event in enumerate(event_mix.stream(kinds, count, seed=7), start=1):
+            policy.evaluate(event)
+            if n == checkpoints[len(rows)]:
+                current, peak = tracemalloc.get_traced_memory()
+                rows.append({"events": n, "current_kib": current / 1024, "peak_kib": peak / 1024})
+    finally:
+        tracemalloc.stop()
+    return rows
+
+
+def benchmark_kind(
+    policy: Policy, kind: str, events: Sequence[dict[str, Any]], repeat: int
+) -> dict[str, Any]:
+    rates = {
+        "evaluate": best_rate(policy.evaluate, events, repeat),
+        "evaluate_dump": best_rate(lambda e: policy.evaluate(e).model_dump(mode="json"), events, repeat),
+    }
+    decide = handwritten.DECIDERS.get(kind)
+    if decide is not None:
+        rates["handwritten"] = best_rate(decide, events, repeat)
+    hand = rates.get("handwritten")
+    return {
+        "kind": kind,
+        "events": len(events),
+        "per_second": rates,
+        "ratio_evaluate": hand / rates["evaluate"] if hand else None,
+        "ratio_evaluate_dump": hand / rates["evaluate_dump"] if hand else None,
+    }
+
+
+def kinds_to_run(policy: Policy, asked: str) -> tuple[list[str], list[str]]:
+    """The kinds to time, and the kinds the policy has rules for that cannot be timed yet."""
+    with_rules = [k for k, plan in policy.compiled.plans.items() if plan]
+    if asked != "all":
+        if asked not in event_mix.GENERATORS:
+            raise SystemExit(
+                f"no event generator for kind `{asked}`; kinds: "
+                + ", ".join(f"`{k}`" for k in [*event_mix.GENERATORS, "all"])
+            )
+        return [asked], []
+    runnable = [k for k in with_rules if k in event_mix.GENERATORS]
+    return runnable, [k for k in with_rules if k not in event_mix.GENERATORS]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    load = measure_load(3)
+    policy = load_policy()
+    kinds, untimed = kinds_to_run(policy, args.kind)
+    results = []
+    for kind in kinds:
+        events = list(event_mix.stream([kind], args.events, seed=args.seed))
+        if kind in handwritten.DECIDERS:
+            check_agreement(policy, kind, events[: args.check])
+        results.append(benchmark_kind(policy, kind, events, args.repeat))
+    if len(kinds) > 1:
+        mixed = list(event_mix.stream(kinds, args.events, seed=args.seed))
+        results.append(
+            {
+                "kind": "mixed",
+                "events": len(mixed),
+                "per_second": {"evaluate": best_rate(policy.evaluate, mixed, args.repeat)},
+            }
+        )
+    memory = measure_memory(policy, kinds, args.memory_events) if args.memory_events else []
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+        },
+        "salesops_rules": salesops_rules.__version__,
+        "policy": {"name": policy.name, "version": policy.version},
+        "repeat": args.repeat,
+        "load_policy": load,
+        "results": results,
+        "not_timed": untimed,
+        "memory": memory,
+    }
+
+
+def show(report: dict[str, Any]) -> None:
+    machine = report["machine"]
+    print(
+        f"salesops-rules {report['salesops_rules']}, policy {report['policy']['name']} "
+        f"{report['policy']['version']}; Python {machine['python']} on {machine['platform']}, "
+        f"{machine['cpus']} cpus; {report['date']}; best of {report['repeat']}"
+    )
+    load = report["load_policy"]
+    print(f"load_policy(): first {load['first_ms']:.1f} ms, best {load['best_ms']:.1f} ms")
+    for result in report["results"]:
+        rates = result["per_second"]
+        print(f"\n{result['kind']} ({result['events']} events)")
+        for name, rate in rates.items():
+            print(f"  {name:<14} {rate:>10,.0f} decisions/s  {1e6 / rate:>7.1f} µs each")
+        if result.get("ratio_evaluate") is not None:
+            print(
+                f"  ratio engine/hand-written: evaluate {result['ratio_evaluate']:.1f}x, "
+                f"evaluate+dump {result['ratio_evaluate_dump']:.1f}x"
+            )
+    if report["not_timed"]:
+        print("\nkinds with rules but no event generator yet (not timed): " + ", ".join(report["not_timed"]))
+    if report["memory"]:
+        print("\nmemory while evaluating a stream (tracemalloc)")
+        for row in report["memory"]:
+            print(
+                f"  after {row['events']:>9,} events: current {row['current_kib']:>8.0f} KiB, "
+                f"peak {row['peak_kib']:>8.0f} KiB"
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=20_000, help="events per timed pass (default 20000)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="passes per figure; the best is kept (default 5)"
+    )
+    parser.add_argument(
+        "--kind", default="contract", help="an event kind, or `all` for every kind the policy has rules for"
+    )
+    parser.add_argument("--seed", type=int, default=2011, help="seed of the event stream (default 2011)")
+    parser.add_argument(
+        "--check", type=int, default=1000, help="events on which both must agree before timing (default 1000)"
+    )
+    parser.add_argument(
+        "--memory-events",
+        type=int,
+        default=100_000,
+        help="events of the memory run; 0 skips it (default 100000)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    for name in ("events", "repeat"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, not `{getattr(args, name)}`")
+    report = run(args)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        show(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""Rules across events, run as a streaming aggregation.
+
+Two halves, so that any number of processes can read the ledger:
+- `facts_of` (wherever an event is judged) reads from one event the few facts the ledger
+  rules need: "an expected event covers month M for group G", "month M of group G is in
+  scope", "a first event with key K on day D", "a follow-up with key K on day D";
+- a `FactStore` (in the main process) keeps them in a temporary SQLite file, so memory
+  stays flat however long the ledger, and at the end `resolve` matches them, in an order
+  that does not depend on how the ledger was split, and yields the findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
+from ..engine.evaluator import REFER, REFER_CITE
+from ..model.audit import NOBODY, AuditFinding
+from ..model.events import EventBase
+
+# A fact's key and group are text, so that SQLite compares them the same way in every run.
+Key = str
+
+
+@dataclass
+class ChunkFacts:
+    """What one chunk of the ledger contributes to the ledger rules."""
+
+    have: set[tuple[int, str, str]] = field(default_factory=set)  # (rule, group, month) with its event
+    scope: set[tuple[int, str, str]] = field(default_factory=set)  # (rule, group, month) that needs one
+    # one per first event of a follow-up: rule, key, day, seq, position, event id, kind, employee, month
+    sources: list[tuple[int, str, str, int, int, str, str, str, str]] = field(default_factory=list)
+    targets: list[tuple[int, str, str, int, str]] = field(
+        default_factory=list
+    )  # (rule, key, day, seq, event_id)
+    problems: list[AuditFinding] = field(default_factory=list)
+
+
+def key_text(value: Any) -> str | None:
+    """A field value as a matching key: equal values give equal text (100 and 100.00 alike)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def month_of(value: Any, fallback: str) -> str:
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        return value
+    return fallback
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What one ledger rule wants from events of one kind."""
+
+    rule: int
+    role: str  # "expected", "scope", "source", "target"
+    side: EventSide
+
+
+def readers_by_kind(rules: tuple[CompiledLedgerRule, ...]) -> dict[str, list[Reader]]:
+    found: dict[str, list[Reader]] = {}
+    for index, rule in enumerate(rules):
+        sides: list[tuple[str, EventSide]] = []
+        if rule.expect is not None:
+            sides.append(("expected", rule.expect.expected))
+            sides += [("scope", s) for s in rule.expect.scope or ()]
+        if rule.follow_up is not None:
+            sides += [("source", rule.follow_up.source), ("target", rule.follow_up.target)]
+        for role, side in sides:
+            found.setdefault(side.kind, []).append(Reader(index, role, side))
+    return found
+
+
+def facts_of(
+    rules: tuple[CompiledLedgerRule, ...],
+    readers: list[Reader],
+    event: EventBase,
+    where: tuple[int, int, str, str],
+    facts: ChunkFacts,
+    lang: str = "en",
+) -> set[str]:
+    """Record the event's facts; return the codes of its own decision that a ledger rule replaces."""
+    seq, position, employee, month = where
+    day = event.event_date
+    replaced: set[str] = set()
+    for reader in readers:
+        rule = rules[reader.rule]
+        ns = reader.side.read(event)
+        ns["event_date"] = day
+        try:
+            holds = reader.side.when is None or bool(reader.side.when.fn(ns))
+        except (TypeError, ArithmeticError, ValueError) as error:
+            facts.problems.append(_cannot_evaluate(rule, event, where, error, lang))
+            continue
+        if not holds:
+            continue
+        if reader.role in ("expected", "scope"):
+            plan = rule.expect
+            assert plan is not None
+            group = json.dumps([key_text(ns.get(name)) for name in plan.group_by], ensure_ascii=False)
+            if reader.role == "expected":
+                covered = month_of(ns.get(plan.covers), month) if plan.covers else month
+                facts.have.add((reader.rule, group, covered))
+            else:
+                facts.scope.add((reader.rule, group, month))
+            continue
+        follow = rule.follow_up
+        assert follow is not None
+        key = key_text(ns.get(follow.match_from if reader.role == "source" else follow.match_to))
+        if key is None:
+            continue  # nothing to match on: a first event without it is judged by its own rules alone
+        if reader.role == "source":
+            facts.sources.append(
+                (reader.rule, key, day.isoformat(), seq, position, event.id, _kind(event), employee, month)
+            )
+            replaced |= follow.replaces
+        else:
+            facts.targets.append((reader.rule, key, day.isoformat(), seq, event.id))
+    return replaced
+
+
+def _kind(event: EventBase) -> str:
+    kind: str = event.kind  # type: ignore[attr-defined]
+    return kind
+
+
+def _cannot_evaluate(
+    rule: CompiledLedgerRule, event: EventBase, where: tuple[int, int, str, str], error: Exception, lang: str
+) -> AuditFinding:
+    seq, position, employee, month = where
+    message = (
+        f"账本规则 {rule.id} 无法对本事件求值（{error}），须由总经理决定"
+        if lang == "zh"
+        else f"ledger rule {rule.id} cannot be evaluated on this event ({error}); the general manager decides"
+    )
+    return AuditFinding(
+        seq=seq,
+        position=position,
+        event_id=event.id,
+        kind=_kind(event),
+        date=event.event_date.isoformat(),
+        month=month,
+        employee=employee,
+        category="obligation",
+        code=REFER,
+        article=REFER_CITE.article,
+        item=None,
+        label=REFER_CITE.label,
+        message=message,
+        rule=rule.id,
+        detail=str(error),
+    )
+
+
+SCHEMA = """
+CREATE TABLE have (rule INTEGER, grp TEXT, period TEXT, PRIMARY KEY (rule, grp, period)) WITHOUT ROWID;
+CREATE TABLE scope (rule INTEGER, grp TEXT, period TEXT, PRIMARY KEY (rule, grp, period)) WITHOUT ROWID;
+CREATE TABLE source (rule INTEGER, key TEXT, day TEXT, seq INTEGER, position INTEGER, event_id TEXT,
+                     kind TEXT, employee TEXT, month TEXT);
+CREATE TABLE target (rule INTEGER, key TEXT, day TEXT, seq INTEGER, event_id TEXT);
+"""
+
+
+class FactStore:
+    """The ledger rules' facts of a whole ledger, on disk; `resolve` yields what they find."""
+
+    def __init__(self, path: Path, rules: tuple[CompiledLedgerRule, ...], lang: str = "en") -> None:
+        self.rules, self.lang = rules, lang
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None)
+        # A scratch file: no journal, no fsync; it is thrown away after the audit.
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+        self.counts: Counter[tuple[str, str]] = Counter()  # (rule id, missing|late|open) -> findings
+
+    def add(self, facts: ChunkFacts) -> None:
+        db = self.db
+        db.executemany("INSERT OR IGNORE INTO have VALUES (?, ?, ?)", sorted(facts.have))
+        db.executemany("INSERT OR IGNORE INTO scope VALUES (?, ?, ?)", sorted(facts.scope))
+        db.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.sources)
+        db.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?)", facts.targets)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def resolve(self, first_day: str | None, last_day: str | None, seq: int) -> Iterator[AuditFinding]:
+        """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
+        self.db.execute("COMMIT")
+        self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
+        if first_day is None or last_day is None:
+            return
+        end = dt.date.fromisoformat(last_day)
+        for index, rule in enumerate(self.rules):
+            if rule.expect is not None:
+                cases = self._expect(index, rule, first_day, end)
+            else:
+                cases = self._follow_up(index, rule, end)
+            for state, finding in cases:
+                self.counts[(rule.id, state)] += 1
+                yield finding._replace(seq=seq)
+                seq += 1
+
+    def _expect(
+        self, index: int, rule: CompiledLedgerRule, first_day: str, end: dt.date
+    ) -> Iterator[tuple[str, AuditFinding]]:
+        plan = rule.expect
+        assert plan is not None
+        due: Iterable[tuple[str, str]]
+        if plan.scope is None:
+            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
+        else:
+            due = self.db.execute(
+                "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
+            )
+        for group, period in due:
+            found = self.db.execute(
+                "SELECT 1 FROM have WHERE rule = ? AND grp = ? AND period = ?", (index, group, period)
+            ).fetchone()
+            if found is not None:
+                continue
+            over = _month_end(period) <= end
+            state, outcome = ("missing", rule.missing) if over else ("open", rule.open)
+            values = json.loads(group)
+            shown = ", ".join(f"{n} = {v}" for n, v in zip(plan.group_by, values, strict=True))
+            employee = values[plan.group_by.index("employee.id")] if "employee.id" in plan.group_by else None
+            detail = (
+                f"no `{plan.expected.kind}` covers {period}"
+                + (f" for {shown}" if shown else "")
+                + (
+                    f"; the month is over by the ledger's last day {end.isoformat()}"
+                    if over
+                    else f"; the month is not over by the ledger's last day {end.isoformat()}"
+                )
+            )
+            for item in outcome:
+                yield (
+                    state,
+                    self._finding(rule, item, (None, "", plan.expected.kind, "", period, employee), detail),
+                )
+
+    def _follow_up(
+        self, index: int, rule: CompiledLedgerRule, end: dt.date
+    ) -> Iterator[tuple[str, AuditFinding]]:
+        plan = rule.follow_up
+        assert plan is not None
+        rows = self.db.execute(
+            "SELECT s.position, s.event_id, s.kind, s.day, s.employee, s.month, s.key, "
+            "(SELECT t.day || ' ' || t.event_id FROM target t WHERE t.rule = s.rule AND t.key = s.key "
+            " AND t.day >= s.day ORDER BY t.day, t.seq LIMIT 1) "
+            "FROM source s WHERE s.rule = ? ORDER BY s.seq",
+            (index,),
+        )
+        for position, event_id, kind, day, employee, month, key, follow in rows:
+            start = dt.date.fromisoformat(day)
+            deadline = start + dt.timedelta(days=plan.within_days) if plan.within_days is not None else None
+            wanted = f"`{plan.target.kind}` with `{plan.match_to}` = `{key}`"
+            if follow is not None:
+                done_day, done_id = follow.split(" ", 1)
+                if deadline is None or dt.date.fromisoformat(done_day) <= deadline:
+                    continue
+                late_by = (dt.date.fromisoformat(done_day) - deadline).days
+                state, outcome = "late", rule.late
+                detail = (
+                    f"{wanted} (`{done_id}`) is dated {done_day}, {late_by} day{'s' if late_by != 1 else ''} "
+                    f"after the deadline {deadline.isoformat()}"
+                )
+            elif deadline is not None and deadline < end:
+                state, outcome = "missing", rule.missing
+                detail = (
+                    f"no {wanted} dated on or after {day}; the deadline {deadline.isoformat()} "
+                    f"passed before the ledger's last day {end.isoformat()}"
+                )
+            else:
+                state, outcome = "open", rule.open
+                until = f"due by {deadline.isoformat()}" if deadline is not None else "no deadline"
+                detail = (
+                    f"no {wanted} dated on or after {day} yet ({until}; the ledger ends {end.isoformat()})"
+                )
+            for item in outcome:
+                yield (
+                    state,
+                    self._finding(rule, item, (position, event_id, kind, day, month, employee), detail),
+                )
+
+    def _finding(
+        self,
+        rule: CompiledLedgerRule,
+        item: LedgerFinding,
+        where: tuple[int | None, str, str, str, str, str | None],
+        detail: str,
+    ) -> AuditFinding:
+        position, event_id, kind, day, month, employee = where
+        return AuditFinding(
+            seq=0,
+            position=position,
+            event_id=event_id,
+            kind=kind,
+            date=day,
+            month=month,
+            employee=employee or NOBODY,
+            category=item.category,
+            code=item.code,
+            article=item.cite.article,
+            item=item.cite.item,
+            label=item.cite.label,
+            message=item.message.zh if self.lang == "zh" else item.message.en,
+            rule=rule.id,
+            detail=detail,
+        )
+
+
+def _months(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_end(period: str) -> dt.date:
+    year, month = int(period[:4]), int(period[5:7])
+    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+    return following - dt.timedelta(days=1)

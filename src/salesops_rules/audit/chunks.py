@@ -1,0 +1,261 @@
+"""Judging one chunk of a ledger: the unit of work of every executor (one process, a pool, Dask).
+
+`audit_chunk` is a pure function of the chunk and the settings: it decodes and validates
+each record, evaluates it, turns the decision into findings, and folds them into the
+chunk's counts, its first findings per group, its part of `findings.csv`, and the facts
+the rules across events need. Chunks are merged in ledger order, so the result does not
+depend on how many processes judged them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.evaluator import parse_event
+from ..errors import EventError
+from ..model.audit import DIMENSIONS, NOBODY, AuditFinding, AuditTotals, SkippedRecord
+from ..model.decision import Decision
+from ..model.events import EventBase
+from ..policy import Policy, load_policy
+from .across import ChunkFacts, facts_of, readers_by_kind
+from .records import Decoder, RawRecord, RecordError
+
+FINDINGS_COLUMNS = (
+    "event_id",
+    "kind",
+    "date",
+    "month",
+    "employee",
+    "category",
+    "code",
+    "article",
+    "label",
+    "message",
+    "rule",
+    "detail",
+)
+
+Item = RawRecord | SkippedRecord
+Samples = dict[tuple[str, str], list[AuditFinding]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first_seq: int  # the ledger index of items[0]
+    items: Sequence[Item]
+    mark: int  # how far the ledger had been read after this chunk (bytes or rows), for progress
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to judge chunks; small and picklable."""
+
+    policy_dir: str
+    decoder: Decoder
+    lang: str = "en"
+    examples: int = 5  # findings kept per group for the report
+    log: str | None = None  # a decision log (SQLite) to append every decision to
+    policy_hash: str = ""
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    mark: int
+    totals: AuditTotals
+    skipped: list[SkippedRecord]
+    samples: Samples
+    findings_csv: str  # this chunk's rows of findings.csv
+    facts: ChunkFacts = field(default_factory=ChunkFacts)
+
+
+# One loaded policy per folder and process: workers load it once, not once per chunk.
+_POLICIES: dict[str, Policy] = {}
+
+
+def policy_for(policy_dir: str) -> Policy:
+    policy = _POLICIES.get(policy_dir)
+    if policy is None:
+        policy = _POLICIES[policy_dir] = load_policy(policy_dir)
+    return policy
+
+
+def employee_of(event: EventBase) -> str:
+    """The person a finding is about: the judged employee, else whoever prepared the event."""
+    if event.employee is not None:
+        return event.employee.id
+    prepared: str | None = getattr(event, "prepared_by", None)
+    return prepared or NOBODY
+
+
+def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
+    policy = policy_for(settings.policy_dir)
+    rules = policy.compiled.ledger_rules
+    readers = readers_by_kind(rules)
+    totals = AuditTotals()
+    skipped: list[SkippedRecord] = []
+    samples: Samples = {}
+    facts = ChunkFacts()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    logged: list[tuple[dict[str, Any], Decision]] = []
+    first_day: str | None = None
+    last_day: str | None = None
+    for offset, item in enumerate(chunk.items):
+        totals.records += 1
+        if isinstance(item, SkippedRecord):
+            skipped.append(item)
+            continue
+        try:
+            data = settings.decoder(item.payload)
+            event = parse_event(data)
+            decision = policy.evaluate(event)
+        except (RecordError, EventError) as error:
+            skipped.append(SkippedRecord(item.position, error.message))
+            continue
+        if settings.log is not None:
+            logged.append((data, decision))
+        totals.audited += 1
+        totals.verdicts[decision.verdict] += 1
+        totals.kinds[decision.kind] += 1
+        day = event.event_date.isoformat()
+        first_day = day if first_day is None or day < first_day else first_day
+        last_day = day if last_day is None or day > last_day else last_day
+        seq = chunk.first_seq + offset
+        employee = employee_of(event)
+        month = day[:7]
+        replaced: set[str] = set()
+        of_kind = readers.get(decision.kind)
+        if of_kind:
+            replaced = facts_of(
+                rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
+            )
+        for finding in _findings(
+            decision, seq, item.position, day, employee, replaced, settings.lang, policy
+        ):
+            add_finding(finding, totals, samples, settings.examples, writer)
+    for problem in facts.problems:
+        add_finding(problem, totals, samples, settings.examples, writer)
+    totals.skipped = len(skipped)
+    totals.see_days(first_day, last_day)
+    if logged:
+        _log(settings, logged)
+    return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts)
+
+
+def add_finding(
+    finding: AuditFinding,
+    totals: AuditTotals,
+    samples: Samples,
+    examples: int,
+    writer: Any,
+) -> None:
+    """Count a finding, keep it if its groups have fewer than `examples`, write its CSV row."""
+    totals.count(finding)
+    for dimension in DIMENSIONS:
+        kept = samples.setdefault((dimension, finding.key(dimension)), [])
+        if len(kept) < examples:
+            kept.append(finding)
+    writer.writerow(
+        (
+            "" if finding.position is None else finding.position,
+            finding.event_id,
+            finding.kind,
+            finding.date,
+            finding.month,
+            finding.employee,
+            finding.category,
+            finding.code,
+            finding.article,
+            finding.label,
+            finding.message,
+            finding.rule,
+            finding.detail,
+        )
+    )
+
+
+def _findings(
+    decision: Decision,
+    seq: int,
+    position: int,
+    day: str,
+    employee: str,
+    replaced: set[str],
+    lang: str,
+    policy: Policy,
+) -> list[AuditFinding]:
+    base = AuditFinding(
+        seq=seq,
+        position=position,
+        event_id=decision.event_id,
+        kind=decision.kind,
+        date=day,
+        month=day[:7],
+        employee=employee,
+        category="",
+        code="",
+        article=0,
+        item=None,
+        label="",
+        message="",
+        rule="",
+        detail="",
+    )
+    found = []
+    zh = lang == "zh"
+    for v in decision.violations:
+        if v.code not in replaced:
+            found.append(
+                base._replace(
+                    category="violation",
+                    code=v.code,
+                    article=v.cite.article,
+                    item=v.cite.item,
+                    label=v.cite.label,
+                    message=v.message if zh else v.message_en,
+                )
+            )
+    for o in decision.obligations:
+        if o.code not in replaced:
+            found.append(
+                base._replace(
+                    category="obligation",
+                    code=o.code,
+                    article=o.cite.article,
+                    item=o.cite.item,
+                    label=o.cite.label,
+                    message=o.message if zh else o.message_en,
+                )
+            )
+    for a in decision.approvals:
+        if a.satisfied:
+            continue
+        role = policy.compiled.roles.get(a.role)
+        name = (role.zh if zh else role.en) if role is not None else a.role
+        note = (a.note.zh if zh else a.note.en) if a.note is not None else ""
+        message = f"{name}的审批步骤（{a.action}）未满足" if zh else f"the {a.action} step of the {name} is not satisfied"
+        found.append(
+            base._replace(
+                category="approval",
+                code=f"{a.role}.{a.action}",
+                article=a.cite.article,
+                item=a.cite.item,
+                label=a.cite.label,
+                message=message,
+                detail=note,
+            )
+        )
+    return found
+
+
+def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:
+    from ..engine.decision_log import DecisionLog
+
+    with DecisionLog(settings.log or "") as log:
+        log.append_many(entries, policy_hash=settings.policy_hash, source="audit")

@@ -1,0 +1,157 @@
+"""The column convention of CSV and Excel ledgers (docs/audit.md, "CSV and Excel").
+
+One row is one event. Columns are flat, named by the event's field paths with dots
+(`customer.type`, `employee.monthly_salary`, `permission.at`); a mixed ledger has the
+columns of every kind it holds and leaves the others empty. An empty cell is an absent
+field. A list field (`approvals`, `customer.documents`, `collection_schedule`,
+`reviewers`) or a record given whole (`customer`) holds JSON text. Every other cell is
+text (or, in Excel, the cell's own number, date or boolean) that the event model reads
+as it reads JSON: decimal text for money, ISO dates, `true`/`false`.
+
+The convention is derived from the event models, so a field added to a kind is a
+column at once; the header is checked against them when the ledger is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..engine.scope import fields_of
+from ..model.events import EVENT_MODELS
+from .records import LedgerError, RecordError
+
+# path -> kind -> how a cell of that column is read: "json-list", "json-record", "text", "value"
+_READ_AS: dict[str, dict[str, str]] = {}
+
+
+def _how(kind: str) -> str:
+    return {"list": "json-list", "any": "json-record", "str": "text"}.get(kind, "value")
+
+
+for _kind, _model in EVENT_MODELS.items():
+    for _path, _type in fields_of(_model).items():
+        _READ_AS.setdefault(_path, {})[_kind] = _how(_type.kind)
+_READ_AS["kind"] = dict.fromkeys(EVENT_MODELS, "text")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of a table ledger, each as its field path split at the dots."""
+
+    paths: tuple[tuple[str, ...], ...]
+    names: tuple[str, ...]
+    kind_column: int
+
+
+def layout_of(header: Sequence[str], where: str) -> Layout:
+    """Check a header row against the event models; raises LedgerError naming the column."""
+
+    names = [name.strip() for name in header]
+    if not any(names):
+        raise LedgerError(f"{where}: the first row names no columns", "the first row is the header")
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, 1):
+        if not name:
+            raise LedgerError(f"{where}: column {number} of the header has no name")
+        if name in seen:
+            raise LedgerError(f"{where}: column `{name}` appears twice (columns {seen[name]} and {number})")
+        seen[name] = number
+        if name not in _READ_AS:
+            close = difflib.get_close_matches(name, list(_READ_AS), n=1)
+            raise LedgerError(
+                f"{where}: column `{name}` is not a field of any event kind",
+                f"did you mean `{close[0]}`?"
+                if close
+                else "columns are field paths such as `amount`, `customer.type`, `employee.id`",
+            )
+    for name in names:
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            parent = ".".join(parts[:i])
+            if parent in seen:
+                raise LedgerError(
+                    f"{where}: columns `{parent}` and `{name}` both give `{name}`",
+                    f"keep `{parent}` as JSON text, or its fields as columns, not both",
+                )
+    if "kind" not in seen:
+        raise LedgerError(f"{where}: the header has no `kind` column", "every row names its event's kind")
+    return Layout(tuple(tuple(n.split(".")) for n in names), tuple(names), seen["kind"] - 1)
+
+
+class TableDecoder:
+    """One row of cells to an event dict, following the column convention."""
+
+    def __init__(self, layout: Layout, flavour: str) -> None:
+        self.layout = layout
+        self.flavour = flavour  # "csv": every cell is text; "xlsx": cells carry Excel's own types
+
+    def __call__(self, cells: Sequence[Any]) -> dict[str, Any]:
+        layout = self.layout
+        width = len(layout.names)
+        if len(cells) > width and any(_filled(c) for c in cells[width:]):
+            raise RecordError(f"the row has {len(cells)} cells, the header names {width} columns")
+        if len(cells) < width and self.flavour == "csv":
+            raise RecordError(
+                f"the row has {len(cells)} cells, the header names {width} columns (a truncated row?)"
+            )
+        kind = cells[layout.kind_column] if layout.kind_column < len(cells) else None
+        kind = kind.strip() if isinstance(kind, str) else kind
+        event: dict[str, Any] = {}
+        for index, path in enumerate(layout.paths):
+            if index >= len(cells):
+                break
+            cell = cells[index]
+            if not _filled(cell):
+                continue
+            name = layout.names[index]
+            how = _READ_AS[name].get(kind, "value") if isinstance(kind, str) else "value"
+            value = self._read(cell, how, name)
+            target = event
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+            target[path[-1]] = value
+        return event
+
+    def _read(self, cell: Any, how: str, name: str) -> Any:
+        if how.startswith("json"):
+            if not isinstance(cell, str):
+                raise RecordError(f"column `{name}` holds JSON text, not `{cell}`")
+            try:
+                value = json.loads(cell, parse_float=Decimal)
+            except json.JSONDecodeError as error:
+                raise RecordError(
+                    f"column `{name}`: invalid JSON at character {error.pos + 1}: {error.msg}"
+                ) from None
+            want, word = (list, "an array") if how == "json-list" else (dict, "an object")
+            if not isinstance(value, want):
+                raise RecordError(f"column `{name}` holds a JSON {word.split()[-1]}, not `{cell.strip()}`")
+            return value
+        if self.flavour == "csv":
+            return cell
+        return _excel_value(cell, how)
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _excel_value(cell: Any, how: str) -> Any:
+    """An Excel cell as the event model reads it; numbers keep the decimal the sheet shows."""
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, float):
+        # A sheet stores a binary double; the shortest decimal that round-trips is the one it
+        # shows (12000.5 -> 12000.5). A computed 0.30000000000000004 stays as it is and is refused.
+        number: int | Decimal = int(cell) if cell.is_integer() else Decimal(repr(cell))
+        return str(number) if how == "text" else number
+    if isinstance(cell, int):
+        return str(cell) if how == "text" else cell
+    if isinstance(cell, dt.time):
+        return cell.isoformat()
+    return cell

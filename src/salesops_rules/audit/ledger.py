@@ -1,0 +1,300 @@
+"""Ledger readers: JSON Lines, CSV and Excel, streamed one record at a time.
+
+Reading is split in two so that several processes can share an audit:
+- a `Ledger` (in the main process) yields `RawRecord`s, the position and the raw payload
+  (a line's bytes, a row's cells), as fast as the file can be read, and never holds more
+  than one record;
+- its `decoder` (picklable; it runs wherever the event is judged) turns one payload into
+  an event dict, or raises `RecordError` saying what is wrong with that record alone.
+
+A record that is malformed is skipped and reported with its line or row; a ledger that
+cannot be read at all (no such file, a workbook that does not open, a wrong sheet name, a
+header that breaks the column convention) raises `LedgerError`. The column convention of
+CSV and Excel ledgers is in `columns.py` and docs/audit.md.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..model.audit import SkippedRecord
+from .columns import TableDecoder, layout_of
+from .records import Decoder, LedgerError, RawRecord, RecordError
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+BOM = codecs.BOM_UTF8
+
+
+class JsonLinesDecoder:
+    """One line of JSON Lines: a JSON object; numbers with a fraction become Decimal."""
+
+    def __call__(self, payload: bytes) -> dict[str, Any]:
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RecordError(f"not UTF-8 text (byte {error.start + 1} of the line)") from None
+        try:
+            data = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            message = f"invalid JSON at column {error.colno}: {error.msg}"
+            if not payload.endswith(b"\n"):
+                message += " (the file ends inside this line: truncated?)"
+            raise RecordError(message) from None
+        if not isinstance(data, dict):
+            raise RecordError(f"an event is a JSON object, not {_json_type(data)}")
+        return data
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+Item = RawRecord | SkippedRecord
+
+
+class Ledger:
+    """A ledger file: its records in order, the decoder of their payloads, and how far reading is."""
+
+    format: str = ""
+    unit: str = "line"  # what a position counts: "line" or "row"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done = 0  # bytes (or rows) read so far, for the progress bar
+        self.total: int | None = None
+
+    @property
+    def decoder(self) -> Decoder:
+        raise NotImplementedError
+
+    def records(self) -> Iterator[Item]:
+        raise NotImplementedError
+
+
+class JsonLinesLedger(Ledger):
+    format, unit = "jsonl", "line"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.total = path.stat().st_size
+        self._decoder = JsonLinesDecoder()
+
+    @property
+    def decoder(self) -> Decoder:
+        return self._decoder
+
+    def records(self) -> Iterator[Item]:
+        self.done = 0
+        with _open_binary(self.path) as file:
+            for number, line in enumerate(file, 1):
+                self.done += len(line)
+                if number == 1 and line.startswith(BOM):
+                    line = line[len(BOM) :]
+                if line.strip():
+                    yield RawRecord(number, line)
+
+
+class CsvLedger(Ledger):
+    format, unit = "csv", "row"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.total = path.stat().st_size
+        self._bad_text = False
+        with _open_binary(path) as file:
+            first = file.readline()
+        header = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace")]), [])
+        self._decoder = TableDecoder(layout_of(header, f"`{path}`"), "csv")
+
+    @property
+    def decoder(self) -> Decoder:
+        return self._decoder
+
+    def _lines(self, file: Any) -> Iterator[str]:
+        for number, line in enumerate(file, 1):
+            self.done += len(line)
+            if number == 1:
+                line = line.removeprefix(BOM)
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                # csv pulls the lines of one row at a time: the flag belongs to the row it yields next.
+                self._bad_text = True
+                yield line.decode("utf-8", "replace")
+
+    def records(self) -> Iterator[Item]:
+        self.done = 0
+        with _open_binary(self.path) as file:
+            reader = csv.reader(self._lines(file), strict=True)
+            next(reader, None)  # the header, checked when the ledger was opened
+            row = 1
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    row += 1
+                    yield SkippedRecord(row, f"malformed CSV: {error}")
+                    self._bad_text = False
+                    continue
+                row += 1
+                if self._bad_text:
+                    self._bad_text = False
+                    yield SkippedRecord(row, "not UTF-8 text")
+                elif any(cell.strip() for cell in cells):
+                    yield RawRecord(row, cells)
+
+
+class ExcelLedger(Ledger):
+    format, unit = "xlsx", "row"
+
+    def __init__(self, path: Path, sheet: str | None) -> None:
+        super().__init__(path)
+        self.sheet = sheet
+        workbook, _, header = self._open()
+        try:
+            self.total = workbook[self.sheet].max_row
+        finally:
+            workbook.close()
+        self._decoder = TableDecoder(layout_of(header, f"`{path}`, sheet `{self.sheet}`"), "xlsx")
+
+    def _open(self) -> tuple[Any, Iterator[tuple[Any, ...]], list[str]]:
+        """The workbook (read-only: rows stream from the file), its row iterator, the header row."""
+        import openpyxl  # imported here: a JSON Lines audit need not pay for it
+
+        path = self.path
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # BadZipFile, InvalidFileException, KeyError of a damaged archive...
+            raise LedgerError(
+                f"cannot read `{path}` as an Excel workbook: {_reason(error)}",
+                "save the ledger as .xlsx (Excel 2007 or later); a damaged or truncated file does not open",
+            ) from None
+        names = workbook.sheetnames
+        if self.sheet is not None and self.sheet not in names:
+            workbook.close()
+            raise LedgerError(
+                f"`{path}` has no sheet `{self.sheet}`",
+                "its sheets: " + ", ".join(f"`{n}`" for n in names),
+            )
+        self.sheet = self.sheet if self.sheet is not None else names[0]
+        rows = workbook[self.sheet].iter_rows(values_only=True)
+        try:
+            first = next(rows, None)
+        except Exception as error:
+            workbook.close()
+            raise LedgerError(
+                f"`{path}`, sheet `{self.sheet}`: cannot read the header row: {_reason(error)}"
+            ) from None
+        if first is None:
+            workbook.close()
+            raise LedgerError(f"`{path}`: sheet `{self.sheet}` is empty", "the first row names the columns")
+        header = [("" if cell is None else str(cell)) for cell in first]
+        while header and not header[-1].strip():
+            header.pop()
+        return workbook, rows, header
+
+    @property
+    def decoder(self) -> Decoder:
+        return self._decoder
+
+    def records(self) -> Iterator[Item]:
+        workbook, rows, _ = self._open()
+        row = 1
+        try:
+            while True:
+                try:
+                    cells = next(rows)
+                except StopIteration:
+                    return
+                except Exception as error:  # a damaged sheet: what was read stands, the rest is lost
+                    yield SkippedRecord(
+                        row + 1,
+                        f"the sheet cannot be read from here on ({_reason(error)}); "
+                        "the rows after it are not audited",
+                    )
+                    return
+                row += 1
+                self.done = row
+                if any(_filled(cell) for cell in cells):
+                    yield RawRecord(row, tuple(cells))
+        finally:
+            workbook.close()
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _open_binary(path: Path) -> Any:
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
+
+
+def open_ledger(path: str | Path, sheet: str | None = None, format: str | None = None) -> Ledger:
+    """The ledger at `path`, its format told by the suffix (or `format`); raises LedgerError."""
+    file = Path(path)
+    kind = format or FORMATS.get(file.suffix.lower())
+    if kind is None:
+        raise LedgerError(
+            f"cannot tell the format of `{path}` from its suffix",
+            "ledgers are JSON Lines (.jsonl, .ndjson), CSV (.csv) or Excel (.xlsx)",
+        )
+    if not file.is_file():
+        raise LedgerError(f"cannot read `{path}`: no such file")
+    if sheet is not None and kind != "xlsx":
+        raise LedgerError(f"`--sheet` is for Excel ledgers; `{path}` is {kind.upper()}")
+    try:
+        if kind == "jsonl":
+            return JsonLinesLedger(file)
+        if kind == "csv":
+            return CsvLedger(file)
+    except OSError as error:
+        raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
+    return ExcelLedger(file, sheet)
+
+
+def read_record(ledger: Ledger, position: int) -> RawRecord | SkippedRecord | None:
+    """The record at `position` (line or row), read by streaming up to it; None if there is none."""
+    for item in ledger.records():
+        if item.position == position:
+            return item
+        if item.position > position:
+            return None
+    return None
+
+
+def decode_all(ledger: Ledger, items: Sequence[Item]) -> list[dict[str, Any] | SkippedRecord]:
+    """Decode raw records (for tests and small tools): a dict per event, a SkippedRecord per problem."""
+    out: list[dict[str, Any] | SkippedRecord] = []
+    for item in items:
+        if isinstance(item, SkippedRecord):
+            out.append(item)
+            continue
+        try:
+            out.append(ledger.decoder(item.payload))
+        except RecordError as error:
+            out.append(SkippedRecord(item.position, error.message))
+    return out

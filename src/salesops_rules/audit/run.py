@@ -1,0 +1,257 @@
+"""An audit from start to end: read the ledger in chunks, judge them, merge, run the ledger rules.
+
+Memory is flat in the ledger's size: the reader holds one chunk per worker in flight;
+the merge keeps counts (bounded by the policy and the calendar), the first findings of
+each group (bounded by `examples`), and the first skipped records; every finding and
+every skipped record goes to a CSV file in the output folder as it arrives, and the facts
+of the rules across events go to a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine import explain as explain_mod
+from ..engine.evaluator import parse_event
+from ..errors import EventError
+from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
+from ..policy import Policy
+from .across import FactStore
+from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding
+from .executors import run_dask, run_pool, run_serial
+from .ledger import Ledger, read_record
+from .records import RawRecord, RecordError
+
+FINDINGS_FILE, SKIPPED_FILE = "findings.csv", "skipped.csv"
+SKIPPED_SHOWN = 100  # skipped records listed in the report; all of them are in skipped.csv
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    out_dir: Path
+    workers: int = 1
+    dask: bool = False
+    scheduler: str | None = None  # a `distributed` scheduler's address; None: a local cluster
+    examples: int = 5  # findings shown per article, employee and month
+    explained: int = 200  # at most this many events explained in full in the report
+    lang: str = "en"
+    chunk_size: int = 2000
+    log: Path | None = None
+
+
+@dataclass
+class AuditResult:
+    ledger: str
+    ledger_format: str
+    unit: str  # "line" or "row"
+    sheet: str | None
+    policy_name: str
+    policy_version: str
+    totals: AuditTotals
+    samples: Samples
+    skipped: list[SkippedRecord]  # the first SKIPPED_SHOWN
+    rule_counts: Counter[tuple[str, str]]  # (ledger rule id, missing|late|open) -> findings
+    explanations: dict[int, list[str]] = field(default_factory=dict)  # position -> explain lines
+    files: list[Path] = field(default_factory=list)
+
+    def sampled(self, dimension: str) -> list[tuple[str, list[AuditFinding]]]:
+        return [(key, found) for (dim, key), found in self.samples.items() if dim == dimension]
+
+
+Progress = Callable[[int, int], None]  # (ledger read so far, events audited so far)
+
+
+def chunks_of(ledger: Ledger, size: int) -> Iterator[Chunk]:
+    records = ledger.records()
+    seq = 0
+    for index in itertools.count():
+        items = list(itertools.islice(records, size))
+        if not items:
+            return
+        yield Chunk(index, seq, items, ledger.done)
+        seq += len(items)
+
+
+class _Merge:
+    """Folds chunk results, in ledger order, into the totals, the samples and the two CSV files."""
+
+    def __init__(self, out_dir: Path, unit: str, examples: int) -> None:
+        self.totals = AuditTotals()
+        self.samples: Samples = {}
+        self.skipped: list[SkippedRecord] = []
+        self.examples = examples
+        self._findings = (out_dir / FINDINGS_FILE).open("w", encoding="utf-8", newline="")
+        self._skipped = (out_dir / SKIPPED_FILE).open("w", encoding="utf-8", newline="")
+        self._findings.write(",".join((unit, *FINDINGS_COLUMNS)) + "\n")
+        self.skipped_writer = csv.writer(self._skipped, lineterminator="\n")
+        self.skipped_writer.writerow((unit, "problem"))
+        self.findings_writer = csv.writer(self._findings, lineterminator="\n")
+
+    def add(self, result: ChunkResult) -> None:
+        self.totals.add(result.totals)
+        for group, found in result.samples.items():
+            kept = self.samples.setdefault(group, [])
+            kept.extend(found[: max(0, self.examples - len(kept))])
+        for record in result.skipped:
+            self.skipped_writer.writerow(record)
+            if len(self.skipped) < SKIPPED_SHOWN:
+                self.skipped.append(record)
+        self._findings.write(result.findings_csv)
+
+    def add_finding(self, finding: AuditFinding) -> None:
+        add_finding(finding, self.totals, self.samples, self.examples, self.findings_writer)
+
+    def close(self) -> None:
+        self._findings.close()
+        self._skipped.close()
+
+
+def audit_ledger(
+    policy: Policy,
+    ledger: Ledger,
+    options: AuditOptions,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit every record of `ledger`; writes findings.csv and skipped.csv into `options.out_dir`."""
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings(
+        policy_dir=policy.compiled.root,
+        decoder=ledger.decoder,
+        lang=options.lang,
+        examples=options.examples,
+        log=str(options.log) if options.log is not None else None,
+        policy_hash=_hash(policy) if options.log is not None else "",
+    )
+    merge = _Merge(options.out_dir, ledger.unit, options.examples)
+    rules = policy.compiled.ledger_rules
+    with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:
+        store = FactStore(Path(scratch) / "ledger-facts.sqlite", rules, options.lang)
+        try:
+            chunks = chunks_of(ledger, options.chunk_size)
+            if options.dask:
+                results = run_dask(settings, chunks, options.scheduler, options.workers)
+            elif options.workers > 1:
+                results = run_pool(settings, chunks, options.workers)
+            else:
+                results = run_serial(settings, chunks)
+            for judged in results:
+                merge.add(judged)
+                store.add(judged.facts)
+                if progress is not None:
+                    progress(judged.mark, merge.totals.audited)
+            totals = merge.totals
+            for finding in store.resolve(totals.first_day, totals.last_day, totals.records):
+                merge.add_finding(finding)
+        finally:
+            store.close()
+            merge.close()
+    result = AuditResult(
+        ledger=str(ledger.path),
+        ledger_format=ledger.format,
+        unit=ledger.unit,
+        sheet=getattr(ledger, "sheet", None),
+        policy_name=policy.name,
+        policy_version=policy.version,
+        totals=merge.totals,
+        samples=merge.samples,
+        skipped=merge.skipped,
+        rule_counts=store.counts,
+        files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
+    )
+    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang)
+    return result
+
+
+def _hash(policy: Policy) -> str:
+    from ..engine.fingerprint import policy_hash
+
+    return policy_hash(policy.compiled.root)
+
+
+def explained_positions(result: AuditResult, limit: int) -> list[int]:
+    """The events the report explains in full: those of the sampled findings, first groups first."""
+    chosen: dict[int, None] = {}
+    for dimension in DIMENSIONS:
+        for _, found in sorted(result.sampled(dimension)):
+            for finding in found:
+                if finding.position is not None and not finding.rule and len(chosen) < limit:
+                    chosen[finding.position] = None
+    return sorted(chosen)
+
+
+def explain_samples(
+    policy: Policy, ledger: Ledger, result: AuditResult, limit: int, lang: str
+) -> dict[int, list[str]]:
+    """Re-read the ledger up to the last sampled event and explain each sampled one."""
+    wanted = explained_positions(result, limit)
+    if not wanted:
+        return {}
+    remaining = set(wanted)
+    found: dict[int, list[str]] = {}
+    for item in ledger.records():
+        if item.position not in remaining:
+            if item.position > wanted[-1]:
+                break
+            continue
+        remaining.discard(item.position)
+        found[item.position] = explain_record(policy, ledger, item, lang)
+        if not remaining:
+            break
+    return found
+
+
+def explain_record(policy: Policy, ledger: Ledger, item: RawRecord | SkippedRecord, lang: str) -> list[str]:
+    """The `explain` lines of one ledger record, or why it could not be judged."""
+    if isinstance(item, SkippedRecord):
+        return [f"{ledger.unit} {item.position}: {item.message}"]
+    try:
+        event = parse_event(ledger.decoder(item.payload))
+    except (RecordError, EventError) as error:
+        return [f"{ledger.unit} {item.position}: {error.message}"]
+    decision, trace = policy.trace(event)
+    lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang))
+    notes = _replaced_notes(policy, event, lang)
+    return [*lines, *notes] if notes else lines
+
+
+def _lang(lang: str) -> Any:
+    return "zh" if lang == "zh" else "en"
+
+
+def _replaced_notes(policy: Policy, event: Any, lang: str) -> list[str]:
+    """Say which of the event's own findings a ledger rule decides instead (`replaces`)."""
+    notes = []
+    for rule in policy.compiled.ledger_rules:
+        plan = rule.follow_up
+        if plan is None or plan.source.kind != event.kind or not plan.replaces:
+            continue
+        ns = plan.source.read(event)
+        ns["event_date"] = event.event_date
+        try:
+            holds = plan.source.when is None or bool(plan.source.when.fn(ns))
+        except (TypeError, ArithmeticError, ValueError):
+            continue
+        if holds:
+            codes = ", ".join(sorted(plan.replaces))
+            notes.append(
+                f"在本次审计中，{codes} 由账本规则 {rule.id}（{rule.cite.label}）依据账本判定"
+                if lang == "zh"
+                else f"In this audit, {codes} is decided by ledger rule {rule.id} ({rule.cite.label}) "
+                "from the ledger, not by this event alone"
+            )
+    return notes
+
+
+def explain_position(policy: Policy, ledger: Ledger, position: int, lang: str) -> list[str] | None:
+    """`audit LEDGER --explain N`: the explanation of the record at line or row N."""
+    item = read_record(ledger, position)
+    if item is None:
+        return None
+    return explain_record(policy, ledger, item, lang)

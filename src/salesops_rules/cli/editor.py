@@ -1,0 +1,161 @@
+"""`lint`, `schema`, `test` and `diff`: the commands of policy editors and auditors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..engine import diff as diff_mod
+from ..engine import lint as lint_mod
+from ..engine import schema as schema_mod
+from ..engine.loader import default_policy_dir
+from ..errors import PolicyError
+from ..policy import Policy, load_policy
+from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError
+
+
+def _folder(args: argparse.Namespace) -> Path:
+    """The policy folder named on the command, else `--policy`, else the bundled one."""
+    chosen = getattr(args, "policy_dir", None) or args.policy
+    return Path(chosen) if chosen is not None else default_policy_dir()
+
+
+def _load(path: str | Path, what: str) -> Policy:
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        head, *rest = error.message.splitlines()
+        raise BadInputError(f"{what}: {head}", rest) from None
+
+
+# ---- lint ----
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    folder = _folder(args)
+    findings = lint_mod.lint_policy(folder)
+    errors = sum(f.severity == lint_mod.ERROR for f in findings)
+    warnings = len(findings) - errors
+    if args.json:
+        out = {"policy": str(folder), "errors": errors, "warnings": warnings}
+        print(json.dumps({**out, "findings": [f.to_json() for f in findings]}, ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            print(finding.render())
+        print(f"lint {folder}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+# ---- schema ----
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    names = schema_mod.file_names()
+    wanted = list(names) if args.out and args.file_type == "all" else [args.file_type]
+    documents = {t: schema_mod.combined_schema() if t == "all" else schema_mod.file_schema(t) for t in wanted}
+    if args.out is None:
+        print(json.dumps(documents[args.file_type], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for file_type, document in documents.items():
+            target = out / names[file_type]
+            target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(target)
+    except OSError as error:
+        raise BadInputError(f"cannot write the schema to `{out}`: {error.strerror}") from None
+    return EXIT_OK
+
+
+# ---- diff ----
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    old = _load(args.old, f"old policy `{args.old}`")
+    new = _load(args.new, f"new policy `{args.new}`")
+    if not Path(args.events).exists():
+        raise BadInputError(f"no such events file or folder: `{args.events}`")
+    report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(diff_lines(report)))
+    if report.bad:
+        return EXIT_BAD_INPUT
+    return EXIT_FINDINGS if report.changed else EXIT_OK
+
+
+def diff_lines(report: diff_mod.DiffReport) -> list[str]:
+    out = [
+        f"old: {report.old}",
+        f"new: {report.new}",
+        f"{report.events} events judged under both, {len(report.changed)} decisions changed"
+        + (f", {len(report.bad)} events unreadable" if report.bad else ""),
+    ]
+    if report.changed:
+        out += ["", "changed fields:"]
+        out += [f"  {name}: {count}" for name, count in report.by_field()]
+        out += ["", "by rule:"]
+    for rule, changes in report.by_rule():
+        status = report.rule_status.get(rule)
+        out.append(f"  {rule}" + (f" ({status})" if status else "") + f": {_count(len(changes), 'decision')}")
+        for change in changes:
+            dated = f" ({change.date})" if change.date else ""
+            also = [r for r in change.rules if r != rule]
+            out.append(
+                f"    {change.event_id}{dated} at {change.where}"
+                + (f"; also {', '.join(also)}" if also else "")
+            )
+            out += [f"      {c.field}: {c.old} -> {c.new}" for c in change.changes]
+    if report.bad:
+        out += ["", "unreadable events (left out):"]
+        out += [f"  {bad.where}: {bad.message}" for bad in report.bad]
+    return out
+
+
+# ---- registration ----
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lint = sub.add_parser(
+        "lint",
+        help="check a policy folder before any event is seen",
+        description="Report every error and warning of a policy folder (exit 1 on errors).",
+    )
+    lint.add_argument(
+        "policy_dir", nargs="?", metavar="POLICY_DIR", help="default: --policy or the bundled one"
+    )
+    lint.add_argument("--json", action="store_true", help="print the findings as JSON")
+    lint.set_defaults(run=cmd_lint)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of the policy files",
+        description="JSON Schemas of the policy file format, for an editor's YAML plugin.",
+    )
+    schema.add_argument(
+        "file_type",
+        nargs="?",
+        default="all",
+        choices=list(schema_mod.file_names()),
+        help="one file type, or `all` for one schema that fits every file (default)",
+    )
+    schema.add_argument("--out", metavar="DIR", help="write every schema as a file into DIR")
+    schema.set_defaults(run=cmd_schema)
+
+    diff = sub.add_parser(
+        "diff",
+        help="replay events under two policies and report every decision that changes",
+        description="Exit 0: no decision changes; 1: some do; 2: bad input (reported, the rest goes on).",
+    )
+    diff.add_argument("old", metavar="OLD_POLICY", help="policy folder in force")
+    diff.add_argument("new", metavar="NEW_POLICY", help="policy folder proposed")
+    diff.add_argument("events", metavar="EVENTS", help="JSON Lines file, or a folder of *.json events")
+    diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.set_defaults(run=cmd_diff)

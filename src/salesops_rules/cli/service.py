@@ -1,0 +1,165 @@
+"""`serve` (the HTTP service) and `log show|list` (the decision log it writes)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+from ..engine.decision_log import DecisionLog, DecisionLogError, LoggedDecision
+from .common import EXIT_OK, BadInputError
+
+DEFAULT_LOG = "decisions.sqlite"
+
+
+def open_log(path: str, create: bool) -> DecisionLog:
+    try:
+        return DecisionLog(path, create=create)
+    except DecisionLogError as error:
+        raise BadInputError(error.message, [f"  help: {error.help}"] if error.help else []) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from ..service import run
+        from ..service.holder import PolicyHolder, PolicyRefusedError
+    except ImportError as error:
+        raise BadInputError(
+            f"`serve` needs the `{error.name}` package, which is not installed",
+            ["  help: pip install 'salesops-rules[serve]'"],
+        ) from None
+    try:
+        holder = PolicyHolder(args.policy)
+    except PolicyRefusedError as refusal:
+        raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
+    log = None if args.no_log else open_log(args.log, create=True)
+    try:
+        sock = run.bind(args.host, args.port)
+    except OSError as error:
+        raise BadInputError(
+            f"cannot listen on `{args.host}:{args.port}`: {error.strerror or error}"
+        ) from None
+    active = holder.active.summary
+    where = "no decision log" if log is None else f"decision log `{log.path}`"
+    say(
+        f"serving {active['name']} {active['version']} (sha256 {active['hash'][:12]}) "
+        f"on {run.url_of(sock)}; {where}"
+    )
+    try:
+        run.serve(holder, log, sock, access_log=args.access_log, on_reload=say)
+    finally:
+        sock.close()
+        if log is not None:
+            log.close()
+    return EXIT_OK
+
+
+def say(text: str) -> None:
+    print(f"salesops-rules: {text}", file=sys.stderr, flush=True)
+
+
+def cmd_log_show(args: argparse.Namespace) -> int:
+    with open_log(args.log, create=False) as log:
+        entry = _read(lambda: log.get(args.id))
+    if entry is None:
+        raise BadInputError(
+            f"no decision `{args.id}` in the decision log `{args.log}`",
+            ["  help: `salesops-rules log list` shows the ids"],
+        )
+    if args.json:
+        print(_dumps(entry.to_json()))
+        return EXIT_OK
+    print("\n".join(show_lines(entry)))
+    return EXIT_OK
+
+
+def show_lines(entry: LoggedDecision) -> list[str]:
+    """Which rules decided this, and under which version; then the decision itself."""
+    return [
+        f"decision {entry.id}, logged {entry.logged_at} by {entry.source}",
+        f"event {entry.event_id} ({entry.kind}): verdict {entry.verdict}",
+        f"policy {entry.policy_name} version {entry.policy_version}, sha256 {entry.policy_hash}",
+        f"decided by {len(entry.rules)} rule{'s' if len(entry.rules) != 1 else ''}:",
+        *(f"  {rule}" for rule in entry.rules),
+        "decision:",
+        _dumps(entry.decision),
+    ]
+
+
+def cmd_log_list(args: argparse.Namespace) -> int:
+    with open_log(args.log, create=False) as log:
+        entries = _read(lambda: log.entries(event_id=args.event, last=args.last))
+    if not entries:
+        which = f" for event `{args.event}`" if args.event is not None else ""
+        say(f"no decisions{which} in the decision log `{args.log}`")
+        return EXIT_OK
+    print("id\tlogged_at\tsource\tevent_id\tkind\tverdict\tpolicy\tsha256")
+    for e in entries:
+        print(
+            f"{e.id}\t{e.logged_at}\t{e.source}\t{e.event_id}\t{e.kind}\t{e.verdict}\t"
+            f"{e.policy_name} {e.policy_version}\t{e.policy_hash[:12]}"
+        )
+    return EXIT_OK
+
+
+def _read(query: Any) -> Any:
+    try:
+        return query()
+    except DecisionLogError as error:
+        raise BadInputError(error.message) from None
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_decimal_text)
+
+
+def _decimal_text(value: Any) -> str:
+    # Exact decimals read back from an event print as strings, which the event models accept.
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"`{type(value).__name__}` is not JSON")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a positive number")
+    return value
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve decisions over HTTP (POST /v1/evaluate, /v1/explain; GET /v1/policy)",
+        description="Serve decisions over HTTP. SIGHUP or POST /v1/policy/reload loads the policy "
+        "folder again and swaps it in only if it passes the gate.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument(
+        "--log", metavar="FILE", default=DEFAULT_LOG, help=f"decision log (default: {DEFAULT_LOG})"
+    )
+    serve.add_argument("--no-log", action="store_true", help="keep no decision log")
+    serve.add_argument("--access-log", action="store_true", help="print one line per HTTP request")
+    serve.set_defaults(run=cmd_serve)
+
+    log = sub.add_parser("log", help="read the decision log")
+    actions = log.add_subparsers(dest="log_command", required=True)
+    show = actions.add_parser(
+        "show", help="which rules decided a logged decision, under which policy version"
+    )
+    show.add_argument("id", type=int, help="the decision's id (the service's X-Decision-Id header)")
+    show.add_argument(
+        "--log", metavar="FILE", default=DEFAULT_LOG, help=f"decision log (default: {DEFAULT_LOG})"
+    )
+    show.add_argument("--json", action="store_true", help="print the whole entry, event included, as JSON")
+    show.set_defaults(run=cmd_log_show)
+    listing = actions.add_parser("list", help="list logged decisions, oldest first")
+    listing.add_argument("--event", metavar="EVENT_ID", default=None, help="only this event's decisions")
+    listing.add_argument("--last", metavar="N", type=_positive, default=None, help="only the last N")
+    listing.add_argument(
+        "--log", metavar="FILE", default=DEFAULT_LOG, help=f"decision log (default: {DEFAULT_LOG})"
+    )
+    listing.set_defaults(run=cmd_log_list)

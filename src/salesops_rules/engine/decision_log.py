@@ -1,0 +1,308 @@
+"""The decision log: every decision the service or `audit` makes, kept in one SQLite file.
+
+An auditor later asks "which rules decided this, and under which version?"; each entry
+answers with the event as received, the whole decision, the ids of the rules that made
+it and the policy's name, version and content hash (`engine/fingerprint.py`).
+
+Appending is safe from many threads (one connection per thread) and from several
+processes (WAL journal, a busy timeout, each append one short transaction):
+
+    with DecisionLog("decisions.sqlite") as log:
+        entry = log.append(event, decision, policy_hash=digest, source="audit")
+        ids = log.append_many(pairs, policy_hash=digest, source="audit")  # one transaction
+        log.get(entry).rules
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..model.decision import Decision
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE decisions (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    logged_at      TEXT NOT NULL,  -- UTC, ISO 8601 with microseconds
+    source         TEXT NOT NULL,  -- who decided: `serve`, `audit`, ...
+    event_id       TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    verdict        TEXT NOT NULL,  -- pass | pending | fail
+    rules          TEXT NOT NULL,  -- JSON array of the ids of the rules that applied
+    policy_name    TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    policy_hash    TEXT NOT NULL,  -- sha256 of the policy folder
+    event          TEXT NOT NULL,  -- the event as JSON
+    decision       TEXT NOT NULL   -- the decision as JSON (CONTRACT.md section 3)
+);
+CREATE INDEX decisions_event_id ON decisions (event_id);
+"""
+SELECT_ONE = (
+    "SELECT id, logged_at, source, event_id, kind, verdict, rules, policy_name, policy_version, "
+    "policy_hash, event, decision FROM decisions WHERE id = ?"
+)
+# LIMIT -1 is no limit; newest first here, reversed to the order they were logged.
+SELECT_LAST = (
+    "SELECT id, logged_at, source, event_id, kind, verdict, rules, policy_name, policy_version, "
+    "policy_hash, event, decision FROM decisions ORDER BY id DESC LIMIT ?"
+)
+SELECT_LAST_OF_EVENT = (
+    "SELECT id, logged_at, source, event_id, kind, verdict, rules, policy_name, policy_version, "
+    "policy_hash, event, decision FROM decisions WHERE event_id = ? ORDER BY id DESC LIMIT ?"
+)
+INSERT = (
+    "INSERT INTO decisions (logged_at, source, event_id, kind, verdict, rules, policy_name, "
+    "policy_version, policy_hash, event, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# Another writer holding the lock (a process of `audit --workers`) is waited for, not failed on.
+BUSY_TIMEOUT_S = 30.0
+
+EventInput = str | BaseModel | dict[str, Any]
+
+
+class DecisionLogError(ValueError):
+    """A decision log that cannot be opened, read or written; `message` names the file."""
+
+    def __init__(self, message: str, help: str | None = None) -> None:
+        self.message, self.help = message, help
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class LoggedDecision:
+    id: int
+    logged_at: str
+    source: str
+    event_id: str
+    kind: str
+    verdict: str
+    rules: tuple[str, ...]
+    policy_name: str
+    policy_version: str
+    policy_hash: str
+    event: Any  # JSON numbers read back as Decimal
+    decision: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "logged_at": self.logged_at,
+            "source": self.source,
+            "event_id": self.event_id,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "rules": list(self.rules),
+            "policy": {"name": self.policy_name, "version": self.policy_version, "hash": self.policy_hash},
+            "event": self.event,
+            "decision": self.decision,
+        }
+
+
+class DecisionLog:
+    """An SQLite decision log; `create=False` opens only an existing log (for reading)."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        self._create = create
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self._prepare(self._connection())
+
+    # -- writing -----------------------------------------------------------------------
+
+    def append(
+        self, event: EventInput, decision: Decision, *, policy_hash: str, source: str = "serve"
+    ) -> int:
+        """Log one decision and return its id. `event` is JSON text (kept as given), a model or a dict."""
+        return self.append_many([(event, decision)], policy_hash=policy_hash, source=source)[0]
+
+    def append_many(
+        self, entries: Iterable[tuple[EventInput, Decision]], *, policy_hash: str, source: str = "audit"
+    ) -> list[int]:
+        """Log many decisions in one transaction (all or none) and return their ids in order."""
+        rows = [_row(event, decision, policy_hash, source) for event, decision in entries]
+        connection = self._connection()
+        ids: list[int] = []
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for row in rows:
+                    cursor = connection.execute(INSERT, row)
+                    ids.append(int(cursor.lastrowid or 0))
+                connection.execute("COMMIT")
+            finally:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise self._failure("write", error) from None
+        return ids
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, entry_id: int) -> LoggedDecision | None:
+        rows = self._query(SELECT_ONE, (entry_id,))
+        return _entry(rows[0]) if rows else None
+
+    def entries(self, event_id: str | None = None, last: int | None = None) -> list[LoggedDecision]:
+        """Entries in the order they were logged; only `event_id`'s, only the `last` N if given."""
+        limit = -1 if last is None else last
+        if event_id is None:
+            rows = self._query(SELECT_LAST, (limit,))
+        else:
+            rows = self._query(SELECT_LAST_OF_EVENT, (event_id, limit))
+        return [_entry(row) for row in reversed(rows)]
+
+    def count(self) -> int:
+        return int(self._query("SELECT count(*) FROM decisions", ())[0][0])
+
+    # -- connections ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def __enter__(self) -> DecisionLog:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as error:
+            raise self._failure("read", error) from None
+
+    def _failure(self, verb: str, error: sqlite3.Error) -> DecisionLogError:
+        if getattr(error, "sqlite_errorname", None) == "SQLITE_NOTADB":
+            return DecisionLogError(f"`{self.path}` is not a decision log: {error}")
+        return DecisionLogError(f"cannot {verb} the decision log `{self.path}`: {error}")
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None and not self._closed:
+            return connection
+        with self._lock:
+            if self._closed:
+                raise DecisionLogError(f"the decision log `{self.path}` is closed")
+            connection = self._connect()
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self._create and not self.path.is_file():
+            raise DecisionLogError(
+                f"decision log `{self.path}` does not exist",
+                "name the file the service or `audit` wrote with `--log FILE`",
+            )
+        try:
+            # Autocommit: transactions are opened explicitly, so a reader never holds one open.
+            # Each thread keeps its own connection; `close()` may come from another thread.
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as error:
+            raise self._failure("open", error) from None
+        return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Create the table in a new file; refuse a file that is not a log of this schema."""
+        try:
+            if self._create:
+                # WAL lets readers (`log show`) work while the service appends; it stays set in the file.
+                connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("BEGIN IMMEDIATE" if self._create else "BEGIN")
+            try:
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+                fresh = version == 0 and not tables
+                if fresh and self._create:
+                    # One statement at a time: executescript() would commit the open transaction.
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            connection.execute(statement)
+                    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                connection.execute("COMMIT")
+            finally:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            self.close()
+            raise self._failure("open", error) from None
+        if not (fresh and self._create) and (version != SCHEMA_VERSION or ("decisions",) not in tables):
+            self.close()
+            raise DecisionLogError(
+                f"`{self.path}` is not a decision log (schema version {version}, expected {SCHEMA_VERSION})",
+                "name a new file: the service and `audit` create the log on first use",
+            )
+
+
+def _row(event: EventInput, decision: Decision, policy_hash: str, source: str) -> tuple[Any, ...]:
+    return (
+        dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        source,
+        decision.event_id,
+        decision.kind,
+        decision.verdict,
+        json.dumps(decision.rules),
+        decision.policy.name,
+        decision.policy.version,
+        policy_hash,
+        _event_json(event),
+        decision.model_dump_json(),
+    )
+
+
+def _event_json(event: EventInput) -> str:
+    if isinstance(event, str):
+        return event
+    if isinstance(event, BaseModel):
+        return event.model_dump_json()
+    return json.dumps(event, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    # Exact decimals as strings (the event models read both), dates as ISO text.
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"`{type(value).__name__}` cannot be written to the decision log")
+
+
+def _entry(row: Any) -> LoggedDecision:
+    entry_id, logged_at, source, event_id, kind, verdict, rules, name, version, digest, event, decision = row
+    return LoggedDecision(
+        id=entry_id,
+        logged_at=logged_at,
+        source=source,
+        event_id=event_id,
+        kind=kind,
+        verdict=verdict,
+        rules=tuple(json.loads(rules)),
+        policy_name=name,
+        policy_version=version,
+        policy_hash=digest,
+        event=json.loads(event, parse_float=Decimal),
+        decision=json.loads(decision),
+    )

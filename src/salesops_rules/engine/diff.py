@@ -1,0 +1,269 @@
+"""`diff`: what a policy change would have done to a corpus of past events.
+
+Every event is judged under both policies; a decision changes when its verdict, values,
+approvals, obligations, violations or penalties differ (the policy version it names and
+the wording of its citations are not compared: they change with any edition). Each
+changed decision is put down to the rules that were added, removed or edited between the
+two policies and came out differently on that event; when no edited rule did (a change
+to roles, penalties or the catalogue), to the rules that came out differently.
+
+A corpus is a JSON Lines file (one event per line) or a folder of `*.json` files (one
+event each). A line or file that is not a valid event is reported with its place and the
+rest goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import EventError
+from ..model.decision import Decision
+from ..policy import Policy
+from .loader import SPECIAL_FILES
+from .trace import RuleTrace
+from .yamlsource import YamlSyntaxError, load
+
+COMPARED = ("verdict", "values", "approvals", "obligations", "violations", "penalties")
+OUTSIDE_RULES = "(roles, penalties or catalogue)"
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # verdict, values.<name>, approvals, obligations, violations, penalties
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class DecisionChange:
+    where: str  # file:line of the event in the corpus
+    event_id: str
+    date: str
+    changes: tuple[Change, ...]
+    rules: tuple[str, ...]  # the rules the change is put down to
+
+
+@dataclass(frozen=True)
+class BadEvent:
+    where: str
+    message: str
+
+
+@dataclass
+class DiffReport:
+    old: str
+    new: str
+    events: int = 0
+    changed: list[DecisionChange] = field(default_factory=list)
+    bad: list[BadEvent] = field(default_factory=list)
+    rule_status: dict[str, str] = field(default_factory=dict)  # rule id -> added | removed | edited
+
+    def by_rule(self) -> list[tuple[str, list[DecisionChange]]]:
+        groups: dict[str, list[DecisionChange]] = {}
+        for change in self.changed:
+            for rule in change.rules:
+                groups.setdefault(rule, []).append(change)
+        return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+
+    def by_field(self) -> list[tuple[str, int]]:
+        counts = Counter(c.field for change in self.changed for c in change.changes)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "old": self.old,
+            "new": self.new,
+            "events": self.events,
+            "changed": len(self.changed),
+            "bad": [{"where": b.where, "message": b.message} for b in self.bad],
+            "by_rule": [
+                {
+                    "rule": rule,
+                    "status": self.rule_status.get(rule),
+                    "count": len(changes),
+                    "events": [c.event_id for c in changes],
+                }
+                for rule, changes in self.by_rule()
+            ],
+            "by_field": dict(self.by_field()),
+            "decisions": [
+                {
+                    "where": c.where,
+                    "event_id": c.event_id,
+                    "date": c.date,
+                    "rules": list(c.rules),
+                    "changes": [{"field": x.field, "old": x.old, "new": x.new} for x in c.changes],
+                }
+                for c in self.changed
+            ],
+        }
+
+
+def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
+    """(place, event) for each event of a JSON Lines file or a folder of JSON files."""
+    root = Path(path)
+    if root.is_dir():
+        for file in sorted(root.glob("*.json")):
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                yield str(file), BadEvent(str(file), f"cannot read the file: {error}")
+                continue
+            yield str(file), _parse(text, str(file))
+        return
+    try:
+        handle = root.open(encoding="utf-8")
+    except OSError as error:
+        yield str(root), BadEvent(str(root), f"cannot read `{root}`: {error.strerror}")
+        return
+    with handle:
+        number = 0
+        while True:
+            number += 1
+            where = f"{root}:{number}"
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError as error:
+                yield where, BadEvent(where, f"not UTF-8 text: {error.reason}")
+                return
+            if not line:
+                return
+            if line.strip():
+                yield where, _parse(line, where)
+
+
+def _parse(text: str, where: str) -> dict[str, Any] | BadEvent:
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        return BadEvent(where, f"invalid JSON: {error.msg} (column {error.colno})")
+    if not isinstance(data, dict):
+        return BadEvent(where, "an event is a JSON object")
+    return data
+
+
+def diff(old: Policy, new: Policy, corpus: Iterable[tuple[str, dict[str, Any] | BadEvent]]) -> DiffReport:
+    report = DiffReport(_name(old), _name(new))
+    report.rule_status = _edited_rules(Path(old.compiled.root), Path(new.compiled.root))
+    order = {rule.id: i for i, rule in enumerate((*new.compiled.rules, *old.compiled.rules))}
+    for where, item in corpus:
+        if isinstance(item, BadEvent):
+            report.bad.append(item)
+            continue
+        try:
+            before, old_trace = old.trace(item)
+            after, new_trace = new.trace(item)
+        except EventError as error:
+            report.bad.append(BadEvent(where, error.message))
+            continue
+        report.events += 1
+        changes = compare(before, after)
+        if not changes:
+            continue
+        differing = _differing(old_trace, new_trace)
+        edited = [r for r in differing if r in report.rule_status]
+        rules = sorted(edited or differing, key=lambda r: order.get(r, len(order))) or [OUTSIDE_RULES]
+        date = str(item.get("date") or "")
+        report.changed.append(DecisionChange(where, before.event_id, date, tuple(changes), tuple(rules)))
+    return report
+
+
+def _name(policy: Policy) -> str:
+    return f"{policy.name} {policy.version} ({policy.compiled.root})"
+
+
+def compare(before: Decision, after: Decision) -> list[Change]:
+    """Every difference between two decisions on the same event, field by field."""
+    a, b = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changes = []
+    if a["verdict"] != b["verdict"]:
+        changes.append(Change("verdict", a["verdict"], b["verdict"]))
+    for name in sorted(set(a["values"]) | set(b["values"])):
+        old, new = a["values"].get(name, _NONE), b["values"].get(name, _NONE)
+        if old != new or type(old) is not type(new):
+            changes.append(Change(f"values.{name}", _show(old), _show(new)))
+    for key, shown in (
+        ("approvals", _approval),
+        ("obligations", _coded),
+        ("violations", _coded),
+        ("penalties", _penalty),
+    ):
+        if [_key(key, x) for x in a[key]] != [_key(key, x) for x in b[key]]:
+            changes.append(Change(key, _listing(a[key], shown), _listing(b[key], shown)))
+    return changes
+
+
+_NONE: Any = object()
+
+
+def _key(kind: str, entry: dict[str, Any]) -> Any:
+    # An obligation's or violation's message carries its reason (which rules disagree, ...).
+    if kind in ("obligations", "violations"):
+        return (entry["code"], entry["message_en"], entry["cite"]["label"])
+    return json.dumps(entry, sort_keys=True)
+
+
+def _show(value: Any) -> str:
+    if value is _NONE:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _listing(entries: list[dict[str, Any]], shown: Any) -> str:
+    return ", ".join(shown(e) for e in entries) or "(none)"
+
+
+def _approval(entry: dict[str, Any]) -> str:
+    mark = "satisfied" if entry["satisfied"] else "not satisfied"
+    return f"{entry['role']} {entry['action']} ({mark})"
+
+
+def _coded(entry: dict[str, Any]) -> str:
+    return f"{entry['code']} [{entry['cite']['label']}]"
+
+
+def _penalty(entry: dict[str, Any]) -> str:
+    months = entry.get("deduction_months")
+    span = f" {months['min']}-{months['max']} months" if months else ""
+    return f"{entry['sanction']}{span} for {entry['for']}"
+
+
+def _differing(old: list[RuleTrace], new: list[RuleTrace]) -> list[str]:
+    a, b = {n.rule: _node(n) for n in old}, {n.rule: _node(n) for n in new}
+    return [rule for rule in dict.fromkeys([*b, *a]) if a.get(rule) != b.get(rule)]
+
+
+def _node(node: RuleTrace) -> tuple[Any, ...]:
+    return (node.status, node.row, tuple(sorted(node.sets.items())), node.overridden_by)
+
+
+def _edited_rules(old_root: Path, new_root: Path) -> dict[str, str]:
+    """Rule ids added, removed or edited between two policy folders, read from their YAML."""
+    old, new = _rule_texts(old_root), _rule_texts(new_root)
+    status = dict.fromkeys(new.keys() - old.keys(), "added")
+    status.update(dict.fromkeys(old.keys() - new.keys(), "removed"))
+    status.update({rule: "edited" for rule in old.keys() & new.keys() if old[rule] != new[rule]})
+    return status
+
+
+def _rule_texts(root: Path) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for file in sorted(root.glob("*.yaml")):
+        if file.name in SPECIAL_FILES:
+            continue
+        try:
+            data = load(file).data
+        except (OSError, UnicodeDecodeError, YamlSyntaxError):
+            continue  # the policy loaded, so this cannot happen short of a race; nothing to compare
+        for rule in (data or {}).get("rules", []) if isinstance(data, dict) else []:
+            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                texts[rule["id"]] = json.dumps(rule, sort_keys=True, default=str)
+    return texts

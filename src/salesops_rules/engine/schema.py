@@ -1,0 +1,67 @@
+"""JSON Schemas of the policy file format, generated from the pydantic models.
+
+The models in `model/policy.py` and `model/catalogue.py` are the one definition of the
+format; these schemas are derived from them so that an editor's YAML plugin checks a file
+while it is typed. They check the shape only: what needs the whole folder (expressions
+against the event models, citations against the catalogue, approval graphs) is for
+`salesops-rules lint`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from ..model.catalogue import Catalogue
+from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# file type -> (model, which files it describes)
+FILE_TYPES: dict[str, tuple[type[BaseModel], str]] = {
+    "policy": (Manifest, "policy.yaml: the policy's name, versions and the values a decision may carry"),
+    "regulation": (Catalogue, "regulation.yaml: the clause catalogue, every article of the regulation"),
+    "roles": (RolesFile, "roles.yaml: the roles and the named approval chains"),
+    "penalties": (PenaltiesFile, "penalties.yaml: the sanction of each violation code"),
+    "rules": (RulesFile, "any other *.yaml of the policy folder: a `rules:` list"),
+}
+
+
+def file_schema(file_type: str) -> dict[str, Any]:
+    """The schema of one file type (a key of FILE_TYPES)."""
+    model, description = FILE_TYPES[file_type]
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    return {
+        "$schema": DIALECT,
+        "title": f"salesops-rules {file_type} file",
+        "description": description,
+        **{k: v for k, v in schema.items() if k not in ("title", "description")},
+    }
+
+
+def combined_schema() -> dict[str, Any]:
+    """One schema for every file of a policy folder: each file must match one of the types."""
+    keys, defs = models_json_schema(
+        [(model, "validation") for model, _ in FILE_TYPES.values()], by_alias=True
+    )
+    branches = []
+    for file_type, (model, description) in FILE_TYPES.items():
+        ref = keys[(model, "validation")]
+        branches.append({**ref, "title": file_type, "description": description})
+    return {
+        "$schema": DIALECT,
+        "title": "salesops-rules policy file",
+        "description": "a file of a salesops-rules policy folder; which one is told by its top-level keys: "
+        + "; ".join(d for _, d in FILE_TYPES.values()),
+        "anyOf": branches,
+        **defs,
+    }
+
+
+def file_names() -> dict[str, str]:
+    """The name `schema --out` writes each schema under."""
+    names = {t: f"{t}.schema.json" for t in FILE_TYPES}
+    names["all"] = "policy-files.schema.json"
+    return names

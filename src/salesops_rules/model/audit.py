@@ -1,0 +1,93 @@
+"""What an audit of a ledger finds: one row per finding, one per skipped record, and the totals.
+
+Findings are plain named tuples, not pydantic models: an audit of a year's ledger makes
+millions of them, and they travel between processes in chunks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# The three ways the report groups findings.
+DIMENSIONS: tuple[str, ...] = ("article", "employee", "month")
+CATEGORIES: tuple[str, ...] = ("violation", "obligation", "approval")
+NOBODY = "—"  # the employee of a finding no person is named for
+
+
+class AuditFinding(NamedTuple):
+    """One thing the audit found: a violation, an open obligation or an unsatisfied approval."""
+
+    seq: int  # order of the report: the record's index in the ledger; ledger-rule findings after them
+    position: int | None  # line (JSON Lines) or row (CSV, Excel) of the event; None: no single event
+    event_id: str
+    kind: str
+    date: str  # the event's date, ISO; empty for a finding about a whole month
+    month: str  # YYYY-MM
+    employee: str  # the person judged (`employee.id`, else a contract's `prepared_by`), or NOBODY
+    category: str  # one of CATEGORIES
+    code: str  # violation or obligation code; `role.action` for an approval
+    article: int
+    item: int | None
+    label: str  # the citation's label, e.g. 第三十七条第（四）项
+    message: str
+    rule: str  # the ledger rule that found it; empty for a finding of one event's decision
+    detail: str  # what the ledger rule saw, or why an approval is unsatisfied
+
+    def key(self, dimension: str) -> str:
+        if dimension == "article":
+            return str(self.article)
+        if dimension == "employee":
+            return self.employee
+        return self.month or NOBODY
+
+
+class SkippedRecord(NamedTuple):
+    """A ledger record that could not be audited: malformed, truncated, or not a valid event."""
+
+    position: int
+    message: str
+
+
+@dataclass
+class AuditTotals:
+    """Counts over the whole ledger; their size depends on the policy and the calendar, not the ledger."""
+
+    records: int = 0  # records read, skipped ones included
+    audited: int = 0
+    skipped: int = 0
+    verdicts: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    # (dimension, key, category) -> number of findings
+    groups: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # (category, code, article, label) -> number of findings
+    codes: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    first_day: str | None = None  # ISO dates of the earliest and latest audited event
+    last_day: str | None = None
+
+    def findings(self, category: str | None = None) -> int:
+        return sum(
+            n for (dim, _, cat), n in self.groups.items() if dim == "article" and cat == (category or cat)
+        )
+
+    def add(self, other: AuditTotals) -> None:
+        self.records += other.records
+        self.audited += other.audited
+        self.skipped += other.skipped
+        self.verdicts.update(other.verdicts)
+        self.kinds.update(other.kinds)
+        self.groups.update(other.groups)
+        self.codes.update(other.codes)
+        self.see_days(other.first_day, other.last_day)
+
+    def see_days(self, first: str | None, last: str | None) -> None:
+        if first is not None and (self.first_day is None or first < self.first_day):
+            self.first_day = first
+        if last is not None and (self.last_day is None or last > self.last_day):
+            self.last_day = last
+
+    def count(self, finding: AuditFinding) -> None:
+        for dimension in DIMENSIONS:
+            self.groups[(dimension, finding.key(dimension), finding.category)] += 1
+        self.codes[(finding.category, finding.code, finding.article, finding.label)] += 1

@@ -1,0 +1,98 @@
+"""The policy test case format: YAML files of events and what their decisions must say.
+
+A case file (under `policy/tests/`) holds `cases:`, each `{name, cite, event, expect}`,
+and optionally `event_defaults:`, merged under every case's event so that a case states
+only what it is about. Every key of `expect` is optional; a key that is given is checked
+(`engine/cases.py` says how). Unknown keys are errors, as everywhere in a policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+def _single(value: Any) -> Any:
+    if not isinstance(value, bool | int | Decimal | str | dt.date):
+        raise ValueError(f"expected a single value, not {type(value).__name__}")
+    return value
+
+
+# A decision value as the YAML writes it: `true`, `3`, `"3600.00"` (money and ratios are
+# compared as the decision's JSON strings, so quote them or write both decimal places).
+Scalar = Annotated[Any, AfterValidator(_single)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CodeExpect(Spec):
+    """An obligation or violation: its code, and optionally the clause it must cite."""
+
+    code: str = Field(min_length=1)
+    cite: str | None = None
+
+
+class ApprovalExpect(Spec):
+    role: str | None = None
+    action: str | None = None
+    satisfied: bool | None = None
+    by: str | None = None
+    cite: str | None = None
+
+
+class RangeExpect(Spec):
+    min: Scalar
+    max: Scalar
+
+
+class PenaltyExpect(Spec):
+    # `for` is a Python keyword: `for_` here, `for` in the YAML.
+    for_: str | None = Field(default=None, alias="for")
+    sanction: Literal["warning_and_deduction", "dismissal"] | None = None
+    deduction_months: RangeExpect | None = None
+    deduction_amount: RangeExpect | None = None
+    requires_determination: bool | None = None
+    cite: str | None = None
+
+
+class Expect(Spec):
+    """What the decision must say; a key left out is not checked."""
+
+    verdict: Literal["pass", "pending", "fail"] | None = None
+    values: dict[str, Scalar] | None = None
+    absent: tuple[str, ...] | None = None
+    approvals: tuple[ApprovalExpect, ...] | None = None
+    obligations: tuple[CodeExpect, ...] | None = None
+    violations: tuple[CodeExpect, ...] | None = None
+    penalties: tuple[PenaltyExpect, ...] | None = None
+    rules: tuple[str, ...] | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _no_nulls(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            for name, value in raw.items():
+                if value is None:
+                    raise ValueError(f"`{name}: null` is not a value; list `{name}` under `absent` instead")
+        return raw
+
+    @field_validator("obligations", "violations", mode="before")
+    @classmethod
+    def _bare_codes(cls, raw: Any) -> Any:
+        """A bare code is short for `{code}`: `[collect_deposit, {code: ..., cite: 第三十九条}]`."""
+        if isinstance(raw, list):
+            return [{"code": item} if isinstance(item, str) else item for item in raw]
+        return raw
+
+
+class CaseSpec(Spec):
+    name: str = Field(min_length=1)
+    # The clause the case tests, as its label: 第二十四条, 第三十七条第（一）项.
+    cite: str = Field(min_length=1)
+    event: dict[str, Any]
+    expect: Expect = Field(default_factory=Expect)

@@ -1,0 +1,200 @@
+"""The HTTP face of the engine: the same decisions as `check` and `explain`, as JSON.
+
+Request bodies are parsed here, not by FastAPI: JSON numbers become `Decimal` so a float
+never reaches a money field (`model/money.py`), and NaN or Infinity are refused. Every
+error answers with one JSON shape, `{"error", "problems": [{"path", "message"}], "help"}`,
+never a trace.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..engine import explain as explain_mod
+from ..engine.decision_log import DecisionLog, DecisionLogError
+from ..errors import EventError
+from ..model.decision import Decision
+from ..model.events import EVENT_ADAPTER
+from . import schemas
+from .holder import ActivePolicy, PolicyHolder
+
+MAX_BODY_BYTES = 1 << 20  # an event is a few kB; a bigger body is a mistake, not an event
+DECISION_ID_HEADER = "X-Decision-Id"
+
+
+class BadRequestError(Exception):
+    """A request the service cannot read as an event at all (status 400 or 413)."""
+
+    def __init__(self, status: int, message: str, help: str | None = None) -> None:
+        self.status, self.message, self.help = status, message, help
+        super().__init__(message)
+
+
+def error_body(message: str, problems: list[tuple[str, str]], help: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": message,
+        "problems": [{"path": path, "message": text} for path, text in problems],
+    }
+    if help is not None:
+        body["help"] = help
+    return body
+
+
+def _reject_constant(name: str) -> Decimal:
+    raise ValueError(f"`{name}` is not a number JSON allows")
+
+
+async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str, Any]:
+    """The body as text (kept for the decision log) and as JSON with exact decimals."""
+    too_big = BadRequestError(413, f"request body is over the limit of {limit} bytes")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise too_big  # before reading: a client that waits for `100 Continue` never sends it
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequestError(400, f"request body is not UTF-8: byte {error.start} is invalid") from None
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise BadRequestError(
+            400,
+            f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+            "send one event as a JSON object",
+        ) from None
+    except ValueError as error:
+        raise BadRequestError(400, f"invalid JSON: {error}") from None
+    return text, data
+
+
+def create_app(
+    holder: PolicyHolder, log: DecisionLog | None = None, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    app = FastAPI(
+        title="salesops-rules",
+        version=__version__,
+        description=(
+            "Decisions on sales-logistics events under 《销售后勤管理制度》, each part citing its clause. "
+            "JSON numbers are read as exact decimals; money may also be sent as a decimal string."
+        ),
+    )
+
+    def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
+        if log is None:
+            return {}
+        entry = log.append(text, decision, policy_hash=active.hash, source="serve")
+        return {DECISION_ID_HEADER: str(entry)}
+
+    @app.post(
+        "/v1/evaluate",
+        response_model=Decision,
+        responses=schemas.ERROR_RESPONSES,
+        openapi_extra=schemas.EVENT_BODY,
+        summary="Judge one event",
+    )
+    async def evaluate(request: Request) -> Response:
+        active = holder.active
+        text, event = await read_event(request, max_body_bytes)
+        decision = active.policy.evaluate(event)
+        headers = record(active, text, decision)
+        return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
+
+    @app.post(
+        "/v1/explain",
+        response_model=schemas.Explanation,
+        responses=schemas.ERROR_RESPONSES,
+        openapi_extra=schemas.EVENT_BODY,
+        summary="Judge one event and explain the decision clause by clause",
+    )
+    async def explain(request: Request, lang: Literal["zh", "en"] = "en") -> Response:
+        active = holder.active
+        text, event = await read_event(request, max_body_bytes)
+        decision, trace = active.policy.trace(event)
+        lines = explain_mod.lines(active.policy.compiled, decision, trace, lang)
+        while lines and not lines[-1]:
+            lines.pop()
+        headers = record(active, text, decision)
+        body = {"decision": decision.model_dump(mode="json"), "lines": lines}
+        return JSONResponse(body, headers=headers)
+
+    @app.get("/v1/policy", response_model=schemas.PolicyInfo, summary="The active policy and its articles")
+    async def policy() -> JSONResponse:
+        return JSONResponse(schemas.policy_info(holder.active))
+
+    @app.post(
+        "/v1/policy/reload",
+        response_model=schemas.ReloadResult,
+        responses={409: {"model": schemas.ReloadResult, "description": "refused: the old policy stays"}},
+        summary="Load the policy folder again; swap it in only if it passes the gate",
+    )
+    async def reload() -> JSONResponse:
+        outcome = await run_in_threadpool(holder.reload)
+        return JSONResponse(outcome.to_json(), status_code=200 if outcome.reloaded else 409)
+
+    @app.get("/healthz", response_model=schemas.Health, summary="Liveness and the active policy")
+    async def healthz() -> JSONResponse:
+        active = holder.active
+        return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": log is not None})
+
+    _install_error_handlers(app)
+    _install_openapi(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(EventError)
+    async def bad_event(_: Request, error: EventError) -> JSONResponse:
+        return JSONResponse(error_body(error.message, error.problems), status_code=422)
+
+    @app.exception_handler(BadRequestError)
+    async def bad_request(_: Request, error: BadRequestError) -> JSONResponse:
+        return JSONResponse(error_body(error.message, [("$", error.message)], error.help), error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for problem in error.errors():
+            where = ".".join(str(p) for p in problem.get("loc", ()))
+            text = str(problem.get("msg", "invalid"))
+            problems.append((where, text[:1].lower() + text[1:]))
+        path, first = problems[0] if problems else ("$", "invalid request")
+        return JSONResponse(error_body(f"invalid request: `{path}`: {first}", problems), status_code=422)
+
+    @app.exception_handler(DecisionLogError)
+    async def log_failed(_: Request, error: DecisionLogError) -> JSONResponse:
+        # A decision that cannot be logged is not given out: the log is the audit trail.
+        return JSONResponse(error_body(error.message, [], error.help), status_code=503)
+
+
+def _install_openapi(app: FastAPI) -> None:
+    event_schema = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+    event_defs = event_schema.pop("$defs", {})
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(event_defs)
+            components["Event"] = event_schema
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]

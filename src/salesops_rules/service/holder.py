@@ -1,0 +1,132 @@
+"""The policy a running service answers with, and the gate a new one must pass to replace it.
+
+A reload loads the folder again and swaps the new policy in only if it loads, passes
+lint and did not change while it was read; otherwise the working policy stays and the
+refusal says why. The swap is one reference assignment: a request reads `holder.active`
+once and keeps that object (policy, hash and all) to the end, so a reload never mixes
+two policies in one answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.fingerprint import policy_hash
+from ..engine.loader import default_policy_dir
+from ..errors import Finding, PolicyError
+from ..policy import Policy, load_policy
+
+
+class PolicyRefusedError(Exception):
+    """A policy folder that may not become the active policy; `findings` says what is wrong."""
+
+    def __init__(self, reason: str, findings: list[Finding] | None = None) -> None:
+        self.reason, self.findings = reason, list(findings or [])
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class ActivePolicy:
+    policy: Policy
+    hash: str
+    loaded_at: str
+    warnings: tuple[Finding, ...] = ()
+    summary: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        summary = {
+            "name": self.policy.name,
+            "version": self.policy.version,
+            "hash": self.hash,
+            "loaded_at": self.loaded_at,
+        }
+        object.__setattr__(self, "summary", summary)
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    reloaded: bool
+    active: ActivePolicy
+    previous: ActivePolicy
+    reason: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "reloaded": self.reloaded,
+            "active": self.active.summary,
+            "previous": self.previous.summary,
+            "changed": self.active.hash != self.previous.hash,
+        }
+        if self.reloaded:
+            body["warnings"] = [finding_json(f) for f in self.active.warnings]
+        else:
+            body["reason"] = self.reason
+            body["findings"] = [finding_json(f) for f in self.findings]
+        return body
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+        "help": finding.help,
+    }
+
+
+def load_checked(root: Path) -> ActivePolicy:
+    """Load a policy folder through the gate; raises PolicyRefusedError with the findings."""
+    try:
+        before = policy_hash(root)
+        try:
+            policy = load_policy(root)
+        except PolicyError as error:
+            raise PolicyRefusedError(error.message.splitlines()[0], error.findings) from None
+        after = policy_hash(root)
+    except OSError as error:
+        raise PolicyRefusedError(
+            f"cannot read the policy folder `{root}`: {error.strerror or error}"
+        ) from None
+    if before != after:
+        # The hash must name exactly the files that were loaded.
+        raise PolicyRefusedError("the policy folder changed while it was being loaded; reload again")
+    findings = lint_findings(policy)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        count = len(errors)
+        raise PolicyRefusedError(f"policy has {count} lint error{'s' if count != 1 else ''}", errors)
+    loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return ActivePolicy(policy, after, loaded_at, tuple(f for f in findings if f.severity != "error"))
+
+
+def lint_findings(policy: Policy) -> list[Finding]:
+    """What lint says beyond loading; the loader's own checks have already passed."""
+    return []  # TODO(lint): wire engine/lint.py here
+
+
+class PolicyHolder:
+    """The service's current policy and the one way to replace it."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_policy_dir()
+        self._reload_lock = threading.Lock()
+        self.active = load_checked(self.path)
+
+    def reload(self) -> ReloadOutcome:
+        # One reload at a time; requests go on reading the active policy meanwhile.
+        with self._reload_lock:
+            previous = self.active
+            try:
+                candidate = load_checked(self.path)
+            except PolicyRefusedError as refusal:
+                return ReloadOutcome(False, previous, previous, refusal.reason, tuple(refusal.findings))
+            self.active = candidate
+            return ReloadOutcome(True, candidate, previous)

@@ -1,0 +1,133 @@
+"""The shapes of the service's answers, for the OpenAPI document and for building them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..model.decision import Decision
+from .holder import ActivePolicy
+
+
+class Problem(BaseModel):
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+    problems: list[Problem]
+    help: str | None = None
+
+
+class Explanation(BaseModel):
+    decision: Decision
+    lines: list[str]
+
+
+class PolicySummary(BaseModel):
+    name: str
+    version: str
+    hash: str
+    loaded_at: str
+
+
+class ArticleInfo(BaseModel):
+    article: int
+    label: str
+    chapter: str
+    computable: bool
+    reason: str | None
+    rules: list[str]
+    zh: str
+    en: str
+
+
+class PolicyInfo(PolicySummary):
+    regulation: str
+    rules: int
+    articles: list[ArticleInfo]
+
+
+class Health(BaseModel):
+    status: str
+    policy: PolicySummary
+    decision_log: bool
+
+
+class FindingInfo(BaseModel):
+    file: str
+    line: int
+    column: int
+    rule: str | None
+    severity: str
+    message: str
+    help: str | None
+
+
+class ReloadResult(BaseModel):
+    reloaded: bool
+    active: PolicySummary
+    previous: PolicySummary
+    changed: bool
+    reason: str | None = None
+    findings: list[FindingInfo] = []
+    warnings: list[FindingInfo] = []
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "the body is not a JSON object in UTF-8"},
+    413: {"model": ErrorBody, "description": "the body is over 1 MiB"},
+    422: {"model": ErrorBody, "description": "the event does not fit its kind; `problems` name the fields"},
+    503: {"model": ErrorBody, "description": "the decision could not be written to the decision log"},
+}
+
+EVENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Event"},
+                "example": {
+                    "kind": "contract",
+                    "id": "HT-2011-1207",
+                    "date": "2011-12-07",
+                    "customer": {"id": "KH-0419", "type": "new", "legal_form": "company"},
+                    "product_class": "custom",
+                    "amount": "23456.78",
+                    "prepared_by": "E-07",
+                },
+            }
+        },
+    }
+}
+
+
+def policy_info(active: ActivePolicy) -> dict[str, Any]:
+    compiled = active.policy.compiled
+    rules_of: dict[int, list[str]] = {}
+    for rule in compiled.rules:
+        articles = {rule.cite.article}
+        if rule.table is not None:
+            articles.update(row.cite.article for row in rule.table.rows)
+        for article in articles:
+            rules_of.setdefault(article, []).append(rule.id)
+    return {
+        **active.summary,
+        "regulation": compiled.catalogue.regulation.title,
+        "rules": len(compiled.rules),
+        "articles": [
+            {
+                "article": a.article,
+                "label": a.label,
+                "chapter": a.chapter,
+                "computable": a.computable,
+                "reason": a.reason,
+                "rules": rules_of.get(a.article, []),
+                "zh": a.zh,
+                "en": a.en,
+            }
+            for a in compiled.catalogue.articles
+        ],
+    }

@@ -1,0 +1,46 @@
+"""Helpers of the editor-tool tests: small policy folders assembled from layers.
+
+A test policy is the small base `policies/mini` (or the shipped policy) with one folder of
+files laid over it, so that each broken policy under `policies/lint/` holds only what is
+broken about it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import yaml
+
+TESTS = Path(__file__).resolve().parent
+POLICIES = TESTS / "policies"
+MINI = POLICIES / "mini"
+SHIPPED = TESTS.parent / "policy"
+DEPOSIT_60 = POLICIES / "deposit-60"
+
+
+def assemble(target: Path, *layers: Path) -> Path:
+    """Copy each layer's YAML files into `target` in turn, a later file replacing an earlier one."""
+    target.mkdir(parents=True, exist_ok=True)
+    for layer in layers:
+        for file in sorted(layer.glob("*.yaml")):
+            shutil.copy(file, target / file.name)
+    return target
+
+
+def lint_case(tmp_path: Path, name: str) -> Path:
+    return assemble(tmp_path / name, MINI, POLICIES / "lint" / name)
+
+
+def deposit_60(target: Path) -> Path:
+    """The shipped policy as amended from 2012-07-01: custom goods need a 60% deposit.
+
+    The amendment is a rule file of its own; the manifest keeps whatever values the shipped
+    one declares and gains the two editions of `versions.yml`.
+    """
+    assemble(target, SHIPPED, DEPOSIT_60)
+    manifest = yaml.safe_load((SHIPPED / "policy.yaml").read_text(encoding="utf-8"))
+    editions = yaml.safe_load((DEPOSIT_60 / "versions.yml").read_text(encoding="utf-8"))
+    manifest["policy"].update(editions)
+    (target / "policy.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
+    return target
