@@ -44,3 +44,10 @@ def deposit_60(target: Path) -> Path:
     manifest["policy"].update(editions)
     (target / "policy.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True), encoding="utf-8")
     return target
+
+
+def cases_demo(target: Path) -> Path:
+    """A three-rule policy with its test cases in `tests/`, one of which fails."""
+    assemble(target, MINI, POLICIES / "cases-demo")
+    shutil.copytree(POLICIES / "cases-demo" / "tests", target / "tests")
+    return target

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_support import SHIPPED, deposit_60
 
+from editor_support import SHIPPED, deposit_60
 from salesops_rules import load_policy
 from salesops_rules.cli import main
 from salesops_rules.engine import diff

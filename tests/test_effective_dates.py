@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_support import MINI, SHIPPED, assemble, deposit_60
 
+from editor_support import MINI, SHIPPED, assemble, deposit_60
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.engine import lint
 
@@ -94,8 +94,7 @@ def _manifest(tmp_path: Path, policy_section: str) -> Path:
             '  name: p\n  version: "b"\n  versions:\n'
             '    - {version: "a", effective_from: 2012-07-01}\n'
             '    - {version: "b", effective_from: 2012-01-01}\n',
-            "`policy`: `versions` must be listed oldest first: `b` starts 2012-01-01, "
-            "not after `a`",
+            "`policy`: `versions` must be listed oldest first: `b` starts 2012-01-01, not after `a`",
         ),
         (
             '  name: p\n  version: "a"\n  versions:\n'

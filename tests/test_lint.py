@@ -7,118 +7,252 @@ import shutil
 from pathlib import Path
 
 import pytest
-from editor_support import MINI, POLICIES, SHIPPED, assemble, lint_case
 
+from editor_support import MINI, POLICIES, SHIPPED, assemble, lint_case
 from salesops_rules.engine import lint
 from salesops_rules.engine.expressions import Expression
 from salesops_rules.engine.loader import load_policy
 
-# Each folder under tests/policies/lint/ is laid over tests/policies/mini; `{root}` is that folder.
-CASES = [
+# Each folder under tests/policies/lint/ is laid over tests/policies/mini: (finding, help) as printed.
+CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
     (
         "approval-cycle",
         [
-            "{root}/roles.yaml:8:5: error: the approval order has a cycle: logistics_supervisor -> general_manager -> logistics_supervisor",
+            (
+                (
+                    "roles.yaml:8:5: error: the approval order has a cycle: logistics_supervisor "
+                    "-> general_manager -> logistics_supervisor"
+                ),
+                None,
+            ),
         ],
     ),
     (
         "chain-unused",
         [
-            "{root}/roles.yaml:11:3: warning: approval chain `credit_sale` is used by no rule\n  help: a rule uses a chain with `approvals: credit_sale`",
+            (
+                "roles.yaml:11:3: warning: approval chain `credit_sale` is used by no rule",
+                "a rule uses a chain with `approvals: credit_sale`",
+            ),
         ],
     ),
     (
         "exception-cycle",
         [
-            "{root}/rules.yaml:6:5: error [deposit-a]: rules are exceptions to each other: `deposit-a` -> `deposit-b` -> `deposit-a`\n  help: each gives way to the other, so neither decides; keep `exception_to` on the specific one",
+            (
+                (
+                    "rules.yaml:6:5: error [deposit-a]: rules are exceptions to each other: "
+                    "`deposit-a` -> `deposit-b` -> `deposit-a`"
+                ),
+                ("each gives way to the other, so neither decides; keep `exception_to` on the specific one"),
+            ),
         ],
     ),
     (
         "exception-no-effect",
         [
-            "{root}/rules.yaml:12:5: warning [delivery]: this rule is an exception to `deposit` but sets nothing it sets: the exception changes nothing\n  help: `delivery` sets `payment_on_delivery`; `deposit` sets `deposit_ratio`",
-            "{root}/rules.yaml:25:5: warning [new-only]: this rule and `existing-only` never decide the same event: the exception changes nothing\n  help: check both conditions, or drop the `exception_to`",
+            (
+                (
+                    "rules.yaml:12:5: warning [delivery]: this rule is an exception to `deposit` "
+                    "but sets nothing it sets: the exception changes nothing"
+                ),
+                "`delivery` sets `payment_on_delivery`; `deposit` sets `deposit_ratio`",
+            ),
+            (
+                (
+                    "rules.yaml:25:5: warning [new-only]: this rule and `existing-only` never "
+                    "decide the same event: the exception changes nothing"
+                ),
+                "check both conditions, or drop the `exception_to`",
+            ),
         ],
     ),
     (
         "load-errors",
         [
-            "{root}/rules.yaml:11:5: error [unknown-field]: in `amout > 10000`: unknown name `amout`\n  help: did you mean `amount`?",
-            "{root}/rules.yaml:17:5: error [date-with-money]: `date > amount` compares a date with a number",
-            "{root}/rules.yaml:22:5: error [missing-article]: article `99` is not in the catalogue\n  help: the regulation has articles 1 to 39",
-            "{root}/rules.yaml:30:12: error [unknown-role]: unknown role `sales_director` in an approval chain\n  help: declare it under `roles:` in roles.yaml",
+            (
+                ("rules.yaml:11:5: error [unknown-field]: in `amout > 10000`: unknown name `amout`"),
+                "did you mean `amount`?",
+            ),
+            (
+                ("rules.yaml:17:5: error [date-with-money]: `date > amount` compares a date with a number"),
+                None,
+            ),
+            (
+                "rules.yaml:22:5: error [missing-article]: article `99` is not in the catalogue",
+                "the regulation has articles 1 to 39",
+            ),
+            (
+                (
+                    "rules.yaml:30:12: error [unknown-role]: unknown role `sales_director` in an "
+                    "approval chain"
+                ),
+                "declare it under `roles:` in roles.yaml",
+            ),
         ],
     ),
     (
         "never-true",
         [
-            "{root}/rules.yaml:6:5: warning [deposit]: `when` can never be true: `amount > 10000` and `amount <= 5000` exclude each other\n  help: the rule never applies (its `else` always does)",
+            (
+                (
+                    "rules.yaml:6:5: warning [deposit]: `when` can never be true: `amount > 10000` "
+                    "and `amount <= 5000` exclude each other"
+                ),
+                "the rule never applies (its `else` always does)",
+            ),
         ],
     ),
     (
         "rule-conflict",
         [
-            "{root}/rules.yaml:9:5: warning [deposit-large]: rules `deposit-new` and `deposit-large` can both set `deposit_ratio` and disagree, e.g. customer.type=new, amount=10000.01\n  help: neither is an `exception_to` of the other, so such an event is referred to the general manager (第三十九条); name the rule that prevails in the other's `exception_to`, or narrow a `when`",
+            (
+                (
+                    "rules.yaml:9:5: warning [deposit-large]: rules `deposit-new` and "
+                    "`deposit-large` can both set `deposit_ratio` and disagree, e.g. "
+                    "customer.type=new, amount=10000.01"
+                ),
+                (
+                    "neither is an `exception_to` of the other, so such an event is referred to "
+                    "the general manager (第三十九条); name the rule that prevails in the other's "
+                    "`exception_to`, or narrow a `when`"
+                ),
+            ),
         ],
     ),
     (
         "table-gap",
         [
-            "{root}/rules.yaml:8:7: warning [deposit]: no row matches customer.type=new, product_class=stock, amount > 10000, e.g. customer.type=new, product_class=stock, amount=10000.01\n  help: the rule states no `deposit_ratio`, `payment_on_delivery` there and such an event is referred to the general manager (第三十九条); add a row if the regulation settles it",
+            (
+                (
+                    "rules.yaml:8:7: warning [deposit]: no row matches customer.type=new, "
+                    "product_class=stock, amount > 10000, e.g. customer.type=new, "
+                    "product_class=stock, amount=10000.01"
+                ),
+                (
+                    "the rule states no `deposit_ratio`, `payment_on_delivery` there and such an "
+                    "event is referred to the general manager (第三十九条); add a row if the regulation "
+                    "settles it"
+                ),
+            ),
         ],
     ),
     (
         "table-not-analysed",
         [
-            "{root}/rules.yaml:7:7: warning [deposit]: lint cannot check this table for gaps and overlaps\n  help: it cuts numbers, booleans and strings only; the inputs are `date` (a date), `amount` (a number)",
+            (
+                ("rules.yaml:7:7: warning [deposit]: lint cannot check this table for gaps and overlaps"),
+                (
+                    "it cuts numbers, booleans and strings only; the inputs are `date` (a date), "
+                    "`amount` (a number)"
+                ),
+            ),
         ],
     ),
     (
         "table-overlap",
         [
-            "{root}/rules.yaml:11:11: error [deposit]: rows 1 and 2 both match customer.type=new, amount=10000 and decide differently, e.g. customer.type=new, amount=10000\n  help: hit policy `unique` lets one row match an event: narrow a row, or say `hit: first` if the earlier row prevails",
+            (
+                (
+                    "rules.yaml:11:11: error [deposit]: rows 1 and 2 both match customer.type=new, "
+                    "amount=10000 and decide differently, e.g. customer.type=new, amount=10000"
+                ),
+                (
+                    "hit policy `unique` lets one row match an event: narrow a row, or say `hit: "
+                    "first` if the earlier row prevails"
+                ),
+            ),
         ],
     ),
     (
         "table-overlap-agreeing",
         [
-            "{root}/rules.yaml:11:11: warning [deposit]: rows 1 and 2 both match customer.type=new, product_class=custom, e.g. customer.type=new, product_class=custom\n  help: they decide the same, but under hit policy `unique` an event two rows match is referred to the general manager; merge them",
+            (
+                (
+                    "rules.yaml:11:11: warning [deposit]: rows 1 and 2 both match "
+                    "customer.type=new, product_class=custom, e.g. customer.type=new, "
+                    "product_class=custom"
+                ),
+                (
+                    "they decide the same, but under hit policy `unique` an event two rows match "
+                    "is referred to the general manager; merge them"
+                ),
+            ),
         ],
     ),
     (
         "table-silent",
         [
-            "{root}/rules.yaml:11:11: warning [deposit]: row 2 states no `deposit_ratio` for amount > 10000, e.g. amount=10000.01\n  help: such an event is referred to the general manager (第三十九条); write `deposit_ratio: null` in the row if the regulation asks for none",
+            (
+                (
+                    "rules.yaml:11:11: warning [deposit]: row 2 states no `deposit_ratio` for "
+                    "amount > 10000, e.g. amount=10000.01"
+                ),
+                (
+                    "such an event is referred to the general manager (第三十九条); write "
+                    "`deposit_ratio: null` in the row if the regulation asks for none"
+                ),
+            ),
         ],
     ),
     (
         "table-unreachable-row",
         [
-            "{root}/rules.yaml:14:11: warning [deposit]: row 3 is never selected: row(s) 1, 2 match its events first\n  help: remove or correct it",
-            "{root}/rules.yaml:16:11: warning [deposit]: row 4 never matches: no value meets its cells\n  help: remove or correct it",
+            (
+                (
+                    "rules.yaml:14:11: warning [deposit]: row 3 is never selected: row(s) 1, 2 "
+                    "match its events first"
+                ),
+                "remove or correct it",
+            ),
+            (
+                ("rules.yaml:16:11: warning [deposit]: row 4 never matches: no value meets its cells"),
+                "remove or correct it",
+            ),
         ],
     ),
     (
         "value-never-set",
         [
-            "{root}/policy.yaml:8:3: warning: value `payment_on_delivery` is declared but no rule sets it\n  help: a decision never carries it; remove it or add the rule that sets it",
+            (
+                ("policy.yaml:8:3: warning: value `payment_on_delivery` is declared but no rule sets it"),
+                "a decision never carries it; remove it or add the rule that sets it",
+            ),
         ],
     ),
     (
         "version-dates",
         [
-            "{root}/rules.yaml:7:5: warning [deposit-2011]: this rule is out of force from 2012-07-01, but no policy version starts then: decisions on both sides name version `2011-11`\n  help: add `{version: ..., effective_from: 2012-07-01}` to `versions` in policy.yaml",
-            "{root}/rules.yaml:13:5: warning [deposit-2012]: this rule is in force from 2012-07-01, but no policy version starts then: decisions on both sides name version `2011-11`\n  help: add `{version: ..., effective_from: 2012-07-01}` to `versions` in policy.yaml",
+            (
+                (
+                    "rules.yaml:7:5: warning [deposit-2011]: this rule is out of force from "
+                    "2012-07-01, but no policy version starts then: decisions on both sides name "
+                    "version `2011-11`"
+                ),
+                "add `{version: ..., effective_from: 2012-07-01}` to `versions` in policy.yaml",
+            ),
+            (
+                (
+                    "rules.yaml:13:5: warning [deposit-2012]: this rule is in force from "
+                    "2012-07-01, but no policy version starts then: decisions on both sides name "
+                    "version `2011-11`"
+                ),
+                "add `{version: ..., effective_from: 2012-07-01}` to `versions` in policy.yaml",
+            ),
         ],
     ),
 ]
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=[c for c, _ in CASES])
-def test_each_finding_on_its_broken_policy(tmp_path: Path, case: str, expected: list[str]) -> None:
+def test_each_finding_on_its_broken_policy(
+    tmp_path: Path, case: str, expected: list[tuple[str, str | None]]
+) -> None:
     root = lint_case(tmp_path, case)
     findings = lint.lint_policy(root)
-    assert [f.render() for f in findings] == [e.replace("{root}", str(root)) for e in expected]
+    assert [(f.render().split("\n")[0], f.help) for f in findings] == [
+        (f"{root}/{where}", help) for where, help in expected
+    ]
 
 
 def test_every_check_has_a_broken_policy_and_a_severity() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from editor_support import SHIPPED
 
+from editor_support import SHIPPED
 from salesops_rules.cli import main
 from salesops_rules.engine import schema
 from salesops_rules.engine.loader import CATALOGUE, MANIFEST, PENALTIES, ROLES_FILE

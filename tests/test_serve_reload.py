@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from salesops_rules import load_policy
 from salesops_rules.engine.decision_log import DecisionLog
 from salesops_rules.engine.fingerprint import policy_hash
+from salesops_rules.engine.lint import lint_compiled
 from salesops_rules.engine.loader import default_policy_dir
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
@@ -89,6 +91,7 @@ def test_a_broken_policy_is_refused_and_the_old_one_still_answers(served: Runnin
             "column": 5,
             "rule": "extra.bad-field",
             "severity": "error",
+            "check": "load",
             "message": "in `amont >= 1000`: unknown name `amont`",
             "help": "did you mean `amount`?",
         }
@@ -100,6 +103,37 @@ def test_a_broken_policy_is_refused_and_the_old_one_still_answers(served: Runnin
     logged = served.log.get(entry)
     assert logged is not None and logged.policy_hash == old_hash
     assert call("GET", served.url + "/v1/policy").json()["hash"] == old_hash
+
+
+def test_a_policy_that_loads_but_has_a_lint_error_is_refused(served: Running) -> None:
+    # Row 6 of 第二十四条's table made to overlap row 5 at exactly 10000: two deposits for one event.
+    served.edit(
+        "contracts.yaml",
+        '{customer.type: new, product_class: stock, amount: "> 10000"}',
+        '{customer.type: new, product_class: stock, amount: ">= 10000"}',
+    )
+    status, body = served.reload()
+    assert status == 409
+    assert body["reason"] == "policy has 1 lint error"
+    [finding] = body["findings"]
+    assert (finding["check"], finding["rule"], finding["severity"]) == (
+        "table-overlap",
+        "contract.payment-terms",
+        "error",
+    )
+    assert finding["message"].startswith("rows 5 and 6 both match customer.type=new, product_class=stock")
+    assert served.evaluate()[0]["policy"]["version"] == "2011-11"
+
+
+def test_lint_warnings_do_not_stop_a_reload_and_are_passed_on(served: Running) -> None:
+    status, body = served.reload()
+    assert status == 200
+    assert body["reloaded"] is True
+    expected = lint_compiled(load_policy(served.folder).compiled)
+    assert [(w["check"], w["rule"], w["message"]) for w in body["warnings"]] == [
+        (f.check, f.rule, f.message) for f in expected if f.severity == "warning"
+    ]
+    assert all(w["severity"] == "warning" for w in body["warnings"])
 
 
 def test_a_yaml_syntax_error_is_refused_with_its_line(served: Running) -> None:

@@ -78,6 +78,11 @@ class ChunkResult:
 _POLICIES: dict[str, Policy] = {}
 
 
+def remember(policy: Policy) -> None:
+    """Use an already loaded policy for its folder in this process (the main one, or a thread worker)."""
+    _POLICIES.setdefault(policy.compiled.root, policy)
+
+
 def policy_for(policy_dir: str) -> Policy:
     policy = _POLICIES.get(policy_dir)
     if policy is None:
@@ -234,7 +239,7 @@ def _findings(
                 )
             )
     for a in decision.approvals:
-        if a.satisfied:
+        if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
         role = policy.compiled.roles.get(a.role)
         name = (role.zh if zh else role.en) if role is not None else a.role

@@ -120,17 +120,19 @@ class TableDecoder:
 
     def _read(self, cell: Any, how: str, name: str) -> Any:
         if how.startswith("json"):
+            want, word, opening = (list, "array", "[") if how == "json-list" else (dict, "object", "{")
             if not isinstance(cell, str):
                 raise RecordError(f"column `{name}` holds JSON text, not `{cell}`")
+            if not cell.lstrip().startswith(opening):
+                raise RecordError(f"column `{name}` holds a JSON {word}, not `{cell.strip()}`")
             try:
                 value = json.loads(cell, parse_float=Decimal)
             except json.JSONDecodeError as error:
                 raise RecordError(
                     f"column `{name}`: invalid JSON at character {error.pos + 1}: {error.msg}"
                 ) from None
-            want, word = (list, "an array") if how == "json-list" else (dict, "an object")
             if not isinstance(value, want):
-                raise RecordError(f"column `{name}` holds a JSON {word.split()[-1]}, not `{cell.strip()}`")
+                raise RecordError(f"column `{name}` holds a JSON {word}, not `{cell.strip()}`")
             return value
         if self.flavour == "csv":
             return cell

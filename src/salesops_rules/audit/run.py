@@ -24,7 +24,7 @@ from ..errors import EventError
 from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding
+from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding, remember
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -129,6 +129,7 @@ def audit_ledger(
         log=str(options.log) if options.log is not None else None,
         policy_hash=_hash(policy) if options.log is not None else "",
     )
+    remember(policy)
     merge = _Merge(options.out_dir, ledger.unit, options.examples)
     rules = policy.compiled.ledger_rules
     with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:

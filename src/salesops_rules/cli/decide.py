@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..engine import explain as explain_mod
+from ..engine import render as render_mod
 from .common import EXIT_OK, policy_from, read_event
 
 
@@ -29,7 +29,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     policy = policy_from(args)
     decision, trace = policy.trace(read_event(args.event))
-    print("\n".join(explain_mod.lines(policy.compiled, decision, trace, args.lang)).rstrip())
+    print(render_mod.render(args.format, policy.compiled, decision, trace, args.lang).rstrip("\n"))
     return EXIT_OK
 
 
@@ -41,4 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     explain = sub.add_parser("explain", help="explain a decision clause by clause")
     explain.add_argument("event", help="event JSON file, or - for standard input")
     explain.add_argument("--lang", choices=["zh", "en"], default="en")
+    explain.add_argument(
+        "--format",
+        choices=render_mod.FORMATS,
+        default="text",
+        help="json: the decision and the trace; html: one self-contained page (default: text)",
+    )
     explain.set_defaults(run=cmd_explain)

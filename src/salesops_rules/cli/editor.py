@@ -6,10 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
+from ..engine import cases as cases_mod
 from ..engine import diff as diff_mod
 from ..engine import lint as lint_mod
 from ..engine import schema as schema_mod
 from ..engine.loader import default_policy_dir
+from ..engine.rulecoverage import RuleCoverage, rule_coverage
 from ..errors import PolicyError
 from ..policy import Policy, load_policy
 from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError
@@ -71,6 +73,53 @@ def cmd_schema(args: argparse.Namespace) -> int:
     except OSError as error:
         raise BadInputError(f"cannot write the schema to `{out}`: {error.strerror}") from None
     return EXIT_OK
+
+
+# ---- test ----
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    folder = _folder(args)
+    policy = _load(folder, f"policy `{folder}`")
+    where = Path(args.cases) if args.cases else folder / "tests"
+    try:
+        cases = cases_mod.load_cases(where)
+    except cases_mod.CaseFileError as error:
+        head, *rest = error.message.splitlines()
+        raise BadInputError(head, rest) from None
+    results = cases_mod.run_cases(policy, cases)
+    failed = [r for r in results if not r.passed]
+    coverage = rule_coverage(policy.compiled, results)
+    if args.json:
+        report = {
+            "cases": len(results),
+            "passed": len(results) - len(failed),
+            "failed": [
+                {"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in failed
+            ],
+            "coverage": coverage.to_json(),
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for result in failed:
+            print(*(f"FAIL {m}" for m in result.mismatches), sep="\n")
+        print(f"{_count(len(results), 'case')}: {len(results) - len(failed)} passed, {len(failed)} failed")
+        print("\n".join(coverage_lines(coverage)))
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def coverage_lines(coverage: RuleCoverage) -> list[str]:
+    out = [
+        f"rule coverage: {coverage.exercised} of {coverage.rules} rules exercised, "
+        f"{coverage.rows_seen} of {coverage.rows} table rows matched"
+    ]
+    if coverage.unexercised:
+        out.append("rules no case exercised:")
+        out += [f"  {r.id} ({r.cite.label}) at {r.file}:{r.line}" for r in coverage.unexercised]
+    if coverage.unseen_rows:
+        out.append("table rows no case matched:")
+        out += [f"  {u.rule.id} row {u.row} ({u.rule.cite.label})" for u in coverage.unseen_rows]
+    return out
 
 
 # ---- diff ----
@@ -148,6 +197,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     schema.add_argument("--out", metavar="DIR", help="write every schema as a file into DIR")
     schema.set_defaults(run=cmd_schema)
+
+    test = sub.add_parser(
+        "test",
+        help="run the policy's test cases and report rule coverage",
+        description="Run the YAML test cases beside a policy (POLICY_DIR/tests) and report which "
+        "rules and table rows no case exercised. Exit 1 when a case fails.",
+    )
+    test.add_argument(
+        "policy_dir", nargs="?", metavar="POLICY_DIR", help="default: --policy or the bundled one"
+    )
+    test.add_argument("--cases", metavar="PATH", help="a case file or folder (default: POLICY_DIR/tests)")
+    test.add_argument("--json", action="store_true", help="print the results and coverage as JSON")
+    test.set_defaults(run=cmd_test)
 
     diff = sub.add_parser(
         "diff",

@@ -11,7 +11,7 @@ of them, refusing unknown keys with file and line like the policy loader does, a
 - `approvals`: the whole list, in order; each entry compares the keys it gives.
 - `obligations`, `violations`: exactly these codes, in any order; an entry
   `{code, cite}` also fixes the clause it cites.
-- `penalties`: the whole list, in order; each entry compares the keys it gives.
+- `penalties`: the whole list, in any order; each entry compares the keys it gives.
 - `rules`: each of these rule ids is among the rules that applied.
 
 An event that does not validate fails its case with the EventError message; it does not

@@ -135,7 +135,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEve
             if not line:
                 return
             if line.strip():
-                yield where, _parse(line, where)
+                yield where, _parse(line.rstrip("\r\n"), where)
 
 
 def _parse(text: str, where: str) -> dict[str, Any] | BadEvent:
@@ -194,12 +194,19 @@ def compare(before: Decision, after: Decision) -> list[Change]:
         ("violations", _coded),
         ("penalties", _penalty),
     ):
-        if [_key(key, x) for x in a[key]] != [_key(key, x) for x in b[key]]:
+        if _keys(key, a[key]) != _keys(key, b[key]):
             changes.append(Change(key, _listing(a[key], shown), _listing(b[key], shown)))
     return changes
 
 
 _NONE: Any = object()
+
+
+def _keys(kind: str, entries: list[dict[str, Any]]) -> list[Any]:
+    keys = [_key(kind, e) for e in entries]
+    # Approvals happen in order; obligations, violations and penalties are a set of findings,
+    # listed in the order the rules ran, which adding a rule may change.
+    return keys if kind == "approvals" else sorted(keys)
 
 
 def _key(kind: str, entry: dict[str, Any]) -> Any:
@@ -237,7 +244,9 @@ def _penalty(entry: dict[str, Any]) -> str:
 
 
 def _differing(old: list[RuleTrace], new: list[RuleTrace]) -> list[str]:
-    a, b = {n.rule: _node(n) for n in old}, {n.rule: _node(n) for n in new}
+    # A rule not in force on the event's date is as good as absent from the policy.
+    a = {n.rule: _node(n) for n in old if n.status != "not_in_force"}
+    b = {n.rule: _node(n) for n in new if n.status != "not_in_force"}
     return [rule for rule in dict.fromkeys([*b, *a]) if a.get(rule) != b.get(rule)]
 
 

@@ -6,6 +6,7 @@ Rendering is apart from printing: `lines()` returns strings, so tests read exact
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -61,43 +62,87 @@ def _w(key: str, lang: Lang) -> str:
     return WORDS[key][lang]
 
 
+@dataclass
+class Entry:
+    """One item of a section: a line, and the lines under it (facts, clause text)."""
+
+    text: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    entries: list[Entry]
+    # A section of the decision says "none" when empty; a section of rules is then left out.
+    always: bool = True
+
+
+@dataclass
+class Explanation:
+    """What `explain` says, before it is laid out as text, Markdown or HTML (`engine/render.py`)."""
+
+    heading: str
+    sections: list[Section]
+
+
 def lines(policy: CompiledPolicy, decision: Decision, trace: list[RuleTrace], lang: Lang = "en") -> list[str]:
-    out = [
+    doc = explanation(policy, decision, trace, lang)
+    out = [doc.heading, ""]
+    for section in doc.sections:
+        if not section.entries:
+            out += [f"{section.title}: {_w('none', lang)}", ""] if section.always else []
+            continue
+        out.append(f"{section.title}:")
+        for entry in section.entries:
+            out += [f"  {entry.text}", *(f"    {d}" for d in entry.details)]
+        out.append("")
+    return out
+
+
+def explanation(
+    policy: CompiledPolicy, decision: Decision, trace: list[RuleTrace], lang: Lang = "en"
+) -> Explanation:
+    heading = (
         f"{_w('decision', lang)} {decision.event_id} ({decision.kind}) {_w('under', lang)} "
         f"{decision.policy.name} {decision.policy.version}: {_w('verdict', lang)} "
-        f"{_w(decision.verdict, lang)}",
-        "",
-    ]
-    out += _values(policy, decision, lang)
-    out += _approvals(policy, decision, lang)
-    out += _listing(
-        _w("obligations", lang),
-        [
-            f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
-            for o in decision.obligations
-        ],
-        lang,
+        f"{_w(decision.verdict, lang)}"
     )
-    out += _listing(
-        _w("violations", lang),
-        [
-            f"{v.code}: {v.message if lang == 'zh' else v.message_en} [{v.cite.label}]"
-            for v in decision.violations
-        ],
-        lang,
+    out: list[Section] = []
+    out.append(_values(policy, decision, lang))
+    out.append(_approvals(policy, decision, lang))
+    out.append(
+        _listing(
+            _w("obligations", lang),
+            [
+                f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
+                for o in decision.obligations
+            ],
+            lang,
+        )
     )
-    out += _listing(_w("penalties", lang), [_penalty(p, lang) for p in decision.penalties], lang)
+    out.append(
+        _listing(
+            _w("violations", lang),
+            [
+                f"{v.code}: {v.message if lang == 'zh' else v.message_en} [{v.cite.label}]"
+                for v in decision.violations
+            ],
+            lang,
+        )
+    )
+    out.append(_listing(_w("penalties", lang), [_penalty(p, lang) for p in decision.penalties], lang))
     applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
     considered = [n for n in trace if n.status == "not_applied"]
     other = [n for n in trace if n not in applied and n not in considered]
     shown: set[int] = set()
-    out += _rules(policy, _w("applied", lang), applied, lang, shown)
-    out += _rules(policy, _w("not_applied", lang), considered, lang, None)
-    out += _rules(policy, _w("other", lang), other, lang, None)
-    return out
+    out.append(_rules(policy, _w("applied", lang), applied, lang, shown))
+    out.append(_rules(policy, _w("not_applied", lang), considered, lang, None))
+    out.append(_rules(policy, _w("other", lang), other, lang, None))
+    return Explanation(heading, out)
 
 
-def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> list[str]:
+def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:
     rows = []
     for name, value in decision.values.items():
         info = policy.values.get(name)
@@ -107,7 +152,7 @@ def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> list[str]
     return _listing(_w("values", lang), rows, lang)
 
 
-def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> list[str]:
+def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:
     rows = []
     for i, a in enumerate(decision.approvals, 1):
         role = getattr(policy.roles[a.role], lang) if a.role in policy.roles else a.role
@@ -144,40 +189,36 @@ def _penalty(p: object, lang: Lang) -> str:
     return f"{text} — {p.for_}"
 
 
-def _listing(title: str, rows: list[str], lang: Lang) -> list[str]:
-    if not rows:
-        return [f"{title}: {_w('none', lang)}", ""]
-    return [f"{title}:", *(f"  {r}" for r in rows), ""]
+def _listing(title: str, rows: list[str], lang: Lang) -> Section:
+    return Section(title, [Entry(r) for r in rows])
 
 
 def _rules(
     policy: CompiledPolicy, title: str, nodes: list[RuleTrace], lang: Lang, shown: set[int] | None
-) -> list[str]:
+) -> Section:
     """One entry per rule; with `shown`, each article's text the first time it is cited."""
-    if not nodes:
-        return []
-    out = [f"{title}:"]
+    entries = []
     for node in nodes:
         heading = getattr(node.title, lang) if node.title is not None else ""
-        out.append(f"  {node.cite.label} {node.rule}" + (f" — {heading}" if heading else ""))
+        out: list[str] = []
         if node.row is not None:
-            out.append(f"    {_w('row', lang).format(n=node.row)}")
+            out.append(_w("row", lang).format(n=node.row))
         facts = [_fact(f, lang) for f in node.facts]
         if facts:
-            out.append(f"    {_w('because', lang)}: " + "; ".join(facts))
+            out.append(f"{_w('because', lang)}: " + "; ".join(facts))
         if node.sets:
-            out.append(f"    {_w('sets', lang)}: " + ", ".join(f"{k} = {v}" for k, v in node.sets.items()))
+            out.append(f"{_w('sets', lang)}: " + ", ".join(f"{k} = {v}" for k, v in node.sets.items()))
         if node.overridden_by:
-            out.append("    " + _w("overridden", lang).format(rule=node.overridden_by))
+            out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
-            out.append("    " + _w("not_in_force", lang))
+            out.append(_w("not_in_force", lang))
         if node.detail is not None:
-            out.append(f"    {getattr(node.detail, lang)}")
+            out.append(getattr(node.detail, lang))
         if shown is not None and node.cite.article not in shown:
             shown.add(node.cite.article)
             out += _clause(policy, node.cite, lang)
-    out.append("")
-    return out
+        entries.append(Entry(f"{node.cite.label} {node.rule}" + (f" — {heading}" if heading else ""), out))
+    return Section(title, entries, always=False)
 
 
 def _fact(fact: Fact, lang: Lang) -> str:
@@ -196,7 +237,7 @@ def _clause(policy: CompiledPolicy, cite: Cite, lang: Lang) -> list[str]:
     article = policy.catalogue.article(cite.article)
     if article is None:
         return []
-    out = [f"    {_w('text', lang)}: {article.zh}"]
+    out = [f"{_w('text', lang)}: {article.zh}"]
     if lang == "en":
-        out.append(f"    {_w('gloss', lang)}: {article.en}")
+        out.append(f"{_w('gloss', lang)}: {article.en}")
     return out

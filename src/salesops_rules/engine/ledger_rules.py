@@ -78,8 +78,10 @@ class LedgerRuleCompiler:
         source: Source,
         path: PathKey,
         rules: list[CompiledRule],
+        broken_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self.b, self.spec, self.source, self.path, self.rules = builder, spec, source, path, rules
+        self.broken_kinds = broken_kinds
         self.ok = True
 
     def error(self, path: PathKey, message: str, help: str | None = None) -> None:
@@ -159,8 +161,10 @@ class LedgerRuleCompiler:
                 "match two fields that hold the same thing, such as an event id and the field naming it",
             )
         known = emitted_codes(self.rules, source.kind)
+        # A rule of that kind that did not compile has its own finding; its codes are unknown here.
+        unsure = source.kind in self.broken_kinds
         for i, code in enumerate(spec.replaces):
-            if code not in known:
+            if code not in known and not unsure:
                 close = difflib.get_close_matches(code, sorted(known), n=1)
                 self.error(
                     (*base, "replaces", i),
@@ -290,6 +294,7 @@ def compile_file(
         builder.report.at(source, ("ledger_rules",), "`ledger_rules` must be a list")
         return []
     compiled: list[CompiledLedgerRule] = []
+    broken = _broken_kinds(seen, rules)
     for i, raw in enumerate(raw_rules):
         path: PathKey = ("ledger_rules", i)
         rule_id = raw.get("id") if isinstance(raw, dict) else None
@@ -309,7 +314,20 @@ def compile_file(
             )
             continue
         seen[spec.id] = (source, (*path, "id"))
-        rule = LedgerRuleCompiler(builder, spec, source, path, rules).compile()
+        rule = LedgerRuleCompiler(builder, spec, source, path, rules, broken).compile()
         if rule is not None:
             compiled.append(rule)
     return compiled
+
+
+def _broken_kinds(seen: dict[str, tuple[Source, PathKey]], rules: list[CompiledRule]) -> frozenset[str]:
+    """The event kinds of single-event rules that passed the schema but did not compile."""
+    done = {r.id for r in rules}
+    kinds: set[str] = set()
+    for rule_id, (source, path) in seen.items():
+        if rule_id in done or path[0] != "rules":
+            continue
+        raw = source.data["rules"][path[1]]
+        on = raw.get("on") if isinstance(raw, dict) else None
+        kinds.update([on] if isinstance(on, str) else on if isinstance(on, list) else [])
+    return frozenset(kinds)

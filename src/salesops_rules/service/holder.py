@@ -1,10 +1,10 @@
 """The policy a running service answers with, and the gate a new one must pass to replace it.
 
-A reload loads the folder again and swaps the new policy in only if it loads, passes
-lint and did not change while it was read; otherwise the working policy stays and the
-refusal says why. The swap is one reference assignment: a request reads `holder.active`
-once and keeps that object (policy, hash and all) to the end, so a reload never mixes
-two policies in one answer.
+A reload loads the folder again and swaps the new policy in only if it loads, has no
+lint error (`engine/lint.py`; its warnings are passed on) and did not change while it
+was read; otherwise the working policy stays and the refusal says why. The swap is one
+reference assignment: a request reads `holder.active` once and keeps that object
+(policy, hash and all) to the end, so a reload never mixes two policies in one answer.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.fingerprint import policy_hash
+from ..engine.lint import lint_compiled
 from ..engine.loader import default_policy_dir
 from ..errors import Finding, PolicyError
 from ..policy import Policy, load_policy
@@ -77,6 +78,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "column": finding.column,
         "rule": finding.rule,
         "severity": finding.severity,
+        # Which lint check found it (`load` for the loader's own); see `engine/lint.py`.
+        "check": getattr(finding, "check", "load"),
         "message": finding.message,
         "help": finding.help,
     }
@@ -108,8 +111,8 @@ def load_checked(root: Path) -> ActivePolicy:
 
 
 def lint_findings(policy: Policy) -> list[Finding]:
-    """What lint says beyond loading; the loader's own checks have already passed."""
-    return []  # TODO(lint): wire engine/lint.py here
+    """What lint says beyond loading (the loader's own checks have passed): errors and warnings."""
+    return list(lint_compiled(policy.compiled))
 
 
 class PolicyHolder:

@@ -62,6 +62,7 @@ class FindingInfo(BaseModel):
     column: int
     rule: str | None
     severity: str
+    check: str
     message: str
     help: str | None
 
