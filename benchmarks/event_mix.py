@@ -291,6 +291,63 @@ def incident_event(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
+def _month(rng: random.Random) -> dt.date:
+    return dt.date(2011 + rng.randrange(2), rng.randrange(1, 13), 1)
+
+
+def cash_handover_event(rng: random.Random, n: int) -> dict[str, Any]:
+    received = _moment(rng)
+    return {
+        "kind": "cash_handover",
+        "id": f"JK-{n:06d}",
+        "receipt": f"XJ-{rng.randrange(n + 1):06d}",
+        "handed_at": (received + dt.timedelta(minutes=rng.randrange(0, 1500))).isoformat(),
+        "amount": str(_amount(rng)),
+        "payment_slip": rng.random() < 0.9,
+        "received_by": "E-20",
+    }
+
+
+def credit_signature_event(rng: random.Random, n: int) -> dict[str, Any]:
+    return {
+        "kind": "credit_signature",
+        "id": f"BQ-{n:06d}",
+        "credit_sale": f"QK-{rng.randrange(n + 1):06d}",
+        "signed_by": MANAGER,
+        "role": "general_manager",
+        "signed_at": _moment(rng).isoformat(),
+    }
+
+
+def customer_archive_report_event(rng: random.Random, n: int) -> dict[str, Any]:
+    month = _month(rng)
+    filed = dt.datetime.combine(month + dt.timedelta(days=27), dt.time(10))
+    event: dict[str, Any] = {
+        "kind": "customer_archive_report",
+        "id": f"DABG-{n:06d}",
+        "date": filed.date().isoformat(),
+        "month": month.strftime("%Y-%m"),
+    }
+    signatures = [
+        {"role": "clerk", "by": rng.choice(STAFF[3:]), "at": filed.isoformat()},
+        _signature(rng, "logistics_supervisor", filed + dt.timedelta(hours=2)),
+    ]
+    event["approvals"] = signatures[: rng.choice((0, 1, 2, 2, 2))]
+    return event
+
+
+def internal_review_event(rng: random.Random, n: int) -> dict[str, Any]:
+    month = _month(rng)
+    return {
+        "kind": "internal_review",
+        "id": f"PS-{n:06d}",
+        "date": (month + dt.timedelta(days=27)).isoformat(),
+        "month": month.strftime("%Y-%m"),
+        "reviewers": list(SUPERVISORS),
+        "reported_to_general_manager": rng.random() < 0.8,
+    }
+
+
 GENERATORS: dict[str, Generator] = {
     "contract": contract_event,
     "credit_sale": credit_sale_event,
@@ -301,6 +358,10 @@ GENERATORS: dict[str, Generator] = {
     "archive_access": archive_access_event,
     "order_voucher": order_voucher_event,
     "incident": incident_event,
+    "cash_handover": cash_handover_event,
+    "credit_signature": credit_signature_event,
+    "customer_archive_report": customer_archive_report_event,
+    "internal_review": internal_review_event,
 }
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from audit_support import (
     POLICY,
     contract,
@@ -19,7 +20,6 @@ from audit_support import (
     write_jsonl,
     write_xlsx,
 )
-
 from salesops_rules.audit.progress import ProgressBar, line, wanted
 from salesops_rules.audit.report import build, html, markdown
 from salesops_rules.cli import main
@@ -73,7 +73,8 @@ def test_skipped_records_are_listed_with_their_line_and_counted(tmp_path: Path) 
         (4, "invalid JSON at column 2: Expecting property name enclosed in double quotes"),
         (
             5,
-            "invalid event: $.product_class: `lamps` is not allowed: input should be 'stock', 'made_to_order' "
+            "invalid event: $.product_class: `lamps` is not allowed: input should be 'stock', "
+            "'made_to_order' "
             "or 'custom'",
         ),
     ]
@@ -243,7 +244,8 @@ def test_cli_explain_names_what_a_ledger_rule_decides_instead(
     [
         (
             ["--format", "md,pdf"],
-            "salesops-rules: unknown report format `pdf`\n  help: formats: `md`, `html`, `xlsx`, comma-separated\n",
+            "salesops-rules: unknown report format `pdf`\n"
+            "  help: formats: `md`, `html`, `xlsx`, comma-separated\n",
         ),
         (["--workers", "0"], "salesops-rules: `--workers` must be 1 or more, not `0`\n"),
     ],

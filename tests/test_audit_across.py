@@ -94,7 +94,8 @@ def test_cash_handed_over_the_next_day_is_late(tmp_path: Path) -> None:
     row = next(r for r in findings(tmp_path / "out") if r["rule"])
     assert (row["line"], row["employee"], row["label"]) == ("1", "E-05", "第二十七条")
     assert row["detail"] == (
-        "`cash_handover` with `receipt` = `R-1` (`H-1`) is dated 2011-12-03, 1 day after the deadline 2011-12-02"
+        "`cash_handover` with `receipt` = `R-1` (`H-1`) is dated 2011-12-03, "
+        "1 day after the deadline 2011-12-02"
     )
 
 

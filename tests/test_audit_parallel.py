@@ -14,8 +14,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from audit_support import POLICY, run_audit
 
+from audit_support import POLICY, run_audit
 from salesops_rules.audit import AuditResult
 from salesops_rules.engine.decision_log import DecisionLog
 

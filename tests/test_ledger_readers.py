@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from audit_support import contract, receipt, write_csv, write_jsonl, write_xlsx
 
+from audit_support import contract, receipt, write_csv, write_jsonl, write_xlsx
 from salesops_rules.audit import LedgerError, open_ledger
 from salesops_rules.audit.ledger import decode_all
 from salesops_rules.model.audit import SkippedRecord

@@ -68,7 +68,8 @@ def test_the_rule_as_written_loads(tmp_path: Path) -> None:
 
 def test_an_unknown_kind_is_named_with_a_suggestion(tmp_path: Path) -> None:
     assert broken(tmp_path, "to: {kind: shipment}", "to: {kind: shipments}") == [
-        f"{FILE}:6:12: error [test.shipment-notice]: unknown event kind `shipments`\n  help: did you mean `shipment`?"
+        f"{FILE}:6:12: error [test.shipment-notice]: unknown event kind `shipments`\n"
+        "  help: did you mean `shipment`?"
     ]
 
 
@@ -82,7 +83,8 @@ def test_a_match_field_the_kind_lacks_is_named(tmp_path: Path) -> None:
 def test_match_fields_of_different_types_are_refused(tmp_path: Path) -> None:
     assert broken(tmp_path, "to: consignee}", "to: shipped_at}") == [
         f"{FILE}:7:7: error [test.shipment-notice]: `match_on` compares `id` (a string) with `shipped_at` "
-        "(a datetime)\n  help: match two fields that hold the same thing, such as an event id and the field naming it"
+        "(a datetime)\n"
+        "  help: match two fields that hold the same thing, such as an event id and the field naming it"
     ]
 
 
@@ -111,7 +113,8 @@ def test_late_needs_a_deadline(tmp_path: Path) -> None:
 
 def test_a_violation_needs_a_penalty(tmp_path: Path) -> None:
     assert broken(tmp_path, "code: other_breach", "code: other_breech") == [
-        f"{FILE}:16:11: error [test.shipment-notice]: violation `other_breech` has no penalty in penalties.yaml\n"
+        f"{FILE}:16:11: error [test.shipment-notice]: violation `other_breech` has no penalty "
+        "in penalties.yaml\n"
         "  help: did you mean `other_breach`?"
     ]
 
@@ -130,11 +133,11 @@ def test_a_ledger_rule_id_shares_the_namespace_of_rules(tmp_path: Path) -> None:
     assert found[0].startswith(f"{FILE}:2:5: error [contract.general-approval]: duplicate rule id ")
 
 
-def test_unknown_keys_and_a_missing_form_are_findings(tmp_path: Path) -> None:
+def test_an_unknown_key_is_a_finding(tmp_path: Path) -> None:
     found = broken(tmp_path, "      within_days: 30\n", "      within_day: 30\n")
     assert (
-        found[0]
-        == f"{FILE}:8:7: error [test.shipment-notice]: unknown key `within_day` at `ledger_rules.0.follow_up.within_day`"
+        found[0] == f"{FILE}:8:7: error [test.shipment-notice]: unknown key `within_day` at "
+        "`ledger_rules.0.follow_up.within_day`"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 from collections.abc import Iterator
@@ -291,3 +292,26 @@ def test_without_a_log_the_service_still_decides(tmp_path: Path) -> None:
     assert reply.status == 200
     assert "x-decision-id" not in reply.headers
     assert health["decision_log"] is False
+
+
+class _Exploding:
+    """A stand-in for a policy with a bug: evaluating raises what no input should cause."""
+
+    name, version = "broken", "0"
+
+    def evaluate(self, event: object) -> object:
+        raise RuntimeError("an engine bug")
+
+
+def test_an_engine_bug_is_a_500_without_a_trace() -> None:
+    holder = PolicyHolder()
+    holder.active = dataclasses.replace(holder.active, policy=_Exploding())  # type: ignore[arg-type]
+    with running(create_app(holder)) as url:
+        reply = call("POST", url + "/v1/evaluate", EXAMPLE)
+    assert reply.status == 500
+    assert reply.json() == {
+        "error": "internal error: the service could not answer this request",
+        "problems": [],
+        "help": "the server's log has the details",
+    }
+    assert "Traceback" not in reply.text

@@ -16,6 +16,7 @@ from salesops_rules.engine.decision_log import DecisionLog
 from salesops_rules.engine.fingerprint import policy_hash
 from salesops_rules.engine.lint import lint_compiled
 from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.service import holder as holder_module
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from serving import call, running
@@ -216,3 +217,15 @@ def test_requests_during_reloads_each_answer_from_one_policy(served: Running) ->
             thread.join(30)
     assert failures == []
     assert {e.policy_version for e in served.log.entries()} <= set(versions)
+
+
+def test_a_crash_while_checking_is_a_refusal(served: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(policy: object) -> list[object]:
+        raise RuntimeError("lint crashed")
+
+    monkeypatch.setattr(holder_module, "lint_findings", crash)
+    status, body = served.reload()
+    assert status == 409
+    assert body["reason"] == "the policy could not be checked: RuntimeError: lint crashed"
+    assert body["findings"] == []
+    assert served.evaluate()[0]["policy"]["version"] == "2011-11"

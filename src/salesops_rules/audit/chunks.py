@@ -244,7 +244,11 @@ def _findings(
         role = policy.compiled.roles.get(a.role)
         name = (role.zh if zh else role.en) if role is not None else a.role
         note = (a.note.zh if zh else a.note.en) if a.note is not None else ""
-        message = f"{name}的审批步骤（{a.action}）未满足" if zh else f"the {a.action} step of the {name} is not satisfied"
+        message = (
+            f"{name}的审批步骤（{a.action}）未满足"
+            if zh
+            else f"the {a.action} step of the {name} is not satisfied"
+        )
         found.append(
             base._replace(
                 category="approval",

@@ -176,6 +176,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         path, first = problems[0] if problems else ("$", "invalid request")
         return JSONResponse(error_body(f"invalid request: `{path}`: {first}", problems), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def internal(_: Request, error: Exception) -> JSONResponse:
+        # A bug, not bad input: the trace goes to the server's log (uvicorn prints it), not to the client.
+        message = "internal error: the service could not answer this request"
+        return JSONResponse(error_body(message, [], "the server's log has the details"), status_code=500)
+
     @app.exception_handler(DecisionLogError)
     async def log_failed(_: Request, error: DecisionLogError) -> JSONResponse:
         # A decision that cannot be logged is not given out: the log is the audit trail.

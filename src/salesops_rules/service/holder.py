@@ -10,6 +10,7 @@ reference assignment: a request reads `holder.active` once and keeps that object
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from ..engine.lint import lint_compiled
 from ..engine.loader import default_policy_dir
 from ..errors import Finding, PolicyError
 from ..policy import Policy, load_policy
+
+logger = logging.getLogger("salesops_rules.service")
 
 
 class PolicyRefusedError(Exception):
@@ -87,6 +90,19 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 def load_checked(root: Path) -> ActivePolicy:
     """Load a policy folder through the gate; raises PolicyRefusedError with the findings."""
+    try:
+        return _gate(root)
+    except PolicyRefusedError:
+        raise
+    except Exception as error:
+        # A crash of the loader or of lint is a bug, and leaves the policy unchecked: refuse it.
+        logger.exception("checking the policy folder `%s` failed", root)
+        raise PolicyRefusedError(
+            f"the policy could not be checked: {type(error).__name__}: {error}"
+        ) from None
+
+
+def _gate(root: Path) -> ActivePolicy:
     try:
         before = policy_hash(root)
         try:
