@@ -8,12 +8,13 @@ load), with a one-line message naming the field, file or line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import EventError
 from . import audit, coverage, decide, editor, service
-from .common import EXIT_BAD_INPUT, BadInputError
+from .common import EXIT_BAD_INPUT, EXIT_OK, BadInputError
 
 # Each module adds its subcommands; a new command group is one more entry here.
 COMMAND_MODULES = [decide, service, coverage, editor, audit]
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in error.details:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader (`| head`) has had enough: not an error, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return code
 
 

@@ -347,6 +347,17 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
                     node.overridden_by = winner.rule.id
                     node.sets[name] = f"{node.sets.get(name, '…')} (overridden by {winner.rule.id})"
     values = [c.value for c in standing]
+    if offered and not standing:
+        # Rules that are each other's exception: neither is the specific one.
+        rules = ", ".join(sorted(c.rule.id for c in offered))
+        _refer(
+            state,
+            offered[0].rule,
+            Text(
+                zh=f"规则 {rules} 互为例外，对 {name} 无法确定，须由总经理决定",
+                en=f"rules {rules} are exceptions to each other on `{name}`; the general manager decides",
+            ),
+        )
     if any(v is UNDETERMINED for v in values):
         result: Any = UNDETERMINED
     elif not values:

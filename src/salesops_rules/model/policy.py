@@ -165,8 +165,6 @@ class TableSpec(Spec):
     hit: Literal["unique", "first"] = "unique"
     inputs: tuple[str, ...] = Field(min_length=1)
     rows: tuple[Row, ...] = Field(min_length=1)
-    # What happens when no row matches (a gap in the regulation); absent: nothing.
-    default: Outcome | None = None
 
 
 class RuleSpec(Spec):
