@@ -26,7 +26,7 @@ from salesops_rules.model.events import EVENT_MODELS, ROLES, ApprovalRecord, Con
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 POLICY = load_policy(POLICY_DIR)
 
-SETTINGS = settings(max_examples=150, deadline=None)
+SETTINGS = settings(max_examples=100, deadline=None)
 
 # ---- strategies ----
 
@@ -290,7 +290,7 @@ def values_of(typ: Type, may_be_none: bool) -> st.SearchStrategy[Any]:
 @pytest.mark.parametrize(
     ("kind", "expression"), [e[1:] for e in EXPRESSIONS], ids=[e[0] for e in EXPRESSIONS]
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_compiled_expression_agrees_with_simpleeval(
     data: st.DataObject, kind: str, expression: Expression

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import json
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -315,3 +316,28 @@ def test_an_engine_bug_is_a_500_without_a_trace() -> None:
         "help": "the server's log has the details",
     }
     assert "Traceback" not in reply.text
+
+
+def test_concurrent_requests_each_get_their_own_log_entry(service: Service) -> None:
+    # Decisions that arrive together are committed together; each still gets its own entry.
+    replies: dict[str, Reply] = {}
+
+    def client(n: int) -> None:
+        for i in range(10):
+            event_id = f"C-{n}-{i}"
+            replies[event_id] = service.post("/v1/evaluate", contract(id=event_id))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 120
+    assert {reply.status for reply in replies.values()} == {200}
+    ids = {event_id: int(reply.headers["x-decision-id"]) for event_id, reply in replies.items()}
+    assert len(set(ids.values())) == 120
+    for event_id, entry_id in ids.items():
+        entry = service.log.get(entry_id)
+        assert entry is not None
+        assert entry.event_id == event_id
+        assert entry.decision == json.loads(replies[event_id].text)

@@ -10,6 +10,7 @@ processes (WAL journal, a busy timeout, each append one short transaction):
     with DecisionLog("decisions.sqlite") as log:
         entry = log.append(event, decision, policy_hash=digest, source="audit")
         ids = log.append_many(pairs, policy_hash=digest, source="audit")  # one transaction
+        ids = log.append_entries(triples, source="serve")  # (event, decision, hash) each
         log.get(entry).rules
 """
 
@@ -133,7 +134,13 @@ class DecisionLog:
         self, entries: Iterable[tuple[EventInput, Decision]], *, policy_hash: str, source: str = "audit"
     ) -> list[int]:
         """Log many decisions in one transaction (all or none) and return their ids in order."""
-        rows = [_row(event, decision, policy_hash, source) for event, decision in entries]
+        return self.append_entries(((e, d, policy_hash) for e, d in entries), source=source)
+
+    def append_entries(
+        self, entries: Iterable[tuple[EventInput, Decision, str]], *, source: str
+    ) -> list[int]:
+        """Like `append_many`, each `(event, decision, policy_hash)` with its own policy hash."""
+        rows = [_row(event, decision, digest, source) for event, decision, digest in entries]
         connection = self._connection()
         ids: list[int] = []
         try:

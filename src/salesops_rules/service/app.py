@@ -9,6 +9,8 @@ never a trace.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -26,6 +28,7 @@ from ..model.decision import Decision
 from ..model.events import EVENT_ADAPTER
 from . import schemas
 from .holder import ActivePolicy, PolicyHolder
+from .log_writer import LogWriter
 
 MAX_BODY_BYTES = 1 << 20  # an event is a few kB; a bigger body is a mistake, not an event
 DECISION_ID_HEADER = "X-Decision-Id"
@@ -86,7 +89,20 @@ async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str
 def create_app(
     holder: PolicyHolder, log: DecisionLog | None = None, max_body_bytes: int = MAX_BODY_BYTES
 ) -> FastAPI:
+    writers: list[LogWriter] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if log is not None:
+            writers.append(LogWriter(log))
+        try:
+            yield
+        finally:
+            while writers:
+                await run_in_threadpool(writers.pop().close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="salesops-rules",
         version=__version__,
         description=(
@@ -95,10 +111,10 @@ def create_app(
         ),
     )
 
-    def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
-        if log is None:
+    async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
+        if not writers:
             return {}
-        entry = log.append(text, decision, policy_hash=active.hash, source="serve")
+        entry = await writers[0].append(text, decision, active.hash)
         return {DECISION_ID_HEADER: str(entry)}
 
     @app.post(
@@ -112,7 +128,7 @@ def create_app(
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
         decision = active.policy.evaluate(event)
-        headers = record(active, text, decision)
+        headers = await record(active, text, decision)
         return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
 
     @app.post(
@@ -129,7 +145,7 @@ def create_app(
         lines = explain_mod.lines(active.policy.compiled, decision, trace, lang)
         while lines and not lines[-1]:
             lines.pop()
-        headers = record(active, text, decision)
+        headers = await record(active, text, decision)
         body = {"decision": decision.model_dump(mode="json"), "lines": lines}
         return JSONResponse(body, headers=headers)
 
