@@ -105,7 +105,7 @@ def test_explain_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert lines[0] == "决定 HT-2011-1208 (contract) 依据 puguang-sales-logistics 2011-11: 结论 通过"
     for expected in (
-        "  1. 销售后勤主管 approve: 已满足 (审批人 E-02) [第二十四条]",
+        "  1. 销售后勤主管 批准: 已满足 (审批人 E-02) [第二十四条]",
         "  第二十四条 contract.existing-small-stock — 老客户一万元内常规产品由后勤主管审批",
         "    事实: customer.type == 'existing' (customer.type = existing): 是; "
         "product_class == 'stock' (product_class = stock): 是; amount <= 10000 (amount = 6800.00): 是",

@@ -57,6 +57,11 @@ class _State:
     settled: set[str] = field(default_factory=set)
     chain: Chain | None = None
     applied: list[str] = field(default_factory=list)
+    # Rules whose offered values all gave way to an exception, and that did nothing else:
+    # they were considered, not applied, and `decision.rules` leaves them out.
+    displaced: set[str] = field(default_factory=set)
+    prevailed: set[str] = field(default_factory=set)
+    acted: set[str] = field(default_factory=set)
     cites: set[Cite] = field(default_factory=set)
     obligations: list[Obligation] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
@@ -303,6 +308,8 @@ def _apply(
         _offer(state, rule, "approvals", outcome.approvals)
         if node is not None:
             node.sets["approvals"] = _show(outcome.approvals)
+    if outcome.obligations or outcome.violations or not (outcome.values or outcome.approvals):
+        state.acted.add(rule.id)
     for ob in outcome.obligations:
         met = bool(ob.unless.fn(ns)) if ob.unless is not None else False
         if node is not None:
@@ -338,6 +345,8 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
     offered = state.candidates.get(name, [])
     beaten = {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
     standing = [c for c in offered if c.rule.id not in beaten]
+    state.displaced.update(beaten)
+    state.prevailed.update(c.rule.id for c in standing)
     if state.trace is not None:
         for c in offered:
             if c.rule.id in beaten:
@@ -466,7 +475,9 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
         violations=state.violations,
         penalties=penalties,
         citations=[_citation(policy, c) for c in sorted(state.cites, key=_cite_key)],
-        rules=state.applied,
+        rules=[
+            r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
+        ],
     )
 
 
@@ -549,6 +560,8 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if value is UNDETERMINED:
         return "undetermined"
+    if value is None:
+        return "none"
     if isinstance(value, Chain):
         return " → ".join(f"{s.role} ({s.action})" for s in value.steps)
     if isinstance(value, tuple):

@@ -55,7 +55,22 @@ WORDS: dict[str, dict[Lang, str]] = {
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
     "determination": {"zh": "（须经认定）", "en": " (subject to determination)"},
+    # approval actions
+    "review": {"zh": "审核", "en": "review"},
+    "approve": {"zh": "批准", "en": "approve"},
+    "sign": {"zh": "签字", "en": "sign"},
+    "supervise": {"zh": "监交", "en": "supervise"},
+    "permit": {"zh": "允许", "en": "permit"},
 }
+
+# The evaluator writes what a rule set in plain tokens; these read them in Chinese.
+SET_WORDS_ZH = {"true": "是", "false": "否", "none": "无（不要求）", "met": "已履行", "open": "未履行", "yes": "是"}
+
+
+def _set_value(value: str, lang: Lang) -> str:
+    if lang == "en":
+        return "none (not required)" if value == "none" else value
+    return SET_WORDS_ZH.get(value, value)
 
 
 def _w(key: str, lang: Lang) -> str:
@@ -161,7 +176,8 @@ def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Sectio
         else:
             reason = getattr(a.note, lang) if a.note is not None else ""
             state = f"{_w('unsatisfied', lang)}: {reason}"
-        rows.append(f"{i}. {role} {a.action}: {state} [{a.cite.label}]")
+        action = _w(a.action, lang) if a.action in WORDS else a.action
+        rows.append(f"{i}. {role} {action}: {state} [{a.cite.label}]")
     return _listing(_w("approvals", lang), rows, lang)
 
 
@@ -207,7 +223,7 @@ def _rules(
         if facts:
             out.append(f"{_w('because', lang)}: " + "; ".join(facts))
         if node.sets:
-            out.append(f"{_w('sets', lang)}: " + ", ".join(f"{k} = {v}" for k, v in node.sets.items()))
+            out.append(f"{_w('sets', lang)}: " + ", ".join(f"{k} = {_set_value(v, lang)}" for k, v in node.sets.items()))
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
