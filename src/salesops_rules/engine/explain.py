@@ -64,7 +64,14 @@ WORDS: dict[str, dict[Lang, str]] = {
 }
 
 # The evaluator writes what a rule set in plain tokens; these read them in Chinese.
-SET_WORDS_ZH = {"true": "是", "false": "否", "none": "无（不要求）", "met": "已履行", "open": "未履行", "yes": "是"}
+SET_WORDS_ZH = {
+    "true": "是",
+    "false": "否",
+    "none": "无（不要求）",
+    "met": "已履行",
+    "open": "未履行",
+    "yes": "是",
+}
 
 
 def _set_value(value: str, lang: Lang) -> str:
@@ -223,7 +230,10 @@ def _rules(
         if facts:
             out.append(f"{_w('because', lang)}: " + "; ".join(facts))
         if node.sets:
-            out.append(f"{_w('sets', lang)}: " + ", ".join(f"{k} = {_set_value(v, lang)}" for k, v in node.sets.items()))
+            out.append(
+                f"{_w('sets', lang)}: "
+                + ", ".join(f"{k} = {_set_value(v, lang)}" for k, v in node.sets.items())
+            )
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
