@@ -179,9 +179,8 @@ def _choice(value: Any, allowed: frozenset[str] | tuple[str, ...], path: str) ->
 def _fields(record: Any, allowed: frozenset[str], path: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise BadEventError(path, "must be an object")
-    unknown = record.keys() - allowed
-    if unknown:
-        raise BadEventError(f"{path}.{min(unknown)}", "unknown field")
+    if not allowed.issuperset(record):
+        raise BadEventError(f"{path}.{min(record.keys() - allowed)}", "unknown field")
     return record
 
 

@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..engine.evaluator import parse_event
@@ -78,9 +79,14 @@ class ChunkResult:
 _POLICIES: dict[str, Policy] = {}
 
 
+def policy_key(policy: Policy) -> str:
+    """The policy folder as every process names it: an absolute path."""
+    return str(Path(policy.compiled.root).resolve())
+
+
 def remember(policy: Policy) -> None:
     """Use an already loaded policy for its folder in this process (the main one, or a thread worker)."""
-    _POLICIES.setdefault(policy.compiled.root, policy)
+    _POLICIES.setdefault(policy_key(policy), policy)
 
 
 def policy_for(policy_dir: str) -> Policy:
@@ -94,7 +100,8 @@ def employee_of(event: EventBase) -> str:
     """The person a finding is about: the judged employee, else whoever prepared the event."""
     if event.employee is not None:
         return event.employee.id
-    prepared: str | None = getattr(event, "prepared_by", None)
+    # The field dict, not getattr: a pydantic model answers a missing attribute slowly.
+    prepared: str | None = event.__dict__.get("prepared_by")
     return prepared or NOBODY
 
 

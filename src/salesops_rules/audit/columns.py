@@ -26,6 +26,8 @@ from ..engine.scope import fields_of
 from ..model.events import EVENT_MODELS
 from .records import LedgerError, RecordError
 
+JSON = json.JSONDecoder(parse_float=Decimal)  # JSON cells: numbers with a fraction stay exact
+
 # path -> kind -> how a cell of that column is read: "json-list", "json-record", "text", "value"
 _READ_AS: dict[str, dict[str, str]] = {}
 
@@ -126,7 +128,7 @@ class TableDecoder:
             if not cell.lstrip().startswith(opening):
                 raise RecordError(f"column `{name}` holds a JSON {word}, not `{cell.strip()}`")
             try:
-                value = json.loads(cell, parse_float=Decimal)
+                value = JSON.decode(cell)
             except json.JSONDecodeError as error:
                 raise RecordError(
                     f"column `{name}`: invalid JSON at character {error.pos + 1}: {error.msg}"

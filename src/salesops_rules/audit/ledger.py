@@ -29,6 +29,8 @@ from .records import Decoder, LedgerError, RawRecord, RecordError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 BOM = codecs.BOM_UTF8
+# One decoder for every line: json.loads with parse_float builds a new one per call.
+JSON = json.JSONDecoder(parse_float=Decimal)
 
 
 class JsonLinesDecoder:
@@ -40,7 +42,7 @@ class JsonLinesDecoder:
         except UnicodeDecodeError as error:
             raise RecordError(f"not UTF-8 text (byte {error.start + 1} of the line)") from None
         try:
-            data = json.loads(text, parse_float=Decimal)
+            data = JSON.decode(text)
         except json.JSONDecodeError as error:
             message = f"invalid JSON at column {error.colno}: {error.msg}"
             if not payload.endswith(b"\n"):

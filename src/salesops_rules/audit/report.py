@@ -10,6 +10,7 @@ of findings.csv, and the command that explains it is printed beside it.
 from __future__ import annotations
 
 import html as html_mod
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,8 +107,8 @@ def anchor_of(result: AuditResult, finding: AuditFinding) -> str | None:
 
 
 def explain_command(result: AuditResult, position: int | str) -> str:
-    sheet = f" --sheet '{result.sheet}'" if result.sheet else ""
-    return f"salesops-rules audit {result.ledger}{sheet} --explain {position}"
+    sheet = f" --sheet {shlex.quote(result.sheet)}" if result.sheet else ""
+    return f"salesops-rules audit {shlex.quote(result.ledger)}{sheet} --explain {position}"
 
 
 @dataclass

@@ -24,7 +24,7 @@ from ..errors import EventError
 from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding, remember
+from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding, policy_key, remember
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -122,7 +122,7 @@ def audit_ledger(
     """Audit every record of `ledger`; writes findings.csv and skipped.csv into `options.out_dir`."""
     options.out_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
-        policy_dir=policy.compiled.root,
+        policy_dir=policy_key(policy),
         decoder=ledger.decoder,
         lang=options.lang,
         examples=options.examples,

@@ -65,7 +65,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    written = _write(result, policy.compiled, out_dir, formats, args.lang)
+    try:
+        written = _write(result, policy.compiled, out_dir, formats, args.lang)
+    except OSError as error:
+        raise BadInputError(f"cannot write the report into `{out_dir}`: {error.strerror}") from None
     _summary(result, written)
     clean = result.totals.findings() == 0 and result.totals.skipped == 0
     return EXIT_OK if clean else EXIT_FINDINGS

@@ -93,11 +93,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if log is not None:
-            writers.append(LogWriter(log))
         try:
             yield
         finally:
+            # Whatever is queued is written before the server is down.
             while writers:
                 await run_in_threadpool(writers.pop().close)
 
@@ -112,8 +111,10 @@ def create_app(
     )
 
     async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
-        if not writers:
+        if log is None:
             return {}
+        if not writers:
+            writers.append(LogWriter(log))  # started on first use, stopped by the lifespan
         entry = await writers[0].append(text, decision, active.hash)
         return {DECISION_ID_HEADER: str(entry)}
 
