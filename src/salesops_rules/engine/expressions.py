@@ -57,7 +57,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
     "signed_by": (_signed_by, BOOL, 2),
 }
 
-_COMPARE_TEXT = {
+COMPARE_TEXT = {
     ast.Eq: "==",
     ast.NotEq: "!=",
     ast.Lt: "<",
@@ -367,7 +367,7 @@ class _Checker:
         return BOOL
 
     def _compare(self, op: ast.cmpop, ln: ast.expr, lt: Type, rn: ast.expr, rt: Type) -> None:
-        text = _COMPARE_TEXT[type(op)]
+        text = COMPARE_TEXT[type(op)]
         if isinstance(op, ast.Is | ast.IsNot):
             if rt.kind != "none":
                 raise ExpressionError(

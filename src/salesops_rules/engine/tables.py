@@ -25,7 +25,7 @@ from typing import Any
 
 from .approvals import Chain
 from .compiled import Cell, CompiledOutcome, CompiledTable, ValueSource
-from .expressions import Expression
+from .expressions import COMPARE_TEXT, Expression
 from .scope import Type
 
 CENT = Decimal("0.01")
@@ -467,18 +467,8 @@ def _conjuncts(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-_AST_OPS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-    ast.Is: "==",
-    ast.IsNot: "!=",
-}
+# A table cell reads `x is None` as equality with None.
+_AST_OPS = {**COMPARE_TEXT, ast.Is: "==", ast.IsNot: "!="}
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
