@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class LedgerError(Exception):
@@ -22,8 +21,9 @@ class RecordError(Exception):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
-class RawRecord:
+class RawRecord(NamedTuple):
+    """A record as read, not yet decoded; a named tuple, cheap to make and to send to a worker."""
+
     position: int  # line (JSON Lines) or row (CSV, Excel), counted from 1
     payload: Any
 
