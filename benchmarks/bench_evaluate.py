@@ -144,15 +144,15 @@ def benchmark_kind(
 def kinds_to_run(policy: Policy, asked: str) -> tuple[list[str], list[str]]:
     """The kinds to time, and the kinds the policy has rules for that have no event generator yet."""
     if asked != "all":
-        if asked not in event_mix.GENERATORS:
+        if asked not in event_mix.EVERY_GENERATOR:
             raise SystemExit(
                 f"no event generator for kind `{asked}`; kinds: "
-                + ", ".join(f"`{k}`" for k in [*event_mix.GENERATORS, "all"])
+                + ", ".join(f"`{k}`" for k in [*event_mix.EVERY_GENERATOR, "all"])
             )
         return [asked], []
     with_rules = [kind for kind, plan in policy.compiled.plans.items() if plan]
-    runnable = [kind for kind in with_rules if kind in event_mix.GENERATORS]
-    return runnable, [kind for kind in with_rules if kind not in event_mix.GENERATORS]
+    runnable = [kind for kind in with_rules if kind in event_mix.EVERY_GENERATOR]
+    return runnable, [kind for kind in with_rules if kind not in event_mix.EVERY_GENERATOR]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
