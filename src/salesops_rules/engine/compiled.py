@@ -200,6 +200,18 @@ class CompiledPolicy:
     ledger_rules: tuple[CompiledLedgerRule, ...] = ()
 
     @cached_property
+    def direct_values(self) -> dict[str, frozenset[str]]:
+        """Per kind, the values exactly one rule sets: no exception or conflict can touch them."""
+        direct: dict[str, frozenset[str]] = {}
+        for kind, plan in self.plans.items():
+            counts: dict[str, int] = {}
+            for rule in plan:
+                for name in rule.sets:
+                    counts[name] = counts.get(name, 0) + 1
+            direct[kind] = frozenset(n for n, c in counts.items() if c == 1 and n != "approvals")
+        return direct
+
+    @cached_property
     def value_reads(self) -> dict[str, tuple[str, ...]]:
         """Per rule, the policy values it reads: they must be settled before it runs."""
         wanted = set(self.values) | {"approvals_satisfied"}

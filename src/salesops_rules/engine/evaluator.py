@@ -62,7 +62,10 @@ class _State:
     displaced: set[str] = field(default_factory=set)
     prevailed: set[str] = field(default_factory=set)
     acted: set[str] = field(default_factory=set)
-    cites: set[Cite] = field(default_factory=set)
+    # Keyed by (article, item): hashing two ints beats hashing a pydantic model on this path.
+    cites: dict[tuple[int, int | None], Cite] = field(default_factory=dict)
+    # Values only one rule of the kind can set: nothing to resolve, written straight in.
+    direct: frozenset[str] = frozenset()
     obligations: list[Obligation] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     approvals: list[ApprovalOutcome] = field(default_factory=list)
@@ -123,7 +126,7 @@ def evaluate(
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
     day = parsed.event_date
     ns["event_date"] = day
-    state = _State(ns=ns, trace=trace, event=parsed)
+    state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
     excluded = _excluded(parsed)
     records = _records(parsed)
     for rule in plan:
@@ -131,7 +134,8 @@ def evaluate(
             _note(state, rule, "not_in_force")
             continue
         for name in policy.value_reads[rule.id]:
-            _settle(policy, state, name, records, excluded)
+            if name not in state.settled:
+                _settle(policy, state, name, records, excluded)
         _run(policy, state, rule)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
@@ -141,8 +145,10 @@ def evaluate(
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
     """The approval records an event carries: its `approvals`, and a cash `permission`."""
-    records: tuple[ApprovalRecord, ...] = getattr(event, "approvals", ())
-    permission = getattr(event, "permission", None)
+    # A missing attribute on a pydantic model takes a slow path: read the field dict instead.
+    fields = event.__dict__
+    records: tuple[ApprovalRecord, ...] = fields.get("approvals", ())
+    permission = fields.get("permission")
     return (*records, permission) if permission is not None else records
 
 
@@ -156,7 +162,7 @@ def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
 
 
 def _excluded(event: EventBase) -> frozenset[str]:
-    ids = {getattr(event, "prepared_by", None)}
+    ids = {event.__dict__.get("prepared_by")}
     if event.employee is not None:
         ids.add(event.employee.id)
     return frozenset(i for i in ids if i)
@@ -243,7 +249,7 @@ def _run_table(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> Non
         return
     row = matches[0]
     node = _note(state, rule, "applied", facts=facts, row=row.index + 1)
-    state.cites.add(row.cite)
+    _cite(state, row.cite)
     _apply(state, rule, row.then, node, cite=row.cite)
     unset = [name for name in table.outputs if name not in row.then.slots]
     if unset:
@@ -261,13 +267,13 @@ def _silent(
             en=f"{rule.cite.label} states no {listed} for this case; the general manager decides",
         )
     )
-    state.cites.add(REFER_CITE)
+    _cite(state, REFER_CITE)
     if node is not None:
         node.detail = Text(zh=f"本条未规定 {listed}", en=f"the article is silent on {listed}")
 
 
 def _refer(state: _State, rule: CompiledRule, message: Text) -> None:
-    state.cites.add(REFER_CITE)
+    _cite(state, REFER_CITE)
     state.obligations.append(
         Obligation(code=REFER, message=message.zh, message_en=message.en, cite=REFER_CITE)
     )
@@ -278,7 +284,11 @@ def _refer(state: _State, rule: CompiledRule, message: Text) -> None:
 def _cannot_evaluate(state: _State, rule: CompiledRule, error: Exception) -> None:
     _note(state, rule, "error", detail=Text(zh=f"无法计算：{error}", en=f"cannot be evaluated: {error}"))
     for name in rule.sets:
-        _offer(state, rule, name, UNDETERMINED)
+        if name in state.direct:
+            state.ns[name] = UNDETERMINED  # may have been written before the error
+            state.settled.add(name)
+        else:
+            _offer(state, rule, name, UNDETERMINED)
     _refer(
         state,
         rule,
@@ -298,10 +308,15 @@ def _apply(
 ) -> None:
     ns = state.ns
     state.applied.append(rule.id)
-    state.cites.add(cite or rule.cite)
+    _cite(state, cite or rule.cite)
     for name, source in outcome.values:
         value = _value(source, ns)
-        _offer(state, rule, name, value)
+        if name in state.direct:
+            ns[name] = value
+            state.settled.add(name)
+            state.prevailed.add(rule.id)
+        else:
+            _offer(state, rule, name, value)
         if node is not None:
             node.sets[name] = _show(value)
     if outcome.approvals is not None:
@@ -315,10 +330,10 @@ def _apply(
         if node is not None:
             node.sets[f"obligation {ob.code}"] = "met" if met else "open"
         if not met:
-            state.cites.add(ob.cite)
+            _cite(state, ob.cite)
             state.obligations.append(ob.open)
     for v in outcome.violations:
-        state.cites.add(v.cite)
+        _cite(state, v.cite)
         state.violations.append(v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
@@ -343,7 +358,11 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
         return
     state.settled.add(name)
     offered = state.candidates.get(name, [])
-    beaten = {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
+    beaten = (
+        {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
+        if len(offered) > 1
+        else set()
+    )
     standing = [c for c in offered if c.rule.id not in beaten]
     state.displaced.update(beaten)
     state.prevailed.update(c.rule.id for c in standing)
@@ -402,7 +421,7 @@ def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozen
     assert state.chain is not None
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event)):
         step = result.step
-        state.cites.add(step.cite)
+        _cite(state, step.cite)
         note = None
         if result.reason is not None:
             note = Text(zh=_reason_zh(result.reason, step, policy), en=result.reason)
@@ -456,7 +475,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
     # One sanction per kind of breach: two rules finding the same breach do not double it.
     penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
     for p in penalties:
-        state.cites.add(p.cite)
+        _cite(state, p.cite)
     verdict: Literal["pass", "pending", "fail"]
     if state.violations:
         verdict = "fail"
@@ -474,7 +493,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
         obligations=state.obligations,
         violations=state.violations,
         penalties=penalties,
-        citations=[_citation(policy, c) for c in sorted(state.cites, key=_cite_key)],
+        citations=[_citation(policy, c) for c in sorted(state.cites.values(), key=_cite_key)],
         rules=[
             r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
         ],
@@ -482,7 +501,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
 
 
 def _refer_inexact(state: _State, name: str, value: Any) -> None:
-    state.cites.add(REFER_CITE)
+    _cite(state, REFER_CITE)
     state.obligations.append(
         Obligation(
             code=REFER,
@@ -492,6 +511,10 @@ def _refer_inexact(state: _State, name: str, value: Any) -> None:
             "round_money); the general manager decides",
         )
     )
+
+
+def _cite(state: _State, cite: Cite) -> None:
+    state.cites[cite.article, cite.item] = cite
 
 
 def _cite_key(cite: Cite) -> tuple[int, int]:
