@@ -28,6 +28,9 @@ class Step:
     before: tuple[int, ...]  # indices of the steps that must happen first
     roles: tuple[str, ...] = ()  # every role that may take the step; empty: `role` alone
     by_end_of: str | None = None  # a record counts only if made by the end of this event day
+    # Only the event's preparer takes the step, in their own name (第十二条: the clerk who fills
+    # in the sales document signs it); every other step still excludes them.
+    by_preparer: bool = False
 
     @property
     def takers(self) -> tuple[str, ...]:
@@ -94,7 +97,9 @@ def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
 
 
 def make_chain(
-    name: str, graph: nx.DiGraph, specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None]]
+    name: str,
+    graph: nx.DiGraph,
+    specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None, bool]],
 ) -> Chain:
     steps = tuple(
         Step(
@@ -105,8 +110,9 @@ def make_chain(
             tuple(sorted(nx.ancestors(graph, i))),
             roles if len(roles) > 1 else (),
             deadline,
+            by_preparer,
         )
-        for i, (roles, action, cite, consent, deadline) in enumerate(specs)
+        for i, (roles, action, cite, consent, deadline, by_preparer) in enumerate(specs)
     )
     return Chain(name, steps)
 
@@ -123,12 +129,14 @@ def judge(
     records: Sequence[ApprovalRecord],
     excluded: frozenset[str],
     deadlines: Mapping[int, dt.date] | None = None,
+    preparer: str | None = None,
 ) -> list[StepResult]:
     """Match records to steps in order: right role, after every earlier step, not an excluded person.
 
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
-    `deadlines` gives, per step index, the last day on which a record for it counts.
+    `deadlines` gives, per step index, the last day on which a record for it counts. A
+    `by_preparer` step takes only a record by `preparer`, the event's `prepared_by`.
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []
@@ -141,7 +149,7 @@ def judge(
             elif earliest is None or chosen[j].at > earliest:
                 earliest = chosen[j].at
         deadline = deadlines.get(i) if deadlines else None
-        record, reason = _pick(step, records, excluded, earliest, deadline)
+        record, reason = _pick(step, records, excluded, earliest, deadline, preparer)
         if blocked and record is not None:
             record, reason = None, "an earlier step of the chain is not satisfied"
         if record is not None:
@@ -156,15 +164,24 @@ def _pick(
     excluded: frozenset[str],
     earliest: dt.datetime | None,
     deadline: dt.date | None = None,
+    preparer: str | None = None,
 ) -> tuple[ApprovalRecord | None, str | None]:
     takers = step.takers
     candidates = [r for r in records if r.role in takers]
     if not candidates:
         return None, f"no approval record by a {' or '.join(takers)}"
-    own = [r for r in candidates if r.by in excluded]
-    candidates = [r for r in candidates if r.by not in excluded]
-    if not candidates:
-        return None, f"`{own[0].by}` may not approve an event they prepared or are judged by"
+    if step.by_preparer:
+        # The preparer's own record is the one the step asks for, so exclusion does not apply.
+        if preparer is None:
+            return None, "the event names no preparer (`prepared_by`) to take this step"
+        candidates = [r for r in candidates if r.by == preparer]
+        if not candidates:
+            return None, f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it"
+    else:
+        own = [r for r in candidates if r.by in excluded]
+        candidates = [r for r in candidates if r.by not in excluded]
+        if not candidates:
+            return None, f"`{own[0].by}` may not approve an event they prepared or are judged by"
     if not step.accepts_consent:
         signed = [r for r in candidates if r.mode == "signed"]
         if not signed:

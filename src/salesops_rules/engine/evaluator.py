@@ -419,7 +419,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
     assert state.chain is not None
-    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event)):
+    preparer = state.event.__dict__.get("prepared_by") if state.event is not None else None
+    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event), preparer):
         step = result.step
         _cite(state, step.cite)
         note = None
@@ -449,6 +450,10 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
         return "只有口头同意记录，此步须签字"
     if "may not approve" in reason:
         return "经办人或被评判人不得审批本人的事项"
+    if "who prepared the event" in reason:
+        return f"须由填制人本人（{reason.split('`')[1]}）以{'或'.join(names)}身份签字"
+    if "names no preparer" in reason:
+        return "事项未写明填制人（prepared_by），此步无人可签"
     if reason.startswith("an earlier step"):
         return "前一审批步骤尚未完成"
     return f"{name}的审批早于前一审批步骤"

@@ -306,6 +306,16 @@ class _Builder:
                     f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
                 )
                 ok = False
+            if step.by_preparer and step.action != "sign":
+                self.report.at(
+                    source,
+                    (*path, i, "by_preparer"),
+                    f"`by_preparer` is for a `sign` step, not `{step.action}`",
+                    rule,
+                    "the preparer signs what they prepared; nobody reviews, approves, permits "
+                    "or supervises their own event",
+                )
+                ok = False
         try:
             graph = chains_mod.build_graph([(s.role, s.after) for s in steps])
         except chains_mod.ChainError as error:
@@ -327,6 +337,7 @@ class _Builder:
                 self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default,
                 s.accepts_consent,
                 s.by_end_of,
+                s.by_preparer,
             )
             for i, s in enumerate(steps)
         ]
@@ -652,6 +663,7 @@ class _RuleCompiler:
                 )
             else:
                 self.deadlines(chain, path)
+                self.preparers(chain, path)
             return chain
         before = len(self.b.report.findings)
         built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id)
@@ -662,6 +674,7 @@ class _RuleCompiler:
         # Steps written inline without a cite rest on the rule's own article.
         fixed = tuple(s if raw[i].cite else replace(s, cite=cite) for i, s in enumerate(chain.steps))
         self.deadlines(chain, path)
+        self.preparers(chain, path)
         return chains_mod.Chain(chain.name, fixed)
 
     def deadlines(self, chain: chains_mod.Chain, path: PathKey) -> None:
@@ -679,6 +692,22 @@ class _RuleCompiler:
                         "name a required date field of the event, or `event_date`",
                     )
                     return
+
+    def preparers(self, chain: chains_mod.Chain, path: PathKey) -> None:
+        """A `by_preparer` step needs a `prepared_by` that every event of the rule's kinds has."""
+        if not any(step.by_preparer for step in chain.steps):
+            return
+        for kind in self.spec.kinds:
+            typ = self.b.scopes[kind].get("prepared_by")
+            if "prepared_by" not in EVENT_MODELS[kind].model_fields or typ is None or typ.nullable:
+                with_preparer = [k for k, m in EVENT_MODELS.items() if "prepared_by" in m.model_fields]
+                self.error(
+                    path,
+                    f"chain `{chain.name}`: its `by_preparer` step needs `prepared_by`, "
+                    f"which `{kind}` events do not have",
+                    "kinds with a preparer: " + ", ".join(f"`{k}`" for k in with_preparer),
+                )
+                return
 
     def table(self, cite: Cite) -> CompiledTable | None:
         spec = self.spec.table

@@ -423,7 +423,10 @@ def value_key(source: ValueSource) -> tuple[Any, ...]:
 def chain_key(chain: Chain | None) -> tuple[Any, ...] | None:
     if chain is None:
         return None
-    return tuple((s.role, s.roles, s.action, s.before, s.by_end_of, s.accepts_consent) for s in chain.steps)
+    return tuple(
+        (s.role, s.roles, s.action, s.before, s.by_end_of, s.accepts_consent, s.by_preparer)
+        for s in chain.steps
+    )
 
 
 # ---- conditions written as expressions ----

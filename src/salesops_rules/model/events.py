@@ -289,6 +289,87 @@ class InternalReview(EventBase):
     reported_to_general_manager: bool = False
 
 
+
+# ---- Kinds added for 第十二、十六、二十条 (docs/contract.md, "Kinds added") ----
+
+
+def _not_after_day(name: str, stamp: dt.datetime | None, day: dt.date | None) -> None:
+    """A record of what happened by `day` cannot hold a time after that day."""
+    if stamp is not None and day is not None and stamp.date() > day:
+        raise ValueError(
+            f"`{name}` {stamp.isoformat()} is after the event's `date` {day.isoformat()}: "
+            "the event records what happened by its date"
+        )
+
+
+class SalesDocument(EventBase):
+    """A sales document (销售单据), filled in from the customer's request and signed (第十二条)."""
+
+    kind: Literal["sales_document"]
+    prepared_by: str = Field(min_length=1)  # the clerk who filled it in, and signs it as clerk
+    customer_request: bool = False  # the customer's request (客户需求凭证) is on file as its evidence
+    approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
+
+    @model_validator(mode="after")
+    def _signed_after_filled_in(self) -> SalesDocument:
+        for i, record in enumerate(self.approvals):
+            if self.date is not None and record.at.date() < self.date:
+                raise ValueError(
+                    f"`approvals[{i}].at` {record.at.isoformat()} is before the document's "
+                    f"`date` {self.date.isoformat()}: nobody signs a document before it is filled in"
+                )
+        return self
+
+
+class Receivable(EventBase):
+    """A payment a customer owes, judged as it stands on `date` (第十六条)."""
+
+    kind: Literal["receivable"]
+    customer: str = Field(min_length=1)  # the customer's id
+    amount: PositiveMoney  # the amount that falls due
+    due: Day
+    paid: Money = Decimal(0)  # paid by `date`
+    customer_notified_at: Timestamp | None = None  # when the customer was told of the payment due
+    reported_to_general_manager_at: Timestamp | None = None  # the written report of a payment overdue
+    # The staff member who settled the receivable (wrote it off, gave a discount or more time).
+    settled_by: Annotated[str, Field(min_length=1)] | None = None
+    approvals: tuple[ApprovalRecord, ...] = ()  # the general manager's decision on a settlement
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Receivable:
+        if self.paid > self.amount:
+            raise ValueError(f"`paid` {self.paid} is more than the `amount` due {self.amount}")
+        _not_after_day("customer_notified_at", self.customer_notified_at, self.date)
+        _not_after_day("reported_to_general_manager_at", self.reported_to_general_manager_at, self.date)
+        if self.settled_by is not None and self.employee is not None and self.settled_by != self.employee.id:
+            raise ValueError(
+                f"`settled_by` `{self.settled_by}` is not the judged `employee` `{self.employee.id}`: "
+                "a settlement is judged as the conduct of who made it"
+            )
+        return self
+
+
+class Handover(EventBase):
+    """Work handed over on a transfer or departure, supervised by the department supervisor (第二十条)."""
+
+    kind: Literal["handover"]
+    employee: Employee  # who is transferred or leaves
+    reason: Literal["transfer", "departure"]
+    successor: Annotated[str, Field(min_length=1)] | None = None  # the employee id of who takes over
+    completed: bool = False  # the handover is done: everything handed to the successor and signed for
+    last_day: Day | None = None  # the employee's last day in the post
+    approvals: tuple[ApprovalRecord, ...] = ()  # the supervisor's record of supervising it (监交)
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Handover:
+        if self.successor is not None and self.successor == self.employee.id:
+            raise ValueError(
+                f"`successor` `{self.successor}` is the `employee` who hands over: a handover needs two people"
+            )
+        if self.completed and self.successor is None:
+            raise ValueError("`completed` is true but no `successor` is named: a handover is made to someone")
+        return self
+
 Event = Annotated[
     Contract
     | CreditSale
@@ -302,7 +383,10 @@ Event = Annotated[
     | CashHandover
     | CreditSignature
     | CustomerArchiveReport
-    | InternalReview,
+    | InternalReview
+    | SalesDocument
+    | Receivable
+    | Handover,
     Field(discriminator="kind"),
 ]
 
@@ -320,6 +404,9 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     "credit_signature": CreditSignature,
     "customer_archive_report": CustomerArchiveReport,
     "internal_review": InternalReview,
+    "sales_document": SalesDocument,
+    "receivable": Receivable,
+    "handover": Handover,
 }
 
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

@@ -103,6 +103,10 @@ class StepSpec(Spec):
     # A date or timestamp of the event: a record counts only if made by the end of that
     # day (第三十七条(四): permission before the day's cash is due at finance).
     by_end_of: str | None = None
+    # Only the event's preparer (`prepared_by`) takes this `sign` step, and their own record
+    # counts (第十二条: the clerk who fills in the sales document signs it); other steps still
+    # refuse the preparer.
+    by_preparer: bool = False
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -1,0 +1,71 @@
+"""The cash-receipt decision of 第二十七至二十九条 with 第三十七条第（四）项 (policy/cash.yaml), by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import reading as read
+from .deciding import Step, cite, entry, finish, judge, message
+
+FIELDS = frozenset(
+    (
+        "kind",
+        "id",
+        "date",
+        "employee",
+        "received_at",
+        "amount",
+        "payment_slip",
+        "handed_to_finance_at",
+        "permission",
+    )
+)
+# 未经允许: the supervisor or the general manager permits a later handover, by the end of the day of receipt.
+PERMISSION: tuple[Step, ...] = (
+    (("logistics_supervisor", "general_manager"), "permit", (37, 4), False, (), True),
+)
+
+FILL_SLIP = message("cash.payment-slip", "fill_payment_slip")
+NOT_HANDED_OVER = message("cash.not-handed-over", "cash_not_handed_over")
+STILL_HELD = message("cash.still-held", "hand_cash_to_finance")
+
+
+def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
+    event = read.event_fields(event, "cash_receipt", FIELDS)
+    event_id = read.text(event.get("id"), "$.id")
+    read.optional_date(event.get("date"), "$.date")
+    received = read.timestamp(read.required(event, "received_at"), "$.received_at")
+    read.positive_money(read.required(event, "amount"), "$.amount")
+    employee_id, _, salary = read.employee(event.get("employee"), needed=True)
+    slip = read.boolean(event.get("payment_slip", False), "$.payment_slip")
+    handed = event.get("handed_to_finance_at")
+    if handed is not None:
+        handed = read.timestamp(handed, "$.handed_to_finance_at")
+        if handed < received:
+            raise read.BadEventError(
+                "$",
+                f"`handed_to_finance_at` {handed.isoformat()} is before `received_at` {received.isoformat()}",
+            )
+    permission = event.get("permission")
+    records = () if permission is None else (read.record(permission, "$.permission"),)
+
+    cited = {(27, 0), (28, 0)}
+    obligations: list[dict[str, Any]] = []
+    violations: list[dict[str, Any]] = []
+    approvals: list[dict[str, Any]] = []
+    # 第二十七条: the same calendar day, in company time.
+    same_day = handed is not None and handed.date() == received.date()
+    # 第二十八条
+    if not slip:
+        obligations.append(entry("fill_payment_slip", FILL_SLIP, cite(28)))
+    # 第二十九条: late cash needs permission given in time; with it, the cash is still owed.
+    if not same_day:
+        cited.add((29, 0))
+        approvals = judge(PERMISSION, records, frozenset((employee_id,)), received.date())
+        if approvals[0]["satisfied"]:
+            if handed is None:
+                obligations.append(entry("hand_cash_to_finance", STILL_HELD, cite(29)))
+        else:
+            violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(37, 4)))
+    values = {"cash_handed_over_same_day": same_day}
+    return finish(event_id, "cash_receipt", values, approvals, obligations, violations, salary, cited)
