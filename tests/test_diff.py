@@ -109,13 +109,13 @@ def test_a_bad_line_is_reported_with_its_number_and_the_rest_goes_on(amended: Pa
     )
     report = diff.diff(load_policy(SHIPPED), load_policy(amended), diff.read_corpus(path))
     assert [(b.where, b.message) for b in report.bad] == [
-        (f"{path}:2", "invalid JSON: Expecting value (column 28)"),
+        (f"{path}:2", "invalid JSON at column 28: Expecting value"),
         (
             f"{path}:4",
             "invalid event: $.product_class: `lamps` is not allowed: "
             "input should be 'stock', 'made_to_order' or 'custom'",
         ),
-        (f"{path}:5", "an event is a JSON object"),
+        (f"{path}:5", "an event is a JSON object, not an array"),
     ]
     assert [c.event_id for c in report.changed] == ["C-GOOD", "C-LAST"]
     assert report.events == 2
@@ -131,7 +131,11 @@ def test_a_folder_of_json_files_and_no_change(tmp_path: Path) -> None:
     report = diff.diff(policy, policy, diff.read_corpus(folder))
     assert (report.events, report.changed) == (6, [])
     assert [(Path(b.where).name, b.message) for b in report.bad] == [
-        ("broken.json", "invalid JSON: Expecting property name enclosed in double quotes (column 2)")
+        (
+            "broken.json",
+            "invalid JSON at column 2: Expecting property name enclosed in double quotes"
+            " (the file ends inside this line: truncated?)",
+        )
     ]
 
 
@@ -183,7 +187,7 @@ def test_diff_command_exit_codes_for_no_change_and_bad_input(
         "0 events judged under both, 0 decisions changed, 1 events unreadable",
         "",
         "unreadable events (left out):",
-        f"  {bad}:1: invalid JSON: Expecting value (column 1)",
+        f"  {bad}:1: invalid JSON at column 1: Expecting value",
     ]
     assert main(["diff", str(SHIPPED), str(tmp_path / "none"), str(path)]) == 2
     assert capsys.readouterr().err.splitlines()[0] == (

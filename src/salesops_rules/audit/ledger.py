@@ -42,7 +42,8 @@ class JsonLinesDecoder:
         except UnicodeDecodeError as error:
             raise RecordError(f"not UTF-8 text (byte {error.start + 1} of the line)") from None
         try:
-            data = JSON.decode(text)
+            # Without the line break, an error past the last character keeps its column.
+            data = JSON.decode(text.rstrip("\r\n"))
         except json.JSONDecodeError as error:
             message = f"invalid JSON at column {error.colno}: {error.msg}"
             if not payload.endswith(b"\n"):

@@ -18,11 +18,11 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..errors import EventError
+from ..model.audit import SkippedRecord
 from ..model.decision import Decision
 from ..policy import Policy
 from .loader import SPECIAL_FILES
@@ -106,46 +106,37 @@ class DiffReport:
 
 
 def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
-    """(place, event) for each event of a JSON Lines file or a folder of JSON files."""
+    """(place, event) for each event of a ledger file (JSON Lines, CSV, Excel) or a folder of JSON files."""
+    # The audit's readers serve here too: a single file is a ledger (JSON Lines, CSV, Excel),
+    # each file of a folder one JSON object.
+    from ..audit.ledger import JsonLinesDecoder, open_ledger
+    from ..audit.records import LedgerError, RecordError
+
     root = Path(path)
     if root.is_dir():
+        decode = JsonLinesDecoder()
         for file in sorted(root.glob("*.json")):
             try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                yield str(file), BadEvent(str(file), f"cannot read the file: {error}")
-                continue
-            yield str(file), _parse(text, str(file))
+                yield str(file), decode(file.read_bytes())
+            except OSError as error:
+                yield str(file), BadEvent(str(file), f"cannot read the file: {error.strerror}")
+            except RecordError as error:
+                yield str(file), BadEvent(str(file), error.message)
         return
     try:
-        handle = root.open(encoding="utf-8")
-    except OSError as error:
-        yield str(root), BadEvent(str(root), f"cannot read `{root}`: {error.strerror}")
+        ledger = open_ledger(root)
+    except LedgerError as error:
+        yield str(root), BadEvent(str(root), error.message)
         return
-    with handle:
-        number = 0
-        while True:
-            number += 1
-            where = f"{root}:{number}"
-            try:
-                line = handle.readline()
-            except UnicodeDecodeError as error:
-                yield where, BadEvent(where, f"not UTF-8 text: {error.reason}")
-                return
-            if not line:
-                return
-            if line.strip():
-                yield where, _parse(line.rstrip("\r\n"), where)
-
-
-def _parse(text: str, where: str) -> dict[str, Any] | BadEvent:
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        return BadEvent(where, f"invalid JSON: {error.msg} (column {error.colno})")
-    if not isinstance(data, dict):
-        return BadEvent(where, "an event is a JSON object")
-    return data
+    for item in ledger.records():
+        where = f"{root}:{item.position}"
+        if isinstance(item, SkippedRecord):
+            yield where, BadEvent(where, item.message)
+            continue
+        try:
+            yield where, ledger.decoder(item.payload)
+        except RecordError as error:
+            yield where, BadEvent(where, error.message)
 
 
 def diff(old: Policy, new: Policy, corpus: Iterable[tuple[str, dict[str, Any] | BadEvent]]) -> DiffReport:
