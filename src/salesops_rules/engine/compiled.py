@@ -212,6 +212,15 @@ class CompiledPolicy:
         return direct
 
     @cached_property
+    def kind_values(self) -> dict[str, list[tuple[str, ValueInfo]]]:
+        """Per kind, the declared values its rules can set, in declaration order."""
+        found: dict[str, list[tuple[str, ValueInfo]]] = {}
+        for kind, plan in self.plans.items():
+            sets = set().union(*(rule.sets for rule in plan))
+            found[kind] = [(name, info) for name, info in self.values.items() if name in sets]
+        return found
+
+    @cached_property
     def value_reads(self) -> dict[str, tuple[str, ...]]:
         """Per rule, the policy values it reads: they must be settled before it runs."""
         wanted = set(self.values) | {"approvals_satisfied"}

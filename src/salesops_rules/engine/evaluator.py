@@ -130,7 +130,7 @@ def evaluate(
     excluded = _excluded(parsed)
     records = _records(parsed)
     for rule in plan:
-        if not rule.in_force(day):
+        if (rule.effective_from is not None or rule.effective_to is not None) and not rule.in_force(day):
             _note(state, rule, "not_in_force")
             continue
         for name in policy.value_reads[rule.id]:
@@ -427,7 +427,7 @@ def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozen
         if result.reason is not None:
             note = Text(zh=_reason_zh(result.reason, step, policy), en=result.reason)
         state.approvals.append(
-            ApprovalOutcome(
+            ApprovalOutcome.assemble(
                 # A step any of several roles may take shows the role that took it.
                 role=result.record.role if result.record is not None else step.role,
                 action=step.action,
@@ -461,7 +461,7 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
 
 def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State) -> Decision:
     values: dict[str, Any] = {}
-    for name, info in policy.values.items():
+    for name, info in policy.kind_values.get(kind, ()):
         value = state.ns.get(name, UNDETERMINED)
         if value is UNDETERMINED or value is None or name not in state.settled:
             continue  # undetermined (referred) or stated as none: no figure is given
@@ -488,7 +488,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
         verdict = "pending"
     else:
         verdict = "pass"
-    return Decision.model_construct(
+    return Decision.assemble(
         event_id=event.id,
         kind=kind,
         policy=policy.ref_on(event.event_date),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,21 @@ from .money import Money
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        """Build from the engine's own, already valid data: every field given, nothing checked.
+
+        The evaluator's hot path. `model_construct` does the same but also fills defaults and
+        walks aliases in Python, which costs more than the decision itself;
+        tests/test_decision_assembly.py checks that both give equal models.
+        """
+        model = cls.__new__(cls)
+        object.__setattr__(model, "__dict__", fields)
+        object.__setattr__(model, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", None)
+        return model
 
 
 class Text(Frozen):
