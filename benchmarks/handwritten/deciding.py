@@ -222,10 +222,6 @@ def penalty(code: str, salary: Decimal | None) -> dict[str, Any]:
     }
 
 
-def _key(where: dict[str, Any]) -> Key:
-    return (where["article"], where["item"] or 0)
-
-
 def finish(
     event_id: str,
     kind: str,
@@ -238,9 +234,13 @@ def finish(
 ) -> dict[str, Any]:
     """The decision's JSON content: one penalty per kind of breach, the verdict, and every
     clause cited (`cited`, the clauses of the rules that applied, with those of the parts)."""
-    penalties = [penalty(code, salary) for code in dict.fromkeys(v["code"] for v in violations)]
+    penalties = []
+    if violations:
+        penalties = [penalty(code, salary) for code in dict.fromkeys([v["code"] for v in violations])]
     for part in (approvals, obligations, violations, penalties):
-        cited.update(_key(p["cite"]) for p in part)
+        for p in part:
+            where = p["cite"]
+            cited.add((where["article"], where["item"] or 0))
     if violations:
         verdict = "fail"
     elif obligations or not all(a["satisfied"] for a in approvals):

@@ -289,7 +289,6 @@ class InternalReview(EventBase):
     reported_to_general_manager: bool = False
 
 
-
 # ---- Kinds added for 第十二、十六、二十条 (docs/contract.md, "Kinds added") ----
 
 
@@ -325,7 +324,8 @@ class Receivable(EventBase):
     """A payment a customer owes, judged as it stands on `date` (第十六条)."""
 
     kind: Literal["receivable"]
-    customer: str = Field(min_length=1)  # the customer's id
+    # The customer's id (`customer_id`, not `customer`: elsewhere `customer` is a whole record).
+    customer_id: str = Field(min_length=1)
     amount: PositiveMoney  # the amount that falls due
     due: Day
     paid: Money = Decimal(0)  # paid by `date`
@@ -364,11 +364,13 @@ class Handover(EventBase):
     def _two_people(self) -> Handover:
         if self.successor is not None and self.successor == self.employee.id:
             raise ValueError(
-                f"`successor` `{self.successor}` is the `employee` who hands over: a handover needs two people"
+                f"`successor` `{self.successor}` is the `employee` who hands over: "
+                "a handover needs two people"
             )
         if self.completed and self.successor is None:
             raise ValueError("`completed` is true but no `successor` is named: a handover is made to someone")
         return self
+
 
 Event = Annotated[
     Contract
