@@ -244,7 +244,7 @@ class Incident(EventBase):
     violation: ViolationCode
 
 
-# ---- Kinds a ledger records apart, for the rules across events (docs/contract.md ("Kinds a ledger records apart")) ----
+# ---- Kinds a ledger records apart, for the rules across events (see docs/contract.md) ----
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
