@@ -5,10 +5,13 @@ takes a `random.Random` and a sequence number and returns the event as a JSON-li
 (money as decimal strings, timestamps as ISO text), the shape other systems send.
 
 `GENERATORS` holds the kinds of CONTRACT.md section 2, each decided on its own: the mix
-of an office's ledger. `RECORD_GENERATORS` holds the kinds a ledger records apart and
-that refer to other events (a cash handover to its receipt, a monthly report); drawn
-here at random they serve to time their own rules, while `bench_audit.py` builds them
-in step with the events they follow.
+of an office's ledger. `ADDED_GENERATORS` holds the kinds added to the contract since
+(docs/contract.md: sales documents, receivables, handovers), also decided on their own;
+they are kept apart so that the mix `bench_audit.py` draws from `GENERATORS` stays the
+one its figures were taken on. `RECORD_GENERATORS` holds the kinds a ledger records apart
+and that refer to other events (a cash handover to its receipt, a monthly report); drawn
+here at random they serve to time their own rules, while `bench_audit.py` builds them in
+step with the events they follow.
 """
 
 from __future__ import annotations
@@ -364,13 +367,102 @@ GENERATORS: dict[str, Generator] = {
     "order_voucher": order_voucher_event,
     "incident": incident_event,
 }
+
+
+def sales_document_event(rng: random.Random, n: int) -> dict[str, Any]:
+    """Mostly signed by the clerk who filled it in, then the supervisor; now and then not, or
+    by another clerk, out of order, or a consent."""
+    day = _moment(rng).date()
+    start = dt.datetime.combine(day, dt.time(rng.randrange(8, 16)))
+    prepared_by = rng.choice(STAFF[3:])
+    signer = prepared_by if rng.random() < 0.9 else rng.choice(STAFF[3:])
+    late = dt.timedelta(hours=rng.randrange(0, 3)) if rng.random() < 0.95 else dt.timedelta(minutes=-30)
+    records = [
+        {"role": "clerk", "by": signer, "at": start.isoformat()},
+        _signature(rng, "logistics_supervisor", start + late),
+    ][: rng.choice((0, 1, 2, 2, 2, 2, 2))]
+    if records and rng.random() < 0.03:
+        records[-1]["mode"] = "consent"
+    return {
+        "kind": "sales_document",
+        "id": f"XS-{n:06d}",
+        "date": day.isoformat(),
+        "prepared_by": prepared_by,
+        "customer_request": rng.random() < 0.85,
+        "approvals": records,
+    }
+
+
+def receivable_event(rng: random.Random, n: int) -> dict[str, Any]:
+    """A payment judged from ten days before its due date to twelve days after: paid in full,
+    in part or not at all; the customer told in advance or not; an overdue one reported, or
+    settled by the clerk with or without the general manager's decision."""
+    due = _moment(rng).date()
+    day = due + dt.timedelta(days=rng.randrange(-10, 13))
+    amount = _amount(rng)
+    employee = _employee(rng)
+    shape = rng.random()
+    paid = amount if shape < 0.4 else Decimal(0) if shape < 0.75 else (amount / 2).quantize(Decimal("0.01"))
+    event: dict[str, Any] = {
+        "kind": "receivable",
+        "id": f"YS-{n:06d}",
+        "date": day.isoformat(),
+        "customer_id": f"KH-{rng.randrange(1, 2000):04d}",
+        "amount": str(amount),
+        "due": due.isoformat(),
+        "paid": str(paid),
+        "employee": employee,
+    }
+    notified = dt.datetime.combine(due - dt.timedelta(days=rng.randrange(0, 5)), dt.time(9, 30))
+    if rng.random() < 0.75 and notified.date() <= day:
+        event["customer_notified_at"] = notified.isoformat()
+    reported = dt.datetime.combine(due + dt.timedelta(days=rng.randrange(1, 6)), dt.time(10))
+    if rng.random() < 0.6 and reported.date() <= day:
+        event["reported_to_general_manager_at"] = reported.isoformat()
+    if rng.random() < 0.1:
+        event["settled_by"] = employee["id"]
+        if rng.random() < 0.5:
+            event["approvals"] = [_signature(rng, "general_manager", reported)]
+    return event
+
+
+def handover_event(rng: random.Random, n: int) -> dict[str, Any]:
+    """A transfer or departure, before or after the last day; completed or not; supervised by
+    the supervisor, or by the general manager when the supervisor leaves."""
+    day = _moment(rng).date()
+    employee = _employee(rng, rng.choice(("clerk", "clerk", "driver", "logistics_supervisor")))
+    if employee["role"] == "logistics_supervisor":
+        employee["id"] = rng.choice(SUPERVISORS)
+    event: dict[str, Any] = {
+        "kind": "handover",
+        "id": f"JJ-{n:06d}",
+        "date": day.isoformat(),
+        "employee": employee,
+        "reason": rng.choice(("transfer", "departure")),
+    }
+    if rng.random() < 0.85:
+        event["successor"] = rng.choice([s for s in STAFF if s != employee["id"]])
+        event["completed"] = rng.random() < 0.7
+    if rng.random() < 0.8:
+        event["last_day"] = (day + dt.timedelta(days=rng.randrange(-5, 10))).isoformat()
+    if rng.random() < 0.75:
+        role = rng.choice(("logistics_supervisor", "general_manager"))
+        event["approvals"] = [_signature(rng, role, dt.datetime.combine(day, dt.time(15)))]
+    return event
+
+
+ADDED_GENERATORS: dict[str, Generator] = {
+    "sales_document": sales_document_event,
+    "receivable": receivable_event,
+    "handover": handover_event,
+}
 RECORD_GENERATORS: dict[str, Generator] = {
     "cash_handover": cash_handover_event,
     "credit_signature": credit_signature_event,
     "customer_archive_report": customer_archive_report_event,
     "internal_review": internal_review_event,
 }
-EVERY_GENERATOR: dict[str, Generator] = GENERATORS | RECORD_GENERATORS
+EVERY_GENERATOR: dict[str, Generator] = GENERATORS | ADDED_GENERATORS | RECORD_GENERATORS
 
 
 def stream(kinds: Sequence[str], count: int, seed: int = 2011) -> Iterator[dict[str, Any]]:

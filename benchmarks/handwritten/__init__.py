@@ -22,9 +22,12 @@ from .archives import decide_archive_access
 from .cash import decide_cash_receipt
 from .contract import decide_contract
 from .credit import decide_credit_sale
+from .documents import decide_sales_document
+from .handover import decide_handover
 from .incidents import decide_incident
 from .ledger import decide_customer_archive_report, decide_internal_review
 from .reading import BadEventError
+from .receivables import decide_receivable
 from .shipments import decide_shipment
 from .vehicles import decide_vehicle_service, decide_vehicle_trip
 from .vouchers import decide_order_voucher
@@ -44,6 +47,9 @@ DECIDERS: dict[str, Decide] = {
     "incident": decide_incident,
     "customer_archive_report": decide_customer_archive_report,
     "internal_review": decide_internal_review,
+    "sales_document": decide_sales_document,
+    "receivable": decide_receivable,
+    "handover": decide_handover,
 }
 
 

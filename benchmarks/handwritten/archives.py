@@ -10,7 +10,7 @@ from .deciding import Step, cite, entry, finish, judge, message
 FIELDS = frozenset(("kind", "id", "date", "employee", "action", "approvals"))
 ACTIONS = frozenset(("read", "copy", "excerpt", "take_out"))
 # 第三十六条: the general manager approves reading, copying or excerpting, by the end of that day.
-GENERAL_MANAGER: tuple[Step, ...] = ((("general_manager",), "approve", (36, None), False, (), True),)
+GENERAL_MANAGER: tuple[Step, ...] = ((("general_manager",), "approve", (36, None), False, (), True, False),)
 
 TAKEN_OUT = message("archive.never-taken-out", "other_breach")
 WITHOUT_APPROVAL = message("archive.access-without-approval", "other_breach")

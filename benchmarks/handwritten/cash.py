@@ -22,7 +22,7 @@ FIELDS = frozenset(
 )
 # 未经允许: the supervisor or the general manager permits a later handover, by the end of the day of receipt.
 PERMISSION: tuple[Step, ...] = (
-    (("logistics_supervisor", "general_manager"), "permit", (37, 4), False, (), True),
+    (("logistics_supervisor", "general_manager"), "permit", (37, 4), False, (), True, False),
 )
 
 FILL_SLIP = message("cash.payment-slip", "fill_payment_slip")

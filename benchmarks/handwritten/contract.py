@@ -42,15 +42,15 @@ DOCUMENTS = frozenset(
 
 # 第二十四条 where it speaks, else 第二十一条.
 EXISTING_SMALL_STOCK: tuple[Step, ...] = (
-    (("logistics_supervisor",), "approve", (24, None), False, (), False),
+    (("logistics_supervisor",), "approve", (24, None), False, (), False, False),
 )
 ABOVE_10000: tuple[Step, ...] = (
-    (("logistics_supervisor",), "review", (21, None), False, (), False),
-    (("general_manager",), "approve", (24, None), False, (0,), False),
+    (("logistics_supervisor",), "review", (21, None), False, (), False, False),
+    (("general_manager",), "approve", (24, None), False, (0,), False, False),
 )
 GENERAL: tuple[Step, ...] = (
-    (("logistics_supervisor",), "review", (21, None), False, (), False),
-    (("general_manager",), "approve", (21, None), False, (0,), False),
+    (("logistics_supervisor",), "review", (21, None), False, (), False, False),
+    (("general_manager",), "approve", (21, None), False, (0,), False, False),
 )
 
 COLLECT_DEPOSIT = message("contract.deposit-shortfall", "collect_deposit")

@@ -23,8 +23,8 @@ FIELDS = frozenset(
     )
 )
 # The general manager signs by the end of the sale's day; while away, a consent that day will do.
-SIGNATURE: tuple[Step, ...] = ((("general_manager",), "sign", (26, None), False, (), True),)
-CONSENT: tuple[Step, ...] = ((("general_manager",), "sign", (26, None), True, (), True),)
+SIGNATURE: tuple[Step, ...] = ((("general_manager",), "sign", (26, None), False, (), True, False),)
+CONSENT: tuple[Step, ...] = ((("general_manager",), "sign", (26, None), True, (), True, False),)
 
 NO_ASSESSMENT = message("credit.risk-assessment", "unauthorised_credit")
 COUNTERSIGN = message("credit.general-manager-away", "general_manager_countersign")

@@ -104,8 +104,9 @@ def entry(code: str, text: Text, where: dict[str, Any]) -> dict[str, Any]:
 # ---- approval chains ----
 
 # A step: (roles that may take it, action, cite, consent accepted, indices of the steps
-# before it, whether the chain's deadline applies to it).
-Step = tuple[tuple[str, ...], str, tuple[int, int | None], bool, tuple[int, ...], bool]
+# before it, whether the chain's deadline applies to it, whether only the event's preparer
+# may take it).
+Step = tuple[tuple[str, ...], str, tuple[int, int | None], bool, tuple[int, ...], bool, bool]
 
 BLOCKED: Text = ("前一审批步骤尚未完成", "an earlier step of the chain is not satisfied")
 OWN: Text = ("经办人或被评判人不得审批本人的事项", "")
@@ -126,17 +127,27 @@ def _pick(
     excluded: frozenset[str | None],
     earliest: dt.datetime | None,
     deadline: dt.date | None,
+    preparer: str | None,
 ) -> tuple[Record | None, Text | None]:
-    """The earliest record that takes the step, or why none does."""
+    """The earliest record that takes the step, or why none does. A step for the preparer
+    takes only the preparer's own record; any other step, nobody's who is excluded."""
     mine = [r for r in records if r[0] in takers]
     if not mine:
         return None, (
             "没有" + "或".join(ROLE_ZH[t] for t in takers) + "的审批记录",
             "no approval record by a " + " or ".join(takers),
         )
-    allowed = [r for r in mine if r[1] not in excluded]
-    if not allowed:
-        return None, (OWN[0], f"`{mine[0][1]}` may not approve an event they prepared or are judged by")
+    if preparer is not None:
+        allowed = [r for r in mine if r[1] == preparer]
+        if not allowed:
+            return None, (
+                f"须由填制人本人（{preparer}）以" + "或".join(ROLE_ZH[t] for t in takers) + "身份签字",
+                f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it",
+            )
+    else:
+        allowed = [r for r in mine if r[1] not in excluded]
+        if not allowed:
+            return None, (OWN[0], f"`{mine[0][1]}` may not approve an event they prepared or are judged by")
     if not consent:
         allowed = [r for r in allowed if r[3] == "signed"]
         if not allowed:
@@ -168,12 +179,13 @@ def judge(
     records: tuple[Record, ...],
     excluded: frozenset[str | None],
     deadline: dt.date | None = None,
+    preparer: str | None = None,
 ) -> list[dict[str, Any]]:
     """Each step takes the earliest fitting record made no earlier than the steps before it;
     a step after an unsatisfied one is unsatisfied. Returns the approvals of the decision."""
     chosen: dict[int, Record] = {}
     outcomes = []
-    for i, (takers, action, (article, item), consent, before, timed) in enumerate(steps):
+    for i, (takers, action, (article, item), consent, before, timed, own) in enumerate(steps):
         earliest: dt.datetime | None = None
         blocked = False
         for j in before:
@@ -181,7 +193,15 @@ def judge(
                 blocked = True
             elif earliest is None or chosen[j][2] > earliest:
                 earliest = chosen[j][2]
-        record, why = _pick(takers, consent, records, excluded, earliest, deadline if timed else None)
+        record, why = _pick(
+            takers,
+            consent,
+            records,
+            excluded,
+            earliest,
+            deadline if timed else None,
+            preparer if own else None,
+        )
         if blocked and record is not None:
             record, why = None, BLOCKED
         if record is not None:

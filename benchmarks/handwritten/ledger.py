@@ -15,8 +15,8 @@ REVIEW_FIELDS = frozenset(
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # 第十四条: the clerk signs the customer archive, the supervisor after.
 SIGNATURES: tuple[Step, ...] = (
-    (("clerk",), "sign", (14, None), False, (), False),
-    (("logistics_supervisor",), "sign", (14, None), False, (0,), False),
+    (("clerk",), "sign", (14, None), False, (), False, False),
+    (("logistics_supervisor",), "sign", (14, None), False, (0,), False, False),
 )
 SEND_REPORT = message("internal-review.report", "send_review_report")
 

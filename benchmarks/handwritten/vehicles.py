@@ -25,7 +25,7 @@ SERVICE_FIELDS = frozenset(("kind", "id", "date", "employee", "vehicle", "due", 
 PURPOSES = frozenset(("business", "private"))
 # 第三十二条: the supervisor or the general manager approves a private trip by the end of its day.
 PRIVATE_USE: tuple[Step, ...] = (
-    (("logistics_supervisor", "general_manager"), "approve", (32, None), False, (), True),
+    (("logistics_supervisor", "general_manager"), "approve", (32, None), False, (), True, False),
 )
 
 PRIVATE_WITHOUT_APPROVAL = message("vehicle.private-use-without-approval", "private_vehicle_use")
