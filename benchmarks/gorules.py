@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from salesops_rules import Policy, load_policy
+from salesops_rules.engine.loader import SPECIAL_FILES
 
 JDM = Path(__file__).resolve().with_name("article24.jdm.json")
 POLICY_DIR = Path(__file__).resolve().parents[1] / "policy"
 TABLE_RULE = "contract.payment-terms"
-# The files of a policy folder that hold no rules (the loader's special files).
-SPECIAL_FILES = ("policy.yaml", "regulation.yaml", "roles.yaml", "penalties.yaml")
 CENT = Decimal("0.01")
 MISSING = "zen-engine is not installed; `pip install zen-engine` (2.1 or later) to compare with GoRules"
 

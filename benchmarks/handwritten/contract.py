@@ -28,17 +28,9 @@ FIELDS = frozenset(
         "collection_schedule",
     )
 )
-CUSTOMER_FIELDS = frozenset(
-    ("id", "type", "legal_form", "documents", "sealed", "address", "phone", "contact")
-)
 INSTALMENT_FIELDS = frozenset(("due", "amount"))
-CUSTOMER_TYPES = frozenset(("existing", "new"))
-LEGAL_FORMS = frozenset(("company", "individual"))
 PRODUCT_CLASSES = frozenset(("stock", "made_to_order", "custom"))
 STATUSES = frozenset(("draft", "signed"))
-DOCUMENTS = frozenset(
-    ("business_licence", "organisation_code", "tax_registration", "id_card_front", "id_card_back")
-)
 
 # 第二十四条 where it speaks, else 第二十一条.
 EXISTING_SMALL_STOCK: tuple[Step, ...] = (
@@ -65,23 +57,6 @@ NO_DEPOSIT_STATED = (
 )
 
 
-def _customer(raw: Any) -> tuple[str, str, Any, bool, dict[str, Any]]:
-    customer = read.fields(raw, CUSTOMER_FIELDS, "$.customer")
-    read.text(customer.get("id"), "$.customer.id")
-    documents = customer.get("documents", ())
-    for i, code in enumerate(documents):
-        read.choice(code, DOCUMENTS, f"$.customer.documents[{i}]")
-    for name in ("address", "phone", "contact"):
-        read.optional_text(customer.get(name), f"$.customer.{name}")
-    return (
-        read.choice(customer.get("type"), CUSTOMER_TYPES, "$.customer.type"),
-        read.choice(customer.get("legal_form"), LEGAL_FORMS, "$.customer.legal_form"),
-        documents,
-        read.boolean(customer.get("sealed", False), "$.customer.sealed"),
-        customer,
-    )
-
-
 def _schedule_length(raw: Any, amount: Decimal) -> int:
     if not isinstance(raw, list | tuple):
         raise read.BadEventError("$.collection_schedule", "must be a list")
@@ -103,7 +78,7 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
     event = read.event_fields(event, "contract", FIELDS)
     event_id = read.text(event.get("id"), "$.id")
     read.event_day(event)
-    customer_type, legal_form, documents, sealed, customer = _customer(read.required(event, "customer"))
+    customer_type, legal_form, documents, sealed, customer = read.customer(read.required(event, "customer"))
     product_class = read.choice(event.get("product_class"), PRODUCT_CLASSES, "$.product_class")
     amount = read.positive_money(read.required(event, "amount"), "$.amount")
     deposit_paid = read.money(event.get("deposit_paid", 0), "$.deposit_paid")

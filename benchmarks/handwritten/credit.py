@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from . import reading as read
-from .contract import _customer
 from .deciding import Step, cite, entry, finish, judge, message
 
 FIELDS = frozenset(
@@ -35,7 +34,7 @@ def decide_credit_sale(event: dict[str, Any]) -> dict[str, Any]:
     event = read.event_fields(event, "credit_sale", FIELDS)
     event_id = read.text(event.get("id"), "$.id")
     day = read.event_day(event)
-    _customer(read.required(event, "customer"))
+    read.customer(read.required(event, "customer"))
     read.positive_money(read.required(event, "amount"), "$.amount")
     assessed = read.boolean(event.get("risk_assessment", False), "$.risk_assessment")
     guarantor = read.optional_text(event.get("guaranteed_by"), "$.guaranteed_by")

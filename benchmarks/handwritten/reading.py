@@ -18,6 +18,14 @@ CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 ROLES = frozenset(("clerk", "logistics_supervisor", "general_manager", "driver", "finance"))
 EMPLOYEE_FIELDS = frozenset(("id", "role", "monthly_salary"))
+CUSTOMER_FIELDS = frozenset(
+    ("id", "type", "legal_form", "documents", "sealed", "address", "phone", "contact")
+)
+CUSTOMER_TYPES = frozenset(("existing", "new"))
+LEGAL_FORMS = frozenset(("company", "individual"))
+DOCUMENTS = frozenset(
+    ("business_licence", "organisation_code", "tax_registration", "id_card_front", "id_card_back")
+)
 RECORD_FIELDS = frozenset(("role", "by", "at", "mode"))
 MODES = frozenset(("signed", "consent"))
 
@@ -205,4 +213,22 @@ def employee(raw: Any, needed: bool) -> tuple[str | None, str | None, Decimal | 
         text(raw.get("id"), "$.employee.id"),
         choice(raw.get("role"), ROLES, "$.employee.role"),
         None if salary is None else money(salary, "$.employee.monthly_salary"),
+    )
+
+
+def customer(raw: Any) -> tuple[str, str, Any, bool, dict[str, Any]]:
+    """A customer record: its type, legal form, documents, whether sealed, and the record itself."""
+    record = fields(raw, CUSTOMER_FIELDS, "$.customer")
+    text(record.get("id"), "$.customer.id")
+    documents = record.get("documents", ())
+    for i, code in enumerate(documents):
+        choice(code, DOCUMENTS, f"$.customer.documents[{i}]")
+    for name in ("address", "phone", "contact"):
+        optional_text(record.get(name), f"$.customer.{name}")
+    return (
+        choice(record.get("type"), CUSTOMER_TYPES, "$.customer.type"),
+        choice(record.get("legal_form"), LEGAL_FORMS, "$.customer.legal_form"),
+        documents,
+        boolean(record.get("sealed", False), "$.customer.sealed"),
+        record,
     )
