@@ -139,7 +139,6 @@ def evaluate(
         _run(policy, state, rule)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
-    _settle(policy, state, "approvals", records, excluded)
     return _decision(policy, parsed, kind, state)
 
 
