@@ -274,7 +274,7 @@ def _silent(
 def _refer(state: _State, rule: CompiledRule, message: Text) -> None:
     _cite(state, REFER_CITE)
     state.obligations.append(
-        Obligation(code=REFER, message=message.zh, message_en=message.en, cite=REFER_CITE)
+        Obligation.assemble(code=REFER, message=message.zh, message_en=message.en, cite=REFER_CITE)
     )
     if rule.id not in state.applied:
         state.applied.append(rule.id)
@@ -424,7 +424,7 @@ def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozen
         _cite(state, step.cite)
         note = None
         if result.reason is not None:
-            note = Text(zh=_reason_zh(result.reason, step, policy), en=result.reason)
+            note = Text.assemble(zh=_reason_zh(result.reason, step, policy), en=result.reason)
         state.approvals.append(
             ApprovalOutcome.assemble(
                 # A step any of several roles may take shows the role that took it.
@@ -474,7 +474,8 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
     manager_approved = any(a.satisfied and a.role == "general_manager" for a in state.approvals)
     if not manager_approved:
         state.obligations.extend(
-            Obligation(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE) for t in state.silences
+            Obligation.assemble(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE)
+            for t in state.silences
         )
     # One sanction per kind of breach: two rules finding the same breach do not double it.
     penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
@@ -550,11 +551,11 @@ def _penalty(policy: CompiledPolicy, code: str, event: EventBase) -> Penalty:
     months = amount = None
     if rule.months is not None:
         low, high = rule.months
-        months = Range(min=low, max=high)
+        months = Range.assemble(min=low, max=high)
         salary = event.employee.monthly_salary if event.employee is not None else None
         if salary is not None:
-            amount = Range(min=salary * low, max=salary * high)
-    return Penalty(
+            amount = Range.assemble(min=salary * low, max=salary * high)
+    return Penalty.assemble(
         sanction=rule.sanction,
         for_=code,
         deduction_months=months,
