@@ -19,6 +19,7 @@ from typing import Any
 from ..engine.evaluator import parse_event
 from ..errors import EventError
 from ..model.audit import DIMENSIONS, NOBODY, AuditFinding, AuditTotals, SkippedRecord
+from ..model.citation import Cite
 from ..model.decision import Decision
 from ..model.events import EventBase
 from ..policy import Policy, load_policy
@@ -202,49 +203,25 @@ def _findings(
     lang: str,
     policy: Policy,
 ) -> list[AuditFinding]:
-    base = AuditFinding(
-        seq=seq,
-        position=position,
-        event_id=decision.event_id,
-        kind=decision.kind,
-        date=day,
-        month=day[:7],
-        employee=employee,
-        category="",
-        code="",
-        article=0,
-        item=None,
-        label="",
-        message="",
-        rule="",
-        detail="",
-    )
+    if decision.verdict == "pass":
+        return []  # no violation, no open obligation, every approval satisfied
+    month = day[:7]
+    event_id, kind = decision.event_id, decision.kind
+
+    def finding(category: str, code: str, cite: Cite, message: str, detail: str = "") -> AuditFinding:
+        return AuditFinding(
+            seq, position, event_id, kind, day, month, employee, category, code,
+            cite.article, cite.item, cite.label, message, "", detail,
+        )  # fmt: skip
+
     found = []
     zh = lang == "zh"
     for v in decision.violations:
         if v.code not in replaced:
-            found.append(
-                base._replace(
-                    category="violation",
-                    code=v.code,
-                    article=v.cite.article,
-                    item=v.cite.item,
-                    label=v.cite.label,
-                    message=v.message if zh else v.message_en,
-                )
-            )
+            found.append(finding("violation", v.code, v.cite, v.message if zh else v.message_en))
     for o in decision.obligations:
         if o.code not in replaced:
-            found.append(
-                base._replace(
-                    category="obligation",
-                    code=o.code,
-                    article=o.cite.article,
-                    item=o.cite.item,
-                    label=o.cite.label,
-                    message=o.message if zh else o.message_en,
-                )
-            )
+            found.append(finding("obligation", o.code, o.cite, o.message if zh else o.message_en))
     for a in decision.approvals:
         if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
@@ -256,17 +233,7 @@ def _findings(
             if zh
             else f"the {a.action} step of the {name} is not satisfied"
         )
-        found.append(
-            base._replace(
-                category="approval",
-                code=f"{a.role}.{a.action}",
-                article=a.cite.article,
-                item=a.cite.item,
-                label=a.cite.label,
-                message=message,
-                detail=note,
-            )
-        )
+        found.append(finding("approval", f"{a.role}.{a.action}", a.cite, message, note))
     return found
 
 
