@@ -287,7 +287,7 @@ def compile_file(
     rules: list[CompiledRule],
 ) -> list[CompiledLedgerRule]:
     """The `ledger_rules:` of one rule file; ids share one namespace with the single-event rules."""
-    from .loader import _validate  # the loader's schema check, with its paths and messages
+    from .loader import validate_rule  # the loader's schema and id checks, with their paths
 
     raw_rules = source.data["ledger_rules"]
     if not isinstance(raw_rules, list):
@@ -297,23 +297,9 @@ def compile_file(
     broken = _broken_kinds(seen, rules)
     for i, raw in enumerate(raw_rules):
         path: PathKey = ("ledger_rules", i)
-        rule_id = raw.get("id") if isinstance(raw, dict) else None
-        rule_id = rule_id if isinstance(rule_id, str) else None
-        spec = _validate(LedgerRuleSpec, raw, source, builder.report, path, rule_id)
+        spec = validate_rule(LedgerRuleSpec, raw, source, builder.report, path, seen)
         if spec is None:
             continue
-        if spec.id in seen:
-            first_source, first_path = seen[spec.id]
-            line = first_source.where(first_path)[0]
-            builder.report.at(
-                source,
-                (*path, "id"),
-                f"duplicate rule id `{spec.id}`",
-                spec.id,
-                f"first defined at {first_source.file}:{line}",
-            )
-            continue
-        seen[spec.id] = (source, (*path, "id"))
         rule = LedgerRuleCompiler(builder, spec, source, path, rules, broken).compile()
         if rule is not None:
             compiled.append(rule)

@@ -26,6 +26,7 @@ from ..model.events import EVENT_MODELS, ROLES, ViolationCode
 from ..model.policy import (
     Bilingual,
     CiteSpec,
+    LedgerRuleSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
@@ -130,6 +131,37 @@ def _validate(
     except ValidationError as error:
         report.schema(source, error, base, rule)
         return None
+
+
+AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec)
+
+
+def validate_rule(
+    model: type[AnyRule],
+    raw: Any,
+    source: Source,
+    report: _Report,
+    path: PathKey,
+    seen: dict[str, tuple[Source, PathKey]],
+) -> AnyRule | None:
+    """One rule against its schema, and its id against every id seen so far (one namespace)."""
+    rule_id = raw.get("id") if isinstance(raw, dict) else None
+    spec = _validate(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
+    if spec is None:
+        return None
+    if spec.id in seen:
+        first_source, first_path = seen[spec.id]
+        line = first_source.where(first_path)[0]
+        report.at(
+            source,
+            (*path, "id"),
+            f"duplicate rule id `{spec.id}`",
+            spec.id,
+            f"first defined at {first_source.file}:{line}",
+        )
+        return None
+    seen[spec.id] = (source, (*path, "id"))
+    return spec
 
 
 def default_policy_dir() -> Path:
@@ -400,23 +432,9 @@ class _Builder:
                 self.report.at(source, ("rules",), "`rules` must be a list")
                 continue
             for i, raw in enumerate(data["rules"]):
-                rule_id = raw.get("id") if isinstance(raw, dict) else None
-                rule_id = rule_id if isinstance(rule_id, str) else None
-                spec = _validate(RuleSpec, raw, source, self.report, ("rules", i), rule_id)
+                spec = validate_rule(RuleSpec, raw, source, self.report, ("rules", i), seen)
                 if spec is None:
                     continue
-                if spec.id in seen:
-                    first_source, first_path = seen[spec.id]
-                    line = first_source.where(first_path)[0]
-                    self.report.at(
-                        source,
-                        ("rules", i, "id"),
-                        f"duplicate rule id `{spec.id}`",
-                        spec.id,
-                        f"first defined at {first_source.file}:{line}",
-                    )
-                    continue
-                seen[spec.id] = (source, ("rules", i, "id"))
                 specs.append((spec, source, ("rules", i)))
         for spec, source, path in specs:
             rule = _RuleCompiler(self, spec, source, path).compile()
