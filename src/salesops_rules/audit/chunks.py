@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from ..model.decision import Decision
 from ..model.events import EventBase
 from ..policy import Policy, load_policy
 from .across import ChunkFacts, facts_of, readers_by_kind
+from .ledger import Batch
 from .records import Decoder, RawRecord, RecordError
 
 FINDINGS_COLUMNS = (
@@ -48,8 +51,7 @@ Samples = dict[tuple[str, str], list[AuditFinding]]
 @dataclass(frozen=True)
 class Chunk:
     index: int
-    first_seq: int  # the ledger index of items[0]
-    items: Sequence[Item]
+    batch: Batch  # its records, or the lines they are made of
     mark: int  # how far the ledger had been read after this chunk (bytes or rows), for progress
 
 
@@ -74,6 +76,7 @@ class ChunkResult:
     samples: Samples
     findings_csv: str  # this chunk's rows of findings.csv
     facts: ChunkFacts = field(default_factory=ChunkFacts)
+    last: int = 0  # the position (line or row) of its last record; 0 if it has none
 
 
 # One loaded policy per folder and process: workers load it once, not once per chunk.
@@ -115,18 +118,24 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     samples: Samples = {}
     facts = ChunkFacts()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    tally = Tally(samples, settings.examples, out.write)
     logged: list[tuple[dict[str, Any], Decision]] = []
     first_day: str | None = None
     last_day: str | None = None
-    for offset, item in enumerate(chunk.items):
+    # A decoder may read an event straight from its payload; the decision log needs the dict.
+    straight = getattr(settings.decoder, "event", None) if settings.log is None else None
+    position = 0
+    for item in chunk.batch.records():
+        position = item.position
         totals.records += 1
         if isinstance(item, SkippedRecord):
             skipped.append(item)
             continue
         try:
-            data = settings.decoder(item.payload)
-            event = parse_event(data)
+            event = straight(item.payload) if straight is not None else None
+            if event is None:
+                data = settings.decoder(item.payload)
+                event = parse_event(data)
             decision = policy.evaluate(event)
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
@@ -139,7 +148,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         day = event.event_date.isoformat()
         first_day = day if first_day is None or day < first_day else first_day
         last_day = day if last_day is None or day > last_day else last_day
-        seq = chunk.first_seq + offset
+        seq = position  # findings are in ledger order: a record's line or row orders them
         employee = employee_of(event)
         month = day[:7]
         replaced: set[str] = set()
@@ -151,46 +160,90 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         for finding in _findings(
             decision, seq, item.position, day, employee, replaced, settings.lang, policy
         ):
-            add_finding(finding, totals, samples, settings.examples, writer)
+            tally.add(finding)
     for problem in facts.problems:
-        add_finding(problem, totals, samples, settings.examples, writer)
+        tally.add(problem)
+    tally.fold(totals)
     totals.skipped = len(skipped)
     totals.see_days(first_day, last_day)
     if logged:
         _log(settings, logged)
-    return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts)
+    return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts, position)
 
 
-def add_finding(
-    finding: AuditFinding,
-    totals: AuditTotals,
-    samples: Samples,
-    examples: int,
-    writer: Any,
-) -> None:
-    """Count a finding, keep it if its groups have fewer than `examples`, write its CSV row."""
-    totals.count(finding)
-    for dimension in DIMENSIONS:
-        kept = samples.setdefault((dimension, finding.key(dimension)), [])
-        if len(kept) < examples:
-            kept.append(finding)
-    writer.writerow(
-        (
-            "" if finding.position is None else finding.position,
-            finding.event_id,
-            finding.kind,
-            finding.date,
-            finding.month,
-            finding.employee,
-            finding.category,
-            finding.code,
-            finding.article,
-            finding.label,
-            finding.message,
-            finding.rule,
-            finding.detail,
-        )
-    )
+# What the totals count a finding under: (category, code, article, label, employee, month).
+_COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5)
+_PLACE = itemgetter(9, 6, 5)  # (article, employee, month): the finding's three sample groups
+# The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
+# as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
+_ENDS_KEPT = 10_000
+_QUOTED = re.compile(r'[",\r\n]')  # what makes the csv module quote a field
+
+
+class Tally:
+    """Findings as a process collects them: counted, the first of each group kept, written to CSV.
+
+    This is the audit's innermost step, run for each of a ledger's millions of findings. So a
+    finding is counted once under its whole key, and the counts are folded into the totals'
+    three groupings once per distinct key (`fold`); once the three sample groups of a place
+    (article, employee, month) are full, its later findings skip them; and a row is written
+    as the csv module would write it, but with its repeating end formatted once.
+    """
+
+    def __init__(self, samples: Samples, examples: int, write: Callable[[str], Any]) -> None:
+        self.samples = samples
+        self.examples = examples
+        self.write = write
+        self._counts: dict[tuple[Any, ...], list[Any]] = {}  # key -> [a finding of it, how many]
+        self._full: set[tuple[Any, ...]] = set()
+        self._ends: dict[tuple[Any, ...], str] = {}
+        self._scratch = io.StringIO()
+        self._csv = csv.writer(self._scratch)  # RFC 4180 line ends: a field with \r is quoted too
+
+    def add(self, finding: AuditFinding) -> None:
+        key = _COUNTED_AS(finding)
+        entry = self._counts.get(key)
+        if entry is None:
+            self._counts[key] = [finding, 1]
+        else:
+            entry[1] += 1
+        place = _PLACE(finding)
+        if place not in self._full:
+            full = True
+            for dimension in DIMENSIONS:
+                kept = self.samples.setdefault((dimension, finding.key(dimension)), [])
+                if len(kept) < self.examples:
+                    kept.append(finding)
+                full = full and len(kept) >= self.examples
+            if full:
+                self._full.add(place)
+        self.write(self.row(finding))
+
+    def row(self, finding: AuditFinding) -> str:
+        """The finding's line of findings.csv: every field but `seq` and `item`."""
+        end_key = finding[7:]
+        end = self._ends.get(end_key)
+        if end is None:
+            c = finding
+            end = self._csv_line((c.category, c.code, c.article, c.label, c.message, c.rule, c.detail))
+            if len(self._ends) < _ENDS_KEPT:
+                self._ends[end_key] = end
+        position, event_id, kind, day, month, employee = finding[1:7]
+        if _QUOTED.search(event_id) or _QUOTED.search(employee) or _QUOTED.search(kind):
+            return self._csv_line(finding[1:7]).removesuffix("\r\n") + "," + end
+        return f"{'' if position is None else position},{event_id},{kind},{day},{month},{employee},{end}"
+
+    def _csv_line(self, fields: tuple[Any, ...]) -> str:
+        self._scratch.seek(0)
+        self._scratch.truncate()
+        self._csv.writerow(fields)
+        return self._scratch.getvalue()
+
+    def fold(self, totals: AuditTotals) -> None:
+        """Add the counts so far to `totals`, and start counting afresh."""
+        for finding, n in self._counts.values():
+            totals.count(finding, n)
+        self._counts.clear()
 
 
 def _findings(

@@ -10,7 +10,6 @@ of the rules across events go to a temporary SQLite file.
 from __future__ import annotations
 
 import csv
-import itertools
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from ..errors import EventError
 from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, add_finding, policy_key, remember
+from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, Tally, policy_key, remember
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -69,14 +68,8 @@ Progress = Callable[[int, int], None]  # (ledger read so far, events audited so 
 
 
 def chunks_of(ledger: Ledger, size: int) -> Iterator[Chunk]:
-    records = ledger.records()
-    seq = 0
-    for index in itertools.count():
-        items = list(itertools.islice(records, size))
-        if not items:
-            return
-        yield Chunk(index, seq, items, ledger.done)
-        seq += len(items)
+    for index, batch in enumerate(ledger.batches(size)):
+        yield Chunk(index, batch, ledger.done)
 
 
 class _Merge:
@@ -87,15 +80,19 @@ class _Merge:
         self.samples: Samples = {}
         self.skipped: list[SkippedRecord] = []
         self.examples = examples
+        self.last = 0  # the last position (line or row) judged
         self._findings = (out_dir / FINDINGS_FILE).open("w", encoding="utf-8", newline="")
         self._skipped = (out_dir / SKIPPED_FILE).open("w", encoding="utf-8", newline="")
-        self._findings.write(",".join((unit, *FINDINGS_COLUMNS)) + "\n")
-        self.skipped_writer = csv.writer(self._skipped, lineterminator="\n")
+        # CSV as RFC 4180 writes it, lines ending in \r\n: with \n alone, the csv module would
+        # leave a field holding a bare \r unquoted, and the file would not read back.
+        self._findings.write(",".join((unit, *FINDINGS_COLUMNS)) + "\r\n")
+        self.skipped_writer = csv.writer(self._skipped)
         self.skipped_writer.writerow((unit, "problem"))
-        self.findings_writer = csv.writer(self._findings, lineterminator="\n")
+        self._tally = Tally(self.samples, examples, self._findings.write)
 
     def add(self, result: ChunkResult) -> None:
         self.totals.add(result.totals)
+        self.last = max(self.last, result.last)
         for group, found in result.samples.items():
             kept = self.samples.setdefault(group, [])
             kept.extend(found[: max(0, self.examples - len(kept))])
@@ -106,7 +103,11 @@ class _Merge:
         self._findings.write(result.findings_csv)
 
     def add_finding(self, finding: AuditFinding) -> None:
-        add_finding(finding, self.totals, self.samples, self.examples, self.findings_writer)
+        self._tally.add(finding)
+
+    def fold(self) -> None:
+        """Count the findings added one by one (the ledger rules') into the totals."""
+        self._tally.fold(self.totals)
 
     def close(self) -> None:
         self._findings.close()
@@ -148,8 +149,9 @@ def audit_ledger(
                 if progress is not None:
                     progress(judged.mark, merge.totals.audited)
             totals = merge.totals
-            for finding in store.resolve(totals.first_day, totals.last_day, totals.records):
+            for finding in store.resolve(totals.first_day, totals.last_day, merge.last + 1):
                 merge.add_finding(finding)
+            merge.fold()
         finally:
             store.close()
             merge.close()

@@ -194,6 +194,10 @@ class CompiledPolicy:
     warnings: list[str] = field(default_factory=list)
     # Filled on first use by the evaluator: each cited clause's text, built once.
     citation_cache: dict[Cite, Citation] = field(default_factory=dict)
+    # ...and each set of cited clauses (by (article, item)) as a decision lists them, sorted once.
+    citation_lists: dict[frozenset[tuple[int, int | None]], tuple[Citation, ...]] = field(
+        default_factory=dict
+    )
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.
@@ -225,6 +229,18 @@ class CompiledPolicy:
         """Per rule, the policy values it reads: they must be settled before it runs."""
         wanted = set(self.values) | {"approvals_satisfied"}
         return {rule.id: tuple(sorted(rule.uses & wanted)) for rule in self.rules}
+
+    @cached_property
+    def steps(self) -> dict[str, tuple[tuple[CompiledRule, bool, tuple[str, ...]], ...]]:
+        """Per kind, the plan as the evaluator walks it: each rule, whether it is dated, what it reads."""
+        reads = self.value_reads
+        return {
+            kind: tuple(
+                (rule, rule.effective_from is not None or rule.effective_to is not None, reads[rule.id])
+                for rule in plan
+            )
+            for kind, plan in self.plans.items()
+        }
 
     @cached_property
     def ref(self) -> PolicyRef:

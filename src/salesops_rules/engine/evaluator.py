@@ -16,7 +16,7 @@ guessing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -42,6 +42,9 @@ from .trace import Fact, RuleTrace
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
 UNDETERMINED = object()
+# The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
+# long-running service's cache bounded whatever the events.
+CITATION_SETS_KEPT = 4096
 
 
 @dataclass
@@ -50,30 +53,58 @@ class _Candidate:
     value: Any
 
 
-@dataclass
 class _State:
-    ns: dict[str, Any]
-    candidates: dict[str, list[_Candidate]] = field(default_factory=dict)
-    settled: set[str] = field(default_factory=set)
-    chain: Chain | None = None
-    applied: list[str] = field(default_factory=list)
-    # Rules whose offered values all gave way to an exception, and that did nothing else:
-    # they were considered, not applied, and `decision.rules` leaves them out.
-    displaced: set[str] = field(default_factory=set)
-    prevailed: set[str] = field(default_factory=set)
-    acted: set[str] = field(default_factory=set)
-    # Keyed by (article, item): hashing two ints beats hashing a pydantic model on this path.
-    cites: dict[tuple[int, int | None], Cite] = field(default_factory=dict)
-    # Values only one rule of the kind can set: nothing to resolve, written straight in.
-    direct: frozenset[str] = frozenset()
-    obligations: list[Obligation] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)
-    approvals: list[ApprovalOutcome] = field(default_factory=list)
-    trace: list[RuleTrace] | None = None
-    # Cases the regulation is silent on: open until the general manager has approved the event.
-    silences: list[Text] = field(default_factory=list)
-    by_rule: dict[str, RuleTrace] = field(default_factory=dict)
-    event: EventBase | None = None  # read by approval steps with a deadline (`by_end_of`)
+    """What one evaluation has found so far; a plain slotted class, made once per event."""
+
+    __slots__ = (
+        "acted",
+        "applied",
+        "approvals",
+        "by_rule",
+        "candidates",
+        "chain",
+        "cites",
+        "direct",
+        "displaced",
+        "event",
+        "ns",
+        "obligations",
+        "prevailed",
+        "settled",
+        "silences",
+        "trace",
+        "violations",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        ns: dict[str, Any],
+        trace: list[RuleTrace] | None = None,
+        event: EventBase | None = None,
+        direct: frozenset[str] = frozenset(),
+    ) -> None:
+        self.ns = ns
+        self.candidates: dict[str, list[_Candidate]] = {}
+        self.settled: set[str] = set()
+        self.chain: Chain | None = None
+        self.applied: list[str] = []
+        # Rules whose offered values all gave way to an exception, and that did nothing else:
+        # they were considered, not applied, and `decision.rules` leaves them out.
+        self.displaced: set[str] = set()
+        self.prevailed: set[str] = set()
+        self.acted: set[str] = set()
+        # Keyed by (article, item): hashing two ints beats hashing a pydantic model on this path.
+        self.cites: dict[tuple[int, int | None], Cite] = {}
+        # Values only one rule of the kind can set: nothing to resolve, written straight in.
+        self.direct = direct
+        self.obligations: list[Obligation] = []
+        self.violations: list[Violation] = []
+        self.approvals: list[ApprovalOutcome] = []
+        self.trace = trace
+        # Cases the regulation is silent on: open until the general manager has approved the event.
+        self.silences: list[Text] = []
+        self.by_rule: dict[str, RuleTrace] = {}
+        self.event = event  # read by approval steps with a deadline (`by_end_of`)
 
 
 def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
@@ -122,24 +153,25 @@ def evaluate(
 ) -> Decision:
     parsed = parse_event(event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
-    plan = policy.plans.get(kind, ())
+    plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
     day = parsed.event_date
     ns["event_date"] = day
     state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
     excluded = _excluded(parsed)
     records = _records(parsed)
-    for rule in plan:
-        if (rule.effective_from is not None or rule.effective_to is not None) and not rule.in_force(day):
+    settled = state.settled
+    for rule, dated, reads in plan:
+        if dated and not rule.in_force(day):
             _note(state, rule, "not_in_force")
             continue
-        for name in policy.value_reads[rule.id]:
-            if name not in state.settled:
+        for name in reads:
+            if name not in settled:
                 _settle(policy, state, name, records, excluded)
-        _run(policy, state, rule)
+        _run(state, rule, reads)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
-    return _decision(policy, parsed, kind, state)
+    return _decision(policy, parsed, kind, day, state)
 
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
@@ -176,9 +208,9 @@ def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleT
     return node
 
 
-def _run(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
+def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
     ns = state.ns
-    missing = [n for n in policy.value_reads[rule.id] if ns.get(n) is UNDETERMINED]
+    missing = [n for n in reads if ns.get(n) is UNDETERMINED] if reads else None
     if missing:
         _note(
             state,
@@ -192,23 +224,25 @@ def _run(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
         return
     try:
         if rule.table is not None:
-            _run_table(policy, state, rule)
+            _run_table(state, rule)
             return
         holds = True if rule.when is None else bool(rule.when.fn(ns))
         outcome = rule.then if holds else rule.else_
-        node = _note(
-            state,
-            rule,
-            "applied" if holds else "not_applied",
-            facts=_facts(rule.when, ns) if rule.when is not None and state.trace is not None else [],
-        )
+        node = None
+        if state.trace is not None:
+            node = _note(
+                state,
+                rule,
+                "applied" if holds else "not_applied",
+                facts=_facts(rule.when, ns) if rule.when is not None else [],
+            )
         if outcome is not None:
             _apply(state, rule, outcome, node)
     except (TypeError, ArithmeticError, ValueError) as error:
         _cannot_evaluate(state, rule, error)
 
 
-def _run_table(policy: CompiledPolicy, state: _State, rule: CompiledRule) -> None:
+def _run_table(state: _State, rule: CompiledRule) -> None:
     table = rule.table
     assert table is not None
     ns = state.ns
@@ -307,7 +341,8 @@ def _apply(
 ) -> None:
     ns = state.ns
     state.applied.append(rule.id)
-    _cite(state, cite or rule.cite)
+    cite = cite or rule.cite
+    state.cites[cite.article, cite.item] = cite
     for name, source in outcome.values:
         value = _value(source, ns)
         if name in state.direct:
@@ -458,14 +493,14 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
     return f"{name}的审批早于前一审批步骤"
 
 
-def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State) -> Decision:
+def _decision(policy: CompiledPolicy, event: EventBase, kind: str, day: dt.date, state: _State) -> Decision:
     values: dict[str, Any] = {}
     for name, info in policy.kind_values.get(kind, ()):
         value = state.ns.get(name, UNDETERMINED)
         if value is UNDETERMINED or value is None or name not in state.settled:
             continue  # undetermined (referred) or stated as none: no figure is given
         if info.type in ("money", "ratio"):
-            exact = Decimal(value).quantize(CENT)
+            exact = (value if isinstance(value, Decimal) else Decimal(value)).quantize(CENT)
             if exact != value:
                 _refer_inexact(state, name, value)
                 continue
@@ -491,14 +526,14 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, state: _State
     return Decision.assemble(
         event_id=event.id,
         kind=kind,
-        policy=policy.ref_on(event.event_date),
+        policy=policy.ref_on(day),
         verdict=verdict,
         values=values,
         approvals=state.approvals,
         obligations=state.obligations,
         violations=state.violations,
         penalties=penalties,
-        citations=[_citation(policy, c) for c in sorted(state.cites.values(), key=_cite_key)],
+        citations=_citations(policy, state.cites),
         rules=[
             r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
         ],
@@ -524,6 +559,17 @@ def _cite(state: _State, cite: Cite) -> None:
 
 def _cite_key(cite: Cite) -> tuple[int, int]:
     return (cite.article, cite.item or 0)
+
+
+def _citations(policy: CompiledPolicy, cites: dict[tuple[int, int | None], Cite]) -> list[Citation]:
+    """The decision's citations in article order; the same set of clauses is sorted once per policy."""
+    key = frozenset(cites)
+    cached = policy.citation_lists.get(key)
+    if cached is None:
+        cached = tuple(_citation(policy, c) for c in sorted(cites.values(), key=_cite_key))
+        if len(policy.citation_lists) < CITATION_SETS_KEPT:
+            policy.citation_lists[key] = cached
+    return list(cached)  # a list of its own: a caller may append to one decision's list
 
 
 def _citation(policy: CompiledPolicy, cite: Cite) -> Citation:

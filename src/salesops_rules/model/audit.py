@@ -19,7 +19,7 @@ NOBODY = "—"  # the employee of a finding no person is named for
 class AuditFinding(NamedTuple):
     """One thing the audit found: a violation, an open obligation or an unsatisfied approval."""
 
-    seq: int  # order of the report: the record's index in the ledger; ledger-rule findings after them
+    seq: int  # order of the report: the record's line or row; ledger-rule findings after the last
     position: int | None  # line (JSON Lines) or row (CSV, Excel) of the event; None: no single event
     event_id: str
     kind: str
@@ -87,7 +87,8 @@ class AuditTotals:
         if last is not None and (self.last_day is None or last > self.last_day):
             self.last_day = last
 
-    def count(self, finding: AuditFinding) -> None:
+    def count(self, finding: AuditFinding, times: int = 1) -> None:
+        """Count `finding` (or `times` findings alike in category, code, clause, employee, month)."""
         for dimension in DIMENSIONS:
-            self.groups[(dimension, finding.key(dimension), finding.category)] += 1
-        self.codes[(finding.category, finding.code, finding.article, finding.label)] += 1
+            self.groups[(dimension, finding.key(dimension), finding.category)] += times
+        self.codes[(finding.category, finding.code, finding.article, finding.label)] += times
