@@ -313,3 +313,36 @@ def test_the_comparison_covers_every_rule_with_an_expression() -> None:
     covered = {label.split(": ", 1)[0] for label, _, _ in EXPRESSIONS}
     with_expressions = {r.id for r in POLICY.compiled.rules if r.when is not None or r.table is not None}
     assert with_expressions <= covered
+
+
+def _full_money_check(value: Any) -> Decimal | str:
+    """Money as validated without the plain-amount shortcut: the reference."""
+    from salesops_rules.model import money
+
+    try:
+        result = money._to_decimal(value)
+    except ValueError as error:
+        return str(error)
+    if result.as_tuple().exponent < -2:  # type: ignore[operator]
+        return "places"
+    if result < 0:
+        return "negative"
+    return result
+
+
+@settings(max_examples=500)
+@given(
+    st.text(alphabet=st.sampled_from("0123456789.-+eE _٣"), max_size=12)
+    | st.decimals(allow_nan=False, allow_infinity=False).map(str)
+)
+def test_the_plain_amount_shortcut_reads_money_as_the_full_check(text: str) -> None:
+    from salesops_rules.model import money
+
+    expected = _full_money_check(text)
+    try:
+        got: Decimal | str = money._money(text)
+    except ValueError:
+        assert not isinstance(expected, Decimal)
+        return
+    assert isinstance(expected, Decimal)
+    assert got == expected and str(got) == str(expected)

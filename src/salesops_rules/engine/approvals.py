@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -117,8 +118,7 @@ def make_chain(
     return Chain(name, steps)
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     step: Step
     record: ApprovalRecord | None
     reason: str | None  # why unsatisfied, in English; None when satisfied

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
-from ..model.decision import Citation, Obligation, PolicyRef, Text, Violation
+from ..model.decision import Citation, Obligation, Penalty, PolicyRef, Text, Violation
 from .approvals import Chain
 from .expressions import Expression
 
@@ -198,6 +198,8 @@ class CompiledPolicy:
     citation_lists: dict[frozenset[tuple[int, int | None]], tuple[Citation, ...]] = field(
         default_factory=dict
     )
+    # Filled by the evaluator: penalties by (violation code, salary as written), built once.
+    penalty_cache: dict[tuple[str, str | None], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.

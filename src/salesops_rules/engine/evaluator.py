@@ -45,6 +45,7 @@ UNDETERMINED = object()
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
+PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
 @dataclass
@@ -193,10 +194,9 @@ def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
 
 
 def _excluded(event: EventBase) -> frozenset[str]:
-    ids = {event.__dict__.get("prepared_by")}
-    if event.employee is not None:
-        ids.add(event.employee.id)
-    return frozenset(i for i in ids if i)
+    prepared = event.__dict__.get("prepared_by")
+    employee = event.employee.id if event.employee is not None else None
+    return frozenset(i for i in (prepared, employee) if i)
 
 
 def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleTrace | None:
@@ -506,8 +506,7 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, day: dt.date,
                 continue
             value = exact
         values[name] = value
-    manager_approved = any(a.satisfied and a.role == "general_manager" for a in state.approvals)
-    if not manager_approved:
+    if state.silences and not any(a.satisfied and a.role == "general_manager" for a in state.approvals):
         state.obligations.extend(
             Obligation.assemble(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE)
             for t in state.silences
@@ -593,12 +592,24 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
 
 
 def _penalty(policy: CompiledPolicy, code: str, event: EventBase) -> Penalty:
+    salary = event.employee.monthly_salary if event.employee is not None else None
+    # The same breach by people of the same salary draws the same (frozen) penalty: made once.
+    # The salary as written is part of the key: 3200 and 3200.00 give amounts written alike.
+    key = (code, None if salary is None else str(salary))
+    penalty = policy.penalty_cache.get(key)
+    if penalty is None:
+        penalty = _new_penalty(policy, code, salary)
+        if len(policy.penalty_cache) < PENALTIES_KEPT:
+            policy.penalty_cache[key] = penalty
+    return penalty
+
+
+def _new_penalty(policy: CompiledPolicy, code: str, salary: Decimal | None) -> Penalty:
     rule = policy.penalties[code]
     months = amount = None
     if rule.months is not None:
         low, high = rule.months
         months = Range.assemble(min=low, max=high)
-        salary = event.employee.monthly_salary if event.employee is not None else None
         if salary is not None:
             amount = Range.assemble(min=salary * low, max=salary * high)
     return Penalty.assemble(

@@ -7,12 +7,15 @@ rejected with a message naming the field; senders pass a decimal string or an in
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
 CENT = Decimal("0.01")
+# An amount as ledgers write it: digits, and at most two after the point.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,24}(?:\.[0-9]{1,2})?")
 
 
 def round_money(value: Decimal) -> Decimal:
@@ -45,6 +48,8 @@ def _to_decimal(value: Any) -> Decimal:
 
 
 def _money(value: Any) -> Decimal:
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)  # the common case, read once: nothing below can refuse it
     result = _to_decimal(value)
     if result.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError(f"`{value}` has more than 2 decimal places (money is counted in 分)")
