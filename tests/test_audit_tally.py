@@ -28,10 +28,10 @@ from salesops_rules.errors import EventError
 from salesops_rules.model.audit import DIMENSIONS, AuditFinding, AuditTotals
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import event_mix  # noqa: E402  (the benchmark's stream of every kind: a script folder)
+import event_mix
 
 # Text with every character the csv module treats specially, and some it does not.
-TEXT = st.text(alphabet=st.sampled_from('ab ,"\r\n\t\'第条—E-0'), max_size=8)
+TEXT = st.text(alphabet=st.sampled_from("ab ,\"\r\n\t'第条—E-0"), max_size=8)
 
 
 @st.composite
@@ -158,7 +158,9 @@ JSON_VALUES = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(MIX), st.data())
-def test_a_changed_field_is_read_alike_or_left_to_the_exact_path(event: dict[str, Any], data: st.DataObject) -> None:
+def test_a_changed_field_is_read_alike_or_left_to_the_exact_path(
+    event: dict[str, Any], data: st.DataObject
+) -> None:
     field = data.draw(st.sampled_from(sorted(event)))
     number = st.decimals(allow_nan=False, allow_infinity=False, places=3).map(float)
     value = data.draw(JSON_VALUES | number | st.sampled_from(["12000.50", "-1", "0.001", " 5 "]))
