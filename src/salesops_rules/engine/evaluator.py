@@ -391,12 +391,26 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
     if name in state.settled:
         return
     state.settled.add(name)
-    offered = state.candidates.get(name, [])
-    beaten = (
-        {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
-        if len(offered) > 1
-        else set()
-    )
+    offered = state.candidates.get(name)
+    if offered is None:
+        result: Any = UNDETERMINED  # no rule offered a value: none is given
+    elif len(offered) == 1:
+        # One candidate: nothing can beat it or disagree with it (the usual case).
+        state.prevailed.add(offered[0].rule.id)
+        result = offered[0].value
+    else:
+        result = _resolve(state, name, offered)
+    if name == "approvals":
+        state.chain = result if isinstance(result, Chain) else None
+        if state.chain is not None:
+            _judge(policy, state, records, excluded)
+        return
+    state.ns[name] = result
+
+
+def _resolve(state: _State, name: str, offered: list[_Candidate]) -> Any:
+    """Several rules offered `name`: exceptions beat the rules they except; the rest must agree."""
+    beaten = {c.rule.id for winner in offered for c in offered if c.rule.id in winner.rule.exception_to}
     standing = [c for c in offered if c.rule.id not in beaten]
     state.displaced.update(beaten)
     state.prevailed.update(c.rule.id for c in standing)
@@ -420,8 +434,9 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
                 en=f"rules {rules} are exceptions to each other on `{name}`; the general manager decides",
             ),
         )
+    result: Any
     if any(v is UNDETERMINED for v in values):
-        result: Any = UNDETERMINED
+        result = UNDETERMINED
     elif not values:
         result = UNDETERMINED
     elif all(_same(v, values[0]) for v in values[1:]):
@@ -437,12 +452,7 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
                 en=f"rules {rules} disagree on `{name}`; the general manager decides",
             ),
         )
-    if name == "approvals":
-        state.chain = result if isinstance(result, Chain) else None
-        if state.chain is not None:
-            _judge(policy, state, records, excluded)
-        return
-    state.ns[name] = result
+    return result
 
 
 def _same(a: Any, b: Any) -> bool:
