@@ -435,9 +435,7 @@ def _resolve(state: _State, name: str, offered: list[_Candidate]) -> Any:
             ),
         )
     result: Any
-    if any(v is UNDETERMINED for v in values):
-        result = UNDETERMINED
-    elif not values:
+    if any(v is UNDETERMINED for v in values) or not values:
         result = UNDETERMINED
     elif all(_same(v, values[0]) for v in values[1:]):
         result = values[0]
