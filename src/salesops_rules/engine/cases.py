@@ -38,7 +38,7 @@ from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, PenaltyE
 from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
-from .loader import _Report, _validate
+from .loader import Report, validate_model
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
 FILE_KEYS = ("cases", "event_defaults")
@@ -95,7 +95,7 @@ def load_cases(path: str | Path) -> list[Case]:
         files = [root]
     else:
         raise CaseFileError([Finding(str(root), 1, 1, None, "no such case file or folder")])
-    report = _Report()
+    report = Report()
     cases: list[Case] = []
     for file in files:
         cases += _load_file(file, report)
@@ -104,7 +104,7 @@ def load_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def _load_file(file: Path, report: _Report) -> list[Case]:
+def _load_file(file: Path, report: Report) -> list[Case]:
     try:
         source = load(file)
     except YamlSyntaxError as error:
@@ -135,7 +135,7 @@ def _load_file(file: Path, report: _Report) -> list[Case]:
     for i, raw in enumerate(data["cases"]):
         name = raw.get("name") if isinstance(raw, dict) else None
         label = name if isinstance(name, str) else f"case {i + 1}"
-        spec = _validate(CaseSpec, raw, source, report, ("cases", i), label)
+        spec = validate_model(CaseSpec, raw, source, report, ("cases", i), label)
         if spec is None:
             continue
         if spec.name in seen:

@@ -52,7 +52,7 @@ class CompiledOutcome:
     violations: tuple[CompiledViolation, ...] = ()
     note: Text | None = None
 
-    @property
+    @cached_property
     def slots(self) -> frozenset[str]:
         names = {name for name, _ in self.values}
         if self.approvals is not None:

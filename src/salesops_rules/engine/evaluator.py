@@ -16,6 +16,7 @@ guessing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -42,6 +43,7 @@ from .trace import Fact, RuleTrace
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
 UNDETERMINED = object()
+NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
@@ -276,7 +278,7 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
             rule,
             "not_applied",
             facts=facts,
-            detail=Text(zh="表中没有适用的行", en="no row of the table matches"),
+            detail=NO_ROW,
         )
         _silent(state, rule, table.outputs, node)
         return
@@ -293,16 +295,21 @@ def _silent(
     state: _State, rule: CompiledRule, names: tuple[str, ...] | list[str], node: RuleTrace | None
 ) -> None:
     """The regulation says nothing here: say so, and send it to the general manager."""
-    listed = ", ".join(f"`{n}`" for n in names)
-    state.silences.append(
-        Text(
-            zh=f"{rule.cite.label}对本事项的 {listed} 未作规定，由总经理决定（第三十九条）",
-            en=f"{rule.cite.label} states no {listed} for this case; the general manager decides",
-        )
-    )
+    state.silences.append(_silence(rule.cite.label, tuple(names)))
     _cite(state, REFER_CITE)
     if node is not None:
+        listed = ", ".join(f"`{n}`" for n in names)
         node.detail = Text(zh=f"本条未规定 {listed}", en=f"the article is silent on {listed}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _silence(label: str, names: tuple[str, ...]) -> Text:
+    """What a silence says, by clause and values: the same few texts, made once each."""
+    listed = ", ".join(f"`{n}`" for n in names)
+    return Text(
+        zh=f"{label}对本事项的 {listed} 未作规定，由总经理决定（第三十九条）",
+        en=f"{label} states no {listed} for this case; the general manager decides",
+    )
 
 
 def _refer(state: _State, rule: CompiledRule, message: Text) -> None:

@@ -69,7 +69,7 @@ COMPARATORS = ("<=", ">=", "<", ">", "==")
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Report:
+class Report:
     """Collects findings, each located by a path into one source file."""
 
     def __init__(self) -> None:
@@ -123,9 +123,10 @@ def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
     return f"`{where}`: {text}", None
 
 
-def _validate(
-    model: type[M], data: Any, source: Source, report: _Report, base: PathKey = (), rule: str | None = None
+def validate_model(
+    model: type[M], data: Any, source: Source, report: Report, base: PathKey = (), rule: str | None = None
 ) -> M | None:
+    """`data` as a `model`, or None with every schema error reported at its place in `source`."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -140,13 +141,13 @@ def validate_rule(
     model: type[AnyRule],
     raw: Any,
     source: Source,
-    report: _Report,
+    report: Report,
     path: PathKey,
     seen: dict[str, tuple[Source, PathKey]],
 ) -> AnyRule | None:
     """One rule against its schema, and its id against every id seen so far (one namespace)."""
     rule_id = raw.get("id") if isinstance(raw, dict) else None
-    spec = _validate(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
+    spec = validate_model(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
     if spec is None:
         return None
     if spec.id in seen:
@@ -175,7 +176,7 @@ def default_policy_dir() -> Path:
 
 def load_policy(path: str | Path | None = None) -> CompiledPolicy:
     root = Path(path) if path is not None else default_policy_dir()
-    report = _Report()
+    report = Report()
     if not root.is_dir():
         raise PolicyError([Finding(str(root), 1, 1, None, "policy folder does not exist")])
     sources: dict[str, Source] = {}
@@ -204,7 +205,7 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
 
 
 class _Builder:
-    def __init__(self, root: Path, sources: dict[str, Source], report: _Report) -> None:
+    def __init__(self, root: Path, sources: dict[str, Source], report: Report) -> None:
         self.root, self.sources, self.report = root, sources, report
         self.manifest: Manifest | None = None
         self.catalogue: Catalogue | None = None
@@ -221,7 +222,7 @@ class _Builder:
         source = self.sources.get(name)
         if source is None:
             return None
-        return _validate(model, source.data, source, self.report)
+        return validate_model(model, source.data, source, self.report)
 
     def build(self) -> CompiledPolicy | None:
         self.manifest = self._file(MANIFEST, Manifest)
