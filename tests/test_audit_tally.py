@@ -1,10 +1,11 @@
-"""The audit's two shortcuts give what the plain way gives.
+"""The audit's shortcuts give what the plain way gives.
 
 - `Tally`, which counts, samples and writes the findings of a chunk, against counting each
   finding, keeping the first of each group and writing each row with the csv module.
 - The JSON Lines decoder's straight path (pydantic reading the line's bytes) against the
   exact path (json with Decimal numbers, then `parse_event`): it may refuse a line, never
   accept one differently.
+- `outcome`, the part of the evaluation a finding shows, against the full decision.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from salesops_rules import load_policy
 from salesops_rules.audit.chunks import Samples, Tally
 from salesops_rules.audit.ledger import JsonLinesDecoder
 from salesops_rules.audit.records import RecordError
-from salesops_rules.engine.evaluator import parse_event
+from salesops_rules.engine.evaluator import Outcome, outcome, parse_event
 from salesops_rules.errors import EventError
 from salesops_rules.model.audit import DIMENSIONS, AuditFinding, AuditTotals
 
@@ -167,3 +169,14 @@ def test_a_changed_field_is_read_alike_or_left_to_the_exact_path(
     line = json.dumps(event | {field: value}, ensure_ascii=False, default=str).encode()
     assert straight_agrees(line)
     assert straight_agrees(line.replace(b"{", b'{"' + field.encode() + b'": 0, ', 1))  # a duplicate key
+
+
+def test_an_outcome_is_the_decision_without_what_no_finding_shows() -> None:
+    policy = load_policy()
+    events = list(event_mix.stream(list(event_mix.GENERATORS), 3000, seed=29))
+    verdicts = set()
+    for event in events:
+        expected = Outcome.of(policy.evaluate(event))
+        assert outcome(policy.compiled, event) == expected
+        verdicts.add(expected.verdict)
+    assert verdicts == {"pass", "pending", "fail"}

@@ -18,7 +18,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..engine.evaluator import parse_event
+from ..engine.evaluator import Outcome, outcome, parse_event
 from ..errors import EventError
 from ..model.audit import DIMENSIONS, NOBODY, AuditFinding, AuditTotals, SkippedRecord
 from ..model.citation import Cite
@@ -136,12 +136,15 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             if event is None:
                 data = settings.decoder(item.payload)
                 event = parse_event(data)
-            decision = policy.evaluate(event)
+            if settings.log is None:
+                decision = outcome(policy.compiled, event)  # all a finding shows, no more
+            else:
+                full = policy.evaluate(event)
+                logged.append((data, full))
+                decision = Outcome.of(full)
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
             continue
-        if settings.log is not None:
-            logged.append((data, decision))
         totals.audited += 1
         totals.verdicts[decision.verdict] += 1
         totals.kinds[decision.kind] += 1
@@ -247,7 +250,7 @@ class Tally:
 
 
 def _findings(
-    decision: Decision,
+    decision: Outcome,
     seq: int,
     position: int,
     day: str,

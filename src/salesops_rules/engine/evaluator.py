@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..errors import EventError
 from ..model.citation import Cite
@@ -154,6 +154,48 @@ _MODEL_NAMES = {*_KINDS}
 def evaluate(
     policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None = None
 ) -> Decision:
+    parsed, kind, day, state = _run_plan(policy, event, trace)
+    values, verdict = _conclude(policy, kind, state)
+    return _decision(policy, parsed, kind, day, state, values, verdict)
+
+
+class Outcome(NamedTuple):
+    """A decision's verdict and the parts an audit's findings are made of, and nothing else.
+
+    `outcome` runs the very evaluation `evaluate` runs, and skips only what no finding shows:
+    the penalties, the citations with their text, the values and the list of rules.
+    """
+
+    event_id: str
+    kind: str
+    verdict: str
+    approvals: list[ApprovalOutcome]
+    obligations: list[Obligation]
+    violations: list[Violation]
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        return cls(
+            decision.event_id,
+            decision.kind,
+            decision.verdict,
+            decision.approvals,
+            decision.obligations,
+            decision.violations,
+        )
+
+
+def outcome(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> Outcome:
+    """The verdict, approvals, obligations and violations `evaluate` would decide for `event`."""
+    parsed, kind, _, state = _run_plan(policy, event, None)
+    _, verdict = _conclude(policy, kind, state)
+    return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations)
+
+
+def _run_plan(
+    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None
+) -> tuple[EventBase, str, dt.date, _State]:
+    """Every rule of the event's kind in plan order, every offered value settled."""
     parsed = parse_event(event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
@@ -174,7 +216,7 @@ def evaluate(
         _run(state, rule, reads)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
-    return _decision(policy, parsed, kind, day, state)
+    return parsed, kind, day, state
 
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
@@ -508,7 +550,11 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
     return f"{name}的审批早于前一审批步骤"
 
 
-def _decision(policy: CompiledPolicy, event: EventBase, kind: str, day: dt.date, state: _State) -> Decision:
+Verdict = Literal["pass", "pending", "fail"]
+
+
+def _conclude(policy: CompiledPolicy, kind: str, state: _State) -> tuple[dict[str, Any], Verdict]:
+    """The values given (a value not in whole 分 is referred instead) and the verdict."""
     values: dict[str, Any] = {}
     for name, info in policy.kind_values.get(kind, ()):
         value = state.ns.get(name, UNDETERMINED)
@@ -526,17 +572,29 @@ def _decision(policy: CompiledPolicy, event: EventBase, kind: str, day: dt.date,
             Obligation.assemble(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE)
             for t in state.silences
         )
-    # One sanction per kind of breach: two rules finding the same breach do not double it.
-    penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
-    for p in penalties:
-        _cite(state, p.cite)
-    verdict: Literal["pass", "pending", "fail"]
+    verdict: Verdict
     if state.violations:
         verdict = "fail"
     elif state.obligations or not all(a.satisfied for a in state.approvals):
         verdict = "pending"
     else:
         verdict = "pass"
+    return values, verdict
+
+
+def _decision(
+    policy: CompiledPolicy,
+    event: EventBase,
+    kind: str,
+    day: dt.date,
+    state: _State,
+    values: dict[str, Any],
+    verdict: Verdict,
+) -> Decision:
+    # One sanction per kind of breach: two rules finding the same breach do not double it.
+    penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
+    for p in penalties:
+        _cite(state, p.cite)
     return Decision.assemble(
         event_id=event.id,
         kind=kind,
