@@ -179,7 +179,7 @@ _COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5)
 _PLACE = itemgetter(9, 6, 5)  # (article, employee, month): the finding's three sample groups
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
 # as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
-_ENDS_KEPT = 10_000
+_ENDS_KEPT = 2_000
 _QUOTED = re.compile(r'[",\r\n]')  # what makes the csv module quote a field
 
 
