@@ -1,7 +1,7 @@
 """Judging one chunk of a ledger: the unit of work of every executor (one process, a pool, Dask).
 
 `audit_chunk` is a pure function of the chunk and the settings: it decodes and validates
-each record, evaluates it, turns the decision into findings, and folds them into the
+each record, evaluates it (its `outcome`), turns that into findings, and folds them into the
 chunk's counts, its first findings per group, its part of `findings.csv`, and the facts
 the rules across events need. Chunks are merged in ledger order, so the result does not
 depend on how many processes judged them.
@@ -137,17 +137,17 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 data = settings.decoder(item.payload)
                 event = parse_event(data)
             if settings.log is None:
-                decision = outcome(policy.compiled, event)  # all a finding shows, no more
+                judged = outcome(policy.compiled, event)  # all a finding shows, no more
             else:
                 full = policy.evaluate(event)
                 logged.append((data, full))
-                decision = Outcome.of(full)
+                judged = Outcome.of(full)
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
             continue
         totals.audited += 1
-        totals.verdicts[decision.verdict] += 1
-        totals.kinds[decision.kind] += 1
+        totals.verdicts[judged.verdict] += 1
+        totals.kinds[judged.kind] += 1
         day = event.event_date.isoformat()
         first_day = day if first_day is None or day < first_day else first_day
         last_day = day if last_day is None or day > last_day else last_day
@@ -155,14 +155,12 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         employee = employee_of(event)
         month = day[:7]
         replaced: set[str] = set()
-        of_kind = readers.get(decision.kind)
+        of_kind = readers.get(judged.kind)
         if of_kind:
             replaced = facts_of(
                 rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
             )
-        for finding in _findings(
-            decision, seq, item.position, day, employee, replaced, settings.lang, policy
-        ):
+        for finding in _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy):
             tally.add(finding)
     for problem in facts.problems:
         tally.add(problem)
@@ -250,7 +248,7 @@ class Tally:
 
 
 def _findings(
-    decision: Outcome,
+    judged: Outcome,
     seq: int,
     position: int,
     day: str,
@@ -259,10 +257,10 @@ def _findings(
     lang: str,
     policy: Policy,
 ) -> list[AuditFinding]:
-    if decision.verdict == "pass":
+    if judged.verdict == "pass":
         return []  # no violation, no open obligation, every approval satisfied
     month = day[:7]
-    event_id, kind = decision.event_id, decision.kind
+    event_id, kind = judged.event_id, judged.kind
 
     def finding(category: str, code: str, cite: Cite, message: str, detail: str = "") -> AuditFinding:
         return AuditFinding(
@@ -272,13 +270,13 @@ def _findings(
 
     found = []
     zh = lang == "zh"
-    for v in decision.violations:
+    for v in judged.violations:
         if v.code not in replaced:
             found.append(finding("violation", v.code, v.cite, v.message if zh else v.message_en))
-    for o in decision.obligations:
+    for o in judged.obligations:
         if o.code not in replaced:
             found.append(finding("obligation", o.code, o.cite, o.message if zh else o.message_en))
-    for a in decision.approvals:
+    for a in judged.approvals:
         if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
         role = policy.compiled.roles.get(a.role)
