@@ -95,3 +95,12 @@ def test_every_decision_can_go_to_the_decision_log(ledger: Path, tmp_path: Path)
     assert entry.decision == json.loads(
         json.dumps(POLICY.evaluate(entry.event).model_dump(mode="json"), ensure_ascii=False)
     )
+
+
+def test_dask_without_an_address_starts_its_own_cluster_of_processes(
+    ledger: Path, serial: tuple[AuditResult, Path], tmp_path: Path
+) -> None:
+    # `--dask` alone: a local cluster of `--workers` processes, started and stopped by the audit;
+    # chunks and results cross process boundaries, pickled.
+    result = run_audit(ledger, tmp_path, chunk_size=50, dask=True, workers=2)
+    same(serial, (result, tmp_path))
