@@ -27,7 +27,7 @@ from ..model.events import EventBase
 from ..policy import Policy, load_policy
 from .across import ChunkFacts, facts_of, readers_by_kind
 from .ledger import Batch
-from .records import Decoder, RawRecord, RecordError
+from .records import Decoder, RecordError
 
 FINDINGS_COLUMNS = (
     "event_id",
@@ -44,7 +44,6 @@ FINDINGS_COLUMNS = (
     "detail",
 )
 
-Item = RawRecord | SkippedRecord
 Samples = dict[tuple[str, str], list[AuditFinding]]
 
 

@@ -85,7 +85,7 @@ class _Merge:
         self._skipped = (out_dir / SKIPPED_FILE).open("w", encoding="utf-8", newline="")
         # CSV as RFC 4180 writes it, lines ending in \r\n: with \n alone, the csv module would
         # leave a field holding a bare \r unquoted, and the file would not read back.
-        self._findings.write(",".join((unit, *FINDINGS_COLUMNS)) + "\r\n")
+        csv.writer(self._findings).writerow((unit, *FINDINGS_COLUMNS))
         self.skipped_writer = csv.writer(self._skipped)
         self.skipped_writer.writerow((unit, "problem"))
         self._tally = Tally(self.samples, examples, self._findings.write)

@@ -271,7 +271,7 @@ def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
             _run_table(state, rule)
             return
         holds = True if rule.when is None else bool(rule.when.fn(ns))
-        outcome = rule.then if holds else rule.else_
+        chosen = rule.then if holds else rule.else_
         node = None
         if state.trace is not None:
             node = _note(
@@ -280,8 +280,8 @@ def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
                 "applied" if holds else "not_applied",
                 facts=_facts(rule.when, ns) if rule.when is not None else [],
             )
-        if outcome is not None:
-            _apply(state, rule, outcome, node)
+        if chosen is not None:
+            _apply(state, rule, chosen, node)
     except (TypeError, ArithmeticError, ValueError) as error:
         _cannot_evaluate(state, rule, error)
 
@@ -667,7 +667,8 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
 def _penalty(policy: CompiledPolicy, code: str, event: EventBase) -> Penalty:
     salary = event.employee.monthly_salary if event.employee is not None else None
     # The same breach by people of the same salary draws the same (frozen) penalty: made once.
-    # The salary as written is part of the key: 3200 and 3200.00 give amounts written alike.
+    # The salary as written is part of the key: 3200 and 3200.00 are equal, but their amounts
+    # are written differently (6400 vs 6400.00).
     key = (code, None if salary is None else str(salary))
     penalty = policy.penalty_cache.get(key)
     if penalty is None:
