@@ -11,7 +11,8 @@ def test_chromium_renders_chinese_text(tmp_path: Path) -> None:
     html = tmp_path / "zh.html"
     html.write_text(
         "<!doctype html><meta charset=utf-8>"
-        "<body style=\"font-family: 'Noto Sans CJK SC', sans-serif\"><h1><span id=t>销售后勤管理制度</span></h1>",
+        "<body style=\"font-family: 'Noto Sans CJK SC', sans-serif\">"
+        "<h1><span id=t>销售后勤管理制度</span></h1>",
         encoding="utf-8",
     )
     with page() as pg:
