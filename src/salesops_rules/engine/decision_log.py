@@ -274,7 +274,7 @@ class DecisionLog:
         try:
             if self._create:
                 # WAL lets readers (`log show`) work while the service appends; it stays set in
-                # the file, so only the first opener changes it (asking takes no lock).
+                # the file, so only the first opener changes it (asking only reads).
                 mode = _retrying(lambda: connection.execute("PRAGMA journal_mode").fetchone()[0])
                 if str(mode).lower() != "wal":
                     _retrying(lambda: connection.execute("PRAGMA journal_mode = WAL").fetchone())
