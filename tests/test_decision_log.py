@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 
 from salesops_rules import Decision, Policy, load_policy
 from salesops_rules.cli import main
+from salesops_rules.engine import decision_log as decision_log_module
 from salesops_rules.engine.decision_log import SCHEMA_VERSION, DecisionLog, DecisionLogError
 from salesops_rules.engine.evaluator import parse_event
 
@@ -153,6 +156,200 @@ def test_processes_append_to_one_file(tmp_path: Path, policy: Policy) -> None:
     with DecisionLog(path, create=False) as log:
         assert len(log.entries(event_id="P-0")) == len(log.entries(event_id="P-1")) == 100
         assert log.count() == 200
+
+
+# A worker of the stress test: for each path read from stdin it opens that log (new,
+# or being created by the other workers at the same moment), appends 50 decisions one
+# transaction each, closes it and answers with the ids it got, or with the error.
+OPENER = """
+import json, sys
+from salesops_rules import Decision
+from salesops_rules.engine.decision_log import DecisionLog
+decision = Decision.model_validate_json(sys.argv[1])
+for line in sys.stdin:
+    try:
+        with DecisionLog(line.strip()) as log:
+            ids = [log.append("{}", decision, policy_hash="h", source="audit") for _ in range(50)]
+        print(json.dumps({"ids": ids}), flush=True)
+    except Exception as error:
+        print(json.dumps({"error": f"{type(error).__name__}: {error}"}), flush=True)
+"""
+
+# The reader of the stress test: `log show` on every round's log, pass after pass, until
+# the rounds are over, then one last pass; prints the exit codes and error lines it saw.
+SHOWER = """
+import contextlib, io, json, sys
+from pathlib import Path
+from salesops_rules.cli import main
+folder, rounds = Path(sys.argv[1]), int(sys.argv[2])
+seen = {"0": 0, "errors": []}
+def show(path):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["log", "show", "1", "--log", str(path)])
+    if code == 0:
+        seen["0"] += 1
+    else:
+        seen["errors"].append(err.getvalue().splitlines()[0])
+last = False
+while not last:
+    last = (folder / "stop").exists()
+    for n in range(rounds):
+        show(folder / f"log-{n}.sqlite")
+print(json.dumps(seen))
+"""
+
+
+def test_many_processes_open_one_new_log_at_once_while_it_is_shown(tmp_path: Path, policy: Policy) -> None:
+    workers, rounds, appends = 8, 20, 50
+    decision = decide(policy, contract("S-1")).model_dump_json()
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, decision],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    shower = subprocess.Popen(
+        [sys.executable, "-c", SHOWER, str(tmp_path), str(rounds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for n in range(rounds):
+            path = tmp_path / f"log-{n}.sqlite"
+            # Every worker waits on its stdin, so all of them open the new file at once.
+            for opener in openers:
+                assert opener.stdin is not None
+                opener.stdin.write(f"{path}\n")
+                opener.stdin.flush()
+            answers = []
+            for opener in openers:
+                assert opener.stdout is not None
+                answers.append(json.loads(opener.stdout.readline() or '{"error": "worker died"}'))
+            assert [a.get("error") for a in answers] == [None] * workers, f"round {n}"
+            ids = sorted(i for a in answers for i in a["ids"])
+            assert ids == list(range(1, workers * appends + 1)), f"round {n}"
+            with DecisionLog(path, create=False) as log:
+                assert log.count() == workers * appends
+    finally:
+        (tmp_path / "stop").touch()
+        for opener in openers:  # communicate() closes its stdin: the worker ends
+            _, err = opener.communicate(timeout=120)
+            assert opener.returncode == 0, err
+        out, err = shower.communicate(timeout=120)
+    assert shower.returncode == 0, err
+    seen = json.loads(out)
+    # Before a round's file exists `log show` says so, and while its writers have not
+    # written the first entry it says there is none; nothing else may go wrong.
+    allowed = (
+        "salesops-rules: decision log `",
+        "salesops-rules: no decision `1` in the decision log `",
+    )
+    assert [line for line in seen["errors"] if not line.startswith(allowed)] == []
+    assert all(line.endswith(("` does not exist", ".sqlite`")) for line in seen["errors"])
+    assert seen["0"] >= rounds  # the last pass, after every round, shows every log
+
+
+def test_a_new_log_and_its_wal_files_are_private_whatever_the_umask(tmp_path: Path, policy: Policy) -> None:
+    path = tmp_path / "log.sqlite"
+    old = os.umask(0)
+    try:
+        with DecisionLog(path) as log:
+            log.append(contract(), decide(policy, contract()), policy_hash=HASH)
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in sorted(tmp_path.iterdir())}
+    finally:
+        os.umask(old)
+    assert modes == {"log.sqlite": 0o600, "log.sqlite-shm": 0o600, "log.sqlite-wal": 0o600}
+
+
+def test_an_existing_log_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    DecisionLog(path).close()
+    path.chmod(0o640)
+    DecisionLog(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_log_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "log.sqlite"
+    with pytest.raises(DecisionLogError) as caught:
+        DecisionLog(path)
+    assert caught.value.message == f"cannot open the decision log `{path}`: No such file or directory"
+
+
+def test_a_reader_needs_no_write_lock(tmp_path: Path, policy: Policy) -> None:
+    path = tmp_path / "log.sqlite"
+    with DecisionLog(path) as log:
+        log.append(contract(), decide(policy, contract()), policy_hash=HASH)
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        # Another writer holds the write lock, an append not committed yet.
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("DELETE FROM decisions")
+        with DecisionLog(path, create=False) as reader:
+            assert reader.count() == 1
+            with pytest.raises(DecisionLogError, match="attempt to write a readonly database"):
+                reader.append(contract(), decide(policy, contract()), policy_hash=HASH)
+    finally:
+        writer.close()
+
+
+def test_a_reader_of_a_log_its_writer_has_just_created_sees_it_empty(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    path.touch()  # the service has created the file, not yet its table
+    with DecisionLog(path, create=False) as log:
+        assert (log.count(), log.entries(), log.get(1)) == (0, [], None)
+    assert path.stat().st_size == 0
+
+
+def test_a_log_is_opened_while_another_connection_blocks_the_switch_to_wal(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("DROP TABLE t")  # a database in the rollback journal, with no table
+    other.execute("BEGIN")
+    other.execute("SELECT count(*) FROM sqlite_master").fetchall()  # holds a shared lock
+    # Changing the journal mode needs the file alone and SQLite does not wait for that:
+    # the log retries until this reader is done.
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
+    release.start()
+    try:
+        with DecisionLog(path) as log:
+            assert log.count() == 0
+        release.join()
+        other.close()
+        with sqlite3.connect(path) as check:
+            assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        check.close()
+    finally:
+        release.cancel()
+
+
+def test_busy_is_retried_and_other_errors_are_not() -> None:
+    calls: list[int] = []
+
+    def busy_twice() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return "done"
+
+    assert decision_log_module._retrying(busy_twice) == "done"
+    assert len(calls) == 3
+
+    def broken() -> str:
+        calls.append(1)
+        raise sqlite3.OperationalError("no such table: decisions")
+
+    calls.clear()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        decision_log_module._retrying(broken)
+    assert len(calls) == 1
 
 
 @pytest.fixture(scope="module")

@@ -184,7 +184,7 @@ def test_a_body_that_is_not_utf8_is_400(service: Service) -> None:
 def test_an_oversized_body_is_413_before_it_is_sent(service: Service) -> None:
     # Only the headers go out: the service answers from Content-Length without reading a byte.
     host, port = service.url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
     try:
         connection.putrequest("POST", "/v1/evaluate")
         connection.putheader("Content-Type", "application/json")
@@ -202,7 +202,7 @@ def test_a_chunked_body_over_the_limit_is_413(tmp_path: Path) -> None:
     # No Content-Length: the limit is counted while the body streams in.
     with running(create_app(PolicyHolder(), max_body_bytes=100)) as url:
         host, port = url.removeprefix("http://").split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
         try:
             connection.request("POST", "/v1/evaluate", body=iter([b" " * 60, b" " * 60]), encode_chunked=True)
             response = connection.getresponse()

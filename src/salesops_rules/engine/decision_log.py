@@ -5,7 +5,13 @@ answers with the event as received, the whole decision, the ids of the rules tha
 it and the policy's name, version and content hash (`engine/fingerprint.py`).
 
 Appending is safe from many threads (one connection per thread) and from several
-processes (WAL journal, a busy timeout, each append one short transaction):
+processes (WAL journal, a busy timeout, each append one short transaction). Opening is
+safe too, with any number of processes opening, reading and writing the same file at once:
+the journal mode is changed only when it is not WAL yet, the schema is created in one
+idempotent transaction, and the `SQLITE_BUSY` that SQLite does not wait for (changing the
+journal mode) is retried. A reader (`create=False`) opens the file read-only, so it never
+takes a write lock. A new file is created with mode 0600, and SQLite gives its `-wal` and
+`-shm` files the same mode:
 
     with DecisionLog("decisions.sqlite") as log:
         entry = log.append(event, decision, policy_hash=digest, source="audit")
@@ -18,14 +24,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import random
 import sqlite3
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -33,7 +42,7 @@ from ..model.decision import Decision
 
 SCHEMA_VERSION = 1
 SCHEMA = """
-CREATE TABLE decisions (
+CREATE TABLE IF NOT EXISTS decisions (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     logged_at      TEXT NOT NULL,  -- UTC, ISO 8601 with microseconds
     source         TEXT NOT NULL,  -- who decided: `serve`, `audit`, ...
@@ -47,7 +56,7 @@ CREATE TABLE decisions (
     event          TEXT NOT NULL,  -- the event as JSON
     decision       TEXT NOT NULL   -- the decision as JSON (CONTRACT.md section 3)
 );
-CREATE INDEX decisions_event_id ON decisions (event_id);
+CREATE INDEX IF NOT EXISTS decisions_event_id ON decisions (event_id);
 """
 SELECT_ONE = (
     "SELECT id, logged_at, source, event_id, kind, verdict, rules, policy_name, policy_version, "
@@ -68,6 +77,14 @@ INSERT = (
 )
 # Another writer holding the lock (a process of `audit --workers`) is waited for, not failed on.
 BUSY_TIMEOUT_S = 30.0
+# The BUSY that SQLite returns at once (the journal mode change needs an exclusive lock and
+# calls no busy handler) is retried for as long, with a growing, jittered pause so that
+# openers that collided do not collide again in step.
+RETRY_FIRST_S, RETRY_MAX_S = 0.002, 0.1
+# A new log is private: decisions hold customers' events.
+FILE_MODE = 0o600
+
+T = TypeVar("T")
 
 EventInput = str | BaseModel | dict[str, Any]
 
@@ -120,6 +137,7 @@ class DecisionLog:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._empty = False  # a reader's file that its writer has not given the schema yet
         self._prepare(self._connection())
 
     # -- writing -----------------------------------------------------------------------
@@ -173,7 +191,8 @@ class DecisionLog:
         return [_entry(row) for row in reversed(rows)]
 
     def count(self) -> int:
-        return int(self._query("SELECT count(*) FROM decisions", ())[0][0])
+        rows = self._query("SELECT count(*) FROM decisions", ())
+        return int(rows[0][0]) if rows else 0
 
     # -- connections ---------------------------------------------------------------------
 
@@ -196,6 +215,8 @@ class DecisionLog:
         try:
             return self._connection().execute(sql, params).fetchall()
         except sqlite3.Error as error:
+            if self._empty and "no such table" in str(error):
+                return []
             raise self._failure("read", error) from None
 
     def _failure(self, verb: str, error: sqlite3.Error) -> DecisionLogError:
@@ -222,12 +243,28 @@ class DecisionLog:
                 "name the file the service or `audit` wrote with `--log FILE`",
             )
         try:
+            if self._create:
+                # Created here, not by SQLite, so it is 0600 whatever the umask allows;
+                # an existing file keeps its mode.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        except OSError as error:
+            raise DecisionLogError(
+                f"cannot open the decision log `{self.path}`: {error.strerror or error}"
+            ) from None
+        # A reader opens the file read-only: it reads a snapshot and never takes a write lock.
+        target = str(self.path) if self._create else self.path.absolute().as_uri() + "?mode=ro"
+        try:
             # Autocommit: transactions are opened explicitly, so a reader never holds one open.
             # Each thread keeps its own connection; `close()` may come from another thread.
             connection = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                target,
+                timeout=BUSY_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=not self._create,
             )
-            connection.execute("PRAGMA synchronous = NORMAL")
+            if self._create:
+                connection.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as error:
             raise self._failure("open", error) from None
         return connection
@@ -236,32 +273,77 @@ class DecisionLog:
         """Create the table in a new file; refuse a file that is not a log of this schema."""
         try:
             if self._create:
-                # WAL lets readers (`log show`) work while the service appends; it stays set in the file.
-                connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("BEGIN IMMEDIATE" if self._create else "BEGIN")
-            try:
-                version = connection.execute("PRAGMA user_version").fetchone()[0]
-                tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-                fresh = version == 0 and not tables
-                if fresh and self._create:
-                    # One statement at a time: executescript() would commit the open transaction.
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            connection.execute(statement)
-                    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                connection.execute("COMMIT")
-            finally:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+                # WAL lets readers (`log show`) work while the service appends; it stays set in
+                # the file, so only the first opener changes it (asking only reads).
+                mode = _retrying(lambda: connection.execute("PRAGMA journal_mode").fetchone()[0])
+                if str(mode).lower() != "wal":
+                    _retrying(lambda: connection.execute("PRAGMA journal_mode = WAL").fetchone())
+            version, tables = _retrying(lambda: _schema(connection))
+            if self._create and version == 0 and not tables:
+                _retrying(lambda: _create_schema(connection))
+                version, tables = _retrying(lambda: _schema(connection))
         except sqlite3.Error as error:
             self.close()
             raise self._failure("open", error) from None
-        if not (fresh and self._create) and (version != SCHEMA_VERSION or ("decisions",) not in tables):
+        if not self._create and version == 0 and not tables:
+            # A file its writer has not given the schema yet (`log show` racing the
+            # service's start) is an empty log, not a foreign database.
+            self._empty = True
+            return
+        if version != SCHEMA_VERSION or ("decisions",) not in tables:
             self.close()
             raise DecisionLogError(
                 f"`{self.path}` is not a decision log (schema version {version}, expected {SCHEMA_VERSION})",
                 "name a new file: the service and `audit` create the log on first use",
             )
+
+
+def _schema(connection: sqlite3.Connection) -> tuple[int, list[Any]]:
+    """The schema version and the tables, read in one snapshot (a read, no write lock)."""
+    connection.execute("BEGIN")
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        connection.execute("ROLLBACK")
+    return version, tables
+
+
+def _create_schema(connection: sqlite3.Connection) -> None:
+    """Create the schema in one transaction; idempotent, so openers that race all succeed."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        if version == 0 and not tables:  # another opener may have won: leave its file as it is
+            # One statement at a time: executescript() would commit the open transaction.
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    finally:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+
+def _retrying(step: Callable[[], T]) -> T:
+    """Run `step`, again after a short random pause while SQLite says the file is busy."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = RETRY_FIRST_S
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as error:
+            if not _busy(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(random.uniform(pause / 2, pause))  # noqa: S311 - jitter, not a secret
+        pause = min(pause * 2, RETRY_MAX_S)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_BUSY") or "database is locked" in str(error)
 
 
 def _row(event: EventInput, decision: Decision, policy_hash: str, source: str) -> tuple[Any, ...]:
