@@ -80,14 +80,18 @@ def router(holder: PolicyHolder) -> APIRouter:
     async def try_event(request: Request) -> Response:
         params, active = Params(request.query_params.multi_items()), holder.active
         form = _Form.read(params, active, await pack_view(active), "try")
-        result, status = "", 200
+        result, status, error = "", 200, form.error
         if form.event is not None:
-            decision, trace = active.policy.trace(form.event)
-            result = page.decision_card(active.policy.compiled, decision, trace, form.lang) + page.event_json(
-                dumps(form.event), form.lang
-            )
-        elif form.error is not None:
-            result, status = page.problems(form.error, form.lang), 422
+            try:
+                decision, trace = active.policy.trace(form.event)
+            except EventError as bad:
+                error = bad
+            else:
+                compiled = active.policy.compiled
+                result = page.decision_card(compiled, decision, trace, form.lang)
+                result += page.event_json(dumps(form.event), form.lang)
+        if error is not None:
+            result, status = page.problems(error, form.lang), 422
         body = (
             page.kind_links(EVENT_MODELS, form.kind, "try", form.lang)
             + f'<div class="try">{page.event_form(form.kind, form.values, form.pasted, form.lang, "try")}'
@@ -117,18 +121,17 @@ def router(holder: PolicyHolder) -> APIRouter:
         error = form.error
         if form.event is not None:
             try:
-                sides = [_as_of(form.event, day) for day in (a, b)]
+                decided = [(day, *active.policy.trace(event)) for day, event in _as_of(form.event, a, b)]
             except EventError as bad:
                 error = bad
             else:
-                decided = [(day, *active.policy.trace(event)) for day, event in sides]
                 changes = compare(decided[0][1], decided[1][1])
                 changed = {c.field for c in changes}
                 columns = "".join(
                     page.side(compiled, decision, trace, day, changed, lang)
                     for day, decision, trace in decided
                 )
-                result = page.changes_list(changes, lang) + f'<div class="sides">{columns}</div>'
+                result = page.changes_list(compiled, changes, lang) + f'<div class="sides">{columns}</div>'
         if error is not None:
             result, status = page.problems(error, lang), 422
         body = (
@@ -189,15 +192,21 @@ class _Form:
         return form
 
 
-def _as_of(event: dict[str, Any], day: str) -> tuple[str, dict[str, Any]]:
-    """The event dated `day` (its own date when `day` is empty), and the date shown for it."""
-    if not day:
-        return str(event.get("date") or ""), event
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        raise EventError([("$.date", f"`{day}` is not a date such as `2012-07-01`")]) from None
-    return day, {**event, "date": day}
+def _as_of(event: dict[str, Any], *days: str) -> list[tuple[str, dict[str, Any]]]:
+    """The event dated each of `days` (its own date for an empty one), with the date shown for it."""
+    out, problems = [], []
+    for name, day in zip("ab", days, strict=False):
+        if not day:
+            out.append((str(event.get("date") or ""), event))
+            continue
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            problems.append((name, f"`{day}` is not a date such as `2012-07-01`"))
+        out.append((day, {**event, "date": day}))
+    if problems:
+        raise EventError(problems)
+    return out
 
 
 def _lang(params: Params) -> Lang:

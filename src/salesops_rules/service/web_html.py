@@ -387,7 +387,6 @@ def _input(f: FormField, values: Mapping[str, list[str]], lang: Lang) -> str:
         kind = {"date": "date", "integer": "number"}.get(f.widget, "text")
         hint = {
             "datetime": "2011-12-01T09:30:00",
-            "money": "12000.00",
             "list": t("list_hint", lang),
         }.get(f.widget, "")
         placeholder = f' placeholder="{e(hint)}"' if hint else ""
@@ -452,14 +451,18 @@ def versions_note(compiled: CompiledPolicy, lang: Lang) -> str:
     return f'<p class="help">{e(t("versions", lang))}:</p><ul class="versions">{items}</ul>'
 
 
-def changes_list(changes: Sequence[Change], lang: Lang) -> str:
+def changes_list(compiled: CompiledPolicy, changes: Sequence[Change], lang: Lang) -> str:
     if not changes:
         return f'<p class="none changes">{e(t("no_changes", lang))}</p>'
-    rows = "".join(
-        f"<tr><th><code>{e(c.field)}</code></th><td>{e(c.old)}</td><td>→</td><td>{e(c.new)}</td></tr>"
-        for c in changes
-    )
-    return f'<table class="changes"><caption>{e(t("changes", lang))}</caption>{rows}</table>'
+    rows = []
+    for c in changes:
+        info = compiled.values.get(c.field.removeprefix("values."))
+        label = f"{e(getattr(info.label, lang))} " if info is not None else ""
+        rows.append(
+            f"<tr><th>{label}<code>{e(c.field)}</code></th><td>{e(c.old)}</td><td>→</td><td>{e(c.new)}</td></tr>"
+        )
+    caption = e(t("changes", lang))
+    return f'<table class="changes"><caption>{caption}</caption>{"".join(rows)}</table>'
 
 
 def side(
@@ -485,7 +488,7 @@ def side(
     findings = "".join(f"<li>{linked(x, cat, lang)}</li>" for x in listed)
     return (
         f'<div class="side" data-date="{e(day)}">'
-        f"<h2>{e(day)} · {e(t('policy', lang))} {e(decision.policy.version)} "
+        f"<h2 class='head'>{e(day)} · {e(t('policy', lang))} {e(decision.policy.version)} "
         f"{verdict_badge(decision, lang)}</h2>"
         f'<table class="values"><tbody>{"".join(rows)}</tbody></table>'
         + (f"<ul>{findings}</ul>" if findings else "")
