@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..errors import EventError
 from . import audit, coverage, decide, editor, service
-from .common import EXIT_BAD_INPUT, EXIT_OK, BadInputError
+from .common import EXIT_BAD_INPUT, EXIT_OK, POLICY_HELP, BadInputError, error_json, use_formatter
 
 # Each module adds its subcommands; a new command group is one more entry here.
 COMMAND_MODULES = [decide, service, coverage, editor, audit]
@@ -25,25 +25,30 @@ def build_parser() -> argparse.ArgumentParser:
         prog="salesops-rules",
         description="Check business events against 《销售后勤管理制度》 and explain the decisions.",
     )
-    parser.add_argument(
-        "--policy", metavar="DIR", default=None, help="policy folder (default: the bundled policy)"
-    )
+    parser.add_argument("--policy", metavar="DIR", default=None, help=POLICY_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
+    use_formatter(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # `--json` means JSON on error too: the error object goes where the answer would have.
+    as_json = bool(getattr(args, "json", False))
     try:
         code: int = args.run(args)
     except EventError as error:
-        print(f"salesops-rules: {error.message}", file=sys.stderr)
-        for line in error.details()[1:]:
-            print(f"  also: {line}", file=sys.stderr)
+        if as_json:
+            print(error_json(error.message, error.problems))
+        else:
+            print(f"salesops-rules: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadInputError as error:
+        if as_json:
+            print(error_json(error.message, details=error.details, findings=error.findings))
+            return EXIT_BAD_INPUT
         print(f"salesops-rules: {error.message}", file=sys.stderr)
         for line in error.details:
             print(line, file=sys.stderr)

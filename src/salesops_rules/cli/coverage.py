@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..engine.article_coverage import STATUS_TEXT, ArticleCoverage, coverage, rule_cites, summary
-from .common import EXIT_OK, policy_from
+from .common import EXIT_OK, add_policy, policy_from
 
 __all__ = ["ArticleCoverage", "coverage", "rule_cites", "summary"]
 
@@ -46,5 +46,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "coverage", help="list every article with the rules that enforce it, or why none can"
     )
-    parser.add_argument("--json", action="store_true", help="print the table as JSON")
+    add_policy(parser, positional=True)
+    parser.add_argument("--json", action="store_true", help="print the table, or the error, as JSON")
     parser.set_defaults(run=cmd_coverage)
