@@ -11,6 +11,7 @@ from ..engine import diff as diff_mod
 from ..engine import lint as lint_mod
 from ..engine import schema as schema_mod
 from ..engine.loader import default_policy_dir
+from ..engine.places import in_pack
 from ..engine.rulecoverage import RuleCoverage, rule_coverage
 from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
 
@@ -102,18 +103,23 @@ def cmd_test(args: argparse.Namespace) -> int:
         for result in failed:
             print(*(f"FAIL {m}" for m in result.mismatches), sep="\n")
         print(f"{_count(len(results), 'case')}: {len(results) - len(failed)} passed, {len(failed)} failed")
-        print("\n".join(coverage_lines(coverage)))
+        # With -k the coverage is of the chosen cases only: its lists would name most rules.
+        print("\n".join(coverage_lines(coverage, policy.compiled.root, full=args.k is None)))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def coverage_lines(coverage: RuleCoverage) -> list[str]:
+def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list[str]:
     out = [
         f"rule coverage: {coverage.exercised} of {coverage.rules} rules exercised, "
         f"{coverage.rows_seen} of {coverage.rows} table rows matched"
     ]
+    if not full:
+        return out
     if coverage.unexercised:
         out.append("rules no case exercised:")
-        out += [f"  {r.id} ({r.cite.label}) at {r.file}:{r.line}" for r in coverage.unexercised]
+        out += [
+            f"  {r.id} ({r.cite.label}) at {in_pack(r.file, root)}:{r.line}" for r in coverage.unexercised
+        ]
     if coverage.unseen_rows:
         out.append("table rows no case matched:")
         out += [f"  {u.rule.id} row {u.row} ({u.rule.cite.label})" for u in coverage.unseen_rows]

@@ -19,12 +19,13 @@ from ..engine import explain
 from ..engine.compiled import CompiledPolicy, CompiledRow, CompiledRule
 from ..engine.diff import Change
 from ..engine.explain import Lang
+from ..engine.places import in_pack as relative
 from ..engine.trace import RuleTrace
 from ..errors import EventError
 from ..model.catalogue import Catalogue
 from ..model.decision import Decision, Obligation, Violation
 from .web_form import FormField, form_fields
-from .web_pack import ArticleView, CaseView, PackView, relative
+from .web_pack import ArticleView, CaseView, PackView
 
 e = html.escape
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..engine import cases as cases_mod
 from ..engine.article_coverage import ArticleCoverage, coverage, rule_cites, summary
 from ..engine.compiled import CompiledLedgerRule, CompiledPolicy, CompiledRow, CompiledRule
+from ..engine.places import in_pack as relative
 from ..engine.rulecoverage import RuleCoverage, rule_coverage
 from ..model.catalogue import Article
 from ..policy import Policy
@@ -47,14 +48,6 @@ class PackView:
 
     def case(self, number: int) -> CaseView | None:
         return self.cases[number - 1] if 0 < number <= len(self.cases) else None
-
-
-def relative(file: str, root: str) -> str:
-    """A place in the pack as the pack names it: never the install's absolute path."""
-    try:
-        return str(Path(file).resolve().relative_to(Path(root).resolve()))
-    except ValueError:
-        return Path(file).name
 
 
 def build_view(policy: Policy) -> PackView:
