@@ -9,6 +9,7 @@ into the document (keeping as many lines around each `...` as were there); read 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -65,10 +66,8 @@ def run(command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     assert argv[0] == "salesops-rules", f"only salesops-rules commands are run: {command}"
     monkeypatch.chdir(ROOT)
     capsys.readouterr()
-    try:
+    with contextlib.suppress(SystemExit):  # --help exits
         main(argv[1:])
-    except SystemExit:  # --help
-        pass
     out, err = capsys.readouterr()
     return (out + err).splitlines()
 
