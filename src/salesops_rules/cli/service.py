@@ -45,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = "no decision log" if log is None else f"decision log `{log.path}`"
     say(
         f"serving {active['name']} {active['version']} (sha256 {active['hash'][:12]}) "
-        f"on {run.url_of(sock)}; {where}"
+        f"on {run.url_of(sock)}; {where}; web page {run.url_of(sock)}/ui"
     )
     try:
         run.serve(holder, log, sock, access_log=args.access_log, on_reload=say)
