@@ -94,6 +94,18 @@ def test_check_json_prints_a_bad_event_as_a_json_error(
     )
 
 
+def test_explain_format_json_prints_a_bad_event_as_a_json_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(
+        json.dumps({"kind": "order_voucher", "id": "V-1", "date": "2011-12-01"}), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "explain", "--format", "json", str(path))
+    assert (code, err) == (2, "")
+    assert [p["path"] for p in json.loads(out)["problems"]] == ["$.complete", "$.accurate", "$.reliable"]
+
+
 def test_check_json_prints_unreadable_json_as_a_json_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

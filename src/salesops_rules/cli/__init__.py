@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # `--json` means JSON on error too: the error object goes where the answer would have.
-    as_json = bool(getattr(args, "json", False))
+    as_json = bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json"
     try:
         code: int = args.run(args)
     except EventError as error:
