@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -131,3 +133,20 @@ def test_ui_leads_to_the_pack_page(url: str) -> None:
     reply = call("GET", url + "/ui?lang=en")
     assert reply.status == 200  # urllib follows the redirect
     assert 'lang="en"' in reply.text and "Rules that enforce it" in reply.text
+
+
+def test_the_pack_page_follows_a_reload(tmp_path: Path) -> None:
+    folder = tmp_path / "policy"
+    shutil.copytree(default_policy_dir(), folder, ignore=shutil.ignore_patterns("tests"))
+    holder = PolicyHolder(folder)
+    with running(create_app(holder)) as base:
+        assert "puguang-sales-logistics 2011-11 · sha256" in call("GET", base + "/ui/pack").text
+        manifest = folder / "policy.yaml"
+        manifest.write_text(
+            manifest.read_text(encoding="utf-8").replace('version: "2011-11"', 'version: "2011-12"'),
+            encoding="utf-8",
+        )
+        assert holder.reload().reloaded
+        text = call("GET", base + "/ui/pack").text
+        assert "puguang-sales-logistics 2011-12 · sha256" in text
+        assert "2011-11" not in text.split("</header>")[0]
