@@ -141,6 +141,16 @@ def test_test_json_on_a_missing_case_file(capsys: pytest.CaptureFixture[str], tm
     assert body["findings"][0]["message"] == "no such case file or folder"
 
 
+def test_a_usage_error_with_json_is_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", "--json")
+    assert (code, err) == (2, "")
+    assert json.loads(out) == {
+        "error": "the following arguments are required: event",
+        "problems": [],
+        "help": "salesops-rules COMMAND --help lists its options",
+    }
+
+
 # ---- test -k ----
 
 

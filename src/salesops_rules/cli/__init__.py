@@ -8,6 +8,8 @@ load), with a one-line message naming the field, file or line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -34,7 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(build_parser(), words)
+    except _UsageError as error:
+        print(error_json(error.message, details=["  help: salesops-rules COMMAND --help lists its options"]))
+        return EXIT_BAD_INPUT
     # `--json` means JSON on error too: the error object goes where the answer would have.
     as_json = bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json"
     try:
@@ -58,6 +65,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     return code
+
+
+class _UsageError(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """The parsed command; with `--json` among the words, a usage error is JSON as well."""
+    if "--json" not in words:
+        return parser.parse_args(words)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(words)
+    except SystemExit as stop:
+        if stop.code != EXIT_BAD_INPUT:
+            raise
+        # argparse ends its usage text with `PROG: error: MESSAGE`.
+        message = said.getvalue().strip().rsplit(": error: ", 1)[-1]
+        raise _UsageError(message) from None
 
 
 if __name__ == "__main__":
