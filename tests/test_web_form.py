@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from salesops_rules import load_policy
 from salesops_rules.engine.cases import load_cases
@@ -68,6 +70,10 @@ def test_pasted_text_that_is_not_an_event_object_is_refused() -> None:
         event_from_json("{oops")
     with pytest.raises(EventError, match="an event is a JSON object"):
         event_from_json("[1, 2]")
+    with pytest.raises(EventError, match="nested too deeply"):
+        event_from_json("[" * 100_000)
+    with pytest.raises(EventError, match="nested too deeply"):
+        event_from_form("contract", Params([("e.approvals", "[" * 100_000)]))
 
 
 # ---- over HTTP ----
@@ -150,3 +156,22 @@ def test_the_pack_page_follows_a_reload(tmp_path: Path) -> None:
         text = call("GET", base + "/ui/pack").text
         assert "puguang-sales-logistics 2011-12 · sha256" in text
         assert "2011-11" not in text.split("</header>")[0]
+
+
+FORM_NAMES = sorted(
+    {f"e.{f.path}" for kind in EVENT_MODELS for f in form_fields(kind) if f.widget != "group"}
+    | {f"e.{c.path}" for kind in EVENT_MODELS for f in form_fields(kind) for c in f.children}
+)
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    kind=st.sampled_from(sorted(EVENT_MODELS)),
+    pairs=st.lists(st.tuples(st.sampled_from(FORM_NAMES), st.text(max_size=30)), max_size=12),
+)
+def test_any_form_input_is_an_event_or_a_named_problem(kind: str, pairs: list[tuple[str, str]]) -> None:
+    # Whatever is typed, the page answers with a decision or with the problems: never a crash.
+    try:
+        POLICY.evaluate(event_from_form(kind, Params(pairs)))
+    except EventError as error:
+        assert error.problems and all(path.startswith("$") for path, _ in error.problems)

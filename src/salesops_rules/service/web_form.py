@@ -24,6 +24,7 @@ from ..model.events import EVENT_MODELS
 Widget = Literal[
     "text", "money", "integer", "date", "datetime", "select", "bool", "multi", "list", "json", "group"
 ]
+TOO_DEEP = "invalid JSON: nested too deeply to be an event"
 PREFIX = "e."  # form names of event fields, apart from the page's own (`lang`, `kind`, `json`, ...)
 
 
@@ -164,6 +165,8 @@ def _read(fields: Sequence[FormField], params: Params, problems: list[tuple[str,
                 out[f.key] = json.loads(text, parse_float=Decimal)
             except json.JSONDecodeError as error:
                 problems.append((f"$.{f.path}", f"invalid JSON at column {error.colno}: {error.msg}"))
+            except RecursionError:
+                problems.append((f"$.{f.path}", TOO_DEEP))
         else:
             out[f.key] = text
     return out
@@ -177,6 +180,8 @@ def event_from_json(text: str) -> dict[str, Any]:
         raise EventError(
             [("$", f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")]
         ) from None
+    except RecursionError:
+        raise EventError([("$", TOO_DEEP)]) from None
     if not isinstance(data, dict):
         raise EventError([("$", "an event is a JSON object")])
     return data
