@@ -10,6 +10,7 @@ grow is what a script would be needed for, and the page has none.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class FormField:
     required: bool
     options: tuple[str, ...] = ()
     children: tuple[FormField, ...] = ()
+    default: str | None = None  # the model's, shown in an empty field: what leaving it empty means
 
     @property
     def name(self) -> str:
@@ -63,6 +65,15 @@ def _fields(schema: Mapping[str, Any], defs: Mapping[str, Any], prefix: str) -> 
 
 
 def _field(path: str, spec: Mapping[str, Any], defs: Mapping[str, Any], required: bool) -> FormField:
+    found = _widget(path, spec, defs, required)
+    default = spec.get("default")
+    if default is None or default == [] or found.widget == "group":
+        return found
+    shown = ("true" if default else "false") if isinstance(default, bool) else str(default)
+    return dataclasses.replace(found, default=shown)
+
+
+def _widget(path: str, spec: Mapping[str, Any], defs: Mapping[str, Any], required: bool) -> FormField:
     spec = _resolve(spec, defs)
     members = [_resolve(m, defs) for m in spec.get("anyOf", ()) if m.get("type") != "null"]
     if members:

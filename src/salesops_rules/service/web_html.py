@@ -374,7 +374,8 @@ def _input(f: FormField, values: Mapping[str, list[str]], lang: Lang) -> str:
     if f.widget in ("select", "bool"):
         options = f.options if f.widget == "select" else ("true", "false")
         shown = {"true": t("yes", lang), "false": t("no", lang)} if f.widget == "bool" else {}
-        opts = ['<option value=""></option>'] + [
+        empty = f"({shown.get(f.default, f.default)})" if f.default is not None else ""
+        opts = [f'<option value="">{e(empty)}</option>'] + [
             f'<option value="{e(o)}"{" selected" if o == first else ""}>{e(shown.get(o, o))}</option>'
             for o in options
         ]
@@ -390,6 +391,7 @@ def _input(f: FormField, values: Mapping[str, list[str]], lang: Lang) -> str:
             "datetime": "2011-12-01T09:30:00",
             "list": t("list_hint", lang),
         }.get(f.widget, "")
+        hint = f.default if f.default is not None else hint
         placeholder = f' placeholder="{e(hint)}"' if hint else ""
         inputmode = ' inputmode="decimal"' if f.widget == "money" else ""
         control = (
