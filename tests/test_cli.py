@@ -169,13 +169,13 @@ def test_json_numbers_are_exact(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert code == 0 and json.loads(out)["values"]["deposit_amount"] == "11728.39"
 
 
-def test_several_problems_print_one_line_each(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_several_problems_print_on_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = _with(tmp_path, amount="-1", status="approved")
     assert run(capsys, "check", str(path)) == (
         2,
         "",
-        "salesops-rules: invalid event: $.amount: `-1` is negative (and 1 more)\n"
-        "  also: $.status: `approved` is not allowed: input should be 'draft' or 'signed'\n",
+        "salesops-rules: invalid event: $.amount: `-1` is negative; "
+        "$.status: `approved` is not allowed: input should be 'draft' or 'signed'\n",
     )
 
 

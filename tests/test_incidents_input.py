@@ -35,4 +35,7 @@ def test_an_incident_needs_the_person_it_judges() -> None:
         load_policy(POLICY_DIR).evaluate(
             {"kind": "incident", "id": "SJ-1", "date": "2011-12-20", "violation": "other_breach"}
         )
-    assert caught.value.message == "invalid event: $.employee: missing field"
+    assert (
+        caught.value.message
+        == "invalid event: $.employee: missing field: expected an object with `id`, `role`"
+    )

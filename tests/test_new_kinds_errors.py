@@ -107,7 +107,12 @@ BAD_EVENTS = [
         "$",
         "`date` is required for this kind of event",
     ),
-    ("a receivable without a due date", with_(RECEIVABLE, due=None), "$.due", "missing field"),
+    (
+        "a receivable without a due date",
+        with_(RECEIVABLE, due=None),
+        "$.due",
+        "missing field: expected a date such as `2011-12-01`",
+    ),
     (
         "a due date given as a number",
         with_(RECEIVABLE, due=20111215),
@@ -143,7 +148,7 @@ BAD_EVENTS = [
         "a handover without the employee who leaves",
         with_(HANDOVER, employee=None),
         "$.employee",
-        "missing field",
+        "missing field: expected an object with `id`, `role`",
     ),
     # ---- sales document ----
     (
@@ -163,7 +168,7 @@ BAD_EVENTS = [
         "a sales document without its preparer",
         with_(DOCUMENT, prepared_by=None),
         "$.prepared_by",
-        "missing field",
+        "missing field: expected a non-empty string",
     ),
     (
         "a sales document with the request as text",

@@ -131,12 +131,24 @@ def test_every_problem_of_an_event_is_listed(service: Service) -> None:
     reply = service.post("/v1/evaluate", {"kind": "contract", "id": "C-1", "date": "2011-12-01"})
     assert reply.status == 422
     assert reply.json() == {
-        "error": "invalid event: $.customer: missing field (and 3 more)",
+        "error": "invalid event: $.customer: missing field: expected an object with `id`, `type`, "
+        "`legal_form`; $.product_class: missing field: expected one of `stock`, `made_to_order`, `custom`; "
+        "$.amount: missing field: expected an amount, a decimal string such as `12000.00`; "
+        "$.prepared_by: missing field: expected a non-empty string",
         "problems": [
-            {"path": "$.customer", "message": "missing field"},
-            {"path": "$.product_class", "message": "missing field"},
-            {"path": "$.amount", "message": "missing field"},
-            {"path": "$.prepared_by", "message": "missing field"},
+            {
+                "path": "$.customer",
+                "message": "missing field: expected an object with `id`, `type`, `legal_form`",
+            },
+            {
+                "path": "$.product_class",
+                "message": "missing field: expected one of `stock`, `made_to_order`, `custom`",
+            },
+            {
+                "path": "$.amount",
+                "message": "missing field: expected an amount, a decimal string such as `12000.00`",
+            },
+            {"path": "$.prepared_by", "message": "missing field: expected a non-empty string"},
         ],
     }
 

@@ -46,14 +46,14 @@ class EventError(ValueError):
     """An event that does not fit its kind.
 
     ``path`` is the first offending field, as ``$.customer.type``; ``problems`` lists
-    every (path, message) pair found, so nothing the validator said is lost.
+    every (path, message) pair found, and the one-line message names them all, so
+    nothing the validator said is lost.
     """
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
-        self.path, first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        self.message = f"invalid event: {self.path}: {first}{more}"
+        self.path = problems[0][0]
+        self.message = "invalid event: " + "; ".join(f"{path}: {message}" for path, message in problems)
         super().__init__(self.message)
 
     def details(self) -> list[str]:

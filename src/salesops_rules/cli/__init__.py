@@ -8,13 +8,15 @@ load), with a one-line message naming the field, file or line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import EventError
 from . import audit, coverage, decide, editor, service
-from .common import EXIT_BAD_INPUT, EXIT_OK, BadInputError
+from .common import EXIT_BAD_INPUT, EXIT_OK, POLICY_HELP, BadInputError, error_json, use_formatter
 
 # Each module adds its subcommands; a new command group is one more entry here.
 COMMAND_MODULES = [decide, service, coverage, editor, audit]
@@ -25,25 +27,35 @@ def build_parser() -> argparse.ArgumentParser:
         prog="salesops-rules",
         description="Check business events against 《销售后勤管理制度》 and explain the decisions.",
     )
-    parser.add_argument(
-        "--policy", metavar="DIR", default=None, help="policy folder (default: the bundled policy)"
-    )
+    parser.add_argument("--policy", metavar="DIR", default=None, help=POLICY_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
+    use_formatter(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse(build_parser(), words)
+    except _UsageError as error:
+        print(error_json(error.message, details=["  help: salesops-rules COMMAND --help lists its options"]))
+        return EXIT_BAD_INPUT
+    # `--json` means JSON on error too: the error object goes where the answer would have.
+    as_json = bool(getattr(args, "json", False)) or getattr(args, "format", None) == "json"
     try:
         code: int = args.run(args)
     except EventError as error:
-        print(f"salesops-rules: {error.message}", file=sys.stderr)
-        for line in error.details()[1:]:
-            print(f"  also: {line}", file=sys.stderr)
+        if as_json:
+            print(error_json(error.message, error.problems))
+        else:
+            print(f"salesops-rules: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadInputError as error:
+        if as_json:
+            print(error_json(error.message, details=error.details, findings=error.findings))
+            return EXIT_BAD_INPUT
         print(f"salesops-rules: {error.message}", file=sys.stderr)
         for line in error.details:
             print(line, file=sys.stderr)
@@ -53,6 +65,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     return code
+
+
+class _UsageError(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """The parsed command; with `--json` among the words, a usage error is JSON as well."""
+    if "--json" not in words:
+        return parser.parse_args(words)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(words)
+    except SystemExit as stop:
+        if stop.code != EXIT_BAD_INPUT:
+            raise
+        # argparse ends its usage text with `PROG: error: MESSAGE`.
+        message = said.getvalue().strip().rsplit(": error: ", 1)[-1]
+        raise _UsageError(message) from None
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from ..audit.run import AuditResult, explain_position
 from ..engine.compiled import CompiledPolicy
 from ..model.audit import CATEGORIES
 from ..policy import Policy
-from .common import EXIT_FINDINGS, EXIT_OK, BadInputError, policy_from
+from .common import EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, policy_from
 
 FORMATS = ("md", "html", "xlsx")
 LOCAL = "local"  # `--dask` without an address: a local cluster
@@ -128,6 +128,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "skipped records; 2: bad input. See docs/audit.md.",
     )
     audit.add_argument("ledger", help="ledger file: .jsonl, .csv or .xlsx")
+    add_policy(audit)
     audit.add_argument("--out", metavar="DIR", help="report folder (default: audit-<ledger name>)")
     audit.add_argument(
         "--format",

@@ -1,8 +1,10 @@
-"""What every command shares: reading an event, loading the policy, the exit codes."""
+"""What every command shares: the policy option, reading an event, loading the policy, the
+exit codes, errors as text or JSON, and help that shows every default."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -10,18 +12,63 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import PolicyError
+from ..errors import Finding, PolicyError
 from ..policy import Policy, load_policy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class BadInputError(Exception):
-    """A user-facing failure: printed on one line (plus detail lines), exit 2."""
+    """A user-facing failure: printed on one line (plus detail lines), exit 2.
 
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
-        self.message, self.details = message, list(details)
+    `findings` are the policy's own, kept whole for `--json`; `details` are their lines as printed.
+    """
+
+    def __init__(self, message: str, details: Sequence[str] = (), findings: Sequence[Finding] = ()) -> None:
+        self.message, self.details, self.findings = message, list(details), list(findings)
         super().__init__(message)
+
+
+def error_json(
+    message: str,
+    problems: Sequence[tuple[str, str]] = (),
+    details: Sequence[str] = (),
+    findings: Sequence[Finding] = (),
+) -> str:
+    """An error as `--json` prints it: the service's shape, `{error, problems, help}`, and
+    a policy's `findings` whole; other detail lines in `details`."""
+    body: dict[str, Any] = {"error": message, "problems": [{"path": p, "message": m} for p, m in problems]}
+    if findings:
+        body["findings"] = [dataclasses.asdict(f) for f in findings]
+    else:
+        helps = [line.strip().removeprefix("help: ") for line in details if line.strip().startswith("help: ")]
+        others = [line for line in details if not line.strip().startswith("help: ")]
+        if others:
+            body["details"] = others
+        if helps:
+            body["help"] = helps[0]
+    return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+# ---- the policy folder: `--policy DIR` everywhere, and a POLICY_DIR argument where one was taken ----
+
+POLICY_HELP = "policy folder (default: the bundled policy)"
+
+
+def add_policy(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+    """`--policy DIR` on a command (as before the command), and the older POLICY_DIR argument."""
+    if positional:
+        parser.add_argument(
+            "policy_dir", nargs="?", metavar="POLICY_DIR", help="the same as --policy DIR, written last"
+        )
+    # SUPPRESS: unless given here, the value written before the command (or None) stands.
+    parser.add_argument("--policy", metavar="DIR", default=argparse.SUPPRESS, help=POLICY_HELP)
+
+
+def policy_path(args: argparse.Namespace) -> Path | None:
+    """The policy folder named on the command, else `--policy`, else None (the bundled one)."""
+    chosen = getattr(args, "policy_dir", None) or getattr(args, "policy", None)
+    return Path(chosen) if chosen is not None else None
 
 
 def read_json(path: str) -> Any:
@@ -43,9 +90,42 @@ def read_event(path: str) -> dict[str, Any]:
     return data
 
 
-def policy_from(args: argparse.Namespace) -> Policy:
+def policy_from(args: argparse.Namespace, what: str | None = None) -> Policy:
+    return load_from(policy_path(args), what)
+
+
+def load_from(path: str | Path | None, what: str | None = None) -> Policy:
+    """Load a policy folder; a folder that does not load is bad input, every finding listed."""
     try:
-        return load_policy(args.policy)
+        return load_policy(path)
     except PolicyError as error:
         head, *rest = error.message.splitlines()
-        raise BadInputError(head, rest) from None
+        raise BadInputError(f"{what}: {head}" if what else head, rest, error.findings) from None
+
+
+# ---- help that shows every default ----
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Adds `(default: X)` to an option whose help does not say its default already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            default in (None, False, argparse.SUPPRESS)
+            or "default" in text
+            or (not action.option_strings and action.nargs not in (argparse.OPTIONAL, argparse.ZERO_OR_MORE))
+        ):
+            return action.help
+        shown = ",".join(default) if isinstance(default, list | tuple) else default
+        return f"{text} (default: {shown})".lstrip()
+
+
+def use_formatter(parser: argparse.ArgumentParser) -> None:
+    """Give `parser` and every subcommand under it the formatter that shows defaults."""
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                use_formatter(child)

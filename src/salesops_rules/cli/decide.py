@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..engine import render as render_mod
-from .common import EXIT_OK, policy_from, read_event
+from .common import EXIT_OK, add_policy, policy_from, read_event
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -36,15 +36,17 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = sub.add_parser("check", help="judge one event and print the verdict")
     check.add_argument("event", help="event JSON file, or - for standard input")
-    check.add_argument("--json", action="store_true", help="print the whole decision as JSON")
+    add_policy(check)
+    check.add_argument("--json", action="store_true", help="print the whole decision, or the error, as JSON")
     check.set_defaults(run=cmd_check)
     explain = sub.add_parser("explain", help="explain a decision clause by clause")
     explain.add_argument("event", help="event JSON file, or - for standard input")
-    explain.add_argument("--lang", choices=["zh", "en"], default="en")
+    add_policy(explain)
+    explain.add_argument("--lang", choices=["zh", "en"], default="en", help="language of the explanation")
     explain.add_argument(
         "--format",
         choices=render_mod.FORMATS,
         default="text",
-        help="json: the decision and the trace; html: one self-contained page (default: text)",
+        help="json: the decision and the trace; html: one self-contained page",
     )
     explain.set_defaults(run=cmd_explain)

@@ -11,24 +11,14 @@ from ..engine import diff as diff_mod
 from ..engine import lint as lint_mod
 from ..engine import schema as schema_mod
 from ..engine.loader import default_policy_dir
+from ..engine.places import in_pack
 from ..engine.rulecoverage import RuleCoverage, rule_coverage
-from ..errors import PolicyError
-from ..policy import Policy, load_policy
-from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError
+from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
 
 
 def _folder(args: argparse.Namespace) -> Path:
     """The policy folder named on the command, else `--policy`, else the bundled one."""
-    chosen = getattr(args, "policy_dir", None) or args.policy
-    return Path(chosen) if chosen is not None else default_policy_dir()
-
-
-def _load(path: str | Path, what: str) -> Policy:
-    try:
-        return load_policy(path)
-    except PolicyError as error:
-        head, *rest = error.message.splitlines()
-        raise BadInputError(f"{what}: {head}", rest) from None
+    return policy_path(args) or default_policy_dir()
 
 
 # ---- lint ----
@@ -80,13 +70,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     folder = _folder(args)
-    policy = _load(folder, f"policy `{folder}`")
+    policy = load_from(folder, f"policy `{folder}`")
     where = Path(args.cases) if args.cases else folder / "tests"
     try:
         cases = cases_mod.load_cases(where)
     except cases_mod.CaseFileError as error:
         head, *rest = error.message.splitlines()
-        raise BadInputError(head, rest) from None
+        raise BadInputError(head, rest, error.findings) from None
+    if args.k is not None:
+        # As `pytest -k`, by name; but a plain substring, any case: no expression language.
+        chosen = [case for case in cases if args.k.casefold() in case.name.casefold()]
+        if not chosen:
+            raise BadInputError(
+                f"no case name contains `{args.k}` (of {len(cases)} cases in `{where}`)",
+                ["  help: `-k` picks the cases whose name contains the text, in any case"],
+            )
+        cases = chosen
     results = cases_mod.run_cases(policy, cases)
     failed = [r for r in results if not r.passed]
     coverage = rule_coverage(policy.compiled, results)
@@ -104,18 +103,23 @@ def cmd_test(args: argparse.Namespace) -> int:
         for result in failed:
             print(*(f"FAIL {m}" for m in result.mismatches), sep="\n")
         print(f"{_count(len(results), 'case')}: {len(results) - len(failed)} passed, {len(failed)} failed")
-        print("\n".join(coverage_lines(coverage)))
+        # With -k the coverage is of the chosen cases only: its lists would name most rules.
+        print("\n".join(coverage_lines(coverage, policy.compiled.root, full=args.k is None)))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def coverage_lines(coverage: RuleCoverage) -> list[str]:
+def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list[str]:
     out = [
         f"rule coverage: {coverage.exercised} of {coverage.rules} rules exercised, "
         f"{coverage.rows_seen} of {coverage.rows} table rows matched"
     ]
+    if not full:
+        return out
     if coverage.unexercised:
         out.append("rules no case exercised:")
-        out += [f"  {r.id} ({r.cite.label}) at {r.file}:{r.line}" for r in coverage.unexercised]
+        out += [
+            f"  {r.id} ({r.cite.label}) at {in_pack(r.file, root)}:{r.line}" for r in coverage.unexercised
+        ]
     if coverage.unseen_rows:
         out.append("table rows no case matched:")
         out += [f"  {u.rule.id} row {u.row} ({u.rule.cite.label})" for u in coverage.unseen_rows]
@@ -126,8 +130,8 @@ def coverage_lines(coverage: RuleCoverage) -> list[str]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    old = _load(args.old, f"old policy `{args.old}`")
-    new = _load(args.new, f"new policy `{args.new}`")
+    old = load_from(args.old, f"old policy `{args.old}`")
+    new = load_from(args.new, f"new policy `{args.new}`")
     if not Path(args.events).exists():
         raise BadInputError(f"no such events file or folder: `{args.events}`")
     report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events))
@@ -177,9 +181,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check a policy folder before any event is seen",
         description="Report every error and warning of a policy folder (exit 1 on errors).",
     )
-    lint.add_argument(
-        "policy_dir", nargs="?", metavar="POLICY_DIR", help="default: --policy or the bundled one"
-    )
+    add_policy(lint, positional=True)
     lint.add_argument("--json", action="store_true", help="print the findings as JSON")
     lint.set_defaults(run=cmd_lint)
 
@@ -204,11 +206,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Run the YAML test cases beside a policy (POLICY_DIR/tests) and report which "
         "rules and table rows no case exercised. Exit 1 when a case fails.",
     )
-    test.add_argument(
-        "policy_dir", nargs="?", metavar="POLICY_DIR", help="default: --policy or the bundled one"
-    )
+    add_policy(test, positional=True)
     test.add_argument("--cases", metavar="PATH", help="a case file or folder (default: POLICY_DIR/tests)")
-    test.add_argument("--json", action="store_true", help="print the results and coverage as JSON")
+    test.add_argument(
+        "-k",
+        metavar="PATTERN",
+        default=None,
+        help="run only the cases whose name contains PATTERN (any case)",
+    )
+    test.add_argument(
+        "--json", action="store_true", help="print the results and coverage, or the error, as JSON"
+    )
     test.set_defaults(run=cmd_test)
 
     diff = sub.add_parser(
@@ -219,5 +227,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diff.add_argument("old", metavar="OLD_POLICY", help="policy folder in force")
     diff.add_argument("new", metavar="NEW_POLICY", help="policy folder proposed")
     diff.add_argument("events", metavar="EVENTS", help="JSON Lines file, or a folder of *.json events")
-    diff.add_argument("--json", action="store_true", help="print the report as JSON")
+    diff.add_argument("--json", action="store_true", help="print the report, or the error, as JSON")
     diff.set_defaults(run=cmd_diff)

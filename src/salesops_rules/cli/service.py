@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine.decision_log import DecisionLog, DecisionLogError, LoggedDecision
-from .common import EXIT_OK, BadInputError
+from .common import EXIT_OK, BadInputError, add_policy, policy_path
 
 DEFAULT_LOG = "decisions.sqlite"
 
@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             ["  help: pip install 'salesops-rules[serve]'"],
         ) from None
     try:
-        holder = PolicyHolder(args.policy)
+        holder = PolicyHolder(policy_path(args))
     except PolicyRefusedError as refusal:
         raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
     log = None if args.no_log else open_log(args.log, create=True)
@@ -45,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     where = "no decision log" if log is None else f"decision log `{log.path}`"
     say(
         f"serving {active['name']} {active['version']} (sha256 {active['hash'][:12]}) "
-        f"on {run.url_of(sock)}; {where}"
+        f"on {run.url_of(sock)}; {where}; web page {run.url_of(sock)}/ui"
     )
     try:
         run.serve(holder, log, sock, access_log=args.access_log, on_reload=say)
@@ -136,6 +136,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Serve decisions over HTTP. SIGHUP or POST /v1/policy/reload loads the policy "
         "folder again and swaps it in only if it passes the gate.",
     )
+    add_policy(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument(
@@ -154,7 +155,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     show.add_argument(
         "--log", metavar="FILE", default=DEFAULT_LOG, help=f"decision log (default: {DEFAULT_LOG})"
     )
-    show.add_argument("--json", action="store_true", help="print the whole entry, event included, as JSON")
+    show.add_argument(
+        "--json", action="store_true", help="print the whole entry, event included, or the error, as JSON"
+    )
     show.set_defaults(run=cmd_log_show)
     listing = actions.add_parser("list", help="list logged decisions, oldest first")
     listing.add_argument("--event", metavar="EVENT_ID", default=None, help="only this event's decisions")

@@ -37,6 +37,7 @@ from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBas
 from ..model.money import CENT
 from .approvals import Chain, Step, judge
 from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
+from .expected import expected
 from .expressions import Expression
 from .trace import Fact, RuleTrace
 
@@ -136,7 +137,8 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
         elif kind == "extra_forbidden":
             message = "unknown field"
         elif kind == "missing":
-            message = "missing field"
+            wanted = expected(str(event.get("kind")), loc)
+            message = f"missing field: expected {wanted}" if wanted else "missing field"
         else:
             text = str(problem["msg"]).removeprefix("Value error, ")
             message = text[:1].lower() + text[1:]

@@ -29,6 +29,7 @@ from ..model.events import EVENT_ADAPTER
 from . import schemas
 from .holder import ActivePolicy, PolicyHolder
 from .log_writer import LogWriter
+from .web import router as web_router
 
 MAX_BODY_BYTES = 1 << 20  # an event is a few kB; a bigger body is a mistake, not an event
 DECISION_ID_HEADER = "X-Decision-Id"
@@ -169,6 +170,7 @@ def create_app(
         active = holder.active
         return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": log is not None})
 
+    app.include_router(web_router(holder))  # the web page, /ui (service/web.py)
     _install_error_handlers(app)
     _install_openapi(app)
     return app

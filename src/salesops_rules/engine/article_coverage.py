@@ -1,0 +1,112 @@
+"""Every article of the regulation, and what enforces it (`salesops-rules coverage`, the web page).
+
+Read from the compiled policy, never from a list kept by hand: an article is enforced
+when a rule cites it (the rule itself, a table row, an obligation, a violation or a step
+of its approval chain), when the penalty table keys a violation code to it, or, for
+第三十九条, by the evaluator, which sends every case the rules do not settle to the
+general manager. An article the catalogue marks `computable: false` shows its reason; a
+computable article that nothing cites is reported as not yet enforced, never as passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..model.citation import Cite
+from .approvals import Chain
+from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule
+from .evaluator import REFER_CITE
+
+Status = Literal["enforced", "non_computable", "not_enforced"]
+
+STATUS_TEXT: dict[Status, str] = {
+    "enforced": "enforced",
+    "non_computable": "non-computable",
+    "not_enforced": "NOT YET ENFORCED",
+}
+
+
+@dataclass
+class ArticleCoverage:
+    article: int
+    label: str
+    status: Status
+    rules: list[str] = field(default_factory=list)
+    penalties: list[str] = field(default_factory=list)  # violation codes keyed to the article
+    engine: str | None = None
+    reason: str | None = None
+
+    def detail(self) -> str:
+        if self.status == "non_computable":
+            return self.reason or ""
+        if self.status == "not_enforced":
+            return "computable, but no rule checks it yet"
+        parts = []
+        if self.rules:
+            parts.append("rules: " + ", ".join(self.rules))
+        if self.penalties:
+            parts.append("penalty table: " + ", ".join(self.penalties))
+        if self.engine:
+            parts.append(f"engine: {self.engine}")
+        return "; ".join(parts)
+
+
+def _chain_cites(chain: Chain | None) -> Iterator[Cite]:
+    if chain is not None:
+        yield from (step.cite for step in chain.steps)
+
+
+def _outcome_cites(outcome: CompiledOutcome | None) -> Iterator[Cite]:
+    if outcome is None:
+        return
+    yield from _chain_cites(outcome.approvals)
+    yield from (o.cite for o in outcome.obligations)
+    yield from (v.cite for v in outcome.violations)
+
+
+def rule_cites(rule: CompiledRule) -> set[int]:
+    """Every article a rule rests on: its own, its rows', its outcomes' and its chain steps'."""
+    cites = [rule.cite, *_outcome_cites(rule.then), *_outcome_cites(rule.else_)]
+    if rule.table is not None:
+        for row in rule.table.rows:
+            cites += [row.cite, *_outcome_cites(row.then)]
+    return {c.article for c in cites}
+
+
+def coverage(policy: CompiledPolicy) -> list[ArticleCoverage]:
+    by_article: dict[int, list[str]] = {}
+    for rule in policy.rules:
+        for article in rule_cites(rule):
+            by_article.setdefault(article, []).append(rule.id)
+    for ledger in policy.ledger_rules:
+        articles = {ledger.cite.article}
+        articles |= {f.cite.article for f in (*ledger.missing, *ledger.late, *ledger.open)}
+        for article in articles:
+            by_article.setdefault(article, []).append(ledger.id)
+    penalties: dict[int, list[str]] = {}
+    for code, penalty in policy.penalties.items():
+        penalties.setdefault(penalty.cite.article, []).append(code)
+    rows = []
+    for art in policy.catalogue.articles:
+        entry = ArticleCoverage(art.article, art.label, "not_enforced")
+        if not art.computable:
+            entry.status, entry.reason = "non_computable", art.reason
+        else:
+            entry.rules = by_article.get(art.article, [])
+            entry.penalties = penalties.get(art.article, [])
+            if art.article == REFER_CITE.article:
+                entry.engine = "a case the rules do not settle is referred to the general manager"
+            if entry.rules or entry.penalties or entry.engine:
+                entry.status = "enforced"
+        rows.append(entry)
+    return rows
+
+
+def summary(rows: list[ArticleCoverage]) -> str:
+    counts = {status: sum(1 for r in rows if r.status == status) for status in STATUS_TEXT}
+    return (
+        f"{len(rows)} articles: {counts['enforced']} enforced, {counts['non_computable']} "
+        f"non-computable, {counts['not_enforced']} computable but not yet enforced"
+    )
