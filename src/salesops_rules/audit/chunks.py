@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -19,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.evaluator import Outcome, outcome, parse_event
+from ..engine.labels import labels_of
 from ..errors import EventError
-from ..model.audit import DIMENSIONS, NOBODY, AuditFinding, AuditTotals, SkippedRecord
+from ..engine.compiled import PenaltyRule
+from ..model.audit import DIMENSIONS, DISMISSAL, DISMISSALS_KEPT, NOBODY, AuditFinding, AuditTotals, SkippedRecord
 from ..model.citation import Cite
 from ..model.decision import Decision
 from ..model.events import EventBase
@@ -42,6 +45,10 @@ FINDINGS_COLUMNS = (
     "message",
     "rule",
     "detail",
+    "sanction",
+    "deduction_months",
+    "amount_min",
+    "amount_max",
 )
 
 Samples = dict[tuple[str, str], list[AuditFinding]]
@@ -152,6 +159,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         last_day = day if last_day is None or day > last_day else last_day
         seq = position  # findings are in ledger order: a record's line or row orders them
         employee = employee_of(event)
+        salary = event.employee.monthly_salary if event.employee is not None else None
         month = day[:7]
         replaced: set[str] = set()
         of_kind = readers.get(judged.kind)
@@ -159,7 +167,8 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             replaced = facts_of(
                 rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
             )
-        for finding in _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy):
+        found = _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary)
+        for finding in found:
             tally.add(finding)
     for problem in facts.problems:
         tally.add(problem)
@@ -171,8 +180,9 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts, position)
 
 
-# What the totals count a finding under: (category, code, article, label, employee, month).
-_COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5)
+# What the totals count a finding under: (category, code, article, label, employee, month,
+# and its penalty: sanction, months, amounts).
+_COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
 _PLACE = itemgetter(9, 6, 5)  # (article, employee, month): the finding's three sample groups
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
 # as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
@@ -207,6 +217,10 @@ class Tally:
             self._counts[key] = [finding, 1]
         else:
             entry[1] += 1
+        if finding.sanction == DISMISSAL:
+            kept = self.samples.setdefault((DISMISSAL, finding.employee), [])
+            if len(kept) < DISMISSALS_KEPT:
+                kept.append(finding)
         place = _PLACE(finding)
         if place not in self._full:
             full = True
@@ -225,7 +239,9 @@ class Tally:
         end = self._ends.get(end_key)
         if end is None:
             c = finding
-            end = self._csv_line((c.category, c.code, c.article, c.label, c.message, c.rule, c.detail))
+            end = self._csv_line(
+                (c.category, c.code, c.article, c.label, c.message, c.rule, c.detail, *finding[15:])
+            )
             if len(self._ends) < _ENDS_KEPT:
                 self._ends[end_key] = end
         position, event_id, kind, day, month, employee = finding[1:7]
@@ -255,6 +271,7 @@ def _findings(
     replaced: set[str],
     lang: str,
     policy: Policy,
+    salary: Decimal | None = None,
 ) -> list[AuditFinding]:
     if judged.verdict == "pass":
         return []  # no violation, no open obligation, every approval satisfied
@@ -269,25 +286,35 @@ def _findings(
 
     found = []
     zh = lang == "zh"
+    penalties = policy.compiled.penalties
     for v in judged.violations:
         if v.code not in replaced:
-            found.append(finding("violation", v.code, v.cite, v.message if zh else v.message_en))
+            found.append(
+                priced(finding("violation", v.code, v.cite, v.message if zh else v.message_en), penalties, salary)
+            )
     for o in judged.obligations:
         if o.code not in replaced:
             found.append(finding("obligation", o.code, o.cite, o.message if zh else o.message_en))
     for a in judged.approvals:
         if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
-        role = policy.compiled.roles.get(a.role)
-        name = (role.zh if zh else role.en) if role is not None else a.role
         note = (a.note.zh if zh else a.note.en) if a.note is not None else ""
-        message = (
-            f"{name}的审批步骤（{a.action}）未满足"
-            if zh
-            else f"the {a.action} step of the {name} is not satisfied"
-        )
+        step = labels_of(policy.compiled).step(a.role, a.action, lang)
+        message = f"{step}未满足" if zh else f"{step} is missing"
         found.append(finding("approval", f"{a.role}.{a.action}", a.cite, message, note))
     return found
+
+
+def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Decimal | None) -> AuditFinding:
+    """A violation with its penalty (penalties.yaml): sanction, months, and amounts for a known salary."""
+    rule = penalties.get(finding.code)
+    if finding.category != "violation" or rule is None:
+        return finding
+    if rule.months is None:
+        return finding._replace(sanction=rule.sanction)
+    low, high = rule.months
+    amounts = ("", "") if salary is None else (f"{salary * low:.2f}", f"{salary * high:.2f}")
+    return finding._replace(sanction=rule.sanction, months=f"{low}-{high}", amount_min=amounts[0], amount_max=amounts[1])
 
 
 def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:
