@@ -63,7 +63,7 @@ def csv_row(finding: AuditFinding) -> str:
     csv.writer(out).writerow(
         (
             f.position, f.event_id, f.kind, f.date, f.month, f.employee, f.category, f.code,
-            f.article, f.label, f.message, f.rule, f.detail,
+            f.article, f.label, f.message, f.rule, f.detail, f.sanction, f.months, f.amount_min, f.amount_max,
         )
     )  # fmt: skip
     return out.getvalue()

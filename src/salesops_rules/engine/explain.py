@@ -23,7 +23,7 @@ from .wording import Wording
 Lang = Literal["zh", "en"]
 
 WORDS: dict[str, dict[Lang, str]] = {
-    "decision": {"zh": "事项 {id}（{kind}）依据 {policy} 的决定", "en": "Decision on {id} ({kind}) under {policy}"},
+    "decision": {"zh": "事项 {id}（{kind}）依据 {policy} 的决定", "en": "Decision {id} ({kind}) under {policy}"},
     "verdict": {"zh": "结论", "en": "verdict"},
     "pass": {"zh": "通过", "en": "PASS"},
     "pending": {"zh": "待办", "en": "PENDING"},
