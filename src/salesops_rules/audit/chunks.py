@@ -51,7 +51,8 @@ FINDINGS_COLUMNS = (
     "amount_max",
 )
 
-Samples = dict[tuple[str, str], list[AuditFinding]]
+# (dimension, key, category) -> the first findings of that group, in ledger order
+Samples = dict[tuple[str, str, str], list[AuditFinding]]
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
 # What the totals count a finding under: (category, code, article, label, employee, month,
 # and its penalty: sanction, months, amounts).
 _COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
-_PLACE = itemgetter(9, 6, 5)  # (article, employee, month): the finding's three sample groups
+# (article, employee, month, category): the finding's three sample groups
+_PLACE = itemgetter(9, 6, 5, 7)
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
 # as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
 _ENDS_KEPT = 2_000
@@ -218,14 +220,14 @@ class Tally:
         else:
             entry[1] += 1
         if finding.sanction == DISMISSAL:
-            kept = self.samples.setdefault((DISMISSAL, finding.employee), [])
+            kept = self.samples.setdefault((DISMISSAL, finding.employee, finding.category), [])
             if len(kept) < DISMISSALS_KEPT:
                 kept.append(finding)
         place = _PLACE(finding)
         if place not in self._full:
             full = True
             for dimension in DIMENSIONS:
-                kept = self.samples.setdefault((dimension, finding.key(dimension)), [])
+                kept = self.samples.setdefault((dimension, finding.key(dimension), finding.category), [])
                 if len(kept) < self.examples:
                     kept.append(finding)
                 full = full and len(kept) >= self.examples

@@ -62,8 +62,16 @@ class AuditResult:
     files: list[Path] = field(default_factory=list)
     policy_root: str = ""  # the pack's folder: the report names rule files relative to it
 
-    def sampled(self, dimension: str) -> list[tuple[str, list[AuditFinding]]]:
-        return [(key, found) for (dim, key), found in self.samples.items() if dim == dimension]
+    def sampled(self, dimension: str, category: str | None = None) -> list[tuple[str, list[AuditFinding]]]:
+        """The first findings of each group of `dimension` (of one category, or of all, merged in order)."""
+        merged: dict[str, list[AuditFinding]] = {}
+        for (dim, key, cat), found in self.samples.items():
+            if dim == dimension and category in (None, cat):
+                merged.setdefault(key, []).extend(found)
+        if category is None:
+            for found in merged.values():
+                found.sort(key=lambda f: f.seq)
+        return list(merged.items())
 
 
 Progress = Callable[[int, int], None]  # (ledger read so far, events audited so far)
