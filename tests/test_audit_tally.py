@@ -64,7 +64,12 @@ PENALTY = st.sampled_from(
         {},
         {"sanction": "dismissal"},
         {"sanction": "warning_and_deduction", "months": "1-3"},
-        {"sanction": "warning_and_deduction", "months": "1-3", "amount_min": "3000.00", "amount_max": "9000.00"},
+        {
+            "sanction": "warning_and_deduction",
+            "months": "1-3",
+            "amount_min": "3000.00",
+            "amount_max": "9000.00",
+        },
     ]
 )
 

@@ -303,4 +303,6 @@ def test_explain_shows_a_dismissal(policy: Policy) -> None:
     assert _penalty_lines(policy, event, "en") == [
         "  第三十八条第（七）项: dismissal — a driver caused a major traffic accident"
     ]
-    assert _penalty_lines(policy, event, "zh") == ["  第三十八条第（七）项：解聘 — 驾驶员开车出现重大交通事故"]
+    assert _penalty_lines(policy, event, "zh") == [
+        "  第三十八条第（七）项：解聘 — 驾驶员开车出现重大交通事故"
+    ]

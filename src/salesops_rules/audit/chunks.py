@@ -12,18 +12,26 @@ from __future__ import annotations
 import csv
 import io
 import re
-from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..engine.compiled import PenaltyRule
 from ..engine.evaluator import Outcome, outcome, parse_event
 from ..engine.labels import labels_of
 from ..errors import EventError
-from ..engine.compiled import PenaltyRule
-from ..model.audit import DIMENSIONS, DISMISSAL, DISMISSALS_KEPT, NOBODY, AuditFinding, AuditTotals, SkippedRecord
+from ..model.audit import (
+    DIMENSIONS,
+    DISMISSAL,
+    DISMISSALS_KEPT,
+    NOBODY,
+    AuditFinding,
+    AuditTotals,
+    SkippedRecord,
+)
 from ..model.citation import Cite
 from ..model.decision import Decision
 from ..model.events import EventBase
@@ -292,7 +300,9 @@ def _findings(
     for v in judged.violations:
         if v.code not in replaced:
             found.append(
-                priced(finding("violation", v.code, v.cite, v.message if zh else v.message_en), penalties, salary)
+                priced(
+                    finding("violation", v.code, v.cite, v.message if zh else v.message_en), penalties, salary
+                )
             )
     for o in judged.obligations:
         if o.code not in replaced:
@@ -316,7 +326,9 @@ def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Dec
         return finding._replace(sanction=rule.sanction)
     low, high = rule.months
     amounts = ("", "") if salary is None else (f"{salary * low:.2f}", f"{salary * high:.2f}")
-    return finding._replace(sanction=rule.sanction, months=f"{low}-{high}", amount_min=amounts[0], amount_max=amounts[1])
+    return finding._replace(
+        sanction=rule.sanction, months=f"{low}-{high}", amount_min=amounts[0], amount_max=amounts[1]
+    )
 
 
 def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:

@@ -174,8 +174,14 @@ WORDS: dict[str, dict[str, str]] = {
     "amounts": {"en": "{a} to {b}", "zh": "{a} 至 {b}"},
     "determination": {"en": " (subject to determination)", "zh": "（须经认定）"},
     "facts": {"en": "facts", "zh": "事实"},
-    "ledger_rule": {"en": "ledger rule {rule} ({file}:{line})", "zh": "跨事件规则 {rule}（{file} 第 {line} 行）"},
-    "event_of": {"en": "event {id} ({kind}) of {date}, {employee}", "zh": "事件 {id}（{kind}），{date}，{employee}"},
+    "ledger_rule": {
+        "en": "ledger rule {rule} ({file}:{line})",
+        "zh": "跨事件规则 {rule}（{file} 第 {line} 行）",
+    },
+    "event_of": {
+        "en": "event {id} ({kind}) of {date}, {employee}",
+        "zh": "事件 {id}（{kind}），{date}，{employee}",
+    },
     "text": {"en": "text", "zh": "原文"},
     "gloss": {"en": "gloss", "zh": "释义"},
     "all_findings": {"en": "Findings", "zh": "全部发现"},
@@ -196,7 +202,25 @@ WORDS: dict[str, dict[str, str]] = {
     "same_day": {"en": " the same day", "zh": "，当日"},
 }
 
-_EXCEL_ROWS = 1_048_575  # rows a sheet holds under its header
+# The workbook's sheets (at most 31 characters each)
+SHEETS: dict[str, dict[str, str]] = {
+    "summary": {"en": "Summary", "zh": "概要"},
+    "dismissals": {"en": "Dismissals", "zh": "解聘级违规"},
+    "employee_chart": {"en": "Chart by employee", "zh": "图表（按员工）"},
+    "penalties": {"en": "Penalties", "zh": "处罚"},
+    "article_chart": {"en": "Chart by article", "zh": "图表（按条款）"},
+    "articles": {"en": "By article", "zh": "按条款"},
+    "month_chart": {"en": "Chart by month", "zh": "图表（按月份）"},
+    "months": {"en": "By month", "zh": "按月份"},
+    "obligations": {"en": "Obligations", "zh": "待履行事项"},
+    "approvals": {"en": "Approvals", "zh": "未满足的审批"},
+    "across": {"en": "Rules across events", "zh": "跨事件规则"},
+    "skipped": {"en": "Skipped", "zh": "跳过的记录"},
+}
+
+
+def sheet(key: str, lang: str) -> str:
+    return SHEETS[key]["zh" if lang == "zh" else "en"]
 
 
 def w(key: str, lang: str) -> str:
@@ -303,7 +327,7 @@ def _summary(doc: Document, result: AuditResult, lang: str) -> None:
     low = sum(totals.amount_min.values(), Decimal(0))
     high = sum(totals.amount_max.values(), Decimal(0))
     rows.append((w("amount_sum", lang), w("amounts", lang).format(a=f"{low:.2f}", b=f"{high:.2f}")))
-    add(Table((w("item", lang), w("value", lang)), rows, w("summary", lang)))
+    add(Table((w("item", lang), w("value", lang)), rows, sheet("summary", lang)))
     add(
         Para(
             (
@@ -325,7 +349,13 @@ def _finding_header(lang: str, with_employee: bool = True) -> tuple[str, ...]:
     head = [w("where", lang), w("event", lang), w("date", lang)]
     if with_employee:
         head.append(w("employee", lang))
-    head += [w("finding", lang), w("article", lang), w("message", lang), w("penalty", lang), w("explanation", lang)]
+    head += [
+        w("finding", lang),
+        w("article", lang),
+        w("message", lang),
+        w("penalty", lang),
+        w("explanation", lang),
+    ]
     return tuple(head)
 
 
@@ -386,28 +416,39 @@ def _dismissals(
     add(Para((w("dismissals_intro", lang),)))
     found = [f for (dim, _, _), kept in result.samples.items() if dim == DISMISSAL for f in kept]
     found.sort(key=lambda f: (f.employee == NOBODY, f.employee, f.seq))
+    head = _finding_header(lang)
     if not found:
         add(Para((w("no_findings", lang),)))
+        add(Table((head[3], *head[:3], *head[4:]), [], sheet("dismissals", lang)))
         return
     rows = [_finding_row(result, f, policy, labels, lang) for f in found]
     # The employee first: the table is read by person.
     rows = [(r[3], *r[:3], *r[4:]) for r in rows]
-    head = _finding_header(lang)
-    add(Table((head[3], *head[:3], *head[4:]), rows, w("dismissals", lang)))
+    add(Table((head[3], *head[:3], *head[4:]), rows, sheet("dismissals", lang)))
     _more(doc, result, _dismissal_count(result), len(found), w("dismissal", lang), lang)
 
 
-def _employees(
-    doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str
-) -> None:
+def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str) -> None:
     add = doc.blocks.append
     totals = result.totals
     add(Heading(2, w("by_employee", lang), "by-employee"))
     by_person: dict[str, list[tuple[str, str, int, str, str, str]]] = {}
     for key in totals.penalties:
         by_person.setdefault(key[0], []).append(key)
+    header = (
+        w("employee", lang),
+        w("breach", lang),
+        w("article", lang),
+        w("count", lang),
+        w("penalty", lang),
+        w("months", lang),
+        w("amount_min", lang),
+        w("amount_max", lang),
+        w("unpriced", lang),
+    )
     if not by_person:
         add(Para((w("no_findings", lang),)))
+        add(Table(header, [], sheet("penalties", lang)))  # the workbook's penalties sheet, empty
         return
 
     def weight(person: str) -> tuple[int, int, int, str]:
@@ -422,7 +463,7 @@ def _employees(
             w("by_employee_chart", lang),
             [(p, sum(totals.penalties[k] for k in by_person[p])) for p in people],
             "chart-employee",
-            w("by_employee_chart", lang),
+            sheet("employee_chart", lang),
         )
     )
     rows: list[tuple[Cell, ...]] = []
@@ -434,8 +475,10 @@ def _employees(
             count = totals.penalties[key]
             priced = totals.priced.get(key, 0)
             low, high = totals.amount_min.get(key), totals.amount_max.get(key)
-            sample = AuditFinding(0, None, "", "", "", "", person, "violation", code, 0, None, label, "", "", "",
-                                  sanction, months)  # fmt: skip
+            sample = AuditFinding(
+                0, None, "", "", "", "", person, "violation", code, 0, None, label, "", "", "",
+                sanction, months,
+            )  # fmt: skip
             rows.append(
                 (
                     person,
@@ -456,23 +499,7 @@ def _employees(
         rows.append(
             (person, w("total", lang), "", count_sum, "", "", _money(low_sum), _money(high_sum), unpriced_sum)
         )
-    add(
-        Table(
-            (
-                w("employee", lang),
-                w("breach", lang),
-                w("article", lang),
-                w("count", lang),
-                w("penalty", lang),
-                w("months", lang),
-                w("amount_min", lang),
-                w("amount_max", lang),
-                w("unpriced", lang),
-            ),
-            rows,
-            w("penalty", lang),
-        )
-    )
+    add(Table(header, rows, sheet("penalties", lang)))
 
 
 def _money(value: Decimal | None) -> Decimal | None:
@@ -498,7 +525,7 @@ def group_order(dimension: str, key: str) -> tuple[int, str]:
 
 
 def group_keys(result: AuditResult, dimension: str, category: str | None = None) -> list[str]:
-    """The groups of one dimension that have findings (of `category`): articles by number, the rest by name."""
+    """The groups of one dimension with findings (of `category`): articles by number, the rest by name."""
     keys = {
         k for (d, k, c), n in result.totals.groups.items() if d == dimension and n and category in (None, c)
     }
@@ -509,9 +536,7 @@ def _slug(key: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
 
 
-def _articles(
-    doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str
-) -> None:
+def _articles(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str) -> None:
     add = doc.blocks.append
     add(Heading(2, w("by_article", lang), "by-article"))
     groups = result.totals.groups
@@ -524,17 +549,20 @@ def _articles(
             w("by_article_chart", lang),
             [(cite_label(int(k)), groups[("article", k, "violation")]) for k in keys],
             "chart-article",
-            w("by_article_chart", lang),
+            sheet("article_chart", lang),
         )
     )
     add(
         Table(
             (w("article", lang), w("violation", lang)),
             [
-                (Link(group_title("article", k, policy, lang), f"#article-{k}"), groups[("article", k, "violation")])
+                (
+                    Link(group_title("article", k, policy, lang), f"#article-{k}"),
+                    groups[("article", k, "violation")],
+                )
                 for k in keys
             ],
-            w("by_article", lang),
+            sheet("articles", lang),
         )
     )
     samples = dict(result.sampled("article", "violation"))
@@ -570,7 +598,7 @@ def _months(doc: Document, result: AuditResult, lang: str) -> None:
             w("by_month_chart", lang),
             [(k, groups.get(("month", k, "violation"), 0)) for k in keys],
             "chart-month",
-            w("by_month_chart", lang),
+            sheet("month_chart", lang),
         )
     )
     rows: list[tuple[Cell, ...]] = []
@@ -581,7 +609,7 @@ def _months(doc: Document, result: AuditResult, lang: str) -> None:
         Table(
             (w("month", lang), *(w(c, lang) for c in CATEGORIES), w("total", lang)),
             rows,
-            w("by_month", lang),
+            sheet("months", lang),
         )
     )
 
@@ -608,7 +636,7 @@ def _category(
         Table(
             (w("article", lang), w("finding", lang), w("count", lang)),
             [(label, labels.code(code, lang), n) for _, label, code, n in codes],
-            w(title, lang),
+            sheet(title, lang),
         )
     )
     samples = dict(result.sampled("article", category))
@@ -644,7 +672,7 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: 
                 w("open", lang),
             ),
             rows,
-            w("across", lang),
+            sheet("across", lang),
         )
     )
 
@@ -693,7 +721,7 @@ def _skipped(doc: Document, result: AuditResult, lang: str) -> None:
         Table(
             (w("where", lang), w("problem", lang)),
             [(where(result, s.position, lang), s.message) for s in result.skipped],
-            w("skipped_records", lang),
+            sheet("skipped", lang),
         )
     )
     if total > len(result.skipped):
@@ -747,7 +775,8 @@ def _ledger_lines(
 ) -> list[str]:
     category = {"violation": "violation", "obligation": "obligation"}.get(finding.category, "approval")
     lines = [
-        f"{w(category, lang)} {labels.code(finding.code, lang)} [{finding.label}]{_colon(lang)}{finding.message}"
+        f"{w(category, lang)} {labels.code(finding.code, lang)} [{finding.label}]"
+        f"{_colon(lang)}{finding.message}"
     ]
     penalty = penalty_text(finding, lang, policy)
     if penalty != NOBODY:
@@ -765,7 +794,9 @@ def _ledger_lines(
     if rule is not None:
         title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
         file = pack_relative(rule.file, result.policy_root or policy.root)
-        lines.append(w("ledger_rule", lang).format(rule=rule.id, file=file, line=rule.line) + f"{_colon(lang)}{title}")
+        lines.append(
+            w("ledger_rule", lang).format(rule=rule.id, file=file, line=rule.line) + f"{_colon(lang)}{title}"
+        )
         lines.append(f"  {describe_rule(rule, labels, lang)}")
         article = policy.catalogue.article(rule.cite.article)
         if article is not None:

@@ -19,11 +19,22 @@ from typing import Any
 
 from ..engine import explain as explain_mod
 from ..engine.evaluator import parse_event
+from ..engine.labels import labels_of
 from ..errors import EventError
 from ..model.audit import DIMENSIONS, DISMISSAL, DISMISSALS_KEPT, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, Tally, policy_key, priced, remember
+from .chunks import (
+    FINDINGS_COLUMNS,
+    Chunk,
+    ChunkResult,
+    Samples,
+    Settings,
+    Tally,
+    policy_key,
+    priced,
+    remember,
+)
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -146,7 +157,9 @@ def audit_ledger(
     rules = policy.compiled.ledger_rules
     across: dict[int, list[AuditFinding]] = {}  # what the rules across events found, by event
     with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:
-        store = FactStore(Path(scratch) / "ledger-facts.sqlite", rules, options.lang)
+        store = FactStore(
+            Path(scratch) / "ledger-facts.sqlite", rules, options.lang, labels_of(policy.compiled)
+        )
         try:
             chunks = chunks_of(ledger, options.chunk_size)
             if options.dask:

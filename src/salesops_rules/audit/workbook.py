@@ -24,7 +24,7 @@ from .run import FINDINGS_FILE, AuditResult
 
 MAX_ROWS = 1_048_575  # rows a sheet holds under its header
 MAX_WIDTH = 60
-_BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+_BAD_SHEET_CHARS = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 
 # findings.csv's columns, as the workbook heads them
 FINDING_HEADERS = {
@@ -51,8 +51,8 @@ FINDING_HEADERS = {
 
 def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang: str = "en") -> None:
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 

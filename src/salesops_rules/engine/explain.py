@@ -23,7 +23,10 @@ from .wording import Wording
 Lang = Literal["zh", "en"]
 
 WORDS: dict[str, dict[Lang, str]] = {
-    "decision": {"zh": "事项 {id}（{kind}）依据 {policy} 的决定", "en": "Decision {id} ({kind}) under {policy}"},
+    "decision": {
+        "zh": "事项 {id}（{kind}）依据 {policy} 的决定",
+        "en": "Decision {id} ({kind}) under {policy}",
+    },
     "verdict": {"zh": "结论", "en": "verdict"},
     "pass": {"zh": "通过", "en": "PASS"},
     "pending": {"zh": "待办", "en": "PENDING"},
@@ -64,7 +67,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "ledger": {"zh": "由跨事件规则判定", "en": "Decided by rules across events"},
     "ledger_rule": {
         "zh": "{codes}：由跨事件规则 {rule}「{title}」（{cite}）依据整个账本判定",
-        "en": "{codes}: decided by the rule across events {rule} \"{title}\" ({cite}) from the whole ledger",
+        "en": '{codes}: decided by the rule across events {rule} "{title}" ({cite}) from the whole ledger',
     },
     "ledger_settled": {
         "zh": "账本中有相应的{kind}，已按时办理：本事项不因此违规或待办",
@@ -292,7 +295,9 @@ def _ledger(notes: Sequence[LedgerNote], lang: Lang, labels: Labels) -> Section:
             details = [_w("ledger_settled", lang).format(kind=labels.kind(target, lang))]
         else:
             details = [
-                _w("ledger_found", lang).format(what=f"{labels.code(f.code, lang)}{_colon(lang)}{f.message}", detail=f.detail)
+                _w("ledger_found", lang).format(
+                    what=f"{labels.code(f.code, lang)}{_colon(lang)}{f.message}", detail=f.detail
+                )
                 for f in note.found
             ]
         entries.append(Entry(text, details))

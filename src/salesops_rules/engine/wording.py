@@ -148,8 +148,10 @@ class Wording:
 
     def _grouped(self, node: ast.expr) -> str:
         text = self.node(node)
-        return f"（{text}）" if isinstance(node, ast.BoolOp) and self.lang == "zh" else (
-            f"({text})" if isinstance(node, ast.BoolOp) else text
+        return (
+            f"（{text}）"
+            if isinstance(node, ast.BoolOp) and self.lang == "zh"
+            else (f"({text})" if isinstance(node, ast.BoolOp) else text)
         )
 
     def _compare(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> str:
@@ -205,7 +207,9 @@ class Wording:
         """One fact: the condition in words, the event's values, and whether it held."""
         node = _parse(fact.text)
         if fact.result is None:
-            shown = [f"{self._name(label)}{self._colon()}{self.value(v, label)}" for label, v in fact.operands]
+            shown = [
+                f"{self._name(label)}{self._colon()}{self.value(v, label)}" for label, v in fact.operands
+            ]
             return self.w("list_sep").join(shown) or self.expression(fact.text)
         condition = self.expression(fact.text)
         values = [

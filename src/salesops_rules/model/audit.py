@@ -75,8 +75,8 @@ class AuditTotals:
     # deductions where the salary is known (`priced` of them)
     penalties: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
     priced: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
-    amount_min: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
-    amount_max: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
+    amount_min: dict[tuple[str, str, int, str, str, str], Decimal] = field(default_factory=dict)
+    amount_max: dict[tuple[str, str, int, str, str, str], Decimal] = field(default_factory=dict)
     first_day: str | None = None  # ISO dates of the earliest and latest audited event
     last_day: str | None = None
 
@@ -95,8 +95,10 @@ class AuditTotals:
         self.codes.update(other.codes)
         self.penalties.update(other.penalties)
         self.priced.update(other.priced)
-        self.amount_min.update(other.amount_min)
-        self.amount_max.update(other.amount_max)
+        for key, value in other.amount_min.items():
+            self.amount_min[key] = self.amount_min.get(key, Decimal(0)) + value
+        for key, value in other.amount_max.items():
+            self.amount_max[key] = self.amount_max.get(key, Decimal(0)) + value
         self.see_days(other.first_day, other.last_day)
 
     def see_days(self, first: str | None, last: str | None) -> None:
@@ -111,9 +113,17 @@ class AuditTotals:
             self.groups[(dimension, finding.key(dimension), finding.category)] += times
         self.codes[(finding.category, finding.code, finding.article, finding.label)] += times
         if finding.sanction:
-            key = (finding.employee, finding.code, finding.article, finding.label, finding.sanction, finding.months)
+            key = (
+                finding.employee,
+                finding.code,
+                finding.article,
+                finding.label,
+                finding.sanction,
+                finding.months,
+            )
             self.penalties[key] += times
             if finding.amount_min:
                 self.priced[key] += times
-                self.amount_min[key] += Decimal(finding.amount_min) * times
-                self.amount_max[key] += Decimal(finding.amount_max) * times
+                low, high = Decimal(finding.amount_min) * times, Decimal(finding.amount_max) * times
+                self.amount_min[key] = self.amount_min.get(key, Decimal(0)) + low
+                self.amount_max[key] = self.amount_max.get(key, Decimal(0)) + high
