@@ -136,6 +136,7 @@ WORDS: dict[str, dict[str, str]] = {
     "more_where": {"en": "({what})", "zh": "（{what}）"},
     "explain_cmd": {"en": "explain any other with", "zh": "其余可用命令解释："},
     "explain": {"en": "explain", "zh": "解释"},
+    "event_explained": {"en": "the event on {where}, explained", "zh": "{where}事件的解释"},
     "total": {"en": "total", "zh": "合计"},
     "employee": {"en": "employee", "zh": "员工"},
     "where": {"en": "where", "zh": "位置"},
@@ -370,6 +371,7 @@ def _finding_row(
     else:
         link = NOBODY
     message = finding.message + (f" ({finding.detail})" if finding.detail and not finding.rule else "")
+    message = labels.names_in(message, lang)
     day: Cell = _date(finding.date) if finding.date else finding.month or NOBODY
     return (
         where(result, finding.position, lang),
@@ -401,7 +403,7 @@ def _more(doc: Document, result: AuditResult, total: int, shown: int, what: str,
                 Link(FINDINGS_FILE, FINDINGS_FILE),
                 " " + w("more_where", lang).format(what=what) + f"{'；' if lang == 'zh' else '; '}"
                 f"{w('explain_cmd', lang)} ",
-                Code(explain_command(result, result.unit.upper())),
+                Code(explain_command(result, "N")),
                 _stop(lang),
             )
         )
@@ -752,6 +754,18 @@ def _explanations(
             heading = f"{finding.label} {labels.code(finding.code, lang)}{_colon(lang)}{finding.rule}"
             add(Heading(3, heading, f"finding-{finding.seq}"))
             add(Pre(_ledger_lines(finding, rule, policy, labels, result, lang)))
+            if finding.position is not None and finding.position in result.explanations:
+                place = where(result, finding.position, lang)
+                add(
+                    Para(
+                        (
+                            Link(
+                                w("event_explained", lang).format(where=place),
+                                f"#{result.unit}-{finding.position}",
+                            ),
+                        )
+                    )
+                )
     for position, lines in sorted(result.explanations.items()):
         add(Heading(3, where(result, position, lang), f"{result.unit}-{position}"))
         add(Pre(lines))
@@ -800,7 +814,7 @@ def _ledger_lines(
         lines.append(f"  {describe_rule(rule, labels, lang)}")
         article = policy.catalogue.article(rule.cite.article)
         if article is not None:
-            lines.append(f"  {rule.cite.label}{_colon(lang)}{article.zh}")
+            lines.append(f"  {rule.cite.label} {w('text', lang)}{_colon(lang)}{article.zh}")
             if lang != "zh":
                 lines.append(f"  {w('gloss', lang)}{_colon(lang)}{article.en}")
     return lines

@@ -214,7 +214,9 @@ def explained_positions(result: AuditResult, limit: int) -> list[int]:
     for dimension in (DISMISSAL, *DIMENSIONS):
         for _, found in sorted(result.sampled(dimension)):
             for finding in found:
-                if finding.position is not None and not finding.rule and len(chosen) < limit:
+                # A ledger rule's finding about one event: that event is explained too, with
+                # what the rule found (the explanation agrees with the ledger).
+                if finding.position is not None and len(chosen) < limit:
                     chosen[finding.position] = None
     return sorted(chosen)
 

@@ -148,19 +148,28 @@ def _colon(lang: Lang) -> str:
 
 
 def settled(decision: Decision, notes: Sequence[LedgerNote]) -> Decision:
-    """The decision without the findings the ledger rules decide instead, its verdict drawn again."""
+    """The decision as the ledger rules settle it, its verdict drawn again.
+
+    Of the codes a ledger rule decides instead of the event alone, those it found stay (it
+    found them too), the others go: the ledger settled them. Approval steps it decides go
+    either way: what it found is said in its own section.
+    """
     codes = {c for n in notes if n.found is not None for c in n.codes}
     if not codes:
         return decision
-    violations = [v for v in decision.violations if v.code not in codes]
-    obligations = [o for o in decision.obligations if o.code not in codes]
+    found = [f for n in notes for f in n.found or ()]
+    kept = {f.code for f in found}
+    gone = codes - kept
+    violations = [v for v in decision.violations if v.code not in gone]
+    obligations = [o for o in decision.obligations if o.code not in gone]
     approvals = [a for a in decision.approvals if f"{a.role}.{a.action}" not in codes]
-    penalties = [p for p in decision.penalties if p.for_ not in codes]
+    penalties = [p for p in decision.penalties if p.for_ not in gone]
+    categories = {f.category for f in found}
     verdict = (
         "fail"
-        if violations
+        if violations or "violation" in categories
         else "pending"
-        if obligations or not all(a.satisfied for a in approvals)
+        if obligations or categories or not all(a.satisfied for a in approvals)
         else "pass"
     )
     return decision.model_copy(
@@ -196,7 +205,8 @@ def explanation(
         _listing(
             _w("obligations", lang),
             [
-                f"{labels.code(o.code, lang)}{_colon(lang)}{o.message if lang == 'zh' else o.message_en} "
+                f"{labels.code(o.code, lang)}{_colon(lang)}"
+                f"{labels.names_in(o.message if lang == 'zh' else o.message_en, lang)} "
                 f"[{o.cite.label}]"
                 for o in decision.obligations
             ],
@@ -249,7 +259,7 @@ def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Sectio
         if a.satisfied:
             state = _w("satisfied", lang).format(by=a.by)
         else:
-            reason = getattr(a.note, lang) if a.note is not None else ""
+            reason = labels.names_in(getattr(a.note, lang), lang) if a.note is not None else ""
             state = f"{_w('unsatisfied', lang)}" + (f"{_colon(lang)}{reason}" if reason else "")
         rows.append(f"{i}. {step}{_colon(lang)}{state} [{a.cite.label}]")
     return _listing(_w("approvals", lang), rows)
@@ -342,20 +352,12 @@ def _rules(
         if node.status == "not_in_force":
             out.append(_w("not_in_force", lang))
         if node.detail is not None:
-            out.append(_NAME.sub(lambda m: _named(m.group(0), lang, labels), getattr(node.detail, lang)))
+            out.append(labels.names_in(getattr(node.detail, lang), lang))
         if shown is not None and node.cite.article not in shown:
             shown.add(node.cite.article)
             out += _clause(policy, node.cite, lang)
         entries.append(Entry(f"{node.cite.label} {node.rule}" + (f" — {heading}" if heading else ""), out))
     return Section(title, entries, always=False)
-
-
-_NAME = re.compile(r"\b[a-z]+(?:_[a-z]+)+(?:\.[a-z_]+)*\b")  # a snake_case name in an evaluator's note
-
-
-def _named(name: str, lang: Lang, labels: Labels) -> str:
-    label = labels.field(name, lang)
-    return label if label != name else name
 
 
 def _whens(policy: CompiledPolicy) -> dict[str, str]:

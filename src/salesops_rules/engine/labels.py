@@ -9,6 +9,7 @@ take theirs from penalties.yaml, decision values from policy.yaml, roles from ro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import yaml
 from .compiled import CompiledPolicy
 
 FILE = "labels.yaml"
+# A snake_case name or a dotted path, in backticks or bare, as engine messages quote them.
+_NAME = re.compile(r"`?\b([a-z]+(?:_[a-z]+)+(?:\.[a-z_]+)*|[a-z]+\.[a-z]+(?:_[a-z]+)*)\b`?")
 Pair = dict[str, str]  # {"zh": ..., "en": ...}
 
 
@@ -55,6 +58,8 @@ class Labels:
         for values in self.enums.values():  # a bare literal: the one closed list that holds it
             if value in values:
                 return _pick(values[value], lang, value)
+        if value in self.policy.penalties:  # an incident's `violation` names a breach
+            return self.code(value, lang)
         return value
 
     def code(self, code: str, lang: str) -> str:
@@ -74,6 +79,18 @@ class Labels:
         who = self.field(role, lang)
         what = self.action(action, lang)
         return f"{who}{what}" if lang == "zh" else f"the {who}'s {what}"
+
+    def names_in(self, text: str, lang: str) -> str:
+        """A message of the engine with the field and value names it quotes put in words."""
+
+        def named(match: re.Match[str]) -> str:
+            name = match.group(1)
+            label = self.field(name, lang)
+            if label == name:
+                label = self.code(name, lang)
+            return match.group(0) if label == name else label
+
+        return _NAME.sub(named, text)
 
     def action(self, action: str, lang: str) -> str:
         return _pick(self.actions.get(action), lang, action)

@@ -212,17 +212,18 @@ class Wording:
             ]
             return self.w("list_sep").join(shown) or self.expression(fact.text)
         condition = self.expression(fact.text)
+        operands = [(label, v) for label, v in fact.operands if not _literal(_parse(label))]
         values = [
             self.value(v, label)
             if self._plain(node, label)
             else self.w("is").format(a=self._name(label), b=self.value(v, label))
-            for label, v in fact.operands
+            for label, v in operands
             if label != fact.text
         ]
         if len(values) > 1:
             values = [
                 self.w("is").format(a=self._name(label), b=self.value(v, label))
-                for label, v in fact.operands
+                for label, v in operands
                 if label != fact.text
             ]
         here = ""
@@ -258,6 +259,13 @@ class Wording:
             if held is False:
                 out.append(self.node(part))
         return out
+
+
+def _literal(node: ast.expr | None) -> bool:
+    """A literal (`'custom'`, `['read', 'copy']`) explains itself: its value is not shown again."""
+    if isinstance(node, ast.Constant):
+        return True
+    return isinstance(node, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts)
 
 
 def _holds(node: ast.expr, results: dict[str, bool | None], text: str) -> bool | None:
