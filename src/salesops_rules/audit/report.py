@@ -69,6 +69,7 @@ class Table:
     header: tuple[str, ...]
     rows: list[tuple[Cell, ...]]
     sheet: str | None = None  # the workbook sheet that holds this table; None: not in the workbook
+    totals: frozenset[int] = frozenset()  # rows that sum the ones above them, shown in bold
 
 
 @dataclass(frozen=True)
@@ -469,9 +470,10 @@ def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, label
         )
     )
     rows: list[tuple[Cell, ...]] = []
+    totals_at: set[int] = set()
     for person in people:
         keys = sorted(by_person[person], key=lambda k: (k[4] != DISMISSAL, k[2], k[3], k[1]))
-        low_sum, high_sum, unpriced_sum, count_sum = Decimal(0), Decimal(0), 0, 0
+        low_sum, high_sum, unpriced_sum, count_sum, priced_sum = Decimal(0), Decimal(0), 0, 0, 0
         for key in keys:
             _, code, _, label, sanction, months = key
             count = totals.penalties[key]
@@ -498,10 +500,11 @@ def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, label
             high_sum += high or 0
             unpriced_sum += count - priced if months else 0
             count_sum += count
-        rows.append(
-            (person, w("total", lang), "", count_sum, "", "", _money(low_sum), _money(high_sum), unpriced_sum)
-        )
-    add(Table(header, rows, sheet("penalties", lang)))
+            priced_sum += priced
+        sums = (_money(low_sum), _money(high_sum)) if priced_sum else (None, None)
+        totals_at.add(len(rows))
+        rows.append((person, w("total", lang), "", count_sum, "", "", *sums, unpriced_sum))
+    add(Table(header, rows, sheet("penalties", lang), frozenset(totals_at)))
 
 
 def _money(value: Decimal | None) -> Decimal | None:
@@ -930,9 +933,10 @@ body{font-family:FONTS;
 margin:2rem auto;max-width:76rem;padding:0 1rem;color:#1b1f23;line-height:1.45}
 h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.3rem;margin-top:2.2rem}
 h3{font-size:1.05rem;margin-top:1.6rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem;display:block;overflow-x:auto}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;vertical-align:top;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.nw{white-space:nowrap}td:not(.n):not(.nw){min-width:9rem}
+tr.total td{font-weight:600;background:#fafbfc}
 th{background:#f6f8fa}code{background:#f6f8fa;padding:0 .2rem;border-radius:3px;font-size:.85em}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:.85rem;white-space:pre-wrap;
 font-family:ui-monospace,"Noto Sans Mono CJK SC",monospace}
@@ -986,7 +990,12 @@ def html(doc: Document) -> str:
             if not block.rows:
                 continue
             head = "".join(f"<th>{_esc(h)}</th>" for h in block.header)
-            rows = "".join("<tr>" + "".join(_html_cell(c) for c in row) + "</tr>" for row in block.rows)
+            rows = "".join(
+                ('<tr class="total">' if i in block.totals else "<tr>")
+                + "".join(_html_cell(c) for c in row)
+                + "</tr>"
+                for i, row in enumerate(block.rows)
+            )
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif isinstance(block, Chart):
             body.append(_svg_chart(block))
@@ -1008,7 +1017,9 @@ def _esc(text: str) -> str:
 
 def _html_cell(cell: Cell) -> str:
     if isinstance(cell, str | Link | Code):
-        return f"<td>{_html_inline(cell)}</td>"
+        short = len(cell if isinstance(cell, str) else cell.text) <= 16  # an id, a date, a place
+        opening = '<td class="nw">' if short else "<td>"
+        return f"{opening}{_html_inline(cell)}</td>"
     return f'<td class="n">{_esc(cell_text(cell))}</td>'
 
 

@@ -60,7 +60,13 @@ def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang
     bold = Font(bold=True)
     names: set[str] = set()
 
-    def sheet(title: str, header: tuple[str, ...], rows: Any, note: str | None = None) -> Any:
+    def sheet(
+        title: str,
+        header: tuple[str, ...],
+        rows: Any,
+        note: str | None = None,
+        bold_rows: frozenset[int] = frozenset(),
+    ) -> Any:
         ws = book.create_sheet(_sheet_name(title, names))
         widths = [_width(h) for h in header]
         ws.freeze_panes = "A2"
@@ -79,8 +85,11 @@ def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang
         count = len(rows)
         ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{count + 1}"
         ws.append(cells)
-        for row in rows:
-            ws.append([_excel(ws, v, WriteOnlyCell) for v in row])
+        for i, row in enumerate(rows):
+            cells = [_excel(ws, v, WriteOnlyCell) for v in row]
+            if i in bold_rows:
+                cells = [_bold(ws, c, WriteOnlyCell, bold) for c in cells]
+            ws.append(cells)
         if note:
             ws.append([note])
         return ws
@@ -88,7 +97,7 @@ def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang
     document = build(result, policy, lang)
     for block in document.blocks:
         if isinstance(block, Table) and block.sheet is not None:
-            sheet(block.sheet, block.header, block.rows)
+            sheet(block.sheet, block.header, block.rows, bold_rows=block.totals)
         elif isinstance(block, Chart) and block.sheet is not None and block.bars:
             ws = sheet(block.sheet, ("", w("count", lang)), [(label, n) for label, n in block.bars])
             chart = BarChart()
@@ -164,6 +173,12 @@ def _excel(ws: Any, value: Cell, make: Any) -> Any:
         cell.number_format = "#,##0.00"
         return cell
     return value
+
+
+def _bold(ws: Any, value: Any, make: Any, font: Any) -> Any:
+    cell = value if hasattr(value, "font") else make(ws, value=value)
+    cell.font = font
+    return cell
 
 
 def _width(text: str) -> int:
