@@ -56,12 +56,14 @@ def _node(node: RuleTrace) -> dict[str, Any]:
 
 # ---- Markdown ----
 
-_MD_SPECIAL = re.compile(r"([\\*\[\]<>#|])")
+# Every character CommonMark may read as markup, raw HTML or an entity; a line break in an
+# event's text is a space, so that no id can start a heading, a list or a fence of its own.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _md(text: str) -> str:
-    # Backticks are kept: messages quote names in them, which Markdown shows as code.
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
 def markdown(doc: Explanation, lang: Lang) -> str:
