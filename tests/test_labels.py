@@ -76,3 +76,18 @@ def test_a_pack_without_labels_falls_back_to_the_bundled_ones(tmp_path: Path) ->
     labels = labels_of(load_policy(pack).compiled)
     assert labels.kind("contract", "zh") == "合同"
     assert labels.value("product_class", "custom", "zh") == "定制产品"
+
+
+def test_a_bad_labels_file_is_a_policy_error_naming_it(tmp_path: Path) -> None:
+    import shutil
+
+    from salesops_rules.errors import PolicyError
+
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT, pack, ignore=shutil.ignore_patterns("tests"))
+    (pack / FILE).write_text("kinds:\n  contract: {zh: 合同}\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        labels_of(load_policy(pack).compiled)
+    assert caught.value.message == (
+        f"policy does not load: 1 error\n{pack / FILE}:1:1: error: `kinds.contract.en`: field required"
+    )

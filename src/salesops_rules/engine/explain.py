@@ -43,7 +43,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "not_applied": {"zh": "考虑过但不适用的规则", "en": "Rules considered that did not apply"},
     "other": {"zh": "未执行或被取代的规则", "en": "Rules overridden, skipped or not in force"},
     "because": {"zh": "事实", "en": "facts"},
-    "failed": {"zh": "不适用，因为以下条件不成立", "en": "did not apply because this did not hold"},
+    "failed": {"zh": "不适用，因为以下条件不成立", "en": "did not apply, because this does not hold"},
     "sets": {"zh": "结论", "en": "sets"},
     "text": {"zh": "原文", "en": "text"},
     "gloss": {"zh": "释义", "en": "gloss"},
@@ -59,8 +59,8 @@ WORDS: dict[str, dict[Lang, str]] = {
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
     "determination": {"zh": "（须经认定）", "en": " (subject to determination)"},
-    "obligation_set": {"zh": "待履行事项「{code}」", "en": "obligation: {code}"},
-    "violation_set": {"zh": "违规「{code}」", "en": "violation: {code}"},
+    "obligation_set": {"zh": "待履行事项「{code}」", "en": 'obligation "{code}"'},
+    "violation_set": {"zh": "违规「{code}」", "en": 'violation "{code}"'},
     "met": {"zh": "已履行", "en": "met"},
     "open": {"zh": "未履行", "en": "open"},
     "not_required": {"zh": "无（不要求）", "en": "none (not required)"},
@@ -373,7 +373,7 @@ def _set(name: str, value: str, lang: Lang, words: Wording, labels: Labels) -> s
     kind, _, code = name.partition(" ")
     if kind == "obligation" and code:
         state = _w("met" if value == "met" else "open", lang)
-        return f"{_w('obligation_set', lang).format(code=labels.code(code, lang))} {state}"
+        return f"{_w('obligation_set', lang).format(code=labels.code(code, lang))}{_colon(lang)}{state}"
     if kind == "violation" and code:
         return _w("violation_set", lang).format(code=labels.code(code, lang))
     shown = _w("not_required", lang) if value == "none" else words.value(value, name)

@@ -12,10 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from ..errors import Finding, PolicyError
+from ..model.labels import LabelsFile
+from ..model.policy import Bilingual
 from .compiled import CompiledPolicy
 
 FILE = "labels.yaml"
@@ -109,6 +112,25 @@ def _pick(pair: Pair | None, lang: str, fallback: str) -> str:
 _CACHE: dict[str, Labels] = {}
 
 
+def _pairs(table: dict[str, Bilingual]) -> dict[str, Pair]:
+    return {name: {"zh": words.zh, "en": words.en} for name, words in table.items()}
+
+
+def _read(path: Path) -> LabelsFile:
+    """The labels file, checked against its format; a bad one is a PolicyError naming it."""
+    try:
+        return LabelsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        problem = f"cannot read the labels: {error}".splitlines()[0]
+        raise PolicyError([Finding(str(path), 1, 1, None, problem)]) from None
+    except ValidationError as error:
+        findings = [
+            Finding(str(path), 1, 1, None, f"`{'.'.join(map(str, e['loc']))}`: {e['msg'].lower()}")
+            for e in error.errors()
+        ]
+        raise PolicyError(findings) from None
+
+
 def labels_of(policy: CompiledPolicy) -> Labels:
     """The labels of `policy`'s pack (read once per pack), or the bundled ones when it has none."""
     cached = _CACHE.get(policy.root)
@@ -119,18 +141,17 @@ def labels_of(policy: CompiledPolicy) -> Labels:
         from .loader import default_policy_dir
 
         path = default_policy_dir() / FILE
-    data: dict[str, Any] = {}
+    data = LabelsFile()
     if path.is_file():
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        data = loaded if isinstance(loaded, dict) else {}
+        data = _read(path)
     labels = Labels(
         policy,
-        kinds=data.get("kinds") or {},
-        fields=data.get("fields") or {},
-        enums=data.get("enums") or {},
-        codes=data.get("codes") or {},
-        actions=data.get("actions") or {},
-        functions=data.get("functions") or {},
+        kinds=_pairs(data.kinds),
+        fields=_pairs(data.fields),
+        enums={name: _pairs(values) for name, values in data.enums.items()},
+        codes=_pairs(data.codes),
+        actions=_pairs(data.actions),
+        functions=_pairs(data.functions),
     )
     _CACHE[policy.root] = labels
     return labels
