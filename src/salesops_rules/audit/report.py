@@ -106,6 +106,9 @@ WORDS: dict[str, dict[str, str]] = {
     "verdict_pending": {"en": "Decisions pending (each event alone)", "zh": "单项决定：待办"},
     "verdict_fail": {"en": "Decisions failed (each event alone)", "zh": "单项决定：违规"},
     "violation": {"en": "Breaches", "zh": "违规"},
+    "a_violation": {"en": "breach", "zh": "违规"},
+    "an_obligation": {"en": "open obligation", "zh": "待履行事项"},
+    "an_approval": {"en": "pending approval", "zh": "未满足的审批"},
     "obligation": {"en": "Open obligations", "zh": "待履行事项"},
     "approval": {"en": "Pending approvals", "zh": "未满足的审批"},
     "dismissal_count": {"en": "Dismissal-grade breaches (第三十八条)", "zh": "解聘级违规（第三十八条）"},
@@ -790,7 +793,9 @@ def _ledger_lines(
     result: AuditResult,
     lang: str,
 ) -> list[str]:
-    category = {"violation": "violation", "obligation": "obligation"}.get(finding.category, "approval")
+    category = {"violation": "a_violation", "obligation": "an_obligation"}.get(
+        finding.category, "an_approval"
+    )
     lines = [
         f"{w(category, lang)} {labels.code(finding.code, lang)} [{finding.label}]"
         f"{_colon(lang)}{finding.message}"
