@@ -89,5 +89,5 @@ def test_a_bad_labels_file_is_a_policy_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         labels_of(load_policy(pack).compiled)
     assert caught.value.message == (
-        f"policy does not load: 1 error\n{pack / FILE}:1:1: error: `kinds.contract.en`: field required"
+        f"policy does not load: 1 error\n{pack / FILE}:2:3: error: `kinds.contract.en`: field required"
     )

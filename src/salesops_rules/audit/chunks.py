@@ -311,23 +311,53 @@ def _findings(
         if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
         note = (a.note.zh if zh else a.note.en) if a.note is not None else ""
-        step = labels_of(policy.compiled).step(a.role, a.action, lang)
-        message = f"{step}未满足" if zh else f"{step} is missing"
+        message = _step_missing(policy, a.role, a.action, lang)
         found.append(finding("approval", f"{a.role}.{a.action}", a.cite, message, note))
     return found
 
 
+# What findings repeat, made once per process: an unsatisfied step's message by (role,
+# action, language); a penalty's four columns by (code, salary as written). Each entry keeps
+# the policy part it was made from and is used only for that very object.
+_STEPS: dict[tuple[str, str, str], tuple[object, str]] = {}
+_PRICES: dict[tuple[str, str | None], tuple[object, tuple[str, str, str, str]]] = {}
+_PRICES_KEPT = 4096  # as many as a company has salary levels times breaches
+
+
+def _step_missing(policy: Policy, role: str, action: str, lang: str) -> str:
+    compiled = policy.compiled
+    entry = _STEPS.get((role, action, lang))
+    if entry is None or entry[0] is not compiled:
+        step = labels_of(compiled).step(role, action, lang)
+        entry = _STEPS[(role, action, lang)] = (
+            compiled,
+            f"{step}未满足" if lang == "zh" else f"{step} is missing",
+        )
+    return entry[1]
+
+
 def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Decimal | None) -> AuditFinding:
     """A violation with its penalty (penalties.yaml): sanction, months, and amounts for a known salary."""
-    rule = penalties.get(finding.code)
-    if finding.category != "violation" or rule is None:
+    if finding.category != "violation":
         return finding
-    if rule.months is None:
-        return finding._replace(sanction=rule.sanction)
-    low, high = rule.months
-    amounts = ("", "") if salary is None else (f"{salary * low:.2f}", f"{salary * high:.2f}")
+    key = (finding.code, None if salary is None else str(salary))
+    entry = _PRICES.get(key)
+    if entry is None or entry[0] is not penalties:
+        rule = penalties.get(finding.code)
+        if rule is None:
+            return finding
+        if rule.months is None:
+            columns = (rule.sanction, "", "", "")
+        else:
+            low, high = rule.months
+            amounts = ("", "") if salary is None else (f"{salary * low:.2f}", f"{salary * high:.2f}")
+            columns = (rule.sanction, f"{low}-{high}", *amounts)
+        entry = (penalties, columns)
+        if len(_PRICES) < _PRICES_KEPT or key in _PRICES:
+            _PRICES[key] = entry
+    columns = entry[1]
     return finding._replace(
-        sanction=rule.sanction, months=f"{low}-{high}", amount_min=amounts[0], amount_max=amounts[1]
+        sanction=columns[0], months=columns[1], amount_min=columns[2], amount_max=columns[3]
     )
 
 

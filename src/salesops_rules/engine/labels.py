@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import Finding, PolicyError
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
 from .compiled import CompiledPolicy
+from .yamlsource import YamlSyntaxError, load
 
 FILE = "labels.yaml"
 # A snake_case name or a dotted path, in backticks or bare, as engine messages quote them.
@@ -117,18 +117,28 @@ def _pairs(table: dict[str, Bilingual]) -> dict[str, Pair]:
 
 
 def _read(path: Path) -> LabelsFile:
-    """The labels file, checked against its format; a bad one is a PolicyError naming it."""
+    """The labels file, read by the one YAML loader and checked against its format.
+
+    A file that does not fit is a PolicyError naming the file and line of each problem.
+    """
     try:
-        return LabelsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        problem = f"cannot read the labels: {error}".splitlines()[0]
-        raise PolicyError([Finding(str(path), 1, 1, None, problem)]) from None
+        source = load(path, str(path))
+    except YamlSyntaxError as error:
+        raise PolicyError([Finding(str(path), error.line, error.column, None, error.message)]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError([Finding(str(path), 1, 1, None, f"cannot read the file: {error}")]) from None
+    problems = [Finding(str(path), line, column, None, message) for line, column, message in source.problems]
+    try:
+        labels = LabelsFile.model_validate(source.data or {})
     except ValidationError as error:
-        findings = [
-            Finding(str(path), 1, 1, None, f"`{'.'.join(map(str, e['loc']))}`: {e['msg'].lower()}")
-            for e in error.errors()
-        ]
-        raise PolicyError(findings) from None
+        for e in error.errors():
+            line, column = source.where(tuple(e["loc"]))
+            where = ".".join(map(str, e["loc"]))
+            problems.append(Finding(str(path), line, column, None, f"`{where}`: {e['msg'].lower()}"))
+        raise PolicyError(problems) from None
+    if problems:
+        raise PolicyError(problems)
+    return labels
 
 
 def labels_of(policy: CompiledPolicy) -> Labels:
