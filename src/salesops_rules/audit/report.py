@@ -287,7 +287,7 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
             (
                 f"{w('policy', lang)}{_colon(lang)}",
                 Code(f"{result.policy_name} {result.policy_version}"),
-                f"{_stop(lang)} {w('ledger', lang)}{_colon(lang)}",
+                f"{_stop(lang)}{'' if lang == 'zh' else ' '}{w('ledger', lang)}{_colon(lang)}",
                 Code(result.ledger),
                 f"{sheet}{_stop(lang)}",
             )

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ..engine.compiled import CompiledPolicy
+from ..engine.labels import labels_of
 from .report import Cell, Chart, Code, Link, Table, build, cell_text, w
 from .run import FINDINGS_FILE, AuditResult
 
@@ -75,21 +77,24 @@ def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang
             cell = WriteOnlyCell(ws, value=name)
             cell.font = bold
             cells.append(cell)
-        # Widths are set before rows stream out; a sample of the rows sizes them.
-        rows = list(rows) if not isinstance(rows, list) else rows
-        for row in rows[:500]:
+        # Widths are set before rows stream out; the first rows size them. Rows stream from
+        # an iterator, so a sheet of a million findings is never held in memory.
+        rows = iter(rows)
+        first = list(itertools.islice(rows, 500))
+        for row in first:
             for i, value in enumerate(row[: len(widths)]):
                 widths[i] = max(widths[i], _width(cell_text(value) if not isinstance(value, str) else value))
         for i, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, width + 2)
-        count = len(rows)
-        ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{count + 1}"
         ws.append(cells)
-        for i, row in enumerate(rows):
+        count = 0
+        for i, row in enumerate(itertools.chain(first, rows)):
+            count += 1
             cells = [_excel(ws, v, WriteOnlyCell) for v in row]
             if i in bold_rows:
                 cells = [_bold(ws, c, WriteOnlyCell, bold) for c in cells]
             ws.append(cells)
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{count + 1}"
         if note:
             ws.append([note])
         return ws
@@ -110,30 +115,38 @@ def write_workbook(result: AuditResult, policy: CompiledPolicy, path: Path, lang
             chart.add_data(data, titles_from_data=True)
             chart.set_categories(labels)
             ws.add_chart(chart, "D2")
-    _findings_sheet(result, lang, sheet)
+    _findings_sheet(result, policy, lang, sheet)
     book.save(path)
 
 
-def _findings_sheet(result: AuditResult, lang: str, sheet: Any) -> None:
-    """Every finding of findings.csv, typed: dates as dates, articles and amounts as numbers."""
+def _findings_sheet(result: AuditResult, policy: CompiledPolicy, lang: str, sheet: Any) -> None:
+    """Every finding of findings.csv, typed (dates as dates, articles and amounts as numbers),
+    with the finding's words in the report's language; streamed, never held in memory."""
     source = next((f for f in result.files if f.name == FINDINGS_FILE), None)
     if source is None or not source.is_file():
         return
     zh = lang == "zh"
+    labels = labels_of(policy)
+    with source.open(encoding="utf-8", newline="") as handle:
+        total = sum(1 for _ in csv.reader(handle)) - 1
+    cut = total > MAX_ROWS - 1
     with source.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         columns = next(reader, [])
-        header = tuple(FINDING_HEADERS.get(c, (c, c))[1 if zh else 0] for c in columns)
+        code = columns.index("code") if "code" in columns else None
+        header = (
+            *(FINDING_HEADERS.get(c, (c, c))[1 if zh else 0] for c in columns),
+            w("finding", lang),
+        )
         typed = [_column_type(c) for c in columns]
-        rows = []
-        cut = False
-        for number, row in enumerate(reader):
-            if number >= MAX_ROWS - 1:
-                cut = True
-                break
-            rows.append(tuple(_typed(v, t) for v, t in zip(row, typed, strict=False)))
-    note = f"{w('cut', lang).format(n=len(rows))} {FINDINGS_FILE}" if cut else None
-    sheet(w("all_findings", lang), header, rows, note)
+
+        def rows() -> Any:
+            for row in itertools.islice(reader, MAX_ROWS - 1):
+                words = labels.code(row[code], lang) if code is not None and code < len(row) else ""
+                yield (*(_typed(v, t) for v, t in zip(row, typed, strict=False)), words)
+
+        note = f"{w('cut', lang).format(n=MAX_ROWS - 1)} {FINDINGS_FILE}" if cut else None
+        sheet(w("all_findings", lang), header, rows(), note)
 
 
 def _column_type(column: str) -> str:
