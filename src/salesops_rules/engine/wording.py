@@ -206,7 +206,8 @@ class Wording:
     def fact(self, fact: Fact) -> str:
         """One fact: the condition in words, the event's values, and whether it held."""
         node = _parse(fact.text)
-        if fact.result is None:
+        if fact.result is None and (node is None or _path(node) is not None):
+            # A table's inputs: each value as the event has it.
             shown = [
                 f"{self._name(label)}{self._colon()}{self.value(v, label)}" for label, v in fact.operands
             ]
