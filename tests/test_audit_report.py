@@ -135,6 +135,12 @@ def test_a_receipt_settled_by_its_handover_is_explained_as_settled(tmp_path: Pat
     assert text.startswith("Decision R-1 (cash receipt) under puguang-sales-logistics 2011-11: verdict PASS")
     assert "NOT satisfied" not in text and "FAIL" not in text
     assert "the ledger holds the matching cash handover in time" in text
+    # `audit --explain N` alone has not read the ledger: it says the verdict is the event's alone.
+    alone = explain_record(POLICY, ledger, item, "zh")
+    assert alone[0] == (
+        "事项 R-1（现金收款）依据 puguang-sales-logistics 2011-11 的决定：结论 违规"
+        "（仅凭本事项；其中部分由整个账本判定，见下）"
+    )
 
 
 def test_ledger_rule_paths_are_relative_to_the_pack(tmp_path: Path) -> None:

@@ -65,6 +65,10 @@ WORDS: dict[str, dict[Lang, str]] = {
     "open": {"zh": "未履行", "en": "open"},
     "not_required": {"zh": "无（不要求）", "en": "none (not required)"},
     "ledger": {"zh": "由跨事件规则判定", "en": "Decided by rules across events"},
+    "alone": {
+        "zh": "（仅凭本事项；其中部分由整个账本判定，见下）",
+        "en": " (this event alone; the whole ledger decides part of it, see below)",
+    },
     "ledger_rule": {
         "zh": "{codes}：由跨事件规则 {rule}「{title}」（{cite}）依据整个账本判定",
         "en": '{codes}: decided by the rule across events {rule} "{title}" ({cite}) from the whole ledger',
@@ -198,6 +202,8 @@ def explanation(
         _w("decision", lang).format(id=decision.event_id, kind=labels.kind(decision.kind, lang), policy=name)
         + f"{_colon(lang)}{_w('verdict', lang)} {_w(decision.verdict, lang)}"
     )
+    if any(note.found is None for note in ledger):
+        heading += _w("alone", lang)
     out: list[Section] = []
     out.append(_values(policy, decision, lang, words))
     out.append(_approvals(policy, decision, lang))
