@@ -227,3 +227,30 @@ def test_the_workbook_has_typed_cells_frozen_headers_filters_and_every_finding(t
 
     charts = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 3  # by employee, by article, by month
+
+
+def test_every_explanation_in_the_report_agrees_with_the_findings(tmp_path: Path) -> None:
+    """Over a generated ledger: an explained event's verdict is what its findings say.
+
+    A violation found for it (by its own rules or a rule across events): 违规; else any
+    finding: 待办; else 通过 (a receipt whose handover settled it).
+    """
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_audit import write_ledger
+
+    path = write_ledger(tmp_path / "ledger.jsonl", 400)
+    result = run_audit(path, tmp_path / "out", lang="zh", explained=400)
+    by_line: dict[int, set[str]] = {}
+    for row in findings(tmp_path / "out"):
+        if row["line"]:
+            by_line.setdefault(int(row["line"]), set()).add(row["category"])
+    assert len(result.explanations) > 100
+    settled = 0
+    for position, lines in result.explanations.items():
+        found = by_line.get(position, set())
+        want = "违规" if "violation" in found else "待办" if found else "通过"
+        assert lines[0].endswith(f"结论 {want}"), (position, lines[0], found)
+        settled += want == "通过"
+    assert settled == 0  # only events with findings are explained
