@@ -80,24 +80,27 @@ def test_skipped_records_are_listed_with_their_line_and_counted(tmp_path: Path) 
     ]
     assert (tmp_path / "out" / "skipped.csv").read_text(encoding="utf-8").splitlines()[0] == "line,problem"
     report = markdown(build(result, POLICY.compiled))
-    assert "Records read: 9; audited: 7; skipped: 2." in report
-    assert "| 5 | invalid event: $.product\\_class: `lamps` is not allowed" in report
+    assert "| Records read | 9 |\n| Events audited | 7 |\n| Records skipped | 2 |" in report
+    assert "| line 5 | invalid event: $.product\\_class: \\`lamps\\` is not allowed" in report
 
 
-def test_the_report_groups_by_article_employee_and_month_and_links_each_finding(tmp_path: Path) -> None:
+def test_the_report_leads_with_breaches_and_links_each_finding(tmp_path: Path) -> None:
     result = run_audit(mixed_ledger(tmp_path / "l.jsonl"), tmp_path / "out")
     report = markdown(build(result, POLICY.compiled))
-    for heading in (
-        '## <a id="by-article"></a>Findings by article',
-        '## <a id="by-employee"></a>Findings by employee',
+    headings = [
+        '## <a id="summary"></a>Summary',
+        '## <a id="dismissals"></a>Dismissal-grade breaches (第三十八条)',
+        '## <a id="by-employee"></a>Breaches and penalties by employee',
+        '## <a id="by-article"></a>Breaches by article',
         '## <a id="by-month"></a>Findings by month',
-        "Rules across events",
+        '## <a id="obligations"></a>Open obligations',
+        '## <a id="approvals"></a>Pending approvals',
+        '## <a id="rules-across-events"></a>Rules across events',
         '## <a id="explanations"></a>Explanations',
-    ):
-        assert heading in report
-    assert '### <a id="article-24"></a>第二十四条' in report
-    assert '### <a id="employee-E-08"></a>E-08' in report
-    assert '### <a id="month-2012-01"></a>2012-01' in report
+    ]
+    assert [report.index(h) for h in headings] == sorted(report.index(h) for h in headings)
+    assert '### <a id="article-27"></a>第二十七条' in report
+    assert '### <a id="approvals-24"></a>第二十四条' in report
     # Every link to an explanation lands on an anchor of the same page.
     links = set(re.findall(r"\]\(#([a-z]+-[0-9]+)\)", report))
     anchors = set(re.findall(r'<a id="([a-z]+-[0-9]+)"></a>', report))
@@ -115,7 +118,7 @@ def test_the_report_stays_bounded_and_says_where_the_rest_is(tmp_path: Path) -> 
     assert all(len(found) <= 2 for found in result.samples.values())
     assert list(result.explanations) == [1]
     report = markdown(build(result, POLICY.compiled))
-    assert "first 2 shown; 28 more in [findings.csv](findings.csv) (article = 24)" in report
+    assert "28 more in [findings.csv](findings.csv) (Pending approvals: 第二十四条)" in report
     # A finding whose event is not explained in the page carries the command that explains it.
     assert f"`salesops-rules audit {tmp_path / 'l.jsonl'} --explain 2`" in report
     assert len(findings(tmp_path / "out")) == result.totals.findings() > 30
@@ -135,7 +138,7 @@ def test_the_html_report_is_one_self_contained_page(tmp_path: Path) -> None:
 def test_the_report_speaks_chinese_when_asked(tmp_path: Path) -> None:
     result = run_audit(mixed_ledger(tmp_path / "l.jsonl"), tmp_path / "out", lang="zh")
     report = markdown(build(result, POLICY.compiled, "zh"))
-    assert "按条款" in report and "跳过的记录" in report
+    assert "按违反的条款" in report and "跳过的记录" in report
     assert any("总经理" in r["message"] for r in findings(tmp_path / "out"))
 
 
@@ -164,12 +167,18 @@ def test_cli_writes_every_format_and_exits_1_on_findings(
     book = load_workbook(out / "report.xlsx", read_only=True)
     assert book.sheetnames == [
         "Summary",
+        "Dismissals",
+        "Chart by employee",
+        "Penalties",
+        "Chart by article",
         "By article",
-        "By employee",
+        "Chart by month",
         "By month",
-        "Findings shown",
+        "Obligations",
+        "Approvals",
         "Rules across events",
         "Skipped",
+        "Findings",
     ]
 
 
@@ -229,14 +238,13 @@ def test_cli_explain_names_what_a_ledger_rule_decides_instead(
 ) -> None:
     ledger = mixed_ledger(tmp_path / "l.jsonl")
     assert main(["audit", str(ledger), "--explain", "2"]) == 0
+    out = capsys.readouterr().out
     assert (
-        capsys.readouterr()
-        .out.rstrip()
-        .endswith(
-            "In this audit, cash_not_handed_over, logistics_supervisor.permit is decided by ledger rule "
-            "cash.handover-recorded-apart (第二十七条) from the ledger, not by this event alone"
-        )
-    )
+        "Decided by rules across events:\n"
+        "  cash not handed to finance the same day without permission, the logistics supervisor's "
+        "permission: decided by the rule across events cash.handover-recorded-apart"
+    ) in out
+    assert "    this event alone cannot tell; audit the whole ledger\n" in out
 
 
 @pytest.mark.parametrize(

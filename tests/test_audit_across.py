@@ -38,7 +38,8 @@ def test_every_month_of_the_ledger_needs_its_archive_report_and_review(tmp_path:
     row = next(r for r in findings(tmp_path / "out") if r["rule"] == "archive-report.monthly")
     assert row["label"] == "第十四条"
     assert row["detail"] == (
-        "no `customer_archive_report` covers 2011-12; the month is over by the ledger's last day 2012-01-31"
+        "no monthly customer archive report covers 2011-12; "
+        "the month is over by the ledger's last day 2012-01-31"
     )
 
 
@@ -94,8 +95,8 @@ def test_cash_handed_over_the_next_day_is_late(tmp_path: Path) -> None:
     row = next(r for r in findings(tmp_path / "out") if r["rule"])
     assert (row["line"], row["employee"], row["label"]) == ("1", "E-05", "第二十七条")
     assert row["detail"] == (
-        "`cash_handover` with `receipt` = `R-1` (`H-1`) is dated 2011-12-03, "
-        "1 day after the deadline 2011-12-02"
+        "cash handover with the receipt handed over R-1 (H-1) is dated 2011-12-03, "
+        "1 day(s) after the deadline 2011-12-02"
     )
 
 

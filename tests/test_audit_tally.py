@@ -27,7 +27,7 @@ from salesops_rules.audit.ledger import JsonLinesDecoder
 from salesops_rules.audit.records import RecordError
 from salesops_rules.engine.evaluator import Outcome, outcome, parse_event
 from salesops_rules.errors import EventError
-from salesops_rules.model.audit import DIMENSIONS, AuditFinding, AuditTotals
+from salesops_rules.model.audit import DIMENSIONS, DISMISSAL, AuditFinding, AuditTotals
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import event_mix
@@ -54,7 +54,24 @@ def findings(draw: st.DrawFn) -> AuditFinding:
         message=draw(TEXT),
         rule=draw(st.sampled_from(["", "ledger.handover"])),
         detail=draw(TEXT),
+        **draw(PENALTY),
     )
+
+
+# A penalty as `priced` gives it: none, a dismissal, or a deduction with or without amounts.
+PENALTY = st.sampled_from(
+    [
+        {},
+        {"sanction": "dismissal"},
+        {"sanction": "warning_and_deduction", "months": "1-3"},
+        {
+            "sanction": "warning_and_deduction",
+            "months": "1-3",
+            "amount_min": "3000.00",
+            "amount_max": "9000.00",
+        },
+    ]
+)
 
 
 def csv_row(finding: AuditFinding) -> str:
@@ -63,7 +80,7 @@ def csv_row(finding: AuditFinding) -> str:
     csv.writer(out).writerow(
         (
             f.position, f.event_id, f.kind, f.date, f.month, f.employee, f.category, f.code,
-            f.article, f.label, f.message, f.rule, f.detail,
+            f.article, f.label, f.message, f.rule, f.detail, f.sanction, f.months, f.amount_min, f.amount_max,
         )
     )  # fmt: skip
     return out.getvalue()
@@ -84,8 +101,10 @@ def test_a_tally_counts_samples_and_writes_as_the_plain_way(found: list[AuditFin
     plain_samples: Samples = {}
     for finding in found:
         plain.count(finding)
+        if finding.sanction == DISMISSAL:
+            plain_samples.setdefault((DISMISSAL, finding.employee, finding.category), []).append(finding)
         for dimension in DIMENSIONS:
-            kept = plain_samples.setdefault((dimension, finding.key(dimension)), [])
+            kept = plain_samples.setdefault((dimension, finding.key(dimension), finding.category), [])
             if len(kept) < examples:
                 kept.append(finding)
     assert totals == plain

@@ -87,10 +87,11 @@ def test_explain_in_english(capsys: pytest.CaptureFixture[str]) -> None:
         lines[0] == "Decision HT-2011-1207 (contract) under puguang-sales-logistics 2011-11: verdict PENDING"
     )
     for expected in (
-        "  deposit due (deposit_amount): 11728.39",
-        "  2. general manager approve: NOT satisfied: no approval record by a general_manager [第二十四条]",
+        "  deposit due: 11728.39",
+        "  2. the general manager's approval: NOT satisfied: "
+        + "no approval record by a general manager [第二十四条]",
         "  第二十四条 contract.above-10000 — a contract over 10000 goes to the general manager",
-        "    facts: amount > 10000 (amount = 23456.78): true",
+        "    facts: the amount is above 10000 (here: 23456.78): yes",
         "    row 8 of the table",
         "    overridden by contract.above-10000 (the specific rule prevails)",
     ):
@@ -103,18 +104,19 @@ def test_explain_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "explain", "--lang", "zh", str(SMALL))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "决定 HT-2011-1208 (contract) 依据 puguang-sales-logistics 2011-11: 结论 通过"
+    assert lines[0] == "事项 HT-2011-1208（合同）依据 puguang-sales-logistics 2011-11 的决定：结论 通过"
     for expected in (
-        "  1. 销售后勤主管 批准: 已满足 (审批人 E-02) [第二十四条]",
+        "  1. 销售后勤主管审批：已满足（E-02） [第二十四条]",
         "  第二十四条 contract.existing-small-stock — 老客户一万元内常规产品由后勤主管审批",
-        "    事实: customer.type == 'existing' (customer.type = existing): 是; "
-        "product_class == 'stock' (product_class = stock): 是; amount <= 10000 (amount = 6800.00): 是",
+        "    事实：客户类型为老客户（本事项：老客户）：是，产品类别为常规产品（本事项：常规产品）：是，"
+        "金额不超过10000（本事项：6800.00）：是",
         "  第二十四条 contract.above-10000 — 超过一万元的合同报总经理审批",
-        "    事实: amount > 10000 (amount = 6800.00): 否",
+        "    不适用，因为以下条件不成立：金额大于10000",
+        "    事实：金额大于10000（本事项：6800.00）：否",
         "    被 contract.existing-small-stock 取代（特别规定优先）",
     ):
         assert expected in lines, expected
-    assert "适用的规则:" in lines and "考虑过但不适用的规则:" in lines
+    assert "适用的规则：" in lines and "考虑过但不适用的规则：" in lines
 
 
 def test_explain_reads_standard_input(
@@ -245,7 +247,7 @@ def test_entry_point_in_a_subprocess(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout.splitlines()[0]
-        == "决定 HT-2011-1207 (contract) 依据 puguang-sales-logistics 2011-11: 结论 待办"
+        == "事项 HT-2011-1207（合同）依据 puguang-sales-logistics 2011-11 的决定：结论 待办"
     )
     bad = subprocess.run(
         [command, "check", str(tmp_path / "missing.json")], capture_output=True, text=True, check=False

@@ -88,6 +88,14 @@ def test_markdown_escapes_what_would_become_markup() -> None:
     assert text.splitlines()[0].startswith("# Decision C-1 \\<b\\>\\*bold\\*\\</b\\> \\[x\\] (contract)")
 
 
+def test_markdown_keeps_an_event_id_on_its_line() -> None:
+    """An id with line breaks, backticks and a heading cannot start a block of its own (issue 12)."""
+    text = render.render("markdown", *_parts(_event(id="C-1\n```\n# x\r\n<script>`y`")))
+    first, *rest = text.splitlines()
+    assert first.startswith("# Decision C-1 \\`\\`\\` \\# x \\<script\\>\\`y\\` (contract)")
+    assert not any(line.startswith(("```", "# x", "<script")) for line in rest)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_html_is_one_self_contained_page_with_the_same_content(lang: explain.Lang) -> None:
     parts = _parts(_event(id="C-1 <script>alert(1)</script> & co"), lang)

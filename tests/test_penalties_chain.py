@@ -259,35 +259,36 @@ def _cash_late(salary: str | None) -> dict[str, Any]:
 def _penalty_lines(policy: Policy, event: dict[str, Any], lang: explain.Lang) -> list[str]:
     decision, trace = policy.trace(event)
     lines = explain.lines(policy.compiled, decision, trace, lang)
-    start = lines.index("处罚:" if lang == "zh" else "Penalties:")
+    start = lines.index("处罚：" if lang == "zh" else "Penalties:")
     return lines[start + 1 : lines.index("", start)]
 
 
 def test_explain_shows_the_deduction_with_the_salary_in_english(policy: Policy) -> None:
     assert _penalty_lines(policy, _cash_late("3000.00"), "en") == [
         "  第三十七条第（四）项: warning and a deduction of 3000.00 to 9000.00 "
-        "(1-3 x monthly salary 3000.00) — cash_not_handed_over"
+        "(1-3 x monthly salary 3000.00) — cash not handed to finance the same day without permission"
     ]
 
 
 def test_explain_shows_the_deduction_with_the_salary_in_chinese(policy: Policy) -> None:
     assert _penalty_lines(policy, _cash_late("3000.00"), "zh") == [
-        "  第三十七条第（四）项: 警告并扣发月薪 3000.00 至 9000.00（1-3 倍月薪 3000.00）"
-        " — cash_not_handed_over"
+        "  第三十七条第（四）项：警告并扣发月薪 3000.00 至 9000.00（1-3 倍月薪 3000.00）"
+        " — 未经允许当日现金没有上交财务"
     ]
 
 
 def test_explain_without_a_salary_gives_the_months(policy: Policy) -> None:
     assert _penalty_lines(policy, _cash_late(None), "en") == [
         "  第三十七条第（四）项: warning and a deduction of 1-3 x monthly salary "
-        "(monthly salary not known) — cash_not_handed_over"
+        "(monthly salary not known) — cash not handed to finance the same day without permission"
     ]
 
 
 def test_explain_marks_a_penalty_that_needs_determination(policy: Policy) -> None:
     assert _penalty_lines(policy, FOUND_BY_RULES["other_breach"], "en") == [
         "  第三十七条第（七）项: warning and a deduction of 3000.00 to 9000.00 "
-        "(1-3 x monthly salary 3000.00) (subject to determination) — other_breach"
+        "(1-3 x monthly salary 3000.00) (subject to determination) — another breach of this regulation "
+        "found to deserve a penalty"
     ]
 
 
@@ -300,6 +301,8 @@ def test_explain_shows_a_dismissal(policy: Policy) -> None:
         "violation": "major_traffic_accident",
     }
     assert _penalty_lines(policy, event, "en") == [
-        "  第三十八条第（七）项: dismissal — major_traffic_accident"
+        "  第三十八条第（七）项: dismissal — a driver caused a major traffic accident"
     ]
-    assert _penalty_lines(policy, event, "zh") == ["  第三十八条第（七）项: 解聘 — major_traffic_accident"]
+    assert _penalty_lines(policy, event, "zh") == [
+        "  第三十八条第（七）项：解聘 — 驾驶员开车出现重大交通事故"
+    ]

@@ -13,10 +13,16 @@ import pytest
 from editor_support import SHIPPED
 from salesops_rules.cli import main
 from salesops_rules.engine import schema
-from salesops_rules.engine.loader import CATALOGUE, MANIFEST, PENALTIES, ROLES_FILE
+from salesops_rules.engine.loader import CATALOGUE, LABELS, MANIFEST, PENALTIES, ROLES_FILE
 from salesops_rules.engine.yamlsource import load
 
-FILE_TYPE = {MANIFEST: "policy", CATALOGUE: "regulation", ROLES_FILE: "roles", PENALTIES: "penalties"}
+FILE_TYPE = {
+    MANIFEST: "policy",
+    CATALOGUE: "regulation",
+    ROLES_FILE: "roles",
+    PENALTIES: "penalties",
+    LABELS: "labels",
+}
 SHIPPED_FILES = sorted(SHIPPED.glob("*.yaml"))
 
 

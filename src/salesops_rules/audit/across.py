@@ -23,6 +23,7 @@ from typing import Any
 
 from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
 from ..engine.evaluator import REFER, REFER_CITE
+from ..engine.labels import Labels
 from ..model.audit import NOBODY, AuditFinding
 from ..model.events import EventBase
 
@@ -178,11 +179,53 @@ CREATE TABLE target (rule INTEGER, key TEXT, day TEXT, seq INTEGER, event_id TEX
 """
 
 
+# What a ledger rule saw, as its finding's detail says it, in each language.
+DETAILS = {
+    "en": {
+        "none_covers": "no {kind} covers {period}",
+        "for": " for {shown}",
+        "over": "; the month is over by the ledger's last day {end}",
+        "not_over": "; the month is not over by the ledger's last day {end}",
+        "wanted": "{kind} with {field} {key}",
+        "late": "{wanted} ({id}) is dated {day}, {n} day(s) after the deadline {deadline}",
+        "missing": (
+            "no {wanted} dated on or after {day}; "
+            "the deadline {deadline} passed before the ledger's last day {end}"
+        ),
+        "open": "no {wanted} dated on or after {day} yet ({until}; the ledger ends {end})",
+        "due": "due by {deadline}",
+        "no_deadline": "no deadline",
+        "is": "{a} = {b}",
+    },
+    "zh": {
+        "none_covers": "没有覆盖 {period} 的{kind}",
+        "for": "（{shown}）",
+        "over": "；该月在账本最后一天 {end} 之前已结束",
+        "not_over": "；该月到账本最后一天 {end} 尚未结束",
+        "wanted": "{field}为 {key} 的{kind}",
+        "late": "{wanted}（{id}）日期为 {day}，比期限 {deadline} 晚 {n} 天",
+        "missing": "{day} 当日或之后没有{wanted}；期限 {deadline} 在账本最后一天 {end} 之前已过",
+        "open": "{day} 当日或之后尚无{wanted}（{until}；账本止于 {end}）",
+        "due": "期限 {deadline}",
+        "no_deadline": "无期限",
+        "is": "{a}为 {b}",
+    },
+}
+
+
 class FactStore:
     """The ledger rules' facts of a whole ledger, on disk; `resolve` yields what they find."""
 
-    def __init__(self, path: Path, rules: tuple[CompiledLedgerRule, ...], lang: str = "en") -> None:
+    def __init__(
+        self,
+        path: Path,
+        rules: tuple[CompiledLedgerRule, ...],
+        lang: str = "en",
+        labels: Labels | None = None,
+    ) -> None:
         self.rules, self.lang = rules, lang
+        self.labels = labels
+        self.words = DETAILS["zh" if lang == "zh" else "en"]
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None)
         # A scratch file: no journal, no fsync; it is thrown away after the audit.
@@ -240,16 +283,15 @@ class FactStore:
             over = _month_end(period) <= end
             state, outcome = ("missing", rule.missing) if over else ("open", rule.open)
             values = json.loads(group)
-            shown = ", ".join(f"{n} = {v}" for n, v in zip(plan.group_by, values, strict=True))
+            words = self.words
+            shown = ", ".join(
+                words["is"].format(a=self._field(n), b=v) for n, v in zip(plan.group_by, values, strict=True)
+            )
             employee = values[plan.group_by.index("employee.id")] if "employee.id" in plan.group_by else None
             detail = (
-                f"no `{plan.expected.kind}` covers {period}"
-                + (f" for {shown}" if shown else "")
-                + (
-                    f"; the month is over by the ledger's last day {end.isoformat()}"
-                    if over
-                    else f"; the month is not over by the ledger's last day {end.isoformat()}"
-                )
+                words["none_covers"].format(kind=self._kind(plan.expected.kind), period=period)
+                + (words["for"].format(shown=shown) if shown else "")
+                + words["over" if over else "not_over"].format(end=end.isoformat())
             )
             for item in outcome:
                 yield (
@@ -272,34 +314,43 @@ class FactStore:
         for position, event_id, kind, day, employee, month, key, follow in rows:
             start = dt.date.fromisoformat(day)
             deadline = start + dt.timedelta(days=plan.within_days) if plan.within_days is not None else None
-            wanted = f"`{plan.target.kind}` with `{plan.match_to}` = `{key}`"
+            words = self.words
+            wanted = words["wanted"].format(
+                kind=self._kind(plan.target.kind), field=self._field(plan.match_to), key=key
+            )
             if follow is not None:
                 done_day, done_id = follow.split(" ", 1)
                 if deadline is None or dt.date.fromisoformat(done_day) <= deadline:
                     continue
                 late_by = (dt.date.fromisoformat(done_day) - deadline).days
                 state, outcome = "late", rule.late
-                detail = (
-                    f"{wanted} (`{done_id}`) is dated {done_day}, {late_by} day{'s' if late_by != 1 else ''} "
-                    f"after the deadline {deadline.isoformat()}"
+                detail = words["late"].format(
+                    wanted=wanted, id=done_id, day=done_day, n=late_by, deadline=deadline.isoformat()
                 )
             elif deadline is not None and deadline < end:
                 state, outcome = "missing", rule.missing
-                detail = (
-                    f"no {wanted} dated on or after {day}; the deadline {deadline.isoformat()} "
-                    f"passed before the ledger's last day {end.isoformat()}"
+                detail = words["missing"].format(
+                    wanted=wanted, day=day, deadline=deadline.isoformat(), end=end.isoformat()
                 )
             else:
                 state, outcome = "open", rule.open
-                until = f"due by {deadline.isoformat()}" if deadline is not None else "no deadline"
-                detail = (
-                    f"no {wanted} dated on or after {day} yet ({until}; the ledger ends {end.isoformat()})"
+                until = (
+                    words["due"].format(deadline=deadline.isoformat())
+                    if deadline is not None
+                    else words["no_deadline"]
                 )
+                detail = words["open"].format(wanted=wanted, day=day, until=until, end=end.isoformat())
             for item in outcome:
                 yield (
                     state,
                     self._finding(rule, item, (position, event_id, kind, day, month, employee), detail),
                 )
+
+    def _kind(self, kind: str) -> str:
+        return self.labels.kind(kind, self.lang) if self.labels is not None else kind
+
+    def _field(self, name: str) -> str:
+        return self.labels.field(name, self.lang) if self.labels is not None else name
 
     def _finding(
         self,

@@ -14,13 +14,24 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..engine.compiled import PenaltyRule
 from ..engine.evaluator import Outcome, outcome, parse_event
+from ..engine.labels import labels_of
 from ..errors import EventError
-from ..model.audit import DIMENSIONS, NOBODY, AuditFinding, AuditTotals, SkippedRecord
+from ..model.audit import (
+    DIMENSIONS,
+    DISMISSAL,
+    DISMISSALS_KEPT,
+    NOBODY,
+    AuditFinding,
+    AuditTotals,
+    SkippedRecord,
+)
 from ..model.citation import Cite
 from ..model.decision import Decision
 from ..model.events import EventBase
@@ -42,9 +53,14 @@ FINDINGS_COLUMNS = (
     "message",
     "rule",
     "detail",
+    "sanction",
+    "deduction_months",
+    "amount_min",
+    "amount_max",
 )
 
-Samples = dict[tuple[str, str], list[AuditFinding]]
+# (dimension, key, category) -> the first findings of that group, in ledger order
+Samples = dict[tuple[str, str, str], list[AuditFinding]]
 
 
 @dataclass(frozen=True)
@@ -152,6 +168,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         last_day = day if last_day is None or day > last_day else last_day
         seq = position  # findings are in ledger order: a record's line or row orders them
         employee = employee_of(event)
+        salary = event.employee.monthly_salary if event.employee is not None else None
         month = day[:7]
         replaced: set[str] = set()
         of_kind = readers.get(judged.kind)
@@ -159,7 +176,8 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             replaced = facts_of(
                 rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
             )
-        for finding in _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy):
+        found = _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary)
+        for finding in found:
             tally.add(finding)
     for problem in facts.problems:
         tally.add(problem)
@@ -171,9 +189,11 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts, position)
 
 
-# What the totals count a finding under: (category, code, article, label, employee, month).
-_COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5)
-_PLACE = itemgetter(9, 6, 5)  # (article, employee, month): the finding's three sample groups
+# What the totals count a finding under: (category, code, article, label, employee, month,
+# and its penalty: sanction, months, amounts).
+_COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
+# (article, employee, month, category): the finding's three sample groups
+_PLACE = itemgetter(9, 6, 5, 7)
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
 # as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
 _ENDS_KEPT = 2_000
@@ -207,11 +227,15 @@ class Tally:
             self._counts[key] = [finding, 1]
         else:
             entry[1] += 1
+        if finding.sanction == DISMISSAL:
+            kept = self.samples.setdefault((DISMISSAL, finding.employee, finding.category), [])
+            if len(kept) < DISMISSALS_KEPT:
+                kept.append(finding)
         place = _PLACE(finding)
         if place not in self._full:
             full = True
             for dimension in DIMENSIONS:
-                kept = self.samples.setdefault((dimension, finding.key(dimension)), [])
+                kept = self.samples.setdefault((dimension, finding.key(dimension), finding.category), [])
                 if len(kept) < self.examples:
                     kept.append(finding)
                 full = full and len(kept) >= self.examples
@@ -225,7 +249,9 @@ class Tally:
         end = self._ends.get(end_key)
         if end is None:
             c = finding
-            end = self._csv_line((c.category, c.code, c.article, c.label, c.message, c.rule, c.detail))
+            end = self._csv_line(
+                (c.category, c.code, c.article, c.label, c.message, c.rule, c.detail, *finding[15:])
+            )
             if len(self._ends) < _ENDS_KEPT:
                 self._ends[end_key] = end
         position, event_id, kind, day, month, employee = finding[1:7]
@@ -255,6 +281,7 @@ def _findings(
     replaced: set[str],
     lang: str,
     policy: Policy,
+    salary: Decimal | None = None,
 ) -> list[AuditFinding]:
     if judged.verdict == "pass":
         return []  # no violation, no open obligation, every approval satisfied
@@ -269,25 +296,69 @@ def _findings(
 
     found = []
     zh = lang == "zh"
+    penalties = policy.compiled.penalties
     for v in judged.violations:
         if v.code not in replaced:
-            found.append(finding("violation", v.code, v.cite, v.message if zh else v.message_en))
+            found.append(
+                priced(
+                    finding("violation", v.code, v.cite, v.message if zh else v.message_en), penalties, salary
+                )
+            )
     for o in judged.obligations:
         if o.code not in replaced:
             found.append(finding("obligation", o.code, o.cite, o.message if zh else o.message_en))
     for a in judged.approvals:
         if a.satisfied or f"{a.role}.{a.action}" in replaced:
             continue
-        role = policy.compiled.roles.get(a.role)
-        name = (role.zh if zh else role.en) if role is not None else a.role
         note = (a.note.zh if zh else a.note.en) if a.note is not None else ""
-        message = (
-            f"{name}的审批步骤（{a.action}）未满足"
-            if zh
-            else f"the {a.action} step of the {name} is not satisfied"
-        )
+        message = _step_missing(policy, a.role, a.action, lang)
         found.append(finding("approval", f"{a.role}.{a.action}", a.cite, message, note))
     return found
+
+
+# What findings repeat, made once per process: an unsatisfied step's message by (role,
+# action, language); a penalty's four columns by (code, salary as written). Each entry keeps
+# the policy part it was made from and is used only for that very object.
+_STEPS: dict[tuple[str, str, str], tuple[object, str]] = {}
+_PRICES: dict[tuple[str, str | None], tuple[object, tuple[str, str, str, str]]] = {}
+_PRICES_KEPT = 4096  # as many as a company has salary levels times breaches
+
+
+def _step_missing(policy: Policy, role: str, action: str, lang: str) -> str:
+    compiled = policy.compiled
+    entry = _STEPS.get((role, action, lang))
+    if entry is None or entry[0] is not compiled:
+        step = labels_of(compiled).step(role, action, lang)
+        entry = _STEPS[(role, action, lang)] = (
+            compiled,
+            f"{step}未满足" if lang == "zh" else f"{step} is missing",
+        )
+    return entry[1]
+
+
+def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Decimal | None) -> AuditFinding:
+    """A violation with its penalty (penalties.yaml): sanction, months, and amounts for a known salary."""
+    if finding.category != "violation":
+        return finding
+    key = (finding.code, None if salary is None else str(salary))
+    entry = _PRICES.get(key)
+    if entry is None or entry[0] is not penalties:
+        rule = penalties.get(finding.code)
+        if rule is None:
+            return finding
+        if rule.months is None:
+            columns = (rule.sanction, "", "", "")
+        else:
+            low, high = rule.months
+            amounts = ("", "") if salary is None else (f"{salary * low:.2f}", f"{salary * high:.2f}")
+            columns = (rule.sanction, f"{low}-{high}", *amounts)
+        entry = (penalties, columns)
+        if len(_PRICES) < _PRICES_KEPT or key in _PRICES:
+            _PRICES[key] = entry
+    columns = entry[1]
+    return finding._replace(
+        sanction=columns[0], months=columns[1], amount_min=columns[2], amount_max=columns[3]
+    )
 
 
 def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:

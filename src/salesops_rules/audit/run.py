@@ -19,17 +19,29 @@ from typing import Any
 
 from ..engine import explain as explain_mod
 from ..engine.evaluator import parse_event
+from ..engine.labels import labels_of
 from ..errors import EventError
-from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
+from ..model.audit import DIMENSIONS, DISMISSAL, DISMISSALS_KEPT, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, Tally, policy_key, remember
+from .chunks import (
+    FINDINGS_COLUMNS,
+    Chunk,
+    ChunkResult,
+    Samples,
+    Settings,
+    Tally,
+    policy_key,
+    priced,
+    remember,
+)
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
 
 FINDINGS_FILE, SKIPPED_FILE = "findings.csv", "skipped.csv"
 SKIPPED_SHOWN = 100  # skipped records listed in the report; all of them are in skipped.csv
+ACROSS_KEPT = 100_000  # findings of rules across events kept by event, for the explanations
 
 
 @dataclass(frozen=True)
@@ -59,9 +71,18 @@ class AuditResult:
     rule_counts: Counter[tuple[str, str]]  # (ledger rule id, missing|late|open) -> findings
     explanations: dict[int, list[str]] = field(default_factory=dict)  # position -> explain lines
     files: list[Path] = field(default_factory=list)
+    policy_root: str = ""  # the pack's folder: the report names rule files relative to it
 
-    def sampled(self, dimension: str) -> list[tuple[str, list[AuditFinding]]]:
-        return [(key, found) for (dim, key), found in self.samples.items() if dim == dimension]
+    def sampled(self, dimension: str, category: str | None = None) -> list[tuple[str, list[AuditFinding]]]:
+        """The first findings of each group of `dimension` (of one category, or of all, merged in order)."""
+        merged: dict[str, list[AuditFinding]] = {}
+        for (dim, key, cat), found in self.samples.items():
+            if dim == dimension and category in (None, cat):
+                merged.setdefault(key, []).extend(found)
+        if category is None:
+            for found in merged.values():
+                found.sort(key=lambda f: f.seq)
+        return list(merged.items())
 
 
 Progress = Callable[[int, int], None]  # (ledger read so far, events audited so far)
@@ -95,7 +116,8 @@ class _Merge:
         self.last = max(self.last, result.last)
         for group, found in result.samples.items():
             kept = self.samples.setdefault(group, [])
-            kept.extend(found[: max(0, self.examples - len(kept))])
+            limit = DISMISSALS_KEPT if group[0] == DISMISSAL else self.examples
+            kept.extend(found[: max(0, limit - len(kept))])
         for record in result.skipped:
             self.skipped_writer.writerow(record)
             if len(self.skipped) < SKIPPED_SHOWN:
@@ -133,8 +155,11 @@ def audit_ledger(
     remember(policy)
     merge = _Merge(options.out_dir, ledger.unit, options.examples)
     rules = policy.compiled.ledger_rules
+    across: dict[int, list[AuditFinding]] = {}  # what the rules across events found, by event
     with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:
-        store = FactStore(Path(scratch) / "ledger-facts.sqlite", rules, options.lang)
+        store = FactStore(
+            Path(scratch) / "ledger-facts.sqlite", rules, options.lang, labels_of(policy.compiled)
+        )
         try:
             chunks = chunks_of(ledger, options.chunk_size)
             if options.dask:
@@ -149,8 +174,12 @@ def audit_ledger(
                 if progress is not None:
                     progress(judged.mark, merge.totals.audited)
             totals = merge.totals
+            penalties = policy.compiled.penalties
             for finding in store.resolve(totals.first_day, totals.last_day, merge.last + 1):
+                finding = priced(finding, penalties, None)
                 merge.add_finding(finding)
+                if finding.position is not None and len(across) < ACROSS_KEPT:
+                    across.setdefault(finding.position, []).append(finding)
             merge.fold()
         finally:
             store.close()
@@ -167,8 +196,9 @@ def audit_ledger(
         skipped=merge.skipped,
         rule_counts=store.counts,
         files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
+        policy_root=policy.compiled.root,
     )
-    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang)
+    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang, across)
     return result
 
 
@@ -181,16 +211,23 @@ def _hash(policy: Policy) -> str:
 def explained_positions(result: AuditResult, limit: int) -> list[int]:
     """The events the report explains in full: those of the sampled findings, first groups first."""
     chosen: dict[int, None] = {}
-    for dimension in DIMENSIONS:
+    for dimension in (DISMISSAL, *DIMENSIONS):
         for _, found in sorted(result.sampled(dimension)):
             for finding in found:
-                if finding.position is not None and not finding.rule and len(chosen) < limit:
+                # A ledger rule's finding about one event: that event is explained too, with
+                # what the rule found (the explanation agrees with the ledger).
+                if finding.position is not None and len(chosen) < limit:
                     chosen[finding.position] = None
     return sorted(chosen)
 
 
 def explain_samples(
-    policy: Policy, ledger: Ledger, result: AuditResult, limit: int, lang: str
+    policy: Policy,
+    ledger: Ledger,
+    result: AuditResult,
+    limit: int,
+    lang: str,
+    across: dict[int, list[AuditFinding]] | None = None,
 ) -> dict[int, list[str]]:
     """Re-read the ledger up to the last sampled event and explain each sampled one."""
     wanted = explained_positions(result, limit)
@@ -204,32 +241,53 @@ def explain_samples(
                 break
             continue
         remaining.discard(item.position)
-        found[item.position] = explain_record(policy, ledger, item, lang)
+        found[item.position] = explain_record(policy, ledger, item, lang, across)
         if not remaining:
             break
     return found
 
 
-def explain_record(policy: Policy, ledger: Ledger, item: RawRecord | SkippedRecord, lang: str) -> list[str]:
-    """The `explain` lines of one ledger record, or why it could not be judged."""
+def explain_record(
+    policy: Policy,
+    ledger: Ledger,
+    item: RawRecord | SkippedRecord,
+    lang: str,
+    across: dict[int, list[AuditFinding]] | None = None,
+) -> list[str]:
+    """The `explain` lines of one ledger record, or why it could not be judged.
+
+    With `across` (what the rules across events found, by event), the codes a ledger rule
+    decides instead of the event alone are taken out of the event's decision and its
+    verdict is drawn again, and a section says what that rule found: the explanation
+    agrees with the ledger's findings.
+    """
+    unit = _unit(ledger.unit, lang)
     if isinstance(item, SkippedRecord):
-        return [f"{ledger.unit} {item.position}: {item.message}"]
+        return [f"{unit.format(n=item.position)}: {item.message}"]
     try:
         event = parse_event(ledger.decoder(item.payload))
     except (RecordError, EventError) as error:
-        return [f"{ledger.unit} {item.position}: {error.message}"]
+        return [f"{unit.format(n=item.position)}: {error.message}"]
     decision, trace = policy.trace(event)
-    lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang))
-    notes = _replaced_notes(policy, event, lang)
-    return [*lines, *notes] if notes else lines
+    notes = _ledger_notes(policy, event, None if across is None else across.get(item.position, []))
+    lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang), notes)
+    return lines
+
+
+def _unit(unit: str, lang: str) -> str:
+    if lang == "zh":
+        return "第 {n} 行"
+    return unit + " {n}"
 
 
 def _lang(lang: str) -> Any:
     return "zh" if lang == "zh" else "en"
 
 
-def _replaced_notes(policy: Policy, event: Any, lang: str) -> list[str]:
-    """Say which of the event's own findings a ledger rule decides instead (`replaces`)."""
+def _ledger_notes(
+    policy: Policy, event: Any, found: list[AuditFinding] | None
+) -> list[explain_mod.LedgerNote]:
+    """The ledger rules that decide some of the event's own findings instead (`replaces`)."""
     notes = []
     for rule in policy.compiled.ledger_rules:
         plan = rule.follow_up
@@ -242,13 +300,8 @@ def _replaced_notes(policy: Policy, event: Any, lang: str) -> list[str]:
         except (TypeError, ArithmeticError, ValueError):
             continue
         if holds:
-            codes = ", ".join(sorted(plan.replaces))
-            notes.append(
-                f"在本次审计中，{codes} 由账本规则 {rule.id}（{rule.cite.label}）依据账本判定"
-                if lang == "zh"
-                else f"In this audit, {codes} is decided by ledger rule {rule.id} ({rule.cite.label}) "
-                "from the ledger, not by this event alone"
-            )
+            mine = None if found is None else [f for f in found if f.rule == rule.id]
+            notes.append(explain_mod.LedgerNote(rule, tuple(sorted(plan.replaces)), mine))
     return notes
 
 

@@ -6,28 +6,34 @@ Rendering is apart from printing: `lines()` returns strings, so tests read exact
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Decision
-from .compiled import CompiledPolicy
-from .trace import Fact, RuleTrace
+from ..model.decision import Decision, Penalty
+from .compiled import CompiledLedgerRule, CompiledPolicy
+from .labels import Labels, labels_of
+from .trace import RuleTrace
+from .wording import Wording
 
 Lang = Literal["zh", "en"]
 
 WORDS: dict[str, dict[Lang, str]] = {
-    "decision": {"zh": "决定", "en": "Decision"},
-    "under": {"zh": "依据", "en": "under"},
+    "decision": {
+        "zh": "事项 {id}（{kind}）依据 {policy} 的决定",
+        "en": "Decision {id} ({kind}) under {policy}",
+    },
     "verdict": {"zh": "结论", "en": "verdict"},
     "pass": {"zh": "通过", "en": "PASS"},
     "pending": {"zh": "待办", "en": "PENDING"},
     "fail": {"zh": "违规", "en": "FAIL"},
     "values": {"zh": "计算结果", "en": "Values"},
     "approvals": {"zh": "审批（按顺序）", "en": "Approvals, in order"},
-    "satisfied": {"zh": "已满足", "en": "satisfied"},
-    "by": {"zh": "审批人", "en": "by"},
+    "satisfied": {"zh": "已满足（{by}）", "en": "satisfied (by {by})"},
     "unsatisfied": {"zh": "未满足", "en": "NOT satisfied"},
     "obligations": {"zh": "待履行事项", "en": "Open obligations"},
     "violations": {"zh": "违规", "en": "Violations"},
@@ -37,6 +43,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "not_applied": {"zh": "考虑过但不适用的规则", "en": "Rules considered that did not apply"},
     "other": {"zh": "未执行或被取代的规则", "en": "Rules overridden, skipped or not in force"},
     "because": {"zh": "事实", "en": "facts"},
+    "failed": {"zh": "不适用，因为以下条件不成立", "en": "did not apply, because this does not hold"},
     "sets": {"zh": "结论", "en": "sets"},
     "text": {"zh": "原文", "en": "text"},
     "gloss": {"zh": "释义", "en": "gloss"},
@@ -46,42 +53,53 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "overridden by {rule} (the specific rule prevails)",
     },
     "not_in_force": {"zh": "该规则在事件日期不生效", "en": "not in force on the event's date"},
-    "true": {"zh": "是", "en": "true"},
-    "false": {"zh": "否", "en": "false"},
-    "unknown": {"zh": "无法判断", "en": "cannot tell"},
     "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
     "dismissal": {"zh": "解聘", "en": "dismissal"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
     "determination": {"zh": "（须经认定）", "en": " (subject to determination)"},
-    # approval actions
-    "review": {"zh": "审核", "en": "review"},
-    "approve": {"zh": "批准", "en": "approve"},
-    "sign": {"zh": "签字", "en": "sign"},
-    "supervise": {"zh": "监交", "en": "supervise"},
-    "permit": {"zh": "允许", "en": "permit"},
+    "obligation_set": {"zh": "待履行事项「{code}」", "en": 'obligation "{code}"'},
+    "violation_set": {"zh": "违规「{code}」", "en": 'violation "{code}"'},
+    "met": {"zh": "已履行", "en": "met"},
+    "open": {"zh": "未履行", "en": "open"},
+    "not_required": {"zh": "无（不要求）", "en": "none (not required)"},
+    "ledger": {"zh": "由跨事件规则判定", "en": "Decided by rules across events"},
+    "alone": {
+        "zh": "（仅凭本事项；其中部分由整个账本判定，见下）",
+        "en": " (this event alone; the whole ledger decides part of it, see below)",
+    },
+    "ledger_rule": {
+        "zh": "{codes}：由跨事件规则 {rule}「{title}」（{cite}）依据整个账本判定",
+        "en": '{codes}: decided by the rule across events {rule} "{title}" ({cite}) from the whole ledger',
+    },
+    "ledger_settled": {
+        "zh": "账本中有相应的{kind}，已按时办理：本事项不因此违规或待办",
+        "en": "the ledger holds the matching {kind} in time: nothing is found against this event for it",
+    },
+    "ledger_found": {"zh": "账本发现：{what}（{detail}）", "en": "the ledger shows: {what} ({detail})"},
+    "ledger_unknown": {
+        "zh": "仅凭本事项无法判定，须审计整个账本",
+        "en": "this event alone cannot tell; audit the whole ledger",
+    },
 }
-
-# The evaluator writes what a rule set in plain tokens; these read them in Chinese.
-SET_WORDS_ZH = {
-    "true": "是",
-    "false": "否",
-    "none": "无（不要求）",
-    "met": "已履行",
-    "open": "未履行",
-    "yes": "是",
-}
-
-
-def _set_value(value: str, lang: Lang) -> str:
-    if lang == "en":
-        return "none (not required)" if value == "none" else value
-    return SET_WORDS_ZH.get(value, value)
 
 
 def _w(key: str, lang: Lang) -> str:
     return WORDS[key][lang]
+
+
+@dataclass(frozen=True)
+class LedgerNote:
+    """A rule across events that decides some of an event's own findings (its `replaces`).
+
+    `found` is what that rule found for the event in an audit (empty: the ledger settled
+    it), or None when only the event is known (`audit --explain N` alone).
+    """
+
+    rule: CompiledLedgerRule
+    codes: tuple[str, ...]
+    found: list[AuditFinding] | None
 
 
 @dataclass
@@ -106,93 +124,155 @@ class Explanation:
 
     heading: str
     sections: list[Section]
+    verdict: str = ""  # the verdict shown (after a ledger rule settled what it decides)
 
 
-def lines(policy: CompiledPolicy, decision: Decision, trace: list[RuleTrace], lang: Lang = "en") -> list[str]:
-    doc = explanation(policy, decision, trace, lang)
+def lines(
+    policy: CompiledPolicy,
+    decision: Decision,
+    trace: list[RuleTrace],
+    lang: Lang = "en",
+    ledger: Sequence[LedgerNote] = (),
+) -> list[str]:
+    doc = explanation(policy, decision, trace, lang, ledger)
     out = [doc.heading, ""]
     for section in doc.sections:
         if not section.entries:
-            out += [f"{section.title}: {_w('none', lang)}", ""] if section.always else []
+            out += [f"{section.title}{_colon(lang)}{_w('none', lang)}", ""] if section.always else []
             continue
-        out.append(f"{section.title}:")
+        out.append(f"{section.title}{_colon(lang)}".rstrip())
         for entry in section.entries:
             out += [f"  {entry.text}", *(f"    {d}" for d in entry.details)]
         out.append("")
     return out
 
 
-def explanation(
-    policy: CompiledPolicy, decision: Decision, trace: list[RuleTrace], lang: Lang = "en"
-) -> Explanation:
-    heading = (
-        f"{_w('decision', lang)} {decision.event_id} ({decision.kind}) {_w('under', lang)} "
-        f"{decision.policy.name} {decision.policy.version}: {_w('verdict', lang)} "
-        f"{_w(decision.verdict, lang)}"
+def _colon(lang: Lang) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def settled(decision: Decision, notes: Sequence[LedgerNote]) -> Decision:
+    """The decision as the ledger rules settle it, its verdict drawn again.
+
+    Of the codes a ledger rule decides instead of the event alone, those it found stay (it
+    found them too), the others go: the ledger settled them. Approval steps it decides go
+    either way: what it found is said in its own section.
+    """
+    codes = {c for n in notes if n.found is not None for c in n.codes}
+    if not codes:
+        return decision
+    found = [f for n in notes for f in n.found or ()]
+    kept = {f.code for f in found}
+    gone = codes - kept
+    violations = [v for v in decision.violations if v.code not in gone]
+    obligations = [o for o in decision.obligations if o.code not in gone]
+    approvals = [a for a in decision.approvals if f"{a.role}.{a.action}" not in codes]
+    penalties = [p for p in decision.penalties if p.for_ not in gone]
+    categories = {f.category for f in found}
+    verdict = (
+        "fail"
+        if violations or "violation" in categories
+        else "pending"
+        if obligations or categories or not all(a.satisfied for a in approvals)
+        else "pass"
     )
+    return decision.model_copy(
+        update={
+            "violations": violations,
+            "obligations": obligations,
+            "approvals": approvals,
+            "penalties": penalties,
+            "verdict": verdict,
+        }
+    )
+
+
+def explanation(
+    policy: CompiledPolicy,
+    decision: Decision,
+    trace: list[RuleTrace],
+    lang: Lang = "en",
+    ledger: Sequence[LedgerNote] = (),
+) -> Explanation:
+    labels = labels_of(policy)
+    words = Wording(labels, lang)
+    decision = settled(decision, ledger)
+    name = f"{decision.policy.name} {decision.policy.version}"
+    heading = (
+        _w("decision", lang).format(id=decision.event_id, kind=labels.kind(decision.kind, lang), policy=name)
+        + f"{_colon(lang)}{_w('verdict', lang)} {_w(decision.verdict, lang)}"
+    )
+    if any(note.found is None for note in ledger):
+        heading += _w("alone", lang)
     out: list[Section] = []
-    out.append(_values(policy, decision, lang))
+    out.append(_values(policy, decision, lang, words))
     out.append(_approvals(policy, decision, lang))
     out.append(
         _listing(
             _w("obligations", lang),
             [
-                f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
+                f"{labels.code(o.code, lang)}{_colon(lang)}"
+                f"{labels.names_in(o.message if lang == 'zh' else o.message_en, lang)} "
+                f"[{o.cite.label}]"
                 for o in decision.obligations
             ],
-            lang,
         )
     )
     out.append(
         _listing(
             _w("violations", lang),
             [
-                f"{v.code}: {v.message if lang == 'zh' else v.message_en} [{v.cite.label}]"
+                f"{labels.code(v.code, lang)}{_colon(lang)}{v.message if lang == 'zh' else v.message_en} "
+                f"[{v.cite.label}]"
                 for v in decision.violations
             ],
-            lang,
         )
     )
-    out.append(_listing(_w("penalties", lang), [_penalty(p, lang) for p in decision.penalties], lang))
+    out.append(_listing(_w("penalties", lang), [_penalty(p, lang, labels) for p in decision.penalties]))
+    if ledger:
+        out.append(_ledger(ledger, lang, labels))
     applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
     considered = [n for n in trace if n.status == "not_applied"]
     other = [n for n in trace if n not in applied and n not in considered]
     shown: set[int] = set()
-    out.append(_rules(policy, _w("applied", lang), applied, lang, shown))
-    out.append(_rules(policy, _w("not_applied", lang), considered, lang, None))
-    out.append(_rules(policy, _w("other", lang), other, lang, None))
-    return Explanation(heading, out)
+    out.append(_rules(policy, _w("applied", lang), applied, lang, shown, words))
+    out.append(_rules(policy, _w("not_applied", lang), considered, lang, None, words))
+    out.append(_rules(policy, _w("other", lang), other, lang, None, words))
+    return Explanation(heading, out, decision.verdict)
 
 
-def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:
+def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
     rows = []
     for name, value in decision.values.items():
         info = policy.values.get(name)
         label = getattr(info.label, lang) if info else name
-        shown = _w("true", lang) if value is True else _w("false", lang) if value is False else value
-        rows.append(f"{label} ({name}): {shown}")
-    return _listing(_w("values", lang), rows, lang)
+        shown = (
+            words.w("yes")
+            if value is True
+            else words.w("no")
+            if value is False
+            else words.value(str(value), name)
+        )
+        rows.append(f"{label}{_colon(lang)}{shown}")
+    return _listing(_w("values", lang), rows)
 
 
 def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:
+    labels = labels_of(policy)
     rows = []
     for i, a in enumerate(decision.approvals, 1):
-        role = getattr(policy.roles[a.role], lang) if a.role in policy.roles else a.role
+        step = labels.step(a.role, a.action, lang)
         if a.satisfied:
-            state = f"{_w('satisfied', lang)} ({_w('by', lang)} {a.by})"
+            state = _w("satisfied", lang).format(by=a.by)
         else:
-            reason = getattr(a.note, lang) if a.note is not None else ""
-            state = f"{_w('unsatisfied', lang)}: {reason}"
-        action = _w(a.action, lang) if a.action in WORDS else a.action
-        rows.append(f"{i}. {role} {action}: {state} [{a.cite.label}]")
-    return _listing(_w("approvals", lang), rows, lang)
+            reason = labels.names_in(getattr(a.note, lang), lang) if a.note is not None else ""
+            state = f"{_w('unsatisfied', lang)}" + (f"{_colon(lang)}{reason}" if reason else "")
+        rows.append(f"{i}. {step}{_colon(lang)}{state} [{a.cite.label}]")
+    return _listing(_w("approvals", lang), rows)
 
 
-def _penalty(p: object, lang: Lang) -> str:
-    from ..model.decision import Penalty
-
-    assert isinstance(p, Penalty)
-    text = f"{p.cite.label}: {_w(p.sanction, lang)}"
+def _penalty(p: Penalty, lang: Lang, labels: Labels) -> str:
+    text = f"{p.cite.label}{_colon(lang)}{_w(p.sanction, lang)}"
     if p.deduction_months is not None:
         low, high = p.deduction_months.min, p.deduction_months.max
         months = _w("months", lang).format(a=low, b=high)
@@ -209,37 +289,76 @@ def _penalty(p: object, lang: Lang) -> str:
             text += f" {months}{_w('salary_unknown', lang)}"
     if p.requires_determination:
         text += _w("determination", lang)
-    return f"{text} — {p.for_}"
+    return f"{text} — {labels.code(p.for_, lang)}"
 
 
-def _listing(title: str, rows: list[str], lang: Lang) -> Section:
+def _ledger(notes: Sequence[LedgerNote], lang: Lang, labels: Labels) -> Section:
+    entries = []
+    sep = "、" if lang == "zh" else ", "
+    for note in notes:
+        rule = note.rule
+        title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
+        text = _w("ledger_rule", lang).format(
+            codes=sep.join(labels.code(c, lang) for c in note.codes),
+            rule=rule.id,
+            title=title,
+            cite=rule.cite.label,
+        )
+        if note.found is None:
+            details = [_w("ledger_unknown", lang)]
+        elif not note.found:
+            target = rule.follow_up.target.kind if rule.follow_up is not None else ""
+            details = [_w("ledger_settled", lang).format(kind=labels.kind(target, lang))]
+        else:
+            details = [
+                _w("ledger_found", lang).format(
+                    what=f"{labels.code(f.code, lang)}{_colon(lang)}{f.message}", detail=f.detail
+                )
+                for f in note.found
+            ]
+        entries.append(Entry(text, details))
+    return Section(_w("ledger", lang), entries)
+
+
+def _listing(title: str, rows: list[str]) -> Section:
     return Section(title, [Entry(r) for r in rows])
 
 
 def _rules(
-    policy: CompiledPolicy, title: str, nodes: list[RuleTrace], lang: Lang, shown: set[int] | None
+    policy: CompiledPolicy,
+    title: str,
+    nodes: list[RuleTrace],
+    lang: Lang,
+    shown: set[int] | None,
+    words: Wording,
 ) -> Section:
     """One entry per rule; with `shown`, each article's text the first time it is cited."""
+    labels = words.labels
+    whens = _whens(policy)
     entries = []
     for node in nodes:
         heading = getattr(node.title, lang) if node.title is not None else ""
         out: list[str] = []
         if node.row is not None:
             out.append(_w("row", lang).format(n=node.row))
-        facts = [_fact(f, lang) for f in node.facts]
+        when = whens.get(node.rule)
+        failed = words.failed(when, node.facts) if node.status == "not_applied" and when else []
+        if failed:
+            out.append(f"{_w('failed', lang)}{_colon(lang)}" + words.w("list_sep").join(failed))
+        facts = [words.fact(f) for f in node.facts]
         if facts:
-            out.append(f"{_w('because', lang)}: " + "; ".join(facts))
+            out.append(f"{_w('because', lang)}{_colon(lang)}" + words.w("list_sep").join(facts))
         if node.sets:
             out.append(
-                f"{_w('sets', lang)}: "
-                + ", ".join(f"{k} = {_set_value(v, lang)}" for k, v in node.sets.items())
+                f"{_w('sets', lang)}{_colon(lang)}"
+                + words.w("list_sep").join(_set(k, v, lang, words, labels) for k, v in node.sets.items())
             )
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
             out.append(_w("not_in_force", lang))
         if node.detail is not None:
-            out.append(getattr(node.detail, lang))
+            out.append(labels.names_in(getattr(node.detail, lang), lang))
         if shown is not None and node.cite.article not in shown:
             shown.add(node.cite.article)
             out += _clause(policy, node.cite, lang)
@@ -247,23 +366,31 @@ def _rules(
     return Section(title, entries, always=False)
 
 
-def _fact(fact: Fact, lang: Lang) -> str:
-    shown = [f"{label} = {value}" for label, value in fact.operands if label != fact.text]
-    if fact.result is None and not shown:
-        value = fact.operands[0][1] if fact.operands else ""
-        return f"{fact.text} = {value}"
-    result = _w("unknown", lang) if fact.result is None else _w("true" if fact.result else "false", lang)
-    if fact.result is None:
-        return ", ".join(shown) or fact.text
-    where = f" ({', '.join(shown)})" if shown else ""
-    return f"{fact.text}{where}: {result}"
+def _whens(policy: CompiledPolicy) -> dict[str, str]:
+    return {r.id: r.when.source for r in policy.rules if r.when is not None}
+
+
+_OVERRIDDEN = re.compile(r" \(overridden by [^)]*\)$")
+
+
+def _set(name: str, value: str, lang: Lang, words: Wording, labels: Labels) -> str:
+    """What a rule set, as the evaluator noted it (`deposit_ratio = 0.20`, `obligation x = open`)."""
+    value = _OVERRIDDEN.sub("", value)  # the override is said on a line of its own
+    kind, _, code = name.partition(" ")
+    if kind == "obligation" and code:
+        state = _w("met" if value == "met" else "open", lang)
+        return f"{_w('obligation_set', lang).format(code=labels.code(code, lang))}{_colon(lang)}{state}"
+    if kind == "violation" and code:
+        return _w("violation_set", lang).format(code=labels.code(code, lang))
+    shown = _w("not_required", lang) if value == "none" else words.value(value, name)
+    return f"{labels.field(name, lang)} = {shown}"
 
 
 def _clause(policy: CompiledPolicy, cite: Cite, lang: Lang) -> list[str]:
     article = policy.catalogue.article(cite.article)
     if article is None:
         return []
-    out = [f"{_w('text', lang)}: {article.zh}"]
+    out = [f"{_w('text', lang)}{_colon(lang)}{article.zh}"]
     if lang == "en":
-        out.append(f"{_w('gloss', lang)}: {article.en}")
+        out.append(f"{_w('gloss', lang)}{_colon(lang)}{article.en}")
     return out

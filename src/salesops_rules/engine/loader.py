@@ -56,13 +56,14 @@ from .extract import make_extractor
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
-MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES = (
+MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS = (
     "policy.yaml",
     "regulation.yaml",
     "roles.yaml",
     "penalties.yaml",
+    "labels.yaml",  # words for names (engine/labels.py), read by explain and the report
 )
-SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES)
+SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..model.decision import Decision
 from .compiled import CompiledPolicy
-from .explain import Explanation, Lang, explanation, lines
+from .explain import WORDS, Explanation, Lang, explanation, lines
 from .trace import RuleTrace
 
 Format = Literal["text", "json", "markdown", "html"]
@@ -56,12 +56,14 @@ def _node(node: RuleTrace) -> dict[str, Any]:
 
 # ---- Markdown ----
 
-_MD_SPECIAL = re.compile(r"([\\*\[\]<>#|])")
+# Every character CommonMark may read as markup, raw HTML or an entity; a line break in an
+# event's text is a space, so that no id can start a heading, a list or a fence of its own.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def _md(text: str) -> str:
-    # Backticks are kept: messages quote names in them, which Markdown shows as code.
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
 
 
 def markdown(doc: Explanation, lang: Lang) -> str:
@@ -87,7 +89,8 @@ def _none(lang: Lang) -> str:
 # ---- HTML ----
 
 _CSS = """
-body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; margin: 2rem auto;
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+       "Hiragino Sans GB", system-ui, sans-serif; margin: 2rem auto;
        max-width: 60rem; padding: 0 1rem; color: #1d1d1f; line-height: 1.5; }
 h1 { font-size: 1.35rem; border-bottom: 2px solid #ccc; padding-bottom: .4rem; }
 h2 { font-size: 1.1rem; margin-top: 1.6rem; }
@@ -104,9 +107,10 @@ footer { margin-top: 2rem; color: #777; font-size: .85rem; }
 def page(doc: Explanation, decision: Decision, lang: Lang) -> str:
     """One HTML page with its style inline and nothing fetched: it can be attached to a file."""
     e = html.escape
+    verdict = doc.verdict or decision.verdict  # as the ledger rules settled it, when they did
     body = [
         f"<h1>{e(doc.heading)} "
-        f'<span class="verdict verdict-{e(decision.verdict)}">{e(decision.verdict)}</span></h1>'
+        f'<span class="verdict verdict-{e(verdict)}">{e(WORDS[verdict][lang])}</span></h1>'
     ]
     for section in doc.sections:
         if not section.entries and not section.always:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..model.catalogue import Catalogue
+from ..model.labels import LabelsFile
 from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -25,6 +26,7 @@ FILE_TYPES: dict[str, tuple[type[BaseModel], str]] = {
     "regulation": (Catalogue, "regulation.yaml: the clause catalogue, every article of the regulation"),
     "roles": (RolesFile, "roles.yaml: the roles and the named approval chains"),
     "penalties": (PenaltiesFile, "penalties.yaml: the sanction of each violation code"),
+    "labels": (LabelsFile, "labels.yaml: the words of kinds, fields, values, codes and actions"),
     "rules": (RulesFile, "any other *.yaml of the policy folder: a `rules:` list"),
 }
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 # The three ways the report groups findings.
 DIMENSIONS: tuple[str, ...] = ("article", "employee", "month")
 CATEGORIES: tuple[str, ...] = ("violation", "obligation", "approval")
 NOBODY = "—"  # the employee of a finding no person is named for
+DISMISSAL = "dismissal"  # the sanction of 第三十八条: its breaches lead the report
+DISMISSALS_KEPT = 100  # dismissal-grade findings kept per employee for the report (all are in the CSV)
 
 
 class AuditFinding(NamedTuple):
@@ -34,6 +37,11 @@ class AuditFinding(NamedTuple):
     message: str
     rule: str  # the ledger rule that found it; empty for a finding of one event's decision
     detail: str  # what the ledger rule saw, or why an approval is unsatisfied
+    # The penalty of a violation (penalties.yaml); empty for other findings.
+    sanction: str = ""  # warning_and_deduction | dismissal
+    months: str = ""  # the deduction in monthly salaries, `1-3`
+    amount_min: str = ""  # the deduction in yuan, when the salary is known
+    amount_max: str = ""
 
     def key(self, dimension: str) -> str:
         if dimension == "article":
@@ -63,6 +71,12 @@ class AuditTotals:
     groups: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # (category, code, article, label) -> number of findings
     codes: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    # (employee, code, article, label, sanction, months) -> breaches, and the sums of their
+    # deductions where the salary is known (`priced` of them)
+    penalties: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
+    priced: Counter[tuple[str, str, int, str, str, str]] = field(default_factory=Counter)
+    amount_min: dict[tuple[str, str, int, str, str, str], Decimal] = field(default_factory=dict)
+    amount_max: dict[tuple[str, str, int, str, str, str], Decimal] = field(default_factory=dict)
     first_day: str | None = None  # ISO dates of the earliest and latest audited event
     last_day: str | None = None
 
@@ -79,6 +93,12 @@ class AuditTotals:
         self.kinds.update(other.kinds)
         self.groups.update(other.groups)
         self.codes.update(other.codes)
+        self.penalties.update(other.penalties)
+        self.priced.update(other.priced)
+        for key, value in other.amount_min.items():
+            self.amount_min[key] = self.amount_min.get(key, Decimal(0)) + value
+        for key, value in other.amount_max.items():
+            self.amount_max[key] = self.amount_max.get(key, Decimal(0)) + value
         self.see_days(other.first_day, other.last_day)
 
     def see_days(self, first: str | None, last: str | None) -> None:
@@ -92,3 +112,18 @@ class AuditTotals:
         for dimension in DIMENSIONS:
             self.groups[(dimension, finding.key(dimension), finding.category)] += times
         self.codes[(finding.category, finding.code, finding.article, finding.label)] += times
+        if finding.sanction:
+            key = (
+                finding.employee,
+                finding.code,
+                finding.article,
+                finding.label,
+                finding.sanction,
+                finding.months,
+            )
+            self.penalties[key] += times
+            if finding.amount_min:
+                self.priced[key] += times
+                low, high = Decimal(finding.amount_min) * times, Decimal(finding.amount_max) * times
+                self.amount_min[key] = self.amount_min.get(key, Decimal(0)) + low
+                self.amount_max[key] = self.amount_max.get(key, Decimal(0)) + high

@@ -1,0 +1,167 @@
+"""The words a reader sees for the names of the contract, from the pack's `labels.yaml`.
+
+Event kinds, field paths, the values of closed fields, obligation codes, approval actions
+and expression functions each have a Chinese and an English label there; violation codes
+take theirs from penalties.yaml, decision values from policy.yaml, roles from roles.yaml.
+`explain` and the audit report render names only through this module, so that a reader of
+`--lang zh` never meets an identifier, and one of `--lang en` never meets a snake_case name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import Finding, PolicyError
+from ..model.labels import LabelsFile
+from ..model.policy import Bilingual
+from .compiled import CompiledPolicy
+from .yamlsource import YamlSyntaxError, load
+
+FILE = "labels.yaml"
+# A snake_case name or a dotted path, in backticks or bare, as engine messages quote them.
+_NAME = re.compile(r"`?\b([a-z]+(?:_[a-z]+)+(?:\.[a-z_]+)*|[a-z]+\.[a-z]+(?:_[a-z]+)*)\b`?")
+Pair = dict[str, str]  # {"zh": ..., "en": ...}
+
+
+@dataclass(frozen=True)
+class Labels:
+    policy: CompiledPolicy
+    kinds: dict[str, Pair]
+    fields: dict[str, Pair]
+    enums: dict[str, dict[str, Pair]]
+    codes: dict[str, Pair]
+    actions: dict[str, Pair]
+    functions: dict[str, Pair]
+
+    def kind(self, name: str, lang: str) -> str:
+        return _pick(self.kinds.get(name), lang, name)
+
+    def field(self, path: str, lang: str) -> str:
+        """A field path, a decision value or a role as words; the name itself when it has none."""
+        pair = self.fields.get(path)
+        if pair is not None:
+            return _pick(pair, lang, path)
+        info = self.policy.values.get(path)
+        if info is not None:
+            return info.label.zh if lang == "zh" else info.label.en
+        role = self.policy.roles.get(path)
+        if role is not None:
+            return role.zh if lang == "zh" else role.en
+        return path
+
+    def value(self, path: str | None, value: str, lang: str) -> str:
+        """A value of a closed field as words (`stock` of `product_class`: 常规产品)."""
+        for key in (path, path.rsplit(".", 1)[-1] if path else None):
+            if key is not None and value in self.enums.get(key, {}):
+                return _pick(self.enums[key][value], lang, value)
+        for values in self.enums.values():  # a bare literal: the one closed list that holds it
+            if value in values:
+                return _pick(values[value], lang, value)
+        if value in self.policy.penalties:  # an incident's `violation` names a breach
+            return self.code(value, lang)
+        return value
+
+    def code(self, code: str, lang: str) -> str:
+        """A violation, obligation or approval code (`general_manager.sign`) as words."""
+        penalty = self.policy.penalties.get(code)
+        if penalty is not None:
+            return penalty.message.zh if lang == "zh" else penalty.message.en
+        if code in self.codes:
+            return _pick(self.codes[code], lang, code)
+        role, dot, action = code.partition(".")
+        if dot:
+            return self.step(role, action, lang)
+        return code
+
+    def step(self, role: str, action: str, lang: str) -> str:
+        """An approval step: 总经理签字, the general manager's signature."""
+        who = self.field(role, lang)
+        what = self.action(action, lang)
+        return f"{who}{what}" if lang == "zh" else f"the {who}'s {what}"
+
+    def names_in(self, text: str, lang: str) -> str:
+        """A message of the engine with the field and value names it quotes put in words."""
+
+        def named(match: re.Match[str]) -> str:
+            name = match.group(1)
+            label = self.field(name, lang)
+            if label == name:
+                label = self.code(name, lang)
+            return match.group(0) if label == name else label
+
+        return _NAME.sub(named, text)
+
+    def action(self, action: str, lang: str) -> str:
+        return _pick(self.actions.get(action), lang, action)
+
+    def function(self, name: str, lang: str) -> str | None:
+        pair = self.functions.get(name)
+        return None if pair is None else _pick(pair, lang, name)
+
+
+def _pick(pair: Pair | None, lang: str, fallback: str) -> str:
+    if pair is None:
+        return fallback
+    return pair.get("zh" if lang == "zh" else "en", fallback)
+
+
+_CACHE: dict[str, Labels] = {}
+
+
+def _pairs(table: dict[str, Bilingual]) -> dict[str, Pair]:
+    return {name: {"zh": words.zh, "en": words.en} for name, words in table.items()}
+
+
+def _read(path: Path) -> LabelsFile:
+    """The labels file, read by the one YAML loader and checked against its format.
+
+    A file that does not fit is a PolicyError naming the file and line of each problem.
+    """
+    try:
+        source = load(path, str(path))
+    except YamlSyntaxError as error:
+        raise PolicyError([Finding(str(path), error.line, error.column, None, error.message)]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError([Finding(str(path), 1, 1, None, f"cannot read the file: {error}")]) from None
+    problems = [Finding(str(path), line, column, None, message) for line, column, message in source.problems]
+    try:
+        labels = LabelsFile.model_validate(source.data or {})
+    except ValidationError as error:
+        for e in error.errors():
+            line, column = source.where(tuple(e["loc"]))
+            where = ".".join(map(str, e["loc"]))
+            problems.append(Finding(str(path), line, column, None, f"`{where}`: {e['msg'].lower()}"))
+        raise PolicyError(problems) from None
+    if problems:
+        raise PolicyError(problems)
+    return labels
+
+
+def labels_of(policy: CompiledPolicy) -> Labels:
+    """The labels of `policy`'s pack (read once per pack), or the bundled ones when it has none."""
+    cached = _CACHE.get(policy.root)
+    if cached is not None and cached.policy is policy:
+        return cached
+    path = Path(policy.root) / FILE
+    if not path.is_file():
+        from .loader import default_policy_dir
+
+        path = default_policy_dir() / FILE
+    data = LabelsFile()
+    if path.is_file():
+        data = _read(path)
+    labels = Labels(
+        policy,
+        kinds=_pairs(data.kinds),
+        fields=_pairs(data.fields),
+        enums={name: _pairs(values) for name, values in data.enums.items()},
+        codes=_pairs(data.codes),
+        actions=_pairs(data.actions),
+        functions=_pairs(data.functions),
+    )
+    _CACHE[policy.root] = labels
+    return labels
