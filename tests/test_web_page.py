@@ -97,8 +97,9 @@ def test_an_event_typed_into_the_form_is_decided_with_links_to_its_clauses(shipp
         assert decision.get_attribute("data-event") == "HT-WEB-1"
         assert decision.locator(".verdict").get_attribute("data-verdict") == "pending"
         text = decision.inner_text()
-        # 30% of a new customer's stock order over 10000 (第二十四条).
-        assert "deposit_amount" in text
+        # 30% of a new customer's stock order over 10000 (第二十四条), the value named by its
+        # label in the page's language (policy.yaml `values:`).
+        assert {"zh": "应付定金", "en": "deposit due"}[lang] in text
         assert "3600.00" in text
         assert shot(pg, f"web-decision-{lang}").stat().st_size > 0
         # Every clause named is a link; this one leads to the article on the pack page.
