@@ -49,11 +49,20 @@ class Reply:
         return json.loads(self.text, parse_float=Decimal)
 
 
-def call(method: str, url: str, body: bytes | str | None = None) -> Reply:
+def call(
+    method: str,
+    url: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    content_type: str | None = "application/json",
+) -> Reply:
+    """One request; a POST says `content_type` unless it is None, `headers` are added as given."""
     data = body.encode("utf-8") if isinstance(body, str) else body
     request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+    if content_type is not None and method != "GET":
+        request.add_header("Content-Type", content_type)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return Reply(
@@ -61,6 +70,13 @@ def call(method: str, url: str, body: bytes | str | None = None) -> Reply:
             )
     except urllib.error.HTTPError as error:
         return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, _text(error))
+
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+def bearer(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _text(response: Any) -> str:

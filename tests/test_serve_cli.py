@@ -80,7 +80,7 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(folder: Path, tmp_path: Path) -> Iterator[Server]:
     log = tmp_path / "decisions.sqlite"
-    running = Server(["--policy", str(folder), "serve", "--port", "0", "--log", str(log)])
+    running = Server(["--policy", str(folder), "serve", "--port", "0", "--log", str(log), "--no-reload"])
     try:
         yield running
     finally:
@@ -139,7 +139,7 @@ def test_a_policy_that_does_not_load_stops_serve_with_exit_2(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (folder / "extra.yaml").write_text("rules: [\n", encoding="utf-8")
-    code = main(["--policy", str(folder), "serve", "--port", "0", "--no-log"])
+    code = main(["--policy", str(folder), "serve", "--port", "0", "--no-log", "--no-reload"])
     assert code == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "salesops-rules: policy does not load: 1 error"
@@ -151,7 +151,7 @@ def test_a_taken_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) ->
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code = main(["serve", "--port", str(port), "--no-log"])
+        code = main(["serve", "--port", str(port), "--no-log", "--no-reload"])
     assert code == 2
     assert capsys.readouterr().err == (
         f"salesops-rules: cannot listen on `127.0.0.1:{port}`: Address already in use\n"
@@ -163,7 +163,7 @@ def test_a_log_that_is_not_a_decision_log_stops_serve(
 ) -> None:
     other = tmp_path / "notes.sqlite"
     other.write_text("not a database", encoding="utf-8")
-    code = main(["serve", "--port", "0", "--log", str(other)])
+    code = main(["serve", "--port", "0", "--log", str(other), "--no-reload"])
     assert code == 2
     assert capsys.readouterr().err == (
         f"salesops-rules: `{other}` is not a decision log: file is not a database\n"
