@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
@@ -56,20 +56,23 @@ def call(
     headers: dict[str, str] | None = None,
     content_type: str | None = "application/json",
 ) -> Reply:
-    """One request; a POST says `content_type` unless it is None, `headers` are added as given."""
+    """One request; a POST says `content_type` unless it is None; `headers` go as given (Host too)."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    request = urllib.request.Request(url, data=data, method=method)
+    parts = urlsplit(url)
+    sent = dict(headers or {})
     if content_type is not None and method != "GET":
-        request.add_header("Content-Type", content_type)
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
+        sent.setdefault("Content-Type", content_type)
+    if method != "GET":
+        sent.setdefault("Content-Length", str(len(data or b"")))
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return Reply(
-                response.status, {k.lower(): v for k, v in response.headers.items()}, _text(response)
-            )
-    except urllib.error.HTTPError as error:
-        return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, _text(error))
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, target, body=data, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8")
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, text)
+    finally:
+        connection.close()
 
 
 TOKEN = "test-token-0123456789abcdef"
@@ -77,7 +80,3 @@ TOKEN = "test-token-0123456789abcdef"
 
 def bearer(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def _text(response: Any) -> str:
-    return bytes(response.read()).decode("utf-8")
