@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
 
+from salesops_rules.service.candidate import Verdict
+from salesops_rules.service.holder import gate_verdict
 from salesops_rules.service.run import bind, url_of
 
 
@@ -80,3 +85,36 @@ TOKEN = "test-token-0123456789abcdef"
 
 def bearer(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# Checks a candidate's child process runs instead of the gate (they must be importable there).
+
+
+def gate_when_released(root: Path) -> Verdict:
+    """The real gate, once a file `release` appears beside the policy folder: a slow candidate."""
+    while not (root.parent / "release").exists():
+        time.sleep(0.02)
+    return gate_verdict(root)
+
+
+def gate_forever(root: Path) -> Verdict:
+    while True:
+        time.sleep(1)
+
+
+def gate_greedy(root: Path) -> Verdict:
+    hoard = [bytearray(64 << 20) for _ in range(64)]  # 4 GiB, far over any limit a test sets
+    return Verdict(False, reason=f"held {len(hoard)} blocks")
+
+
+def gate_dies(root: Path) -> Verdict:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return Verdict(False, reason="unreachable")
+
+
+def gate_then_edit(root: Path) -> Verdict:
+    """The real gate, then an edit of the folder before the service reads it."""
+    verdict = gate_verdict(root)
+    manifest = root / "policy.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    return verdict

@@ -186,14 +186,14 @@ class PolicyHolder:
         check: Check | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else default_policy_dir()
-        self.limits, self._check = limits, check
+        self.limits, self.check = limits, check
         self._reload_lock = threading.Lock()
         self.active = self._load()
 
     def _load(self) -> ActivePolicy:
         if self.limits is None:
             return load_checked(self.path)
-        verdict = check_in_child(self.path, self.limits, self._check or gate_verdict)
+        verdict = check_in_child(self.path, self.limits, self.check or gate_verdict)
         if not verdict.accepted:
             raise PolicyRefusedError(verdict.reason or "the policy was refused", list(verdict.findings))
         return load_accepted(self.path, verdict)
