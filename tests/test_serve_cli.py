@@ -20,7 +20,7 @@ import pytest
 from salesops_rules.cli import main
 from salesops_rules.engine.fingerprint import policy_hash
 from salesops_rules.engine.loader import default_policy_dir
-from serving import call
+from serving import TOKEN, bearer, call
 
 EXAMPLE = (Path(__file__).resolve().parent.parent / "examples" / "new-customer-custom-order.json").read_text(
     encoding="utf-8"
@@ -168,3 +168,86 @@ def test_a_log_that_is_not_a_decision_log_stops_serve(
     assert capsys.readouterr().err == (
         f"salesops-rules: `{other}` is not a decision log: file is not a database\n"
     )
+
+
+@pytest.fixture
+def no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SALESOPS_RULES_TOKEN", raising=False)
+
+
+def token_file(tmp_path: Path, text: str = TOKEN + "\n", mode: int = 0o600) -> Path:
+    path = tmp_path / "token"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.usefixtures("no_env_token")
+def test_serve_without_a_token_refuses_to_start(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", "--no-log"]) == 2
+    assert capsys.readouterr().err == (
+        "salesops-rules: reload over HTTP needs a token: "
+        "give `--token-file FILE` or set SALESOPS_RULES_TOKEN\n"
+        "  help: or pass `--no-reload` to turn reload over HTTP off (SIGHUP still reloads)\n"
+    )
+
+
+@pytest.mark.usefixtures("no_env_token")
+@pytest.mark.parametrize(
+    ("text", "mode", "message"),
+    [
+        (TOKEN, 0o644, "the token file `{path}` can be read by others (mode 0644)"),
+        (TOKEN, 0o640, "the token file `{path}` can be read by others (mode 0640)"),
+        ("", 0o600, "the token file `{path}` is empty"),
+        ("\n\n", 0o600, "the token file `{path}` is empty"),
+        ("short\n", 0o600, "the token is shorter than 16 characters"),
+    ],
+)
+def test_a_bad_token_file_stops_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, mode: int, message: str
+) -> None:
+    path = token_file(tmp_path, text, mode)
+    assert main(["serve", "--port", "0", "--no-log", "--token-file", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == "salesops-rules: " + message.format(path=path)
+
+
+@pytest.mark.usefixtures("no_env_token")
+def test_a_missing_token_file_stops_serve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope"
+    assert main(["serve", "--port", "0", "--no-log", "--token-file", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"salesops-rules: cannot read the token file `{missing}`: No such file or directory\n"
+    )
+
+
+def test_no_reload_and_a_token_file_contradict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = token_file(tmp_path)
+    assert main(["serve", "--no-reload", "--token-file", str(path), "--no-log"]) == 2
+    assert (
+        capsys.readouterr().err == "salesops-rules: `--no-reload` and `--token-file` contradict each other\n"
+    )
+
+
+@pytest.mark.parametrize("source", ["file", "environment"])
+def test_with_a_token_reload_over_http_needs_it(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    args = ["--policy", str(folder), "serve", "--port", "0", "--no-log"]
+    if source == "file":
+        monkeypatch.delenv("SALESOPS_RULES_TOKEN", raising=False)
+        args += ["--token-file", str(token_file(tmp_path))]
+    else:
+        monkeypatch.setenv("SALESOPS_RULES_TOKEN", TOKEN)
+    running = Server(args)
+    try:
+        refused = call("POST", running.url + "/v1/policy/reload", "")
+        reloaded = call("POST", running.url + "/v1/policy/reload", "", headers=bearer())
+        text_body = call("POST", running.url + "/v1/evaluate", EXAMPLE, content_type="text/plain")
+        rebound = call("GET", running.url + "/healthz", headers={"Host": "evil.example"})
+    finally:
+        assert running.stop() == 0
+    assert refused.status == 401
+    assert reloaded.status == 200, reloaded.text
+    assert reloaded.json()["reloaded"] is True
+    assert text_body.status == 415
+    assert rebound.status == 400
