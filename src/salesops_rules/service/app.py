@@ -8,6 +8,7 @@ never a trace.
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..engine import explain as explain_mod
@@ -28,7 +30,7 @@ from ..errors import EventError
 from ..model.decision import Decision
 from ..model.events import EVENT_ADAPTER
 from . import schemas
-from .guard import Access, AccessError, AccessMiddleware, require_token
+from .guard import Access, AccessError, AccessMiddleware, require_token, shown
 from .holder import ActivePolicy, PolicyHolder
 from .log_writer import LogWriter
 from .schemas import error_body
@@ -201,6 +203,21 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccessError)
     async def refused(_: Request, error: AccessError) -> Response:
         return error.response()
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        # Routing's own refusals (404, 405) in the service's one error shape.
+        standard = http.HTTPStatus(error.status_code).phrase
+        if error.detail and error.detail != standard:
+            message = str(error.detail)
+        elif error.status_code == 404:
+            message = f"no such endpoint: `{shown(request.method)} {shown(request.url.path)}`"
+        elif error.status_code == 405:
+            message = f"`{shown(request.method)}` is not allowed on `{shown(request.url.path)}`"
+        else:
+            message = standard.lower()
+        headers = dict(error.headers or {})
+        return JSONResponse(error_body(message, []), status_code=error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -80,7 +80,7 @@ class Access:
         if host is None or not self.host_allowed(host):
             raise AccessError(
                 400,
-                f"request for host `{_shown(raw_host)}` refused: this service answers for "
+                f"request for host `{shown(raw_host)}` refused: this service answers for "
                 + ", ".join(f"`{h}`" for h in self.hosts)
                 + " and IP addresses",
                 "a name this service is reached by must be given to `serve --allowed-host NAME`",
@@ -91,7 +91,7 @@ class Access:
         if origin is not None and not _same_origin(origin, raw_host):
             raise AccessError(
                 403,
-                f"cross-site request refused: Origin `{_shown(origin)}` is not this service",
+                f"cross-site request refused: Origin `{shown(origin)}` is not this service",
                 "a web page may only post to the service it was served by",
             )
         if method in BODY_METHODS:
@@ -138,16 +138,16 @@ def _check_json(content_type: str | None) -> None:
     media, _, params = (content_type or "").partition(";")
     media = media.strip().lower()
     if media != "application/json":
-        shown = f"`{_shown(media)}`" if media else "none"
+        given = f"`{shown(media)}`" if media else "none"
         raise AccessError(
             415,
-            f"only `application/json` bodies are accepted, not {shown}",
+            f"only `application/json` bodies are accepted, not {given}",
             "send the header `Content-Type: application/json`",
         )
     for param in params.split(";"):
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
-            raise AccessError(415, f"only UTF-8 bodies are accepted, not `{_shown(value.strip())}`")
+            raise AccessError(415, f"only UTF-8 bodies are accepted, not `{shown(value.strip())}`")
 
 
 def _hostname(host: str) -> str | None:
@@ -184,7 +184,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _shown(text: str, limit: int = 80) -> str:
+def shown(text: str, limit: int = 80) -> str:
     """User input as quoted in a message: one line, bounded."""
     clean = "".join(c if c.isprintable() else "?" for c in text)
     return clean if len(clean) <= limit else clean[:limit] + "…"
