@@ -113,6 +113,9 @@ def create_app(
         ),
     )
 
+    app.state.access = access  # what `require_token` checks
+    app.add_middleware(AccessMiddleware, access=access)
+
     async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
         if log is None:
             return {}
@@ -184,8 +187,6 @@ def create_app(
         active = holder.active
         return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": log is not None})
 
-    app.state.access = access
-    app.add_middleware(AccessMiddleware, access=access)
     _install_error_handlers(app)
     _install_openapi(app)
     return app

@@ -10,17 +10,6 @@ from ..model.decision import Decision
 from .holder import ActivePolicy
 
 
-def error_body(message: str, problems: list[tuple[str, str]], help: str | None = None) -> dict[str, Any]:
-    """The one shape of every error answer: `{"error", "problems": [{"path", "message"}], "help"}`."""
-    body: dict[str, Any] = {
-        "error": message,
-        "problems": [{"path": path, "message": text} for path, text in problems],
-    }
-    if help is not None:
-        body["help"] = help
-    return body
-
-
 class Problem(BaseModel):
     path: str
     message: str
@@ -30,6 +19,17 @@ class ErrorBody(BaseModel):
     error: str
     problems: list[Problem]
     help: str | None = None
+
+
+def error_body(message: str, problems: list[tuple[str, str]], help: str | None = None) -> dict[str, Any]:
+    """The one shape of every error answer: `{"error", "problems": [{"path", "message"}], "help"}`."""
+    body: dict[str, Any] = {
+        "error": message,
+        "problems": [{"path": path, "message": text} for path, text in problems],
+    }
+    if help is not None:
+        body["help"] = help
+    return body
 
 
 class Explanation(BaseModel):
