@@ -118,3 +118,11 @@ def gate_then_edit(root: Path) -> Verdict:
     manifest = root / "policy.yaml"
     manifest.write_text(manifest.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     return verdict
+
+
+def gate_costly(root: Path) -> Verdict:
+    """The real gate after a second of CPU work: a policy slow to load."""
+    start = time.process_time()
+    while time.process_time() - start < 1.0:
+        pass
+    return gate_verdict(root)

@@ -152,6 +152,25 @@ def test_a_folder_edited_after_its_check_is_refused_unread(folder: Path, spy: Sp
     assert holder.reload().reloaded is True  # the edit itself is harmless: reloading again takes it
 
 
+def test_a_candidate_too_costly_to_load_again_here_is_refused_on_reload(folder: Path, spy: Spy) -> None:
+    # The service would load it once more itself, holding its interpreter as long as the child took.
+    holder = PolicyHolder(folder, Limits(seconds=120))
+    spy.calls.clear()
+    holder.limits, holder.check = Limits(seconds=120, pause_seconds=0.5), serving.gate_costly
+    outcome = holder.reload()
+    assert outcome.reloaded is False
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("the policy took ")
+    assert outcome.reason.endswith(
+        "s of CPU to load and check; loading it in the running service would hold it about as long "
+        "(limit 0.5 s)"
+    )
+    assert spy.calls == []
+    # The first load, before anything is served, is not bounded by it.
+    started = PolicyHolder(folder, Limits(seconds=120, pause_seconds=0.5), check=serving.gate_costly)
+    assert started.active.hash == holder.active.hash
+
+
 def test_an_accepted_candidate_is_loaded_here_once(folder: Path, spy: Spy) -> None:
     holder = PolicyHolder(folder, Limits(seconds=120))
     bump_version(folder)

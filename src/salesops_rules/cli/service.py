@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     access = access_from(args)  # before anything is loaded: a service without its token never starts
     try:
-        holder = PolicyHolder(args.policy, Limits(args.reload_timeout, args.reload_memory))
+        holder = PolicyHolder(args.policy, Limits(args.reload_timeout, args.reload_memory, args.reload_pause))
     except PolicyRefusedError as refusal:
         raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
     log = None if args.no_log else open_log(args.log, create=True)
@@ -243,6 +243,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=_positive_seconds,
         default=20.0,
         help="time limit to load and check a policy (default: 20)",
+    )
+    serve.add_argument(
+        "--reload-pause",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=5.0,
+        help="refuse a reload whose policy took more CPU time than this to load and check, since the "
+        "service loads it once more itself (default: 5)",
     )
     serve.add_argument(
         "--reload-memory",

@@ -14,9 +14,10 @@ files are still exactly those the child checked (`holder.py`).
 from __future__ import annotations
 
 import contextlib
-import logging
+import dataclasses
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -24,8 +25,6 @@ from pathlib import Path
 
 from ..engine.fingerprint import policy_files
 from ..errors import Finding
-
-logger = logging.getLogger("salesops_rules.service")
 
 MIB = 1 << 20
 NICENESS = 10  # the service's requests come first; a reload can wait for the CPU
@@ -36,14 +35,21 @@ Manifest = tuple[tuple[str, int, int], ...]
 
 @dataclass(frozen=True)
 class Limits:
-    """How long and how much memory the check of one candidate policy may take."""
+    """How long and how much memory the check of one candidate policy may take.
+
+    `pause_seconds` bounds what a reload costs the service itself: it loads an accepted
+    policy once more, which takes about the CPU time the child's check took, and holds
+    the interpreter meanwhile. A candidate whose check took more CPU time is refused on
+    reload (the first load, before anything is served, is not bounded by it).
+    """
 
     seconds: float = 20.0
     memory_mib: int = 1024
+    pause_seconds: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.seconds <= 0 or self.memory_mib < 256:
-            raise ValueError("a candidate needs a positive time limit and at least 256 MiB")
+        if self.seconds <= 0 or self.pause_seconds <= 0 or self.memory_mib < 256:
+            raise ValueError("a candidate needs positive time limits and at least 256 MiB")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Verdict:
     manifest: Manifest = ()
     reason: str | None = None
     findings: tuple[Finding, ...] = ()  # errors when refused, warnings when accepted
+    cpu_seconds: float = 0.0  # what the check cost the child: what loading it again costs the service
 
 
 def manifest(root: Path) -> Manifest:
@@ -121,8 +128,10 @@ def _death(exitcode: int | None, limits: Limits) -> str:
 
 def _child_main(check: Check, root: str, limits: Limits, sender: Connection) -> None:
     _limit(limits)
+    start = time.process_time()
     try:
         verdict = check(Path(root))
+        verdict = dataclasses.replace(verdict, cpu_seconds=time.process_time() - start)
     except MemoryError:
         verdict = Verdict(False, reason=f"loading the policy needs more than {limits.memory_mib} MiB")
     except BaseException as error:  # the check is meant to report everything as a Verdict

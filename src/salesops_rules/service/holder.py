@@ -188,14 +188,19 @@ class PolicyHolder:
         self.path = Path(path) if path is not None else default_policy_dir()
         self.limits, self.check = limits, check
         self._reload_lock = threading.Lock()
-        self.active = self._load()
+        self.active = self._load(serving=False)
 
-    def _load(self) -> ActivePolicy:
+    def _load(self, serving: bool = True) -> ActivePolicy:
         if self.limits is None:
             return load_checked(self.path)
         verdict = check_in_child(self.path, self.limits, self.check or gate_verdict)
         if not verdict.accepted:
             raise PolicyRefusedError(verdict.reason or "the policy was refused", list(verdict.findings))
+        if serving and verdict.cpu_seconds > self.limits.pause_seconds:
+            raise PolicyRefusedError(
+                f"the policy took {verdict.cpu_seconds:.1f} s of CPU to load and check; loading it "
+                f"in the running service would hold it about as long (limit {self.limits.pause_seconds:g} s)"
+            )
         return load_accepted(self.path, verdict)
 
     def reload(self) -> ReloadOutcome:
