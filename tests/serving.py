@@ -102,6 +102,11 @@ def gate_forever(root: Path) -> Verdict:
         time.sleep(1)
 
 
+def gate_spinning(root: Path) -> Verdict:
+    while True:
+        pass
+
+
 def gate_greedy(root: Path) -> Verdict:
     hoard = [bytearray(64 << 20) for _ in range(64)]  # 4 GiB, far over any limit a test sets
     return Verdict(False, reason=f"held {len(hoard)} blocks")

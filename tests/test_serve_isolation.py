@@ -108,14 +108,25 @@ def test_requests_are_answered_while_a_slow_candidate_loads(folder: Path, tmp_pa
     assert after.json()["policy"]["version"] == "2012-07"
 
 
-def test_a_candidate_over_the_time_limit_is_stopped_and_never_read_here(folder: Path, spy: Spy) -> None:
+def test_a_candidate_over_the_cpu_limit_is_stopped_and_never_read_here(folder: Path, spy: Spy) -> None:
     holder = PolicyHolder(folder, Limits(seconds=120))  # the first load, on a busy machine, takes its time
     spy.calls.clear()
-    holder.limits, holder.check = Limits(seconds=1.5), serving.gate_forever
+    holder.limits, holder.check = Limits(seconds=1, wall_seconds=300), serving.gate_spinning
     outcome = holder.reload()
     assert outcome.reloaded is False
-    assert outcome.reason == "checking the policy took longer than 1.5 s; it was stopped"
+    assert outcome.reason == "checking the policy took more than 1 s of CPU; it was stopped"
     assert outcome.active is outcome.previous
+    assert spy.calls == []
+    assert no_children_left()
+
+
+def test_a_candidate_that_never_answers_is_stopped_at_the_wall_clock_limit(folder: Path, spy: Spy) -> None:
+    holder = PolicyHolder(folder, Limits(seconds=120))
+    spy.calls.clear()
+    holder.limits, holder.check = Limits(seconds=120, wall_seconds=1.5), serving.gate_forever
+    outcome = holder.reload()
+    assert outcome.reloaded is False
+    assert outcome.reason == "checking the policy did not finish within 1.5 s; it was stopped"
     assert spy.calls == []
     assert no_children_left()
 
@@ -136,7 +147,10 @@ def test_a_checker_that_dies_is_a_refusal(folder: Path, spy: Spy) -> None:
     holder.check = serving.gate_dies
     outcome = holder.reload()
     assert outcome.reloaded is False
-    assert outcome.reason == "the process that checks the policy died of signal 9 (limits: 120 s, 1024 MiB)"
+    assert (
+        outcome.reason
+        == "the process that checks the policy died of signal 9 (limits: 120 s of CPU, 1024 MiB)"
+    )
     assert spy.calls == []
 
 
@@ -198,7 +212,7 @@ def test_a_refusal_from_the_child_keeps_its_findings_with_file_and_line(folder: 
 @pytest.fixture
 def served(folder: Path) -> Iterator[tuple[str, PolicyHolder]]:
     holder = PolicyHolder(folder, Limits(seconds=120))
-    holder.limits = Limits(seconds=4, memory_mib=512)
+    holder.limits = Limits(seconds=4, memory_mib=512)  # refused for CPU time or memory, whichever comes first
     with running(create_app(holder, access=Access(TOKEN))) as url:
         yield url, holder
 

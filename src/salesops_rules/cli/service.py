@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     access = access_from(args)  # before anything is loaded: a service without its token never starts
     try:
-        holder = PolicyHolder(args.policy, Limits(args.reload_timeout, args.reload_memory, args.reload_pause))
+        holder = PolicyHolder(args.policy, Limits(args.reload_cpu, args.reload_memory, args.reload_pause))
     except PolicyRefusedError as refusal:
         raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
     log = None if args.no_log else open_log(args.log, create=True)
@@ -198,6 +198,12 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _cpu_seconds(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number of seconds from 1 to 3600")
+    return int(text)
+
+
 def _memory(text: str) -> int:
     if not text.isdigit() or not 256 <= int(text) <= 1 << 20:
         raise argparse.ArgumentTypeError(f"`{text}` is not a number of MiB from 256 to 1048576")
@@ -238,11 +244,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(repeatable)",
     )
     serve.add_argument(
-        "--reload-timeout",
+        "--reload-cpu",
         metavar="SECONDS",
-        type=_positive_seconds,
-        default=20.0,
-        help="time limit to load and check a policy (default: 20)",
+        type=_cpu_seconds,
+        default=20,
+        help="CPU time limit to load and check a policy (default: 20; the wall clock allows 3x + 10 s)",
     )
     serve.add_argument(
         "--reload-pause",

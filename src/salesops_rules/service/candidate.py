@@ -4,8 +4,11 @@ A policy folder can be hostile or just broken in ways that cost the loader secon
 gigabytes (YAML aliases that expand a billion times, a number with a huge exponent, tens
 of thousands of rules). The service must go on answering meanwhile and must never run
 out of memory, so the whole gate (load, lint, hash) runs in a fresh `spawn` process:
-its address space is capped with `RLIMIT_AS`, its priority lowered, and it is killed
-when it takes longer than the limit. It reports back plain data, a `Verdict`: accepted
+its address space is capped with `RLIMIT_AS`, its CPU time with `RLIMIT_CPU`, its
+priority lowered, and it is killed when it has not answered within a wall-clock limit
+(a child that waits on something rather than computes). The limit is on CPU time, not
+on the clock, so a busy machine, which gives the low-priority child little of its CPU,
+does not turn a good policy into a refusal. It reports back plain data, a `Verdict`: accepted
 with the folder's hash and file manifest, or refused with the reason and the findings
 (file:line). Only an accepted folder is then read by the service itself, and only if its
 files are still exactly those the child checked (`holder.py`).
@@ -15,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,13 +48,18 @@ class Limits:
     reload (the first load, before anything is served, is not bounded by it).
     """
 
-    seconds: float = 20.0
+    seconds: int = 20  # CPU time
     memory_mib: int = 1024
     pause_seconds: float = 5.0
+    wall_seconds: float | None = None  # default: 3 x `seconds` + 10
 
     def __post_init__(self) -> None:
-        if self.seconds <= 0 or self.pause_seconds <= 0 or self.memory_mib < 256:
+        if self.seconds < 1 or self.pause_seconds <= 0 or self.memory_mib < 256:
             raise ValueError("a candidate needs positive time limits and at least 256 MiB")
+
+    @property
+    def wall(self) -> float:
+        return self.wall_seconds if self.wall_seconds is not None else 3.0 * self.seconds + 10
 
 
 @dataclass(frozen=True)
@@ -95,10 +105,9 @@ def check_in_child(root: Path, limits: Limits, check: Check) -> Verdict:
         return Verdict(False, reason=f"cannot start the process that checks the policy: {error.strerror}")
     sender.close()  # the child holds the only writing end: its death is an EOF here
     try:
-        if not receiver.poll(limits.seconds):
+        if not receiver.poll(limits.wall):
             return Verdict(
-                False,
-                reason=f"checking the policy took longer than {limits.seconds:g} s; it was stopped",
+                False, reason=f"checking the policy did not finish within {limits.wall:g} s; it was stopped"
             )
         try:
             verdict = receiver.recv()
@@ -118,10 +127,12 @@ def check_in_child(root: Path, limits: Limits, check: Check) -> Verdict:
 
 
 def _death(exitcode: int | None, limits: Limits) -> str:
+    if exitcode is not None and -exitcode == getattr(signal, "SIGXCPU", None):
+        return f"checking the policy took more than {limits.seconds} s of CPU; it was stopped"
     if exitcode is not None and exitcode < 0:
         return (
             f"the process that checks the policy died of signal {-exitcode} "
-            f"(limits: {limits.seconds:g} s, {limits.memory_mib} MiB)"
+            f"(limits: {limits.seconds} s of CPU, {limits.memory_mib} MiB)"
         )
     return f"the process that checks the policy stopped without an answer (exit {exitcode})"
 
@@ -154,6 +165,8 @@ def _limit(limits: Limits) -> None:
     cap = limits.memory_mib * MIB
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    seconds = int(limits.seconds) + 2  # a backstop: the parent kills the child at the limit
+    # RLIMIT_CPU counts the whole process: the budget starts after the child's imports.
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(used.ru_utime + used.ru_stime) + limits.seconds
     with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 2))  # SIGXCPU, then SIGKILL
