@@ -173,3 +173,22 @@ def test_openapi_says_reload_needs_the_token(url: str) -> None:
     assert {"401", "403", "409", "415"} <= set(reload["responses"])
     assert document["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     assert "415" in document["paths"]["/v1/evaluate"]["post"]["responses"]
+
+
+def test_the_issues_reload_from_a_web_page_is_refused(url: str) -> None:
+    # Issue 12: reload accepted `Content-Type: text/plain` from `Origin: http://evil.example`.
+    reply = post(
+        url, "/v1/policy/reload", "", content_type="text/plain", headers={"Origin": "http://evil.example"}
+    )
+    assert reply.status == 403
+    assert (
+        reply.json()["error"]
+        == "cross-site request refused: Origin `http://evil.example` is not this service"
+    )
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_the_issues_event_from_a_web_page_is_refused(url: str, content_type: str) -> None:
+    # Issue 12: evaluate accepted text/plain and form bodies, so any page could post events.
+    reply = post(url, "/v1/evaluate", content_type=content_type)
+    assert reply.status == 415

@@ -79,7 +79,8 @@ def access_from(args: argparse.Namespace) -> Access:
     elif args.token_file is not None:
         token = read_token_file(Path(args.token_file))
     elif os.environ.get(TOKEN_ENV):
-        token = os.environ[TOKEN_ENV].strip()
+        # Out of the environment once read: the processes the service starts need not see it.
+        token = os.environ.pop(TOKEN_ENV).strip()
     else:
         raise BadInputError(
             "reload over HTTP needs a token: give `--token-file FILE` or set " + TOKEN_ENV,
