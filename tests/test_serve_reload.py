@@ -233,6 +233,6 @@ def test_a_crash_while_checking_in_process_is_a_refusal(
     monkeypatch.setattr(holder_module, "lint_findings", crash)
     outcome = holder.reload()
     assert outcome.reloaded is False
-    assert outcome.reason == "the policy could not be checked: RuntimeError: lint crashed"
+    assert outcome.reason == "the policy could not be checked: RuntimeError"  # its text is in the log only
     assert outcome.findings == ()
     assert outcome.active is outcome.previous
