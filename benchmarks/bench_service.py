@@ -59,7 +59,7 @@ file:close()
 @contextmanager
 def server(log: Path | None) -> Iterator[tuple[str, int]]:
     """A `salesops-rules serve` process on a free loopback port; yields (host, port)."""
-    args = ["serve", "--host", "127.0.0.1", "--port", "0"]
+    args = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-reload"]
     args += ["--log", str(log)] if log is not None else ["--no-log"]
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "-c", LAUNCH, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True

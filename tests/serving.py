@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from fastapi import FastAPI
 
+from salesops_rules.service.candidate import Verdict
+from salesops_rules.service.holder import gate_verdict
 from salesops_rules.service.run import bind, url_of
 
 
@@ -49,19 +54,80 @@ class Reply:
         return json.loads(self.text, parse_float=Decimal)
 
 
-def call(method: str, url: str, body: bytes | str | None = None) -> Reply:
+def call(
+    method: str,
+    url: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    content_type: str | None = "application/json",
+) -> Reply:
+    """One request; a POST says `content_type` unless it is None; `headers` go as given (Host too)."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+    parts = urlsplit(url)
+    sent = dict(headers or {})
+    if content_type is not None and method != "GET":
+        sent.setdefault("Content-Type", content_type)
+    if method != "GET":
+        sent.setdefault("Content-Length", str(len(data or b"")))
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return Reply(
-                response.status, {k.lower(): v for k, v in response.headers.items()}, _text(response)
-            )
-    except urllib.error.HTTPError as error:
-        return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, _text(error))
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, target, body=data, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8")
+        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, text)
+    finally:
+        connection.close()
 
 
-def _text(response: Any) -> str:
-    return bytes(response.read()).decode("utf-8")
+TOKEN = "test-token-0123456789abcdef"
+
+
+def bearer(token: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# Checks a candidate's child process runs instead of the gate (they must be importable there).
+
+
+def gate_when_released(root: Path) -> Verdict:
+    """The real gate, once a file `release` appears beside the policy folder: a slow candidate."""
+    while not (root.parent / "release").exists():
+        time.sleep(0.02)
+    return gate_verdict(root)
+
+
+def gate_forever(root: Path) -> Verdict:
+    while True:
+        time.sleep(1)
+
+
+def gate_spinning(root: Path) -> Verdict:
+    while True:
+        pass
+
+
+def gate_greedy(root: Path) -> Verdict:
+    hoard = [bytearray(64 << 20) for _ in range(64)]  # 4 GiB, far over any limit a test sets
+    return Verdict(False, reason=f"held {len(hoard)} blocks")
+
+
+def gate_dies(root: Path) -> Verdict:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return Verdict(False, reason="unreachable")
+
+
+def gate_then_edit(root: Path) -> Verdict:
+    """The real gate, then an edit of the folder before the service reads it."""
+    verdict = gate_verdict(root)
+    manifest = root / "policy.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    return verdict
+
+
+def gate_costly(root: Path) -> Verdict:
+    """The real gate after a second of CPU work: a policy slow to load."""
+    start = time.process_time()
+    while time.process_time() - start < 1.0:
+        pass
+    return gate_verdict(root)

@@ -216,7 +216,13 @@ def test_a_chunked_body_over_the_limit_is_413(tmp_path: Path) -> None:
         host, port = url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=60)
         try:
-            connection.request("POST", "/v1/evaluate", body=iter([b" " * 60, b" " * 60]), encode_chunked=True)
+            connection.request(
+                "POST",
+                "/v1/evaluate",
+                body=iter([b" " * 60, b" " * 60]),
+                headers={"Content-Type": "application/json"},
+                encode_chunked=True,
+            )
             response = connection.getresponse()
             status, body = response.status, json.loads(response.read())
         finally:

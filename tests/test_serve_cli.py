@@ -20,7 +20,7 @@ import pytest
 from salesops_rules.cli import main
 from salesops_rules.engine.fingerprint import policy_hash
 from salesops_rules.engine.loader import default_policy_dir
-from serving import call
+from serving import TOKEN, bearer, call
 
 EXAMPLE = (Path(__file__).resolve().parent.parent / "examples" / "new-customer-custom-order.json").read_text(
     encoding="utf-8"
@@ -80,7 +80,7 @@ def folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(folder: Path, tmp_path: Path) -> Iterator[Server]:
     log = tmp_path / "decisions.sqlite"
-    running = Server(["--policy", str(folder), "serve", "--port", "0", "--log", str(log)])
+    running = Server(["--policy", str(folder), "serve", "--port", "0", "--log", str(log), "--no-reload"])
     try:
         yield running
     finally:
@@ -139,7 +139,7 @@ def test_a_policy_that_does_not_load_stops_serve_with_exit_2(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (folder / "extra.yaml").write_text("rules: [\n", encoding="utf-8")
-    code = main(["--policy", str(folder), "serve", "--port", "0", "--no-log"])
+    code = main(["--policy", str(folder), "serve", "--port", "0", "--no-log", "--no-reload"])
     assert code == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "salesops-rules: policy does not load: 1 error"
@@ -151,7 +151,7 @@ def test_a_taken_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) ->
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code = main(["serve", "--port", str(port), "--no-log"])
+        code = main(["serve", "--port", str(port), "--no-log", "--no-reload"])
     assert code == 2
     assert capsys.readouterr().err == (
         f"salesops-rules: cannot listen on `127.0.0.1:{port}`: Address already in use\n"
@@ -163,8 +163,91 @@ def test_a_log_that_is_not_a_decision_log_stops_serve(
 ) -> None:
     other = tmp_path / "notes.sqlite"
     other.write_text("not a database", encoding="utf-8")
-    code = main(["serve", "--port", "0", "--log", str(other)])
+    code = main(["serve", "--port", "0", "--log", str(other), "--no-reload"])
     assert code == 2
     assert capsys.readouterr().err == (
         f"salesops-rules: `{other}` is not a decision log: file is not a database\n"
     )
+
+
+@pytest.fixture
+def no_env_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SALESOPS_RULES_TOKEN", raising=False)
+
+
+def token_file(tmp_path: Path, text: str = TOKEN + "\n", mode: int = 0o600) -> Path:
+    path = tmp_path / "token"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.usefixtures("no_env_token")
+def test_serve_without_a_token_refuses_to_start(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "0", "--no-log"]) == 2
+    assert capsys.readouterr().err == (
+        "salesops-rules: reload over HTTP needs a token: "
+        "give `--token-file FILE` or set SALESOPS_RULES_TOKEN\n"
+        "  help: or pass `--no-reload` to turn reload over HTTP off (SIGHUP still reloads)\n"
+    )
+
+
+@pytest.mark.usefixtures("no_env_token")
+@pytest.mark.parametrize(
+    ("text", "mode", "message"),
+    [
+        (TOKEN, 0o644, "the token file `{path}` can be read by others (mode 0644)"),
+        (TOKEN, 0o640, "the token file `{path}` can be read by others (mode 0640)"),
+        ("", 0o600, "the token file `{path}` is empty"),
+        ("\n\n", 0o600, "the token file `{path}` is empty"),
+        ("short\n", 0o600, "the token is shorter than 16 characters"),
+    ],
+)
+def test_a_bad_token_file_stops_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, mode: int, message: str
+) -> None:
+    path = token_file(tmp_path, text, mode)
+    assert main(["serve", "--port", "0", "--no-log", "--token-file", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == "salesops-rules: " + message.format(path=path)
+
+
+@pytest.mark.usefixtures("no_env_token")
+def test_a_missing_token_file_stops_serve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope"
+    assert main(["serve", "--port", "0", "--no-log", "--token-file", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"salesops-rules: cannot read the token file `{missing}`: No such file or directory\n"
+    )
+
+
+def test_no_reload_and_a_token_file_contradict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = token_file(tmp_path)
+    assert main(["serve", "--no-reload", "--token-file", str(path), "--no-log"]) == 2
+    assert (
+        capsys.readouterr().err == "salesops-rules: `--no-reload` and `--token-file` contradict each other\n"
+    )
+
+
+@pytest.mark.parametrize("source", ["file", "environment"])
+def test_with_a_token_reload_over_http_needs_it(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    args = ["--policy", str(folder), "serve", "--port", "0", "--no-log"]
+    if source == "file":
+        monkeypatch.delenv("SALESOPS_RULES_TOKEN", raising=False)
+        args += ["--token-file", str(token_file(tmp_path))]
+    else:
+        monkeypatch.setenv("SALESOPS_RULES_TOKEN", TOKEN)
+    running = Server(args)
+    try:
+        refused = call("POST", running.url + "/v1/policy/reload", "")
+        reloaded = call("POST", running.url + "/v1/policy/reload", "", headers=bearer())
+        text_body = call("POST", running.url + "/v1/evaluate", EXAMPLE, content_type="text/plain")
+        rebound = call("GET", running.url + "/healthz", headers={"Host": "evil.example"})
+    finally:
+        assert running.stop() == 0
+    assert refused.status == 401
+    assert reloaded.status == 200, reloaded.text
+    assert reloaded.json()["reloaded"] is True
+    assert text_body.status == 415
+    assert rebound.status == 400

@@ -18,8 +18,9 @@ from salesops_rules.engine.lint import lint_compiled
 from salesops_rules.engine.loader import default_policy_dir
 from salesops_rules.service import holder as holder_module
 from salesops_rules.service.app import create_app
+from salesops_rules.service.guard import Access
 from salesops_rules.service.holder import PolicyHolder
-from serving import call, running
+from serving import TOKEN, bearer, call, running
 
 BAD_RULE = """rules:
   - id: extra.bad-field
@@ -55,7 +56,7 @@ class Running:
         return reply.json(), int(reply.headers["x-decision-id"])
 
     def reload(self) -> tuple[int, Any]:
-        reply = call("POST", self.url + "/v1/policy/reload")
+        reply = call("POST", self.url + "/v1/policy/reload", headers=bearer())
         return reply.status, reply.json()
 
     def edit(self, name: str, old: str, new: str) -> None:
@@ -70,7 +71,7 @@ def served(tmp_path: Path) -> Iterator[Running]:
     folder = tmp_path / "policy"
     shutil.copytree(default_policy_dir(), folder)
     log = DecisionLog(tmp_path / "decisions.sqlite")
-    with running(create_app(PolicyHolder(folder), log)) as url:
+    with running(create_app(PolicyHolder(folder), log, access=Access(TOKEN))) as url:
         yield Running(url, folder, log)
     log.close()
 
@@ -219,13 +220,19 @@ def test_requests_during_reloads_each_answer_from_one_policy(served: Running) ->
     assert {e.policy_version for e in served.log.entries()} <= set(versions)
 
 
-def test_a_crash_while_checking_is_a_refusal(served: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_while_checking_in_process_is_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "policy"
+    shutil.copytree(default_policy_dir(), folder)
+    holder = PolicyHolder(folder, limits=None)
+
     def crash(policy: object) -> list[object]:
         raise RuntimeError("lint crashed")
 
     monkeypatch.setattr(holder_module, "lint_findings", crash)
-    status, body = served.reload()
-    assert status == 409
-    assert body["reason"] == "the policy could not be checked: RuntimeError: lint crashed"
-    assert body["findings"] == []
-    assert served.evaluate()[0]["policy"]["version"] == "2011-11"
+    outcome = holder.reload()
+    assert outcome.reloaded is False
+    assert outcome.reason == "the policy could not be checked: RuntimeError"  # its text is in the log only
+    assert outcome.findings == ()
+    assert outcome.active is outcome.previous

@@ -6,7 +6,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import pytest
 from hypothesis import given, settings
@@ -136,8 +136,11 @@ def test_a_case_number_opens_that_case_decided(url: str) -> None:
 
 
 def test_ui_leads_to_the_pack_page(url: str) -> None:
-    reply = call("GET", url + "/ui?lang=en")
-    assert reply.status == 200  # urllib follows the redirect
+    first = call("GET", url + "/ui?lang=en")
+    assert first.status == 303  # the test client does not follow redirects: follow it by hand
+    assert urljoin(url + "/ui", first.headers["location"]) == url + "/ui/pack?lang=en"
+    reply = call("GET", url + "/ui/pack?lang=en")
+    assert reply.status == 200
     assert 'lang="en"' in reply.text and "Rules that enforce it" in reply.text
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..engine.decision_log import DecisionLog, DecisionLogError, LoggedDecision
 from .common import EXIT_OK, BadInputError, add_policy, policy_path
 
+if TYPE_CHECKING:
+    from ..service.guard import Access
+
 DEFAULT_LOG = "decisions.sqlite"
+# The names of the token's variable and advice, not secrets.
+TOKEN_ENV = "SALESOPS_RULES_TOKEN"  # noqa: S105
+TOKEN_ADVICE = "  help: make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"  # noqa: S105
 
 
 def open_log(path: str, create: bool) -> DecisionLog:
@@ -24,14 +33,17 @@ def open_log(path: str, create: bool) -> DecisionLog:
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from ..service import run
+        from ..service.candidate import Limits
         from ..service.holder import PolicyHolder, PolicyRefusedError
     except ImportError as error:
         raise BadInputError(
             f"`serve` needs the `{error.name}` package, which is not installed",
             ["  help: pip install 'salesops-rules[serve]'"],
         ) from None
+    access = access_from(args)  # before anything is loaded: a service without its token never starts
     try:
-        holder = PolicyHolder(policy_path(args))
+        limits = Limits(args.reload_cpu, args.reload_memory, args.reload_pause)
+        holder = PolicyHolder(policy_path(args), limits)
     except PolicyRefusedError as refusal:
         raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
     log = None if args.no_log else open_log(args.log, create=True)
@@ -43,17 +55,66 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from None
     active = holder.active.summary
     where = "no decision log" if log is None else f"decision log `{log.path}`"
+    reload = "reload over HTTP with the token" if access.token is not None else "reload over HTTP off"
     say(
         f"serving {active['name']} {active['version']} (sha256 {active['hash'][:12]}) "
-        f"on {run.url_of(sock)}; {where}; web page {run.url_of(sock)}/ui"
+        f"on {run.url_of(sock)}; {where}; {reload}; web page {run.url_of(sock)}/ui"
     )
     try:
-        run.serve(holder, log, sock, access_log=args.access_log, on_reload=say)
+        run.serve(holder, log, sock, access_log=args.access_log, on_reload=say, access=access)
     finally:
         sock.close()
         if log is not None:
             log.close()
     return EXIT_OK
+
+
+def access_from(args: argparse.Namespace) -> Access:
+    """Whom the service trusts: its token (from `--token-file` or the environment) and host names."""
+    from ..service.guard import TOKEN_MIN_LENGTH, Access
+
+    token = None
+    if args.no_reload:
+        if args.token_file is not None:
+            raise BadInputError("`--no-reload` and `--token-file` contradict each other")
+    elif args.token_file is not None:
+        token = read_token_file(Path(args.token_file))
+    elif os.environ.get(TOKEN_ENV):
+        # Out of the environment once read: the processes the service starts need not see it.
+        token = os.environ.pop(TOKEN_ENV).strip()
+    else:
+        raise BadInputError(
+            "reload over HTTP needs a token: give `--token-file FILE` or set " + TOKEN_ENV,
+            ["  help: or pass `--no-reload` to turn reload over HTTP off (SIGHUP still reloads)"],
+        )
+    if token is not None and len(token) < TOKEN_MIN_LENGTH:
+        raise BadInputError(f"the token is shorter than {TOKEN_MIN_LENGTH} characters", [TOKEN_ADVICE])
+    return Access.for_host(args.host, token, args.allowed_host)
+
+
+def read_token_file(path: Path) -> str:
+    """The first line of a token file that only its owner can read."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInputError(f"the token file `{path}` is not a regular file")
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise BadInputError(
+                f"the token file `{path}` can be read by others (mode {stat.S_IMODE(info.st_mode):04o})",
+                [f"  help: chmod 600 {path}"],
+            )
+        with path.open("rb") as file:
+            raw = file.read(4096)
+    except OSError as error:
+        raise BadInputError(f"cannot read the token file `{path}`: {error.strerror}") from None
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BadInputError(f"the token file `{path}` is not UTF-8 text") from None
+    token = lines[0].strip() if lines else ""
+    if not token:
+        raise BadInputError(f"the token file `{path}` is empty", [TOKEN_ADVICE])
+    return token
 
 
 def say(text: str) -> None:
@@ -129,12 +190,36 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"`{text}` is not between 0 and 3600 seconds")
+    return value
+
+
+def _cpu_seconds(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number of seconds from 1 to 3600")
+    return int(text)
+
+
+def _memory(text: str) -> int:
+    if not text.isdigit() or not 256 <= int(text) <= 1 << 20:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a number of MiB from 256 to 1048576")
+    return int(text)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
         "serve",
         help="serve decisions over HTTP (POST /v1/evaluate, /v1/explain; GET /v1/policy)",
-        description="Serve decisions over HTTP. SIGHUP or POST /v1/policy/reload loads the policy "
-        "folder again and swaps it in only if it passes the gate.",
+        description="Serve decisions over HTTP. SIGHUP or POST /v1/policy/reload (with the token) "
+        "loads the policy folder again in a limited child process and swaps it in only if it "
+        f"passes the gate. Reload over HTTP needs a token (--token-file, or ${TOKEN_ENV}) unless "
+        "--no-reload.",
     )
     add_policy(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -144,6 +229,45 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     serve.add_argument("--no-log", action="store_true", help="keep no decision log")
     serve.add_argument("--access-log", action="store_true", help="print one line per HTTP request")
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        default=None,
+        help=f"the token POST /v1/policy/reload needs (first line; mode 0600); default: ${TOKEN_ENV}",
+    )
+    serve.add_argument(
+        "--no-reload", action="store_true", help="turn reload over HTTP off (SIGHUP still reloads)"
+    )
+    serve.add_argument(
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a host name clients reach the service by, beside --host, localhost and IP addresses "
+        "(repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--reload-cpu",
+        metavar="SECONDS",
+        type=_cpu_seconds,
+        default=20,
+        help="CPU time limit to load and check a policy (default: 20; the wall clock allows 3x + 10 s)",
+    )
+    serve.add_argument(
+        "--reload-pause",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=5.0,
+        help="refuse a reload whose policy took more CPU time than this to load and check, since the "
+        "service loads it once more itself (default: 5)",
+    )
+    serve.add_argument(
+        "--reload-memory",
+        metavar="MIB",
+        type=_memory,
+        default=1024,
+        help="memory limit to load and check a policy, in MiB (default: 1024; at least 256)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     log = sub.add_parser("log", help="read the decision log")

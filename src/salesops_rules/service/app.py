@@ -8,17 +8,20 @@ never a trace.
 
 from __future__ import annotations
 
+import http
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..engine import explain as explain_mod
@@ -27,9 +30,13 @@ from ..errors import EventError
 from ..model.decision import Decision
 from ..model.events import EVENT_ADAPTER
 from . import schemas
+from .guard import Access, AccessError, AccessMiddleware, require_token, shown
 from .holder import ActivePolicy, PolicyHolder
 from .log_writer import LogWriter
+from .schemas import error_body
 from .web import router as web_router
+
+logger = logging.getLogger("salesops_rules.service")
 
 MAX_BODY_BYTES = 1 << 20  # an event is a few kB; a bigger body is a mistake, not an event
 DECISION_ID_HEADER = "X-Decision-Id"
@@ -41,16 +48,6 @@ class BadRequestError(Exception):
     def __init__(self, status: int, message: str, help: str | None = None) -> None:
         self.status, self.message, self.help = status, message, help
         super().__init__(message)
-
-
-def error_body(message: str, problems: list[tuple[str, str]], help: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "error": message,
-        "problems": [{"path": path, "message": text} for path, text in problems],
-    }
-    if help is not None:
-        body["help"] = help
-    return body
 
 
 def _reject_constant(name: str) -> Decimal:
@@ -88,8 +85,14 @@ async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str
 
 
 def create_app(
-    holder: PolicyHolder, log: DecisionLog | None = None, max_body_bytes: int = MAX_BODY_BYTES
+    holder: PolicyHolder,
+    log: DecisionLog | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    access: Access | None = None,
 ) -> FastAPI:
+    """The service's routes over `holder`'s policy; `access` says whom it trusts (default:
+    loopback names, no token, so reload over HTTP is off)."""
+    access = access if access is not None else Access()
     writers: list[LogWriter] = []
 
     @asynccontextmanager
@@ -110,6 +113,9 @@ def create_app(
             "JSON numbers are read as exact decimals; money may also be sent as a decimal string."
         ),
     )
+
+    app.state.access = access  # what `require_token` checks
+    app.add_middleware(AccessMiddleware, access=access)
 
     async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
         if log is None:
@@ -151,21 +157,33 @@ def create_app(
         body = {"decision": decision.model_dump(mode="json"), "lines": lines}
         return JSONResponse(body, headers=headers)
 
-    @app.get("/v1/policy", response_model=schemas.PolicyInfo, summary="The active policy and its articles")
+    @app.get(
+        "/v1/policy",
+        response_model=schemas.PolicyInfo,
+        responses=schemas.ACCESS_RESPONSES,
+        summary="The active policy and its articles",
+    )
     async def policy() -> JSONResponse:
         return JSONResponse(schemas.policy_info(holder.active))
 
     @app.post(
         "/v1/policy/reload",
         response_model=schemas.ReloadResult,
-        responses={409: {"model": schemas.ReloadResult, "description": "refused: the old policy stays"}},
-        summary="Load the policy folder again; swap it in only if it passes the gate",
+        responses=schemas.RELOAD_RESPONSES,
+        dependencies=[Depends(require_token)],
+        openapi_extra={"security": [{"token": []}]},
+        summary="Load the policy folder again; swap it in only if it passes the gate (needs the token)",
     )
     async def reload() -> JSONResponse:
         outcome = await run_in_threadpool(holder.reload)
         return JSONResponse(outcome.to_json(), status_code=200 if outcome.reloaded else 409)
 
-    @app.get("/healthz", response_model=schemas.Health, summary="Liveness and the active policy")
+    @app.get(
+        "/healthz",
+        response_model=schemas.Health,
+        responses=schemas.ACCESS_RESPONSES,
+        summary="Liveness and the active policy",
+    )
     async def healthz() -> JSONResponse:
         active = holder.active
         return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": log is not None})
@@ -185,6 +203,25 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def bad_request(_: Request, error: BadRequestError) -> JSONResponse:
         return JSONResponse(error_body(error.message, [("$", error.message)], error.help), error.status)
 
+    @app.exception_handler(AccessError)
+    async def refused(_: Request, error: AccessError) -> Response:
+        return error.response()
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        # Routing's own refusals (404, 405) in the service's one error shape.
+        standard = http.HTTPStatus(error.status_code).phrase
+        if error.detail and error.detail != standard:
+            message = str(error.detail)
+        elif error.status_code == 404:
+            message = f"no such endpoint: `{shown(request.method)} {shown(request.url.path)}`"
+        elif error.status_code == 405:
+            message = f"`{shown(request.method)}` is not allowed on `{shown(request.url.path)}`"
+        else:
+            message = standard.lower()
+        headers = dict(error.headers or {})
+        return JSONResponse(error_body(message, []), status_code=error.status_code, headers=headers)
+
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = []
@@ -196,8 +233,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(f"invalid request: `{path}`: {first}", problems), status_code=422)
 
     @app.exception_handler(Exception)
-    async def internal(_: Request, error: Exception) -> JSONResponse:
-        # A bug, not bad input: the trace goes to the server's log (uvicorn prints it), not to the client.
+    async def internal(request: Request, error: Exception) -> JSONResponse:
+        # A bug, not bad input: the trace goes to the server's log, never to the client.
+        logger.error("internal error answering %s %s", request.method, request.url.path, exc_info=error)
         message = "internal error: the service could not answer this request"
         return JSONResponse(error_body(message, [], "the server's log has the details"), status_code=500)
 
@@ -219,6 +257,13 @@ def _install_openapi(app: FastAPI) -> None:
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(event_defs)
             components["Event"] = event_schema
+            document["components"]["securitySchemes"] = {
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the service's token (`serve --token-file` or SALESOPS_RULES_TOKEN)",
+                }
+            }
             app.openapi_schema = document
         return app.openapi_schema
 

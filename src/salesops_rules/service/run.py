@@ -17,6 +17,7 @@ import uvicorn
 
 from ..engine.decision_log import DecisionLog
 from .app import create_app
+from .guard import Access
 from .holder import PolicyHolder, ReloadOutcome
 
 logger = logging.getLogger("salesops_rules.service")
@@ -57,10 +58,12 @@ def serve(
     sock: socket.socket,
     access_log: bool = False,
     on_reload: Callable[[str], None] | None = None,
+    access: Access | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; SIGHUP reloads the policy (main thread only)."""
     report = on_reload or logger.warning
-    config = uvicorn.Config(create_app(holder, log), access_log=access_log, log_level="info", lifespan="on")
+    app = create_app(holder, log, access=access)
+    config = uvicorn.Config(app, access_log=access_log, log_level="info", lifespan="on")
     server = uvicorn.Server(config)
 
     def hangup(_signal: int, _frame: FrameType | None) -> None:

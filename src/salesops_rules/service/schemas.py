@@ -21,6 +21,17 @@ class ErrorBody(BaseModel):
     help: str | None = None
 
 
+def error_body(message: str, problems: list[tuple[str, str]], help: str | None = None) -> dict[str, Any]:
+    """The one shape of every error answer: `{"error", "problems": [{"path", "message"}], "help"}`."""
+    body: dict[str, Any] = {
+        "error": message,
+        "problems": [{"path": path, "message": text} for path, text in problems],
+    }
+    if help is not None:
+        body["help"] = help
+    return body
+
+
 class Explanation(BaseModel):
     decision: Decision
     lines: list[str]
@@ -77,11 +88,33 @@ class ReloadResult(BaseModel):
     warnings: list[FindingInfo] = []
 
 
+# Answers any request may get before a route sees it (`guard.py`), and a bug's answer.
+ACCESS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "the `Host` is not a name of this service, or the body is bad"},
+    403: {"model": ErrorBody, "description": "a cross-site `Origin`"},
+    415: {"model": ErrorBody, "description": "a body that is not `application/json`"},
+    500: {"model": ErrorBody, "description": "a bug; the details are in the server's log only"},
+}
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "the body is not a JSON object in UTF-8"},
+    **ACCESS_RESPONSES,
+    400: {
+        "model": ErrorBody,
+        "description": "the body is not a JSON object in UTF-8, or the `Host` is not this service",
+    },
     413: {"model": ErrorBody, "description": "the body is over 1 MiB"},
     422: {"model": ErrorBody, "description": "the event does not fit its kind; `problems` name the fields"},
     503: {"model": ErrorBody, "description": "the decision could not be written to the decision log"},
+}
+
+RELOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ACCESS_RESPONSES,
+    401: {"model": ErrorBody, "description": "no token, or not the service's token"},
+    403: {
+        "model": ErrorBody,
+        "description": "a cross-site `Origin`, or the service was started without a token",
+    },
+    409: {"model": ReloadResult, "description": "refused: the old policy stays"},
 }
 
 EVENT_BODY: dict[str, Any] = {
