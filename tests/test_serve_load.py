@@ -6,6 +6,7 @@ import http.client
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,8 +19,10 @@ from salesops_rules.service.holder import PolicyHolder
 from serving import TOKEN, bearer, call, running
 
 # Each client sends REQUESTS, and goes on until it has sent AFTER more once the new policy is
-# in (the reload takes a child process's start, seconds on a busy machine); CAP bounds it all.
-CLIENTS, REQUESTS, AFTER, CAP = 4, 100, 25, 5000
+# in. The reload takes a child process's start, which is seconds, or tens of seconds on a
+# busy machine: once past REQUESTS, a client waits PACE between requests, so that the load
+# goes on through the reload without reaching CAP, however long the reload takes.
+CLIENTS, REQUESTS, AFTER, CAP, PACE = 4, 100, 25, 40000, 0.01
 EVENT = json.dumps(
     {
         "kind": "contract",
@@ -51,6 +54,8 @@ def test_load_with_a_reload_in_the_middle(tmp_path: Path) -> None:
             sent, after_swap = 0, 0
             while (sent < REQUESTS or after_swap < AFTER) and len(answers) < CAP:
                 late = swapped.is_set()
+                if sent >= REQUESTS and not late:
+                    time.sleep(PACE)
                 sent, after_swap = sent + 1, after_swap + late
                 connection.request("POST", "/v1/evaluate", EVENT, {"Content-Type": "application/json"})
                 response = connection.getresponse()
