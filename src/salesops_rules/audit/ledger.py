@@ -18,37 +18,46 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
-import json
+import re
+import typing
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
+
+from ..model import jsonread
 from ..model.audit import SkippedRecord
-from ..model.events import EVENT_ADAPTER, EventBase
+from ..model.events import EVENT_ADAPTER, EVENT_MODELS, EventBase
 from .columns import TableDecoder, layout_of
 from .records import Decoder, LedgerError, RawRecord, RecordError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 BOM = codecs.BOM_UTF8
 LINES_READ = 2000  # lines read at a time when records are streamed one by one
-# One decoder for every line: json.loads with parse_float builds a new one per call.
-JSON = json.JSONDecoder(parse_float=Decimal)
+MAX_LINE = jsonread.MAX_BYTES  # one line is one event: a longer line is skipped unread
+# What makes the count of `":` in a line differ from its count of keys: an escaped quote,
+# or space between a key and its colon.
+_UNCOUNTABLE = re.compile(rb'\\"|"\s+:')
 
 
 class JsonLinesDecoder:
-    """One line of JSON Lines: a JSON object; numbers with a fraction become Decimal."""
+    """One line of JSON Lines: a JSON object, read by the one JSON reader of events."""
 
     def __call__(self, payload: bytes) -> dict[str, Any]:
+        if len(payload) > MAX_LINE + 2:
+            raise RecordError(f"the line is {len(payload)} bytes, over the limit of {MAX_LINE} for one event")
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
             raise RecordError(f"not UTF-8 text (byte {error.start + 1} of the line)") from None
         try:
             # Without the line break, an error past the last character keeps its column.
-            data = JSON.decode(text.rstrip("\r\n"))
-        except json.JSONDecodeError as error:
-            message = f"invalid JSON at column {error.colno}: {error.msg}"
+            data = jsonread.loads(text.rstrip("\r\n"), MAX_LINE)
+        except jsonread.JsonInputError as error:
+            if error.column is None:
+                raise RecordError(f"invalid JSON: {error.message}") from None
+            message = f"invalid JSON at column {error.column}: {error.reason}"
             if not payload.endswith(b"\n"):
                 message += " (the file ends inside this line: truncated?)"
             raise RecordError(message) from None
@@ -65,11 +74,53 @@ class JsonLinesDecoder:
         numbers are the ones reported. A JSON number given as money is such a line: pydantic
         would read it as a float, which money refuses.
         """
+        if len(payload) > MAX_LINE or _UNCOUNTABLE.search(payload):
+            return None
         try:
             event: EventBase = EVENT_ADAPTER.validate_json(payload)
         except Exception:  # any refusal at all: the exact path judges the line and says why
             return None
+        # pydantic lets the last of two equal keys win; the exact path refuses them. With no
+        # escaped quote and no space before a colon, every `":` ends a key: as many as the
+        # fields the event was given, or a key came twice.
+        if payload.count(b'":') != _fields_given(event):
+            return None
         return event
+
+
+def _fields_given(model: BaseModel) -> int:
+    """The keys a model was read from: its fields given, and those of the records it holds."""
+    count = len(model.model_fields_set)
+    for name in _NESTED.get(type(model), ()):
+        if name in model.model_fields_set:
+            value = getattr(model, name)
+            if isinstance(value, BaseModel):
+                count += _fields_given(value)
+            elif isinstance(value, tuple):
+                count += sum(_fields_given(item) for item in value if isinstance(item, BaseModel))
+    return count
+
+
+def _holds_records(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _holds_records(arg)]
+
+
+def _index(model: type[BaseModel], nested: dict[type[BaseModel], tuple[str, ...]]) -> None:
+    if model in nested:
+        return
+    inner = {name: _holds_records(info.annotation) for name, info in model.model_fields.items()}
+    nested[model] = tuple(name for name, models in inner.items() if models)
+    for models in inner.values():
+        for each in models:
+            _index(each, nested)
+
+
+# The fields of each event model (and of the records it holds) that may hold a record.
+_NESTED: dict[type[BaseModel], tuple[str, ...]] = {}
+for _model in EVENT_MODELS.values():
+    _index(_model, _NESTED)
 
 
 def _json_type(value: Any) -> str:
