@@ -46,7 +46,7 @@ class JsonLinesDecoder:
 
     def __call__(self, payload: bytes) -> dict[str, Any]:
         if len(payload) > MAX_LINE + 2:
-            raise RecordError(f"the line is {len(payload)} bytes, over the limit of {MAX_LINE} for one event")
+            raise RecordError(_too_long(len(payload)))
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -123,6 +123,10 @@ for _model in EVENT_MODELS.values():
     _index(_model, _NESTED)
 
 
+def _too_long(length: int) -> str:
+    return f"the line is {length} bytes, over the limit of {MAX_LINE} for one event"
+
+
 def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
@@ -156,10 +160,13 @@ class Lines(NamedTuple):
     """
 
     first_line: int
-    lines: list[bytes]
+    lines: list[bytes | int]  # an int: the length of a line too long to be an event, not kept
 
     def records(self) -> Iterator[Item]:
         for number, line in enumerate(self.lines, self.first_line):
+            if isinstance(line, int):
+                yield SkippedRecord(number, _too_long(line))
+                continue
             if number == 1 and line.startswith(BOM):
                 line = line[len(BOM) :]
             if line.strip():
@@ -214,10 +221,29 @@ class JsonLinesLedger(Ledger):
         self.done = 0
         first = 1
         with _open_binary(self.path) as file:
-            while lines := list(itertools.islice(file, size)):
+            while lines := _read_lines(file, size):
                 self.done = file.tell()
                 yield Lines(first, lines)
                 first += len(lines)
+
+
+def _read_lines(file: Any, size: int) -> list[bytes | int]:
+    """Up to `size` lines; a line longer than an event can be is read through, and only its length kept."""
+    lines: list[bytes | int] = []
+    limit = MAX_LINE + 3  # the line, its BOM and its line break
+    for line in iter(lambda: file.readline(limit), b""):
+        if len(line) == limit and not line.endswith(b"\n"):
+            length = len(line)
+            for rest in iter(lambda: file.readline(1 << 20), b""):
+                length += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            lines.append(length)
+        else:
+            lines.append(line)
+        if len(lines) == size:
+            break
+    return lines
 
 
 class CsvLedger(Ledger):

@@ -23,7 +23,17 @@ from ..errors import EventError
 from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, Tally, policy_key, remember
+from .chunks import (
+    FINDINGS_COLUMNS,
+    Chunk,
+    ChunkResult,
+    Samples,
+    Settings,
+    Tally,
+    policy_key,
+    remember,
+    unexpected,
+)
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -216,11 +226,13 @@ def explain_record(policy: Policy, ledger: Ledger, item: RawRecord | SkippedReco
         return [f"{ledger.unit} {item.position}: {item.message}"]
     try:
         event = parse_event(ledger.decoder(item.payload))
+        decision, trace = policy.trace(event)
+        lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang))
+        notes = _replaced_notes(policy, event, lang)
     except (RecordError, EventError) as error:
         return [f"{ledger.unit} {item.position}: {error.message}"]
-    decision, trace = policy.trace(event)
-    lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang))
-    notes = _replaced_notes(policy, event, lang)
+    except Exception as error:  # one record never aborts the audit or its report
+        return [f"{ledger.unit} {item.position}: {unexpected(error)}"]
     return [*lines, *notes] if notes else lines
 
 
