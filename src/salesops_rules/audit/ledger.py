@@ -304,11 +304,10 @@ class ExcelLedger(Ledger):
     def __init__(self, path: Path, sheet: str | None) -> None:
         super().__init__(path)
         self.sheet = sheet
+        self.declared_rows: int | None = None
         workbook, _, header = self._open()
-        try:
-            self.total = workbook[self.sheet].max_row
-        finally:
-            workbook.close()
+        workbook.close()
+        self.total = self.declared_rows  # for the progress bar only: an estimate
         self._decoder = TableDecoder(layout_of(header, f"`{path}`, sheet `{self.sheet}`"), "xlsx")
 
     def _open(self) -> tuple[Any, Iterator[tuple[Any, ...]], list[str]]:
@@ -317,7 +316,10 @@ class ExcelLedger(Ledger):
 
         path = self.path
         try:
+            _check_workbook_size(path)
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except LedgerError:
+            raise
         except Exception as error:  # BadZipFile, InvalidFileException, KeyError of a damaged archive...
             raise LedgerError(
                 f"cannot read `{path}` as an Excel workbook: {_reason(error)}",
@@ -331,7 +333,14 @@ class ExcelLedger(Ledger):
                 "its sheets: " + ", ".join(f"`{n}`" for n in names),
             )
         self.sheet = self.sheet if self.sheet is not None else names[0]
-        rows = workbook[self.sheet].iter_rows(values_only=True)
+        sheet: Any = workbook[self.sheet]
+        self.declared_rows = sheet.max_row  # from the sheet's `<dimension>`, which may be wrong
+        # read-only openpyxl stops at the rows and columns the sheet's `<dimension>` declares;
+        # the file's own rows are the ledger, so every row is read whatever it says.
+        sheet.reset_dimensions()
+        source = sheet._get_source  # openpyxl has no public hook on a sheet's XML stream
+        sheet._get_source = lambda: _GuardedXml(source(), f"`{path}`, sheet `{self.sheet}`")
+        rows = sheet.iter_rows(values_only=True)
         try:
             first = next(rows, None)
         except Exception as error:
@@ -370,9 +379,87 @@ class ExcelLedger(Ledger):
                 row += 1
                 self.done = row
                 if any(_filled(cell) for cell in cells):
-                    yield RawRecord(row, tuple(cells))
+                    long = next((c for c in cells if isinstance(c, str) and len(c) > MAX_CELL), None)
+                    if long is not None:
+                        yield SkippedRecord(
+                            row, f"a cell of {len(long)} characters, over Excel's own limit of {MAX_CELL}"
+                        )
+                    else:
+                        yield RawRecord(row, tuple(cells))
         finally:
             workbook.close()
+
+
+MAX_CELL = 32_767  # characters in one cell: Excel's own limit
+MAX_WORKBOOK = 2 << 30  # bytes of a workbook's parts once unzipped, together
+MAX_SHARED_STRINGS = 256 << 20  # bytes of its shared strings once unzipped: openpyxl holds them all
+MAX_TEXT_RUN = 1 << 20  # bytes of XML between two tags: any cell of MAX_CELL characters is shorter
+
+
+def _check_workbook_size(path: Path, limit: int = MAX_WORKBOOK) -> None:
+    """Refuse, before openpyxl reads it, a workbook that unzips to more than a ledger can be."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says why it does not open
+    with archive:
+        members = archive.infolist()
+        total = sum(member.file_size for member in members)
+        if total > limit:
+            raise LedgerError(
+                f"`{path}` unzips to {total} bytes, over the limit of {limit} for a ledger workbook",
+                "split the ledger into several workbooks, or save it as CSV or JSON Lines",
+            )
+        for member in members:
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                if member.file_size > MAX_SHARED_STRINGS:
+                    raise LedgerError(
+                        f"`{path}`: its shared strings unzip to {member.file_size} bytes, over the limit of "
+                        f"{MAX_SHARED_STRINGS}",
+                        "split the ledger into several workbooks, or save it as CSV or JSON Lines",
+                    )
+                with archive.open(member) as stream:
+                    guarded = _GuardedXml(stream, f"`{path}`, its shared strings")
+                    while guarded.read(1 << 16):
+                        pass
+
+
+class _GuardedXml:
+    """A sheet's XML as openpyxl reads it, refused at the first text longer than any cell holds.
+
+    The XML parser would build a text of any length in memory (1 GB from a 1 MB file); text
+    runs from one `<` to the next, so the run across reads is all that is counted.
+    """
+
+    def __init__(self, stream: Any, where: str) -> None:
+        self.stream, self.where, self.run = stream, where, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self.stream.read(min(size, 1 << 16) if size >= 0 else 1 << 16)
+        first = chunk.find(b"<")
+        if first == -1:
+            self.run += len(chunk)
+        else:
+            self.run += first
+            if self.run <= MAX_TEXT_RUN:
+                self.run = len(chunk) - chunk.rfind(b"<") - 1
+        if self.run > MAX_TEXT_RUN:
+            raise LedgerError(
+                f"{self.where}: a text of more than {MAX_TEXT_RUN} bytes, far beyond Excel's limit of "
+                f"{MAX_CELL} characters a cell",
+            )
+        return chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> _GuardedXml:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _filled(cell: Any) -> bool:
