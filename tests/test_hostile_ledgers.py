@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_support import contract, findings, run_audit, write_xlsx
 
+from audit_support import contract, findings, run_audit, write_xlsx
 from salesops_rules.audit import open_ledger
 from salesops_rules.audit.ledger import MAX_CELL, MAX_LINE, _check_workbook_size
 from salesops_rules.audit.records import LedgerError
