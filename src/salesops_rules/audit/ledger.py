@@ -36,9 +36,9 @@ FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"
 BOM = codecs.BOM_UTF8
 LINES_READ = 2000  # lines read at a time when records are streamed one by one
 MAX_LINE = jsonread.MAX_BYTES  # one line is one event: a longer line is skipped unread
-# What makes the count of `":` in a line differ from its count of keys: an escaped quote,
-# or space between a key and its colon.
-_UNCOUNTABLE = re.compile(rb'\\"|"\s+:')
+# What may make the count of `":` in a line differ from its count of keys: an escaped quote
+# (`b'\\"' in line`), or space after a quote (here, as a key's before its colon).
+_SPACE_AFTER_QUOTE = re.compile(rb'"\s')
 
 
 class JsonLinesDecoder:
@@ -74,7 +74,7 @@ class JsonLinesDecoder:
         numbers are the ones reported. A JSON number given as money is such a line: pydantic
         would read it as a float, which money refuses.
         """
-        if len(payload) > MAX_LINE or _UNCOUNTABLE.search(payload):
+        if len(payload) > MAX_LINE or b'\\"' in payload or _SPACE_AFTER_QUOTE.search(payload):
             return None
         try:
             event: EventBase = EVENT_ADAPTER.validate_json(payload)
@@ -90,14 +90,16 @@ class JsonLinesDecoder:
 
 def _fields_given(model: BaseModel) -> int:
     """The keys a model was read from: its fields given, and those of the records it holds."""
-    count = len(model.model_fields_set)
-    for name in _NESTED.get(type(model), ()):
-        if name in model.model_fields_set:
-            value = getattr(model, name)
-            if isinstance(value, BaseModel):
+    count = len(model.__pydantic_fields_set__)
+    nested = _NESTED[type(model)]
+    if nested:
+        fields = model.__dict__  # not getattr: this runs once per line of the ledger
+        for name in nested:
+            value = fields[name]
+            if type(value) is tuple:
+                count += sum(_fields_given(item) for item in value)
+            elif value is not None:
                 count += _fields_given(value)
-            elif isinstance(value, tuple):
-                count += sum(_fields_given(item) for item in value if isinstance(item, BaseModel))
     return count
 
 
