@@ -166,3 +166,19 @@ def test_hostile_lines_are_skipped_with_their_line_and_the_rest_is_audited(tmp_p
     assert (result.totals.records, result.totals.audited) == (len(lines), len(HOSTILE_LINES) + 1)
     assert result.totals.skipped == len(HOSTILE_LINES)
     assert [int(position) for position, _ in skipped(tmp_path / "out")] == list(range(2, len(lines), 2))
+
+
+def test_a_csv_line_too_long_for_a_row_is_skipped_unread(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    good = ",".join(
+        ["contract", "C-1", "2011-12-05", '"' + CUSTOMER.replace('"', '""') + '"', "stock", "800", "E-07"]
+    )
+    long = good.replace("E-07", "e" * (MAX_LINE + 10))
+    path.write_text(
+        "\n".join([",".join(HEADER), good, long, good.replace("C-1", "C-3")]) + "\n", encoding="utf-8"
+    )
+    result = run_audit(path, tmp_path / "out")
+    assert (result.totals.records, result.totals.audited, result.totals.skipped) == (3, 2, 1)
+    assert skipped(tmp_path / "out") == [
+        ["3", f"the line is {len(long) + 1} bytes, over the limit of {MAX_LINE} for one event"]
+    ]

@@ -223,29 +223,28 @@ class JsonLinesLedger(Ledger):
         self.done = 0
         first = 1
         with _open_binary(self.path) as file:
-            while lines := _read_lines(file, size):
+            while lines := list(_read_lines(file, size)):
                 self.done = file.tell()
                 yield Lines(first, lines)
                 first += len(lines)
 
 
-def _read_lines(file: Any, size: int) -> list[bytes | int]:
-    """Up to `size` lines; a line longer than an event can be is read through, and only its length kept."""
-    lines: list[bytes | int] = []
+def _read_lines(file: Any, size: int | None) -> Iterator[bytes | int]:
+    """Up to `size` lines (None: all); a line longer than an event can be is read through, and
+    only its length is given in its place."""
     limit = MAX_LINE + 3  # the line, its BOM and its line break
-    for line in iter(lambda: file.readline(limit), b""):
+    for count, line in enumerate(iter(lambda: file.readline(limit), b""), 1):
         if len(line) == limit and not line.endswith(b"\n"):
             length = len(line)
             for rest in iter(lambda: file.readline(1 << 20), b""):
                 length += len(rest)
                 if rest.endswith(b"\n"):
                     break
-            lines.append(length)
+            yield length
         else:
-            lines.append(line)
-        if len(lines) == size:
-            break
-    return lines
+            yield line
+        if count == size:
+            return
 
 
 class CsvLedger(Ledger):
@@ -255,8 +254,9 @@ class CsvLedger(Ledger):
         super().__init__(path)
         self.total = path.stat().st_size
         self._bad_text = False
+        self._long_line = 0  # the length of the line read last, if it was too long to keep
         with _open_binary(path) as file:
-            first = file.readline()
+            first = file.readline(MAX_LINE)
         header = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace")]), [])
         self._decoder = TableDecoder(layout_of(header, f"`{path}`"), "csv")
 
@@ -265,7 +265,12 @@ class CsvLedger(Ledger):
         return self._decoder
 
     def _lines(self, file: Any) -> Iterator[str]:
-        for number, line in enumerate(file, 1):
+        for number, line in enumerate(_read_lines(file, None), 1):
+            if isinstance(line, int):  # a line longer than a row can be: read through, not kept
+                self.done += line
+                self._long_line = line
+                yield "\n"  # an empty row in its place, reported with the flag
+                continue
             self.done += len(line)
             if number == 1:
                 line = line.removeprefix(BOM)
@@ -293,7 +298,10 @@ class CsvLedger(Ledger):
                     self._bad_text = False
                     continue
                 row += 1
-                if self._bad_text:
+                if self._long_line:
+                    yield SkippedRecord(row, _too_long(self._long_line))
+                    self._long_line, self._bad_text = 0, False
+                elif self._bad_text:
                     self._bad_text = False
                     yield SkippedRecord(row, "not UTF-8 text")
                 elif any(cell.strip() for cell in cells):
