@@ -170,7 +170,7 @@ def _refuse_located(text: str) -> None:
     try:
         data = _SECOND.decode(text)
     except RecursionError:
-        raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels", "$") from None
     _check_shape(data)
     raise JsonInputError("not read")  # pragma: no cover - the first reading refused for a reason
 
