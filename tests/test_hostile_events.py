@@ -67,7 +67,10 @@ def raw(base: dict[str, Any], field: str, value: str) -> str:
 WHEN = "is out of range: an event's dates are from 1900-01-01 to 2999-12-31"
 NOT_BOOL = "is not a boolean: send JSON `true` or `false`"
 NOT_INT = "is not an integer: send a JSON integer such as `1200`"
-WRITTEN = "is not a decimal number: money is written with ASCII digits, an optional leading `-` and one `.`, as `12000.50`"
+WRITTEN = (
+    "is not a decimal number: money is written with ASCII digits, an optional leading `-` and one `.`, "
+    "as `12000.50`"
+)
 NUMBER = "is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
 
 # (name, JSON text, the path named, the message)
