@@ -335,3 +335,18 @@ def test_events_at_the_bounds_are_decided_exactly_and_explained_alike(policy: Po
         text = "\n".join(lines)
         assert "deposit_ratio" in text
         assert "payment_on_delivery" in text
+
+
+def test_explain_refuses_a_huge_amount_as_evaluate_does(policy: Policy) -> None:
+    # From 1E+27, explain dropped deposit_ratio and payment_on_delivery that evaluate set (issue 12):
+    # such an amount is out of range now, for both alike.
+    event = jsonread.loads(raw(CONTRACT, "amount", "1E+27"))
+    with pytest.raises(EventError) as evaluated:
+        policy.evaluate(event)
+    with pytest.raises(EventError) as explained:
+        policy.trace(event)
+    assert (
+        evaluated.value.message
+        == explained.value.message
+        == ("invalid event: $.amount: `1E+27` is out of range: money is less than 10^12 in size")
+    )

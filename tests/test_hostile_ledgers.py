@@ -182,3 +182,15 @@ def test_a_csv_line_too_long_for_a_row_is_skipped_unread(tmp_path: Path) -> None
     assert skipped(tmp_path / "out") == [
         ["3", f"the line is {len(long) + 1} bytes, over the limit of {MAX_LINE} for one event"]
     ]
+
+
+def test_a_utf16_ledger_is_named_not_skipped_line_by_line(tmp_path: Path) -> None:
+    for name in ("l.jsonl", "l.csv"):
+        path = tmp_path / name
+        path.write_bytes((GOOD + "\n").encode("utf-16"))
+        with pytest.raises(LedgerError) as caught:
+            open_ledger(path)
+        assert (caught.value.message, caught.value.help) == (
+            f"`{path}` is UTF-16 text, not UTF-8",
+            "save the ledger as UTF-8",
+        )

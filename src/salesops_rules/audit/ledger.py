@@ -502,6 +502,8 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
     if sheet is not None and kind != "xlsx":
         raise LedgerError(f"`--sheet` is for Excel ledgers; `{path}` is {kind.upper()}")
     try:
+        if kind in ("jsonl", "csv"):
+            _check_utf8(file)
         if kind == "jsonl":
             return JsonLinesLedger(file)
         if kind == "csv":
@@ -509,6 +511,14 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
     except OSError as error:
         raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
     return ExcelLedger(file, sheet)
+
+
+def _check_utf8(path: Path) -> None:
+    """A text ledger in UTF-16 or UTF-32 is named at once, not skipped line by line."""
+    with path.open("rb") as file:
+        encoding = jsonread.unicode_bom(file.read(4))
+    if encoding is not None:
+        raise LedgerError(f"`{path}` is {encoding} text, not UTF-8", "save the ledger as UTF-8")
 
 
 def read_record(ledger: Ledger, position: int) -> RawRecord | SkippedRecord | None:

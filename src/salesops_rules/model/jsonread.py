@@ -222,13 +222,18 @@ _UNICODE_BOMS = (
 )
 
 
+def unicode_bom(raw: bytes) -> str | None:
+    """The encoding other than UTF-8 that `raw` starts by naming with its byte-order mark, if any."""
+    return next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), None)
+
+
 def text_of(raw: bytes) -> str:
     """Bytes as UTF-8 text (a UTF-8 byte-order mark is dropped); raises JsonInputError saying why not."""
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
-    for bom, name in _UNICODE_BOMS:
-        if raw.startswith(bom):
-            raise JsonInputError(f"the text is {name}, not UTF-8: save it as UTF-8")
+    encoding = unicode_bom(raw)
+    if encoding is not None:
+        raise JsonInputError(f"the text is {encoding}, not UTF-8: save it as UTF-8")
     if b"\x00" in raw:  # never in JSON text, escaped as \u0000 in a string
         raise JsonInputError("not UTF-8 JSON text: it holds NUL bytes (UTF-16 without a byte-order mark?)")
     try:
