@@ -136,7 +136,7 @@ def _marked_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-# The second reading: every refusal is left in place, marked, for `_locate` to find.
+# The second reading: every refusal is left in place, marked, for `_check_shape` to find.
 _SECOND = json.JSONDecoder(
     parse_float=lambda text: _marked_number(text, Decimal),
     parse_int=lambda text: _marked_number(text, int),
@@ -171,6 +171,8 @@ def _refuse_located(text: str) -> None:
         data = _SECOND.decode(text)
     except RecursionError:
         raise JsonInputError(f"nested deeper than {MAX_DEPTH} levels", "$") from None
+    except json.JSONDecodeError as error:  # a number refused first, then the text breaks off
+        raise JsonInputError(error.msg, line=error.lineno, column=error.colno) from None
     _check_shape(data)
     raise JsonInputError("not read")  # pragma: no cover - the first reading refused for a reason
 
@@ -212,7 +214,7 @@ def _check_string(text: str, what: str, path: str) -> None:
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # `\ud800` written as an escape: only such text can hold half a pair once read.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 _UNICODE_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
