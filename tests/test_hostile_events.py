@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from salesops_rules import EventError, Policy, load_policy
+from salesops_rules.cli import common as cli_common
 from salesops_rules.cli import main
 from salesops_rules.engine import explain as explain_mod
 from salesops_rules.engine.diff import diff, read_corpus
@@ -216,8 +217,16 @@ def test_the_library_names_the_field(policy: Policy, text: str, path: str, messa
 
 @pytest.mark.parametrize(("text", "path", "message"), [c[1:] for c in CASES], ids=IDS)
 def test_check_names_the_field(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, path: str, message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    policy: Policy,
+    tmp_path: Path,
+    text: str,
+    path: str,
+    message: str,
 ) -> None:
+    # The policy loaded once: what is tested is how `check` reads and reports the event.
+    monkeypatch.setattr(cli_common, "load_policy", lambda _folder: policy)
     file = tmp_path / "event.json"
     file.write_text(text, encoding="utf-8")
     assert main(["check", str(file)]) == 2
