@@ -187,10 +187,14 @@ def test_a_csv_line_too_long_for_a_row_is_skipped_unread(tmp_path: Path) -> None
 def test_a_utf16_ledger_is_named_not_skipped_line_by_line(tmp_path: Path) -> None:
     for name in ("l.jsonl", "l.csv"):
         path = tmp_path / name
-        path.write_bytes((GOOD + "\n").encode("utf-16"))
-        with pytest.raises(LedgerError) as caught:
-            open_ledger(path)
-        assert (caught.value.message, caught.value.help) == (
-            f"`{path}` is UTF-16 text, not UTF-8",
-            "save the ledger as UTF-8",
-        )
+        for encoding, named in (
+            ("utf-16", "UTF-16"),
+            ("utf-16-le", "UTF-16 (or UTF-32) without a byte-order mark"),
+        ):
+            path.write_bytes((GOOD + "\n").encode(encoding))
+            with pytest.raises(LedgerError) as caught:
+                open_ledger(path)
+            assert (caught.value.message, caught.value.help) == (
+                f"`{path}` is {named} text, not UTF-8",
+                "save the ledger as UTF-8",
+            )

@@ -516,7 +516,10 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
 def _check_utf8(path: Path) -> None:
     """A text ledger in UTF-16 or UTF-32 is named at once, not skipped line by line."""
     with path.open("rb") as file:
-        encoding = jsonread.unicode_bom(file.read(4))
+        start = file.read(4)
+    encoding = jsonread.unicode_bom(start)
+    if encoding is None and b"\x00" in start:  # no UTF-8 text starts with NUL
+        encoding = "UTF-16 (or UTF-32) without a byte-order mark"
     if encoding is not None:
         raise LedgerError(f"`{path}` is {encoding} text, not UTF-8", "save the ledger as UTF-8")
 
