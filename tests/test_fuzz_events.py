@@ -64,6 +64,7 @@ HOSTILE_JSON = [
     '"9999-12-31T23:59:59-12:00"', '"0001-01-01T00:00:00+14:00"', '"1900-01-01T00:00:00+14:00"',
     '"2999-12-31T23:59:59+08:00"', '"9999-12-31"', '"0001-01-01"', '"2011-02-30"', '"2011-12-05T25:00"',
     '"2011-12-05"', '"2011-12-05T10:00:00Z"', '"clerk"', '"contract"', '"general_manager"',
+    json.dumps('x":'), json.dumps('" :'), json.dumps('", "kind": "'),  # what the straight path counts
 ]  # fmt: skip
 HOSTILE = (
     st.sampled_from(HOSTILE_JSON)
