@@ -86,6 +86,13 @@ def csv_row(finding: AuditFinding) -> str:
     return out.getvalue()
 
 
+# Values issue 12 found read leniently or not bounded (tests/test_hostile_events.py has them all).
+HOSTILE = st.sampled_from(
+    ["１２", "١٢", "+12", "1_000", "1e3", "yes", "n", "0", "1323250200", "9999-12-31",
+     "9999-12-31T23:59:59-12:00", "x" * 10_001, 10**40, -(10**13), True, 1, [[[[[]]]]], "999999999999.99"]
+)  # fmt: skip
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(findings(), max_size=40), st.integers(0, 3))
 def test_a_tally_counts_samples_and_writes_as_the_plain_way(found: list[AuditFinding], examples: int) -> None:
@@ -184,10 +191,13 @@ def test_a_changed_field_is_read_alike_or_left_to_the_exact_path(
 ) -> None:
     field = data.draw(st.sampled_from(sorted(event)))
     number = st.decimals(allow_nan=False, allow_infinity=False, places=3).map(float)
-    value = data.draw(JSON_VALUES | number | st.sampled_from(["12000.50", "-1", "0.001", " 5 "]))
+    value = data.draw(JSON_VALUES | number | st.sampled_from(["12000.50", "-1", "0.001", " 5 "]) | HOSTILE)
     line = json.dumps(event | {field: value}, ensure_ascii=False, default=str).encode()
     assert straight_agrees(line)
     assert straight_agrees(line.replace(b"{", b'{"' + field.encode() + b'": 0, ', 1))  # a duplicate key
+    # a duplicate key written with space before its colon, and one in a nested record
+    assert straight_agrees(line.replace(b"{", b'{"' + field.encode() + b'" : 0, ', 1))
+    assert straight_agrees(line.replace(b'{"id"', b'{"id": "X", "id"'))
 
 
 def test_an_outcome_is_the_decision_without_what_no_finding_shows() -> None:

@@ -383,4 +383,4 @@ def test_receipt_helper_round_trips_through_every_format(tmp_path: Path) -> None
     from_csv = read(write_csv(tmp_path / "l.csv", header, [cells]))
     from_xlsx = read(write_xlsx(tmp_path / "l.xlsx", {"L": [header, cells]}))
     assert from_jsonl == [event]
-    assert from_csv == from_xlsx == [{**event, "payment_slip": "true"}]
+    assert from_csv == from_xlsx == [{**event, "payment_slip": True}]

@@ -184,7 +184,7 @@ def test_malformed_json_is_400_with_its_position(service: Service) -> None:
 def test_nan_and_infinity_are_refused(service: Service, constant: str) -> None:
     reply = service.post("/v1/evaluate", json.dumps(contract(amount="X")).replace('"X"', constant))
     assert reply.status == 400
-    assert reply.json()["error"] == f"invalid JSON: `{constant}` is not a number JSON allows"
+    assert reply.json()["error"] == f"invalid JSON: $.amount: `{constant}` is not a number JSON allows"
 
 
 def test_a_body_that_is_not_utf8_is_400(service: Service) -> None:

@@ -1,20 +1,23 @@
 """Reading an event by hand: each field checked as the engine's event models check it.
 
 The baseline must do the engine's input work, or the ratio flatters it: money is parsed
-as an exact decimal (floats, more than two places and negatives refused), enums and
-booleans are checked, timestamps are parsed and read in company time (+08:00), unknown
-fields are refused. A bad field raises `BadEventError` naming it as the engine does
+as an exact decimal (floats, more than two places, negatives, look-alike digits and
+10^12 or more refused), enums and booleans (true/false only) are checked, timestamps are
+parsed and read in company time (+08:00), dates bounded (1900 to 2999), unknown fields are
+refused (issue 12's bounds, docs/contract.md). A bad field raises `BadEventError` naming it as the engine does
 (`$.approvals[0].at`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 # The company's day: an aware timestamp is read in China Standard Time and kept naive.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # the days an event may hold
 
 ROLES = frozenset(("clerk", "logistics_supervisor", "general_manager", "driver", "finance"))
 EMPLOYEE_FIELDS = frozenset(("id", "role", "monthly_salary"))
@@ -73,22 +76,26 @@ def event_day(event: dict[str, Any]) -> dt.date:
     return date(value, "$.date")
 
 
+# Money as text: ASCII digits, an optional leading `-` and one `.`; less than 10^12 in size.
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+MONEY_LIMIT = Decimal(10) ** 12
+
+
 def decimal(value: Any, path: str) -> Decimal:
     if isinstance(value, bool | float):
         raise BadEventError(path, f"must be a decimal string or an integer, not `{value!r}`")
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal):
+        result = Decimal(value) if -MONEY_LIMIT < value < MONEY_LIMIT else Decimal("Infinity")
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise BadEventError(path, f"`{value}` is not a decimal number") from None
+        if not DECIMAL_TEXT.fullmatch(value):
+            raise BadEventError(path, f"`{value}` is not a decimal number")
+        result = Decimal(value)
     else:
         raise BadEventError(path, f"must be a decimal string or an integer, not {type(value).__name__}")
-    if not result.is_finite():
-        raise BadEventError(path, f"`{value}` is not a finite number")
+    if not result.is_finite() or not -MONEY_LIMIT < result < MONEY_LIMIT:
+        raise BadEventError(path, f"`{value}` is out of range")
     return result
 
 
@@ -120,33 +127,20 @@ def optional_text(value: Any, path: str) -> str | None:
     return value
 
 
-# The spellings of a boolean the engine's models accept besides true and false (pydantic's lax mode).
-BOOLEAN_TEXT = {
-    **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
-    **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
-}
-
-
 def boolean(value: Any, path: str) -> bool:
-    if value is True or value is False:
+    if value is True or value is False:  # JSON true and false only, as the engine's models
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.lower() in BOOLEAN_TEXT:
-        return BOOLEAN_TEXT[value.lower()]
     raise BadEventError(path, "must be a boolean")
 
 
 def count(value: Any, path: str) -> int | None:
-    """A non-negative whole number or None (an odometer reading); digits in a string do, as for the engine."""
+    """A whole number from 0 to 10^9 - 1, or None (an odometer reading); a JSON integer only."""
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int:
         raise BadEventError(path, "must be a whole number")
-    if value < 0:
-        raise BadEventError(path, f"`{value}` is negative")
+    if not 0 <= value < 10**9:
+        raise BadEventError(path, f"`{value}` is out of range")
     return value
 
 
@@ -166,7 +160,12 @@ def timestamp(value: Any, path: str) -> dt.datetime:
             raise BadEventError(path, f"`{value}` is not a timestamp") from None
     else:
         raise BadEventError(path, "must be a timestamp")
-    return stamp.astimezone(CST).replace(tzinfo=None) if stamp.tzinfo is not None else stamp
+    if not FIRST_DAY <= stamp.date() <= LAST_DAY:
+        raise BadEventError(path, f"`{value}` is out of range")
+    local = stamp.astimezone(CST).replace(tzinfo=None) if stamp.tzinfo is not None else stamp
+    if not FIRST_DAY <= local.date() <= LAST_DAY:
+        raise BadEventError(path, f"`{value}` is out of range")
+    return local
 
 
 def date(value: Any, path: str) -> dt.date:
@@ -174,9 +173,12 @@ def date(value: Any, path: str) -> dt.date:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
     raise BadEventError(path, f"`{value}` is not a date")
 
 

@@ -155,28 +155,34 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 judged = outcome(policy.compiled, event)  # all a finding shows, no more
             else:
                 full = policy.evaluate(event)
-                logged.append((data, full))
                 judged = Outcome.of(full)
+            day = event.event_date.isoformat()
+            seq = position  # findings are in ledger order: a record's line or row orders them
+            employee = employee_of(event)
+            salary = event.employee.monthly_salary if event.employee is not None else None
+            month = day[:7]
+            replaced: set[str] = set()
+            of_kind = readers.get(judged.kind)
+            if of_kind:
+                replaced = facts_of(
+                    rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
+                )
+            found = _findings(
+                judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary
+            )
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
             continue
+        except Exception as error:  # one record never aborts the audit (docs/audit.md, "Bad records")
+            skipped.append(SkippedRecord(item.position, unexpected(error)))
+            continue
+        if settings.log is not None:
+            logged.append((data, full))
         totals.audited += 1
         totals.verdicts[judged.verdict] += 1
         totals.kinds[judged.kind] += 1
-        day = event.event_date.isoformat()
         first_day = day if first_day is None or day < first_day else first_day
         last_day = day if last_day is None or day > last_day else last_day
-        seq = position  # findings are in ledger order: a record's line or row orders them
-        employee = employee_of(event)
-        salary = event.employee.monthly_salary if event.employee is not None else None
-        month = day[:7]
-        replaced: set[str] = set()
-        of_kind = readers.get(judged.kind)
-        if of_kind:
-            replaced = facts_of(
-                rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
-            )
-        found = _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary)
         for finding in found:
             tally.add(finding)
     for problem in facts.problems:
@@ -187,6 +193,13 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     if logged:
         _log(settings, logged)
     return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts, position)
+
+
+def unexpected(error: Exception) -> str:
+    """What a record that failed in an unforeseen way is reported with: a defect, said on one line."""
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 200 else text[:200] + "…"
+    return f"could not be judged: {type(error).__name__}: {text} (a defect of salesops-rules: please report)"
 
 
 # What the totals count a finding under: (category, code, article, label, employee, month,

@@ -16,29 +16,47 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
+import re
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..engine.scope import fields_of
+from ..model import jsonread
 from ..model.events import EVENT_MODELS
 from .records import LedgerError, RecordError
 
-JSON = json.JSONDecoder(parse_float=Decimal)  # JSON cells: numbers with a fraction stay exact
-
-# path -> kind -> how a cell of that column is read: "json-list", "json-record", "text", "value"
+# path -> kind -> how a cell of that column is read: json-list, json-record, text, flag, integer, value
 _READ_AS: dict[str, dict[str, str]] = {}
 
 
-def _how(kind: str) -> str:
-    return {"list": "json-list", "any": "json-record", "str": "text"}.get(kind, "value")
+def _how(kind: str, annotation: Any) -> str:
+    if kind == "number":
+        return "integer" if _plain(annotation) is int else "value"
+    return {"list": "json-list", "any": "json-record", "str": "text", "bool": "flag"}.get(kind, "value")
+
+
+def _plain(annotation: Any) -> Any:
+    """The type inside `X | None` and `Annotated[X, ...]`."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is typing.Annotated or (args and len(args) == 1):
+        return _plain(args[0])
+    return annotation
+
+
+def _annotation(model: Any, path: str) -> Any:
+    annotation: Any = None
+    for part in path.split("."):
+        annotation = model.model_fields[part].annotation
+        model = _plain(annotation)
+    return annotation
 
 
 for _kind, _model in EVENT_MODELS.items():
     for _path, _type in fields_of(_model).items():
-        _READ_AS.setdefault(_path, {})[_kind] = _how(_type.kind)
+        _READ_AS.setdefault(_path, {})[_kind] = _how(_type.kind, _annotation(_model, _path))
 _READ_AS["kind"] = dict.fromkeys(EVENT_MODELS, "text")
 
 
@@ -128,21 +146,36 @@ class TableDecoder:
             if not cell.lstrip().startswith(opening):
                 raise RecordError(f"column `{name}` holds a JSON {word}, not `{cell.strip()}`")
             try:
-                value = JSON.decode(cell)
-            except json.JSONDecodeError as error:
-                raise RecordError(
-                    f"column `{name}`: invalid JSON at character {error.pos + 1}: {error.msg}"
-                ) from None
+                value = jsonread.loads(cell)
+            except jsonread.JsonInputError as error:
+                if error.line is None:
+                    raise RecordError(f"column `{name}`: invalid JSON: {error.message}") from None
+                where = f"character {error.column}"
+                if error.line != 1:
+                    where = f"line {error.line} column {error.column}"
+                raise RecordError(f"column `{name}`: invalid JSON at {where}: {error.reason}") from None
             if not isinstance(value, want):
                 raise RecordError(f"column `{name}` holds a JSON {word}, not `{cell.strip()}`")
             return value
         if self.flavour == "csv":
-            return cell
+            return _text_value(cell, how)
         return _excel_value(cell, how)
 
 
 def _filled(cell: Any) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,30}")
+
+
+def _text_value(cell: str, how: str) -> Any:
+    """A text cell as the event model reads JSON: `true`/`false` a boolean, digits an integer."""
+    if how == "flag":
+        return {"true": True, "false": False}.get(cell.strip().lower(), cell)
+    if how == "integer" and _INTEGER_TEXT.fullmatch(cell.strip()):
+        return int(cell)
+    return cell
 
 
 def _excel_value(cell: Any, how: str) -> Any:
@@ -158,4 +191,6 @@ def _excel_value(cell: Any, how: str) -> Any:
         return str(cell) if how == "text" else cell
     if isinstance(cell, dt.time):
         return cell.isoformat()
+    if isinstance(cell, str):
+        return _text_value(cell, how)
     return cell

@@ -18,37 +18,45 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
-import json
+import re
+import typing
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
+
+from ..model import jsonread
 from ..model.audit import SkippedRecord
-from ..model.events import EVENT_ADAPTER, EventBase
+from ..model.events import EVENT_ADAPTER, EVENT_MODELS, EventBase
 from .columns import TableDecoder, layout_of
 from .records import Decoder, LedgerError, RawRecord, RecordError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 BOM = codecs.BOM_UTF8
 LINES_READ = 2000  # lines read at a time when records are streamed one by one
-# One decoder for every line: json.loads with parse_float builds a new one per call.
-JSON = json.JSONDecoder(parse_float=Decimal)
+MAX_LINE = jsonread.MAX_BYTES  # one line is one event: a longer line is skipped unread
+# Space after a quote: where a key's closing quote is not followed by its colon at once.
+_SPACE_AFTER_QUOTE = re.compile(rb'"\s')
 
 
 class JsonLinesDecoder:
-    """One line of JSON Lines: a JSON object; numbers with a fraction become Decimal."""
+    """One line of JSON Lines: a JSON object, read by the one JSON reader of events."""
 
     def __call__(self, payload: bytes) -> dict[str, Any]:
+        if len(payload) > MAX_LINE + 2:
+            raise RecordError(_too_long(len(payload)))
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as error:
             raise RecordError(f"not UTF-8 text (byte {error.start + 1} of the line)") from None
         try:
             # Without the line break, an error past the last character keeps its column.
-            data = JSON.decode(text.rstrip("\r\n"))
-        except json.JSONDecodeError as error:
-            message = f"invalid JSON at column {error.colno}: {error.msg}"
+            data = jsonread.loads(text.rstrip("\r\n"), MAX_LINE)
+        except jsonread.JsonInputError as error:
+            if error.column is None:
+                raise RecordError(f"invalid JSON: {error.message}") from None
+            message = f"invalid JSON at column {error.column}: {error.reason}"
             if not payload.endswith(b"\n"):
                 message += " (the file ends inside this line: truncated?)"
             raise RecordError(message) from None
@@ -65,11 +73,63 @@ class JsonLinesDecoder:
         numbers are the ones reported. A JSON number given as money is such a line: pydantic
         would read it as a float, which money refuses.
         """
+        if len(payload) > MAX_LINE or _SPACE_AFTER_QUOTE.search(payload):
+            return None
         try:
             event: EventBase = EVENT_ADAPTER.validate_json(payload)
         except Exception:  # any refusal at all: the exact path judges the line and says why
             return None
+        # pydantic lets the last of two equal keys win; the exact path refuses them. With no
+        # space after a quote, every key's closing quote is followed by its colon, so `":`
+        # occurs once per key, plus once per `\":` inside a string: as often as the event
+        # was given fields, or a key came twice (or a string holds `\":`: left to the exact
+        # path too).
+        if payload.count(b'":') != _fields_given(event):
+            return None
         return event
+
+
+def _fields_given(event: BaseModel) -> int:
+    """The keys an event was read from: its fields given, and those of the records it holds."""
+    count = len(event.__pydantic_fields_set__)
+    fields = event.__dict__  # not getattr: this runs once per line of the ledger
+    for name in _NESTED[type(event)]:
+        value = fields[name]
+        if type(value) is tuple:
+            for record in value:
+                count += len(record.__pydantic_fields_set__)
+        elif value is not None:
+            count += len(value.__pydantic_fields_set__)
+    return count
+
+
+def _holds_records(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _holds_records(arg)]
+
+
+def _index(model: type[BaseModel], nested: dict[type[BaseModel], tuple[str, ...]]) -> None:
+    if model in nested:
+        return
+    inner = {name: _holds_records(info.annotation) for name, info in model.model_fields.items()}
+    nested[model] = tuple(name for name, models in inner.items() if models)
+    for models in inner.values():
+        for each in models:
+            _index(each, nested)
+
+
+# The fields of each event model (and of the records it holds) that may hold a record.
+_NESTED: dict[type[BaseModel], tuple[str, ...]] = {}
+for _model in EVENT_MODELS.values():
+    _index(_model, _NESTED)
+# `_fields_given` counts two levels: an event, and its records, which hold no records.
+if any(_NESTED[m] for m in _NESTED if m not in EVENT_MODELS.values()):
+    raise TypeError("a record of an event holds a record: `_fields_given` must count deeper")
+
+
+def _too_long(length: int) -> str:
+    return f"the line is {length} bytes, over the limit of {MAX_LINE} for one event"
 
 
 def _json_type(value: Any) -> str:
@@ -105,10 +165,13 @@ class Lines(NamedTuple):
     """
 
     first_line: int
-    lines: list[bytes]
+    lines: list[bytes | int]  # an int: the length of a line too long to be an event, not kept
 
     def records(self) -> Iterator[Item]:
         for number, line in enumerate(self.lines, self.first_line):
+            if isinstance(line, int):
+                yield SkippedRecord(number, _too_long(line))
+                continue
             if number == 1 and line.startswith(BOM):
                 line = line[len(BOM) :]
             if line.strip():
@@ -163,10 +226,28 @@ class JsonLinesLedger(Ledger):
         self.done = 0
         first = 1
         with _open_binary(self.path) as file:
-            while lines := list(itertools.islice(file, size)):
+            while lines := list(_read_lines(file, size)):
                 self.done = file.tell()
                 yield Lines(first, lines)
                 first += len(lines)
+
+
+def _read_lines(file: Any, size: int | None) -> Iterator[bytes | int]:
+    """Up to `size` lines (None: all); a line longer than an event can be is read through, and
+    only its length is given in its place."""
+    limit = MAX_LINE + 3  # the line, its BOM and its line break
+    for count, line in enumerate(iter(lambda: file.readline(limit), b""), 1):
+        if len(line) == limit and not line.endswith(b"\n"):
+            length = len(line)
+            for rest in iter(lambda: file.readline(1 << 20), b""):
+                length += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            yield length
+        else:
+            yield line
+        if count == size:
+            return
 
 
 class CsvLedger(Ledger):
@@ -176,8 +257,9 @@ class CsvLedger(Ledger):
         super().__init__(path)
         self.total = path.stat().st_size
         self._bad_text = False
+        self._long_line = 0  # the length of the line read last, if it was too long to keep
         with _open_binary(path) as file:
-            first = file.readline()
+            first = file.readline(MAX_LINE)
         header = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace")]), [])
         self._decoder = TableDecoder(layout_of(header, f"`{path}`"), "csv")
 
@@ -186,7 +268,12 @@ class CsvLedger(Ledger):
         return self._decoder
 
     def _lines(self, file: Any) -> Iterator[str]:
-        for number, line in enumerate(file, 1):
+        for number, line in enumerate(_read_lines(file, None), 1):
+            if isinstance(line, int):  # a line longer than a row can be: read through, not kept
+                self.done += line
+                self._long_line = line
+                yield "\n"  # an empty row in its place, reported with the flag
+                continue
             self.done += len(line)
             if number == 1:
                 line = line.removeprefix(BOM)
@@ -214,7 +301,10 @@ class CsvLedger(Ledger):
                     self._bad_text = False
                     continue
                 row += 1
-                if self._bad_text:
+                if self._long_line:
+                    yield SkippedRecord(row, _too_long(self._long_line))
+                    self._long_line, self._bad_text = 0, False
+                elif self._bad_text:
                     self._bad_text = False
                     yield SkippedRecord(row, "not UTF-8 text")
                 elif any(cell.strip() for cell in cells):
@@ -227,11 +317,10 @@ class ExcelLedger(Ledger):
     def __init__(self, path: Path, sheet: str | None) -> None:
         super().__init__(path)
         self.sheet = sheet
+        self.declared_rows: int | None = None
         workbook, _, header = self._open()
-        try:
-            self.total = workbook[self.sheet].max_row
-        finally:
-            workbook.close()
+        workbook.close()
+        self.total = self.declared_rows  # for the progress bar only: an estimate
         self._decoder = TableDecoder(layout_of(header, f"`{path}`, sheet `{self.sheet}`"), "xlsx")
 
     def _open(self) -> tuple[Any, Iterator[tuple[Any, ...]], list[str]]:
@@ -240,7 +329,10 @@ class ExcelLedger(Ledger):
 
         path = self.path
         try:
+            _check_workbook_size(path)
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except LedgerError:
+            raise
         except Exception as error:  # BadZipFile, InvalidFileException, KeyError of a damaged archive...
             raise LedgerError(
                 f"cannot read `{path}` as an Excel workbook: {_reason(error)}",
@@ -254,7 +346,14 @@ class ExcelLedger(Ledger):
                 "its sheets: " + ", ".join(f"`{n}`" for n in names),
             )
         self.sheet = self.sheet if self.sheet is not None else names[0]
-        rows = workbook[self.sheet].iter_rows(values_only=True)
+        sheet: Any = workbook[self.sheet]
+        self.declared_rows = sheet.max_row  # from the sheet's `<dimension>`, which may be wrong
+        # read-only openpyxl stops at the rows and columns the sheet's `<dimension>` declares;
+        # the file's own rows are the ledger, so every row is read whatever it says.
+        sheet.reset_dimensions()
+        source = sheet._get_source  # openpyxl has no public hook on a sheet's XML stream
+        sheet._get_source = lambda: _GuardedXml(source(), f"`{path}`, sheet `{self.sheet}`")
+        rows = sheet.iter_rows(values_only=True)
         try:
             first = next(rows, None)
         except Exception as error:
@@ -293,9 +392,87 @@ class ExcelLedger(Ledger):
                 row += 1
                 self.done = row
                 if any(_filled(cell) for cell in cells):
-                    yield RawRecord(row, tuple(cells))
+                    long = next((c for c in cells if isinstance(c, str) and len(c) > MAX_CELL), None)
+                    if long is not None:
+                        yield SkippedRecord(
+                            row, f"a cell of {len(long)} characters, over Excel's own limit of {MAX_CELL}"
+                        )
+                    else:
+                        yield RawRecord(row, tuple(cells))
         finally:
             workbook.close()
+
+
+MAX_CELL = 32_767  # characters in one cell: Excel's own limit
+MAX_WORKBOOK = 2 << 30  # bytes of a workbook's parts once unzipped, together
+MAX_SHARED_STRINGS = 256 << 20  # bytes of its shared strings once unzipped: openpyxl holds them all
+MAX_TEXT_RUN = 1 << 20  # bytes of XML between two tags: any cell of MAX_CELL characters is shorter
+
+
+def _check_workbook_size(path: Path, limit: int = MAX_WORKBOOK) -> None:
+    """Refuse, before openpyxl reads it, a workbook that unzips to more than a ledger can be."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says why it does not open
+    with archive:
+        members = archive.infolist()
+        total = sum(member.file_size for member in members)
+        if total > limit:
+            raise LedgerError(
+                f"`{path}` unzips to {total} bytes, over the limit of {limit} for a ledger workbook",
+                "split the ledger into several workbooks, or save it as CSV or JSON Lines",
+            )
+        for member in members:
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                if member.file_size > MAX_SHARED_STRINGS:
+                    raise LedgerError(
+                        f"`{path}`: its shared strings unzip to {member.file_size} bytes, over the limit of "
+                        f"{MAX_SHARED_STRINGS}",
+                        "split the ledger into several workbooks, or save it as CSV or JSON Lines",
+                    )
+                with archive.open(member) as stream:
+                    guarded = _GuardedXml(stream, f"`{path}`, its shared strings")
+                    while guarded.read(1 << 16):
+                        pass
+
+
+class _GuardedXml:
+    """A sheet's XML as openpyxl reads it, refused at the first text longer than any cell holds.
+
+    The XML parser would build a text of any length in memory (1 GB from a 1 MB file); text
+    runs from one `<` to the next, so the run across reads is all that is counted.
+    """
+
+    def __init__(self, stream: Any, where: str) -> None:
+        self.stream, self.where, self.run = stream, where, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self.stream.read(min(size, 1 << 16) if size >= 0 else 1 << 16)
+        first = chunk.find(b"<")
+        if first == -1:
+            self.run += len(chunk)
+        else:
+            self.run += first
+            if self.run <= MAX_TEXT_RUN:
+                self.run = len(chunk) - chunk.rfind(b"<") - 1
+        if self.run > MAX_TEXT_RUN:
+            raise LedgerError(
+                f"{self.where}: a text of more than {MAX_TEXT_RUN} bytes, far beyond Excel's limit of "
+                f"{MAX_CELL} characters a cell",
+            )
+        return chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def __enter__(self) -> _GuardedXml:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _filled(cell: Any) -> bool:
@@ -328,6 +505,8 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
     if sheet is not None and kind != "xlsx":
         raise LedgerError(f"`--sheet` is for Excel ledgers; `{path}` is {kind.upper()}")
     try:
+        if kind in ("jsonl", "csv"):
+            _check_utf8(file)
         if kind == "jsonl":
             return JsonLinesLedger(file)
         if kind == "csv":
@@ -335,6 +514,17 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
     except OSError as error:
         raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
     return ExcelLedger(file, sheet)
+
+
+def _check_utf8(path: Path) -> None:
+    """A text ledger in UTF-16 or UTF-32 is named at once, not skipped line by line."""
+    with path.open("rb") as file:
+        start = file.read(4)
+    encoding = jsonread.unicode_bom(start)
+    if encoding is None and b"\x00" in start:  # no UTF-8 text starts with NUL
+        encoding = "UTF-16 (or UTF-32) without a byte-order mark"
+    if encoding is not None:
+        raise LedgerError(f"`{path}` is {encoding} text, not UTF-8", "save the ledger as UTF-8")
 
 
 def read_record(ledger: Ledger, position: int) -> RawRecord | SkippedRecord | None:

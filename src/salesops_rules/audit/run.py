@@ -34,6 +34,7 @@ from .chunks import (
     policy_key,
     priced,
     remember,
+    unexpected,
 )
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
@@ -266,11 +267,13 @@ def explain_record(
         return [f"{unit.format(n=item.position)}: {item.message}"]
     try:
         event = parse_event(ledger.decoder(item.payload))
+        decision, trace = policy.trace(event)
+        notes = _ledger_notes(policy, event, None if across is None else across.get(item.position, []))
+        lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang), notes)
     except (RecordError, EventError) as error:
         return [f"{unit.format(n=item.position)}: {error.message}"]
-    decision, trace = policy.trace(event)
-    notes = _ledger_notes(policy, event, None if across is None else across.get(item.position, []))
-    lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang), notes)
+    except Exception as error:  # one record never aborts the audit or its report
+        return [f"{unit.format(n=item.position)}: {unexpected(error)}"]
     return lines
 
 

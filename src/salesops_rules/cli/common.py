@@ -8,11 +8,11 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..errors import Finding, PolicyError
+from ..model import jsonread
 from ..policy import Policy, load_policy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -72,15 +72,25 @@ def policy_path(args: argparse.Namespace) -> Path | None:
 
 
 def read_json(path: str) -> Any:
+    """The event file at `path` (`-`: standard input) read by the one JSON reader of events."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        if path == "-":
+            stream = getattr(sys.stdin, "buffer", None)  # a test's StringIO has none
+            raw = stream.read(jsonread.MAX_BYTES + 1) if stream else sys.stdin.read().encode("utf-8")
+        else:
+            with Path(path).open("rb") as file:  # no more than the limit, whatever the file's size
+                raw = file.read(jsonread.MAX_BYTES + 1)
     except OSError as error:
         raise BadInputError(f"cannot read `{path}`: {error.strerror}") from None
     try:
-        # JSON numbers become Decimal: 12000.50 stays exact.
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise BadInputError(f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
+        # JSON numbers with a fraction become Decimal: 12000.50 stays exact.
+        return jsonread.load_bytes(raw)
+    except jsonread.JsonInputError as error:
+        if error.line is not None:
+            raise BadInputError(f"{path}:{error.line}:{error.column}: invalid JSON: {error.reason}") from None
+        if error.path is not None:
+            raise BadInputError(f"{path}: invalid JSON: {error.message}") from None
+        raise BadInputError(f"{path}: {error.message}") from None  # not UTF-8, too big
 
 
 def read_event(path: str) -> dict[str, Any]:

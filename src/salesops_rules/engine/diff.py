@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EventError
+from ..model import jsonread
 from ..model.audit import SkippedRecord
 from ..model.decision import Decision
 from ..policy import Policy
@@ -117,7 +118,13 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEve
         decode = JsonLinesDecoder()
         for file in sorted(root.glob("*.json")):
             try:
-                yield str(file), decode(file.read_bytes())
+                with file.open("rb") as opened:  # no more than an event's worth, whatever the file
+                    raw = opened.read(jsonread.MAX_BYTES + 1)
+                if len(raw) > jsonread.MAX_BYTES:
+                    message = f"the file is over the limit of {jsonread.MAX_BYTES} bytes for one event"
+                    yield str(file), BadEvent(str(file), message)
+                    continue
+                yield str(file), decode(raw)
             except OSError as error:
                 yield str(file), BadEvent(str(file), f"cannot read the file: {error.strerror}")
             except RecordError as error:
@@ -152,6 +159,10 @@ def diff(old: Policy, new: Policy, corpus: Iterable[tuple[str, dict[str, Any] | 
             after, new_trace = new.trace(item)
         except EventError as error:
             report.bad.append(BadEvent(where, error.message))
+            continue
+        except Exception as error:  # one event never aborts the diff
+            problem = f"could not be judged: {type(error).__name__}: {jsonread.shown(str(error))}"
+            report.bad.append(BadEvent(where, problem))
             continue
         report.events += 1
         changes = compare(before, after)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from pydantic import ValidationError
+
 from ..errors import EventError
 from ..model.citation import Cite
 from ..model.decision import (
@@ -34,6 +36,7 @@ from ..model.decision import (
     Violation,
 )
 from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
+from ..model.jsonread import shown
 from ..model.money import CENT
 from .approvals import Chain, Step, judge
 from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
@@ -124,13 +127,16 @@ def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
 
 
 def _event_error(error: Any, event: dict[str, Any]) -> EventError:
+    if not isinstance(error, ValidationError):  # a defect of a validator: said, never a traceback
+        return EventError([("$", f"cannot be read: {type(error).__name__}: {shown(str(error))}")])
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
         loc = [p for p in problem["loc"] if p not in _MODEL_NAMES]
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
-            message = f"unknown kind `{event.get('kind')}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
+            given = shown(str(event.get("kind")))
+            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
             path = "$.kind"
         elif kind == "union_tag_not_found":
             message, path = "missing `kind`", "$.kind"
@@ -143,7 +149,7 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
             text = str(problem["msg"]).removeprefix("Value error, ")
             message = text[:1].lower() + text[1:]
             if kind == "literal_error" and "input" in problem:
-                message = f"`{problem['input']}` is not allowed: {message}"
+                message = f"`{shown(str(problem['input']))}` is not allowed: {message}"
         problems.append((path, message))
     return EventError(problems or [("$", str(error))])
 

@@ -7,6 +7,7 @@ a decision about an event without an amount.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -20,30 +21,75 @@ from pydantic import (
     model_validator,
 )
 
+from .jsonread import MAX_STRING, quoted
 from .money import Money, PositiveMoney
 
 # The company's working day is the one on its walls: an aware timestamp is read in
 # China Standard Time and kept naive, so "the same day" means the same calendar day.
 COMPANY_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
+# The days an event may be dated in (docs/contract.md, "Bounds"): wide for any business
+# record, and far enough from the calendar's ends that no date arithmetic overflows.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+_IN_RANGE = f"an event's dates are from {EARLIEST.isoformat()} to {LATEST.isoformat()}"
+ODOMETER_LIMIT = 10**9  # kilometres: more than any vehicle runs
+
 
 def _local(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValueError(f"`{value.isoformat()}` is out of range: {_IN_RANGE}")
     if value.tzinfo is not None:
-        return value.astimezone(COMPANY_TZ).replace(tzinfo=None)
+        local = value.astimezone(COMPANY_TZ).replace(tzinfo=None)
+        if not EARLIEST <= local.date() <= LATEST:
+            raise ValueError(
+                f"`{value.isoformat()}` is out of range once read in China Standard Time "
+                f"(`{local.isoformat()}`): {_IN_RANGE}"
+            )
+        return local
     return value
 
 
+def _in_range(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"`{value.isoformat()}` is out of range: {_IN_RANGE}")
+    return value
+
+
+_NUMBER_TEXT = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?\s*")
+
+
 def _not_a_number(value: Any) -> Any:
-    # pydantic would read a number as seconds since 1970: `"date": 0` must not pass as 1970-01-01.
-    if isinstance(value, int | float | Decimal):
+    # pydantic would read a number, or a string of digits, as seconds since 1970:
+    # `"date": 0` or `"date": "0"` must not pass as 1970-01-01.
+    if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
         raise ValueError(
-            f"`{value}` is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
+            f"{quoted(value)} is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
         )
     return value
 
 
+_LAX_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+
+
+def _flag(value: Any) -> bool:
+    # pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
+    if value is True or value is False:
+        return value
+    _LAX_BOOL.validate_python(value)  # what pydantic refuses keeps pydantic's message
+    raise ValueError(f"{quoted(value)} is not a boolean: send JSON `true` or `false`")
+
+
+def _whole_number(value: Any) -> int:
+    # pydantic would take true as 1 and "1_000" as 1000: only a JSON integer is one.
+    if type(value) is int:
+        return value
+    raise ValueError(f"{quoted(value)} is not an integer: send a JSON integer such as `1200`")
+
+
 Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local)]
-Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
+Day = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Odometer = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, lt=ODOMETER_LIMIT)]
 
 Role = Literal["clerk", "logistics_supervisor", "general_manager", "driver", "finance"]
 ROLES: tuple[str, ...] = ("clerk", "logistics_supervisor", "general_manager", "driver", "finance")
@@ -72,7 +118,8 @@ ViolationCode = Literal[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A string longer than the JSON reader takes is refused here too, for events given as dicts.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_STRING)
 
 
 class Employee(Strict):
@@ -93,7 +140,7 @@ class Customer(Strict):
     type: Literal["existing", "new"]
     legal_form: Literal["company", "individual"]
     documents: tuple[DocumentCode, ...] = ()
-    sealed: bool = False
+    sealed: Flag = False
     address: str | None = None
     phone: str | None = None
     contact: str | None = None
@@ -151,10 +198,10 @@ class CreditSale(EventBase):
     kind: Literal["credit_sale"]
     customer: Customer
     amount: PositiveMoney
-    risk_assessment: bool = False
+    risk_assessment: Flag = False
     guaranteed_by: str | None = None
     approvals: tuple[ApprovalRecord, ...] = ()
-    general_manager_away: bool = False
+    general_manager_away: Flag = False
 
 
 class CashReceipt(EventBase):
@@ -162,7 +209,7 @@ class CashReceipt(EventBase):
     received_at: Timestamp
     amount: PositiveMoney
     employee: Employee
-    payment_slip: bool = False
+    payment_slip: Flag = False
     handed_to_finance_at: Timestamp | None = None
     permission: ApprovalRecord | None = None
     dated_by = "received_at"
@@ -183,7 +230,7 @@ class Shipment(EventBase):
     logistics_mode: str | None = None
     consignee: str | None = None
     destination: str | None = None
-    customer_notified: bool = False
+    customer_notified: Flag = False
     dated_by = "shipped_at"
 
 
@@ -193,8 +240,8 @@ class VehicleTrip(EventBase):
     employee: Employee
     purpose: Literal["business", "private"]
     approvals: tuple[ApprovalRecord, ...] = ()
-    odometer_start: int | None = Field(default=None, ge=0)
-    odometer_end: int | None = Field(default=None, ge=0)
+    odometer_start: Odometer | None = None
+    odometer_end: Odometer | None = None
     fuel_litres: Money | None = None
 
     @model_validator(mode="after")
@@ -233,9 +280,9 @@ class ArchiveAccess(EventBase):
 
 class OrderVoucher(EventBase):
     kind: Literal["order_voucher"]
-    complete: bool
-    accurate: bool
-    reliable: bool
+    complete: Flag
+    accurate: Flag
+    reliable: Flag
 
 
 class Incident(EventBase):
@@ -256,7 +303,7 @@ class CashHandover(EventBase):
     receipt: str = Field(min_length=1)  # the `id` of the cash_receipt event
     handed_at: Timestamp
     amount: PositiveMoney | None = None
-    payment_slip: bool = False
+    payment_slip: Flag = False
     received_by: str | None = None  # the finance staff member who took the cash
     dated_by = "handed_at"
 
@@ -286,7 +333,7 @@ class InternalReview(EventBase):
     kind: Literal["internal_review"]
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
     reviewers: tuple[str, ...] = ()
-    reported_to_general_manager: bool = False
+    reported_to_general_manager: Flag = False
 
 
 # ---- Kinds added for 第十二、十六、二十条 (docs/contract.md, "Kinds added") ----
@@ -306,7 +353,7 @@ class SalesDocument(EventBase):
 
     kind: Literal["sales_document"]
     prepared_by: str = Field(min_length=1)  # the clerk who filled it in, and signs it as clerk
-    customer_request: bool = False  # the customer's request (客户需求凭证) is on file as its evidence
+    customer_request: Flag = False  # the customer's request (客户需求凭证) is on file as its evidence
     approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
 
     @model_validator(mode="after")
@@ -356,7 +403,7 @@ class Handover(EventBase):
     employee: Employee  # who is transferred or leaves
     reason: Literal["transfer", "departure"]
     successor: Annotated[str, Field(min_length=1)] | None = None  # the employee id of who takes over
-    completed: bool = False  # the handover is done: everything handed to the successor and signed for
+    completed: Flag = False  # the handover is done: everything handed to the successor and signed for
     last_day: Day | None = None  # the employee's last day in the post
     approvals: tuple[ApprovalRecord, ...] = ()  # the supervisor's record of supervising it (监交)
 

@@ -13,14 +13,26 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
+from .jsonread import quoted
+
 CENT = Decimal("0.01")
-# An amount as ledgers write it: digits, and at most two after the point.
-_PLAIN_AMOUNT = re.compile(r"[0-9]{1,24}(?:\.[0-9]{1,2})?")
+# Money an event may hold: less than 10^12 in size (a trillion yuan), counted in 分.
+MONEY_LIMIT = Decimal(10) ** 12
+# An amount as ledgers write it: digits, and at most two after the point; within the limit.
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+# Money written as text: ASCII digits, an optional leading `-` and one `.`; nothing else
+# (`Decimal` alone would take "１２", "١٢", " 12 ", "+12", "1_000" and "1e3").
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_WRITTEN = "money is written with ASCII digits, an optional leading `-` and one `.`, as `12000.50`"
 
 
 def round_money(value: Decimal) -> Decimal:
     """Round to 分 half-up; used only where a ratio is applied to an amount."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _out_of_range(value: Any) -> ValueError:
+    return ValueError(f"{quoted(value)} is out of range: money is less than 10^12 in size")
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -34,17 +46,30 @@ def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
+        if not -MONEY_LIMIT < value < MONEY_LIMIT:
+            raise _out_of_range(value)
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"`{value}` is not a decimal number") from None
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise _not_decimal_text(value)
+        result = Decimal(value)
     else:
         raise ValueError(f"must be a decimal string or an integer, not {type(value).__name__}")
     if not result.is_finite():
         raise ValueError(f"`{value}` is not a finite number")
+    if not -MONEY_LIMIT < result < MONEY_LIMIT:
+        raise _out_of_range(value)
     return result
+
+
+def _not_decimal_text(value: str) -> ValueError:
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return ValueError(f"{quoted(value)} is not a decimal number")
+    if not number.is_finite():
+        return ValueError(f"{quoted(value)} is not a finite number")
+    return ValueError(f"{quoted(value)} is not a decimal number: {_WRITTEN}")
 
 
 def _money(value: Any) -> Decimal:
@@ -52,9 +77,9 @@ def _money(value: Any) -> Decimal:
         return Decimal(value)  # the common case, read once: nothing below can refuse it
     result = _to_decimal(value)
     if result.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(f"`{value}` has more than 2 decimal places (money is counted in 分)")
+        raise ValueError(f"{quoted(value)} has more than 2 decimal places (money is counted in 分)")
     if result < 0:
-        raise ValueError(f"`{value}` is negative")
+        raise ValueError(f"{quoted(value)} is negative")
     return result
 
 

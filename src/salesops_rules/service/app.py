@@ -9,11 +9,9 @@ never a trace.
 from __future__ import annotations
 
 import http
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -27,6 +25,7 @@ from .. import __version__
 from ..engine import explain as explain_mod
 from ..engine.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
+from ..model import jsonread
 from ..model.decision import Decision
 from ..model.events import EVENT_ADAPTER
 from . import schemas
@@ -50,8 +49,6 @@ class BadRequestError(Exception):
         super().__init__(message)
 
 
-def _reject_constant(name: str) -> Decimal:
-    raise ValueError(f"`{name}` is not a number JSON allows")
 
 
 async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str, Any]:
@@ -72,15 +69,15 @@ async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str
     except UnicodeDecodeError as error:
         raise BadRequestError(400, f"request body is not UTF-8: byte {error.start} is invalid") from None
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
+        data = jsonread.loads(text, limit)  # the one JSON reader of events (model/jsonread.py)
+    except jsonread.JsonInputError as error:
+        if error.line is None:  # a duplicate key, a number or string out of bounds: named by its path
+            raise BadRequestError(400, f"invalid JSON: {error.message}") from None
         raise BadRequestError(
             400,
-            f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}",
+            f"invalid JSON at line {error.line} column {error.column}: {error.reason}",
             "send one event as a JSON object",
         ) from None
-    except ValueError as error:
-        raise BadRequestError(400, f"invalid JSON: {error}") from None
     return text, data
 
 
