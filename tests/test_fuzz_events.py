@@ -133,7 +133,7 @@ def judged(text: str) -> Any:
     assert traced == decision  # explain decides as evaluate does
     shown = "\n".join(explain_mod.lines(POLICY.compiled, traced, trace, "en"))
     for name in decision.values:
-        assert f"({name}):" in shown  # and shows every value decided
+        assert f"{POLICY.compiled.values[name].label.en}:" in shown  # and shows every value decided
     return decision
 
 

@@ -340,10 +340,11 @@ def test_events_at_the_bounds_are_decided_exactly_and_explained_alike(policy: Po
         assert decision.values["deposit_ratio"] == Decimal("0.50")
         assert decision.values["payment_on_delivery"] is True
         assert decision.values["deposit_amount"] == (amount * Decimal("0.5")).quantize(Decimal("0.01"))
-        # explain showed neither value from 1E+27 on (issue 12): it shows both at the bound
+        # explain showed neither value from 1E+27 on (issue 12): it shows both at the bound,
+        # each under its label in the pack (policy.yaml `values:`)
         text = "\n".join(lines)
-        assert "deposit_ratio" in text
-        assert "payment_on_delivery" in text
+        for name in ("deposit_ratio", "payment_on_delivery"):
+            assert policy.compiled.values[name].label.en in text
 
 
 def test_explain_refuses_a_huge_amount_as_evaluate_does(policy: Policy) -> None:
