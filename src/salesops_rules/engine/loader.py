@@ -185,14 +185,17 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
         try:
             source = load(file, display)
         except YamlSyntaxError as error:
-            report.findings.append(Finding(display, error.line, error.column, None, error.message))
+            report.findings.append(
+                Finding(display, error.line, error.column, None, error.message, error.help)
+            )
             continue
         except (OSError, UnicodeDecodeError) as error:
             report.findings.append(Finding(display, 1, 1, None, f"cannot read the file: {error}"))
             continue
-        for line, column, message in source.problems:
-            report.findings.append(Finding(display, line, column, None, message))
-        sources[file.name] = source
+        for line, column, message, help in source.all_problems():
+            report.findings.append(Finding(display, line, column, None, message, help))
+        if not source.refused:  # a refused value would only be reported again, as missing
+            sources[file.name] = source
     for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES):
         if required not in sources and not any(f.file.endswith(required) for f in report.findings):
             report.findings.append(
