@@ -120,6 +120,10 @@ def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
         return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
     text = str(problem["msg"]).removeprefix("Value error, ")
     text = text[:1].lower() + text[1:]
+    if kind == "date_type":
+        shown = problem.get("input")
+        got = f"`{shown}`" if isinstance(shown, str | int | float) and len(str(shown)) <= 40 else "this"
+        return f"`{where}`: {got} is not a date", "write a date unquoted as YYYY-MM-DD, as in `2011-12-07`"
     return f"`{where}`: {text}", None
 
 
@@ -299,7 +303,13 @@ class _Builder:
                     rule,
                     f"the catalogue says: {article.reason}",
                 )
-        return Cite.of(spec.article, spec.item)
+        try:
+            return Cite.of(spec.article, spec.item)
+        except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded
+            if self.catalogue is None:
+                self.report.at(source, path, str(error), rule)
+            return Cite.of(1)  # a placeholder: the findings stop the load
+
 
     # ---- roles and chains ----
     def _build_roles(self, spec: RolesFile) -> None:
