@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import decimal
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import simpleeval
 
 from ..model.events import ROLES
 from ..model.money import round_money
+from .literals import LiteralError, read_number
 from .scope import ANY, BOOL, NUMBER, Type
 
 Namespace = Mapping[str, Any]
@@ -45,17 +47,76 @@ def _signed_by(records: Any, role: str) -> bool:
     return any(r.role == role and r.mode == "signed" for r in records)
 
 
-# name -> (function, result type, number of arguments or None for any)
-FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
-    "round_money": (round_money, NUMBER, 1),
-    "min": (min, NUMBER, None),
-    "max": (max, NUMBER, None),
-    "abs": (abs, NUMBER, 1),
-    "len": (len, NUMBER, 1),
-    "date_of": (_date_of, Type("date"), 1),
-    "days_between": (_days_between, NUMBER, 2),
-    "signed_by": (_signed_by, BOOL, 2),
+@dataclass(frozen=True)
+class Function:
+    """A whitelisted function and its signature, checked when an expression is compiled.
+
+    `params` gives the kinds each argument may have; with `repeat`, the last one repeats
+    and at least `len(params)` arguments are needed. `same` asks every argument to have the
+    same kind (`days_between` of a date and a datetime would fail on every event).
+    """
+
+    fn: Callable[..., Any]
+    params: tuple[tuple[str, ...], ...]
+    result: Type
+    takes: str  # its arguments in words, for the help line
+    repeat: bool = False
+    same: bool = False
+
+
+_NUM, _DATES = ("number",), ("date", "datetime")
+FUNCTIONS: dict[str, Function] = {
+    "round_money": Function(round_money, (_NUM,), NUMBER, "one number"),
+    "min": Function(min, (_NUM, _NUM), NUMBER, "two or more numbers", repeat=True),
+    "max": Function(max, (_NUM, _NUM), NUMBER, "two or more numbers", repeat=True),
+    "abs": Function(abs, (_NUM,), NUMBER, "one number"),
+    "len": Function(len, (("list",),), NUMBER, "one list"),
+    "date_of": Function(_date_of, (("datetime",),), Type("date"), "one datetime"),
+    "days_between": Function(
+        _days_between,
+        (_DATES, _DATES),
+        NUMBER,
+        "two dates or two datetimes",
+        same=True,
+    ),
+    "signed_by": Function(_signed_by, (("list",), ("str",)), BOOL, "the approval records and a role name"),
 }
+_KIND_NAMES = {
+    "number": "a number",
+    "date": "a date",
+    "datetime": "a datetime",
+    "list": "a list",
+    "str": "a string",
+}
+
+
+class EvaluationError(ValueError):
+    """An expression that failed on one event: the evaluator refers the event, naming it.
+
+    A ValueError, so the evaluator's existing `except` refers the event instead of failing;
+    the message names the expression and says in words what went wrong, never Python's
+    `[<class 'decimal.DivisionByZero'>]`.
+    """
+
+    def __init__(self, source: str, error: BaseException) -> None:
+        self.source, self.cause = source, _describe(error)
+        super().__init__(f"`{source}`: {self.cause}")
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ZeroDivisionError | decimal.DivisionByZero | decimal.DivisionUndefined):
+        return "division by zero"
+    if isinstance(error, decimal.Overflow):
+        return "the result is too large to compute"
+    if isinstance(error, decimal.InvalidOperation):
+        return "the numbers are too large to compute exactly"
+    if isinstance(error, TypeError | AttributeError) and "NoneType" in str(error):
+        return "a field it reads is empty"
+    return f"{type(error).__name__}: {error}"
+
+
+# What an expression's code may raise on one event; each becomes an EvaluationError.
+_FAILURES = (ArithmeticError, TypeError, ValueError, AttributeError)
 
 COMPARE_TEXT = {
     ast.Eq: "==",
@@ -103,7 +164,10 @@ class Expression:
 
     def interpret(self, ns: Namespace) -> Any:
         """Evaluate with simpleeval instead of the compiled code (reference semantics)."""
-        return _interpret(self.source, ns)
+        try:
+            return _interpret(self.source, ns)
+        except _FAILURES as error:
+            raise EvaluationError(self.source, error) from None
 
 
 def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
@@ -139,21 +203,36 @@ def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
     typ = checker.check(tree.body)
     constants: dict[str, Any] = {}
     body = _Rewriter(checker, constants).visit(_copy(tree.body))
-    fn = _to_function(body, constants)
+    fn = _to_function(body, constants, text)
     atoms = tuple(_atom(node, checker, text) for node in _atoms_of(tree.body))
     return Expression(text, fn, frozenset(checker.names), typ, atoms)
 
 
-def _to_function(body: ast.expr, constants: dict[str, Any]) -> Callable[[Namespace], Any]:
-    args = ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg="_ns")], kwonlyargs=[], kw_defaults=[], defaults=[]
-    )
-    tree = ast.Expression(body=ast.Lambda(args=args, body=body))
-    ast.fix_missing_locations(tree)
-    code = compile(tree, "<policy expression>", "eval")
-    bound = {"__builtins__": {}, **constants}
-    bound.update({name: fn for name, (fn, _, _) in FUNCTIONS.items()})
-    fn: Callable[[Namespace], Any] = eval(code, bound)
+# The shape of every compiled expression; `None` is replaced by the expression's body. A
+# `try` costs nothing until something raises (Python 3.11), so `evaluate` is not slowed.
+_TEMPLATE = """\
+def _expression(_ns):
+    try:
+        return None
+    except _failures as _error:
+        raise _fail(_source, _error) from None
+"""
+
+
+def _to_function(body: ast.expr, constants: dict[str, Any], source: str) -> Callable[[Namespace], Any]:
+    module = ast.parse(_TEMPLATE)
+    definition = module.body[0]
+    assert isinstance(definition, ast.FunctionDef) and isinstance(definition.body[0], ast.Try)
+    returned = definition.body[0].body[0]
+    assert isinstance(returned, ast.Return)
+    returned.value = body
+    ast.fix_missing_locations(module)
+    code = compile(module, "<policy expression>", "exec")
+    bound: dict[str, Any] = {"__builtins__": {}, **constants}
+    bound.update({name: f.fn for name, f in FUNCTIONS.items()})
+    bound.update({"_failures": _FAILURES, "_fail": EvaluationError, "_source": source})
+    exec(code, bound)  # noqa: S102 -- the code is built from a checked tree, see the module docstring
+    fn: Callable[[Namespace], Any] = bound["_expression"]
     return fn
 
 
@@ -180,10 +259,10 @@ def _atom(node: ast.expr, checker: _Checker, text: str) -> Atom:
         part_constants: dict[str, Any] = {}
         part = _Rewriter(checker, part_constants).visit(_copy(operand))
         label = ast.get_source_segment(text, operand) or ast.unparse(operand)
-        compiled.append((label, _to_function(part, part_constants)))
+        compiled.append((label, _to_function(part, part_constants, label)))
     whole_constants: dict[str, Any] = {}
     whole = _Rewriter(checker, whole_constants).visit(_copy(node))
-    return Atom(segment, _to_function(whole, whole_constants), tuple(compiled))
+    return Atom(segment, _to_function(whole, whole_constants, segment), tuple(compiled))
 
 
 def _copy(node: ast.expr) -> ast.expr:
@@ -224,9 +303,14 @@ class _Checker:
             return BOOL
         if isinstance(value, int | float):
             # Only plain decimals: `0x10`, `0o7`, `1e3` would not read back as an exact Decimal.
-            if not self._src(node).replace("_", "").replace(".", "", 1).isdigit():
-                raise ExpressionError(f"`{self._src(node)}` is not a plain decimal number")
-            self.literals[(node.lineno, node.col_offset)] = self._src(node)
+            written = self._src(node)
+            try:
+                read_number(written)
+            except LiteralError as error:
+                raise ExpressionError(error.message, error.help) from None
+            if not written[:1].isdigit() and not written.startswith("."):
+                raise ExpressionError(f"`{written}` is not a plain decimal number")
+            self.literals[(node.lineno, node.col_offset)] = written
             return NUMBER
         if isinstance(value, str):
             return Type("str", (value,))
@@ -298,7 +382,23 @@ class _Checker:
                     f"`{self._src(node)}`: arithmetic needs numbers, "
                     f"but `{self._src(side)}` is {typ.describe()}"
                 )
+        if isinstance(node.op, ast.Div):
+            self._divisor(node)
         return NUMBER
+
+    def _divisor(self, node: ast.BinOp) -> None:
+        """A divisor must be a number written in the expression, and not 0 (docs/readings.md)."""
+        divisor = node.right
+        if isinstance(divisor, ast.UnaryOp) and isinstance(divisor.op, ast.USub):
+            divisor = divisor.operand
+        help = "multiply instead: write `deposit_paid >= amount * 0.30`, not `deposit_paid / amount >= 0.30`"
+        if not isinstance(divisor, ast.Constant):
+            raise ExpressionError(
+                f"`{self._src(node)}`: the divisor `{self._src(node.right)}` may be 0 on some event",
+                help,
+            )
+        if Decimal(self._src(divisor).replace("_", "")) == 0:
+            raise ExpressionError(f"`{self._src(node)}` divides by zero", help)
 
     def _IfExp(self, node: ast.IfExp) -> Type:
         self.check(node.test)
@@ -331,16 +431,45 @@ class _Checker:
                 f"`{self._src(node.func)}` is not an allowed function",
                 "allowed: " + ", ".join(f"`{n}`" for n in FUNCTIONS),
             )
-        if node.keywords:
-            raise ExpressionError(f"`{node.func.id}` takes no keyword arguments")
-        _, result, arity = FUNCTIONS[node.func.id]
-        if arity is not None and len(node.args) != arity:
-            raise ExpressionError(f"`{node.func.id}` takes {arity} argument(s), not {len(node.args)}")
-        for arg in node.args:
-            self.check(arg)
-        if node.func.id == "signed_by":
+        name = node.func.id
+        function = FUNCTIONS[name]
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExpressionError(
+                f"`{self._src(node)}`: `{name}` takes plain arguments only",
+                f"`{name}` takes {function.takes}",
+            )
+        self._arity(node, name, function)
+        kinds = [self.check(arg).kind for arg in node.args]
+        for i, (arg, kind) in enumerate(zip(node.args, kinds, strict=True)):
+            allowed = function.params[min(i, len(function.params) - 1)]
+            if kind != "any" and kind not in allowed:
+                raise ExpressionError(
+                    f"`{self._src(node)}`: argument {i + 1} of `{name}`, `{self._src(arg)}`, "
+                    f"is {Type(kind).describe()}, but it needs "
+                    + " or ".join(_KIND_NAMES[k] for k in allowed),
+                    f"`{name}` takes {function.takes}",
+                )
+        known = {k for k in kinds if k != "any"}
+        if function.same and len(known) > 1:
+            raise ExpressionError(
+                f"`{self._src(node)}`: `{name}` needs arguments of one kind, not "
+                + " and ".join(_KIND_NAMES[k] for k in kinds),
+                f"`{name}` takes {function.takes}; `date_of(t)` is the date of a datetime `t`",
+            )
+        if name == "signed_by":
             self._signed_by(node)
-        return result
+        return function.result
+
+    def _arity(self, node: ast.Call, name: str, function: Function) -> None:
+        count, needed = len(node.args), len(function.params)
+        if count == needed or (function.repeat and count > needed):
+            return
+        at_least = "at least " if function.repeat else ""
+        plural = "s" if needed != 1 else ""
+        raise ExpressionError(
+            f"`{self._src(node)}`: `{name}` takes {at_least}{needed} argument{plural}, not {count}",
+            f"`{name}` takes {function.takes}",
+        )
 
     def _signed_by(self, node: ast.Call) -> None:
         records, role = node.args
@@ -475,7 +604,7 @@ class _ReferenceEval(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
     """simpleeval over the same namespace: dotted names resolved as one name."""
 
     def __init__(self, ns: Namespace) -> None:
-        functions = {name: fn for name, (fn, _, _) in FUNCTIONS.items()}
+        functions = {name: f.fn for name, f in FUNCTIONS.items()}
         super().__init__(names=dict(ns), functions=functions)
         self.nodes[ast.Attribute] = self._dotted_name
 

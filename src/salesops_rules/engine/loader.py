@@ -310,7 +310,6 @@ class _Builder:
                 self.report.at(source, path, str(error), rule)
             return Cite.of(1)  # a placeholder: the findings stop the load
 
-
     # ---- roles and chains ----
     def _build_roles(self, spec: RolesFile) -> None:
         source = self.sources[ROLES_FILE]
