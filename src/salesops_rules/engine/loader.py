@@ -53,6 +53,7 @@ from .compiled import (
 )
 from .expressions import Expression, ExpressionError, compile_expression
 from .extract import make_extractor
+from .literals import LiteralError, read_number
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
@@ -814,9 +815,9 @@ def _cell(name: str, raw: Any) -> Cell | str:
             if text.startswith(op):
                 number = text[len(op) :].strip()
                 try:
-                    return Cell(name, op, Decimal(number))
-                except ArithmeticError:
-                    return f"`{raw}`: a comparison cell needs a number, as in `<= 10000`"
+                    return Cell(name, op, Decimal(read_number(number)))
+                except LiteralError as error:
+                    return f"`{raw}`: {error.message}; write a comparison cell as in `<= 10000`"
         return Cell(name, "==", text)
     return Cell(name, "==", raw)
 
