@@ -19,6 +19,7 @@ import ast
 import copy
 import decimal
 import difflib
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -157,7 +158,17 @@ class Expression:
     fn: Callable[[Namespace], Any]
     names: frozenset[str]
     type: Type
-    atoms: tuple[Atom, ...] = field(default=())
+    scope: Mapping[str, Type] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def atoms(self) -> tuple[Atom, ...]:
+        """The atoms with their functions, compiled when first explained.
+
+        Only `explain` reads them, and they are most of an expression's code: compiling
+        them at load made a load of 20,000 rules three times as long. Compiled once, then
+        kept; two threads explaining at once at worst compile them twice, alike.
+        """
+        return _explained(self.source, self.scope)
 
     def __call__(self, ns: Namespace) -> Any:
         return self.fn(ns)
@@ -188,10 +199,11 @@ def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
 
 
 MAX_LENGTH = 2000  # far above any real rule; longer input is a mistake or an attack
+MAX_DEPTH = 64  # nesting of the checked tree; the bundled pack's deepest is under 10
 _SPLIT_HELP = "split it: compute a part as a value of its own in another rule"
 
 
-def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
+def _checked(text: str, scope: Mapping[str, Type]) -> tuple[ast.expr, _Checker, Type]:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -200,40 +212,111 @@ def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
             "expressions use Python syntax: `amount >= 1000 and product_class == 'stock'`",
         ) from None
     checker = _Checker(text, scope)
-    typ = checker.check(tree.body)
+    return tree.body, checker, checker.check(tree.body)
+
+
+def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
+    body, checker, typ = _checked(text, scope)
     constants: dict[str, Any] = {}
-    body = _Rewriter(checker, constants).visit(_copy(tree.body))
-    fn = _to_function(body, constants, text)
-    atoms = tuple(_atom(node, checker, text) for node in _atoms_of(tree.body))
-    return Expression(text, fn, frozenset(checker.names), typ, atoms)
+    rewritten = _Rewriter(checker, constants).visit(body)
+    (fn,) = _to_functions([(text, rewritten)], constants)
+    return Expression(text, fn, frozenset(checker.names), typ, scope)
 
 
-# The shape of every compiled expression; `None` is replaced by the expression's body. A
-# `try` costs nothing until something raises (Python 3.11), so `evaluate` is not slowed.
-_TEMPLATE = """\
-def _expression(_ns):
+def _explained(text: str, scope: Mapping[str, Type]) -> tuple[Atom, ...]:
+    """The atoms of a compiled expression, each with a function, and one per operand to show."""
     try:
-        return None
-    except _failures as _error:
-        raise _fail(_source, _error) from None
-"""
+        body, checker, _ = _checked(text, scope)
+    except RecursionError:  # compiled once already: cannot happen, but explain must not fail
+        return ()
+    # What explain shows, read before the tree is rewritten in place: each atom's text, and
+    # which of its operands to show (a literal explains itself).
+    shown: list[tuple[str, list[tuple[int, str]]]] = []
+    for atom in _atoms_of(body):
+        operands = _operands(atom)
+        labels = [(i, checker.src(o)) for i, o in enumerate(operands) if not isinstance(o, ast.Constant)]
+        shown.append((checker.src(atom), labels))
+    constants: dict[str, Any] = {}
+    rewritten_body = _Rewriter(checker, constants).visit(body)
+    # The rewriter keeps the boolean structure, so the atoms of the rewritten tree are the
+    # rewritten atoms, in order.
+    parts: list[tuple[str, ast.expr]] = []
+    atoms: list[tuple[str, int, list[tuple[str, int]]]] = []
+    for (segment, labels), rewritten in zip(shown, _atoms_of(rewritten_body), strict=True):
+        operands = _operands(rewritten) if labels else []
+        labelled = []
+        for i, label in labels:
+            labelled.append((label, len(parts)))
+            parts.append((label, operands[i]))
+        atoms.append((segment, len(parts), labelled))
+        parts.append((segment, rewritten))
+    fns = _to_functions(parts, constants)
+    return tuple(
+        Atom(segment, fns[i], tuple((label, fns[j]) for label, j in ops)) for segment, i, ops in atoms
+    )
 
 
-def _to_function(body: ast.expr, constants: dict[str, Any], source: str) -> Callable[[Namespace], Any]:
-    module = ast.parse(_TEMPLATE)
-    definition = module.body[0]
-    assert isinstance(definition, ast.FunctionDef) and isinstance(definition.body[0], ast.Try)
-    returned = definition.body[0].body[0]
-    assert isinstance(returned, ast.Return)
-    returned.value = body
-    ast.fix_missing_locations(module)
+def _operands(atom: ast.expr) -> list[ast.expr]:
+    if isinstance(atom, ast.Compare):
+        return [atom.left, *atom.comparators]
+    if isinstance(atom, ast.Name | ast.Attribute | ast.Call | ast.Subscript):
+        return [atom]  # a Subscript: a field name, once rewritten
+    return []
+
+
+def _at(node: Any) -> Any:
+    """`node` placed at 1:0: built here, it has no place in the policy's text (and
+    `ast.fix_missing_locations`, a walk of every node, was a third of a load's time)."""
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+    return node
+
+
+_ARGS = ast.arguments(
+    posonlyargs=[], args=[_at(ast.arg(arg="_ns"))], kwonlyargs=[], kw_defaults=[], defaults=[]
+)
+
+
+def _definition(index: int, body: ast.expr) -> ast.FunctionDef:
+    """`def _f<index>(_ns): try: return <body> except _failures as e: raise _fail(_s<index>, e)`.
+
+    A `try` costs nothing until something raises (Python 3.11), so `evaluate` is not slowed.
+    """
+    load = ast.Load()
+    fail = _at(
+        ast.Call(
+            func=_at(ast.Name(id="_fail", ctx=load)),
+            args=[_at(ast.Name(id=f"_s{index}", ctx=load)), _at(ast.Name(id="_error", ctx=load))],
+            keywords=[],
+        )
+    )
+    handler = _at(
+        ast.ExceptHandler(
+            type=_at(ast.Name(id="_failures", ctx=load)),
+            name="_error",
+            body=[_at(ast.Raise(exc=fail, cause=_at(ast.Constant(None))))],
+        )
+    )
+    guarded = _at(ast.Try(body=[_at(ast.Return(value=body))], handlers=[handler], orelse=[], finalbody=[]))
+    fields: dict[str, Any] = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    return _at(  # type: ignore[no-any-return]
+        ast.FunctionDef(
+            name=f"_f{index}", args=_ARGS, body=[guarded], decorator_list=[], returns=None, **fields
+        )
+    )
+
+
+def _to_functions(
+    parts: list[tuple[str, ast.expr]], constants: dict[str, Any]
+) -> list[Callable[[Namespace], Any]]:
+    """One function per (source, rewritten tree), from a single compile of one module."""
+    module = ast.Module(body=[_definition(i, body) for i, (_, body) in enumerate(parts)], type_ignores=[])
     code = compile(module, "<policy expression>", "exec")
     bound: dict[str, Any] = {"__builtins__": {}, **constants}
     bound.update({name: f.fn for name, f in FUNCTIONS.items()})
-    bound.update({"_failures": _FAILURES, "_fail": EvaluationError, "_source": source})
+    bound.update({"_failures": _FAILURES, "_fail": EvaluationError})
+    bound.update({f"_s{i}": source for i, (source, _) in enumerate(parts)})
     exec(code, bound)  # noqa: S102 -- the code is built from a checked tree, see the module docstring
-    fn: Callable[[Namespace], Any] = bound["_expression"]
-    return fn
+    return [bound[f"_f{i}"] for i in range(len(parts))]
 
 
 def _atoms_of(node: ast.expr) -> list[ast.expr]:
@@ -243,26 +326,6 @@ def _atoms_of(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return _atoms_of(node.operand)
     return [node]
-
-
-def _atom(node: ast.expr, checker: _Checker, text: str) -> Atom:
-    segment = ast.get_source_segment(text, node) or ast.unparse(node)
-    operands: list[ast.expr] = []
-    if isinstance(node, ast.Compare):
-        operands = [node.left, *node.comparators]
-    elif isinstance(node, ast.Name | ast.Attribute | ast.Call):
-        operands = [node]
-    compiled = []
-    for operand in operands:
-        if isinstance(operand, ast.Constant):
-            continue  # a literal explains itself
-        part_constants: dict[str, Any] = {}
-        part = _Rewriter(checker, part_constants).visit(_copy(operand))
-        label = ast.get_source_segment(text, operand) or ast.unparse(operand)
-        compiled.append((label, _to_function(part, part_constants, label)))
-    whole_constants: dict[str, Any] = {}
-    whole = _Rewriter(checker, whole_constants).visit(_copy(node))
-    return Atom(segment, _to_function(whole, whole_constants, segment), tuple(compiled))
 
 
 def _copy(node: ast.expr) -> ast.expr:
@@ -278,8 +341,20 @@ class _Checker:
         self.scope = scope
         self.names: set[str] = set()
         self.literals: dict[tuple[int, int], str] = {}
+        self.depth = 0
+        self.encoded = text.encode("utf-8")
 
     def check(self, node: ast.expr) -> Type:
+        # Bounded here, not by whichever recursion (ours, the compiler's) would overflow first.
+        if self.depth >= MAX_DEPTH:
+            raise ExpressionError("the expression is nested too deeply", _SPLIT_HELP)
+        self.depth += 1
+        try:
+            return self._check(node)
+        finally:
+            self.depth -= 1
+
+    def _check(self, node: ast.expr) -> Type:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise ExpressionError(
@@ -292,7 +367,13 @@ class _Checker:
         return result
 
     def _src(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ast.unparse(node)
+        # One line (see compile_expression), so a segment is a slice of its UTF-8 bytes.
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if start is None or end is None or getattr(node, "lineno", 1) != 1 or node.end_lineno != 1:  # type: ignore[attr-defined]
+            return ast.get_source_segment(self.text, node) or ast.unparse(node)
+        return self.encoded[start:end].decode("utf-8")
+
+    src = _src
 
     # ---- leaves ----
     def _Constant(self, node: ast.Constant) -> Type:
@@ -573,10 +654,9 @@ class _Rewriter(ast.NodeTransformer):
         self.constants = constants
 
     def _lookup(self, name: str, node: ast.AST) -> ast.expr:
-        return ast.copy_location(
-            ast.Subscript(value=ast.Name(id="_ns", ctx=ast.Load()), slice=ast.Constant(name), ctx=ast.Load()),
-            node,
-        )
+        namespace = ast.copy_location(ast.Name(id="_ns", ctx=ast.Load()), node)
+        key = ast.copy_location(ast.Constant(name), node)
+        return ast.copy_location(ast.Subscript(value=namespace, slice=key, ctx=ast.Load()), node)
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in FUNCTIONS:

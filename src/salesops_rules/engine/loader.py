@@ -480,39 +480,59 @@ class _Builder:
         return compiled
 
     def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:
+        """Per kind, the rules in the order they must run: a rule after every rule setting what it reads.
+
+        Linear in the rules and the names they set and read: a rule points at a node per
+        value it sets, that node at every rule reading the value, instead of setters at
+        readers pairwise (k setters and m readers of one value: k + m edges, not k * m).
+        """
         plans: dict[str, tuple[CompiledRule, ...]] = {}
-        for kind in EVENT_MODELS:
-            of_kind = [r for r in rules if kind in r.kinds]
-            order = {r.id: i for i, r in enumerate(of_kind)}
+        by_kind: dict[str, list[CompiledRule]] = {kind: [] for kind in EVENT_MODELS}
+        for rule in rules:
+            for kind in rule.kinds:
+                by_kind[kind].append(rule)
+        for kind, of_kind in by_kind.items():
+            # Rules sort by their place in the files; a value runs as soon as it can (-1),
+            # so a rule becomes ready exactly when the rules setting what it reads are done.
+            order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
             graph = nx.DiGraph()
             graph.add_nodes_from(order)
+            for rule in of_kind:
+                for name in rule.sets:
+                    graph.add_edge(("rule", rule.id), ("value", name))
+                    order[("value", name)] = -1
             for user in of_kind:
                 # An expression naming `approvals` reads the event's records (`signed_by`), not
                 # the decision's chain; only `approvals_satisfied` waits for the chain.
                 needs = set(user.uses) - {"approvals"}
                 if "approvals_satisfied" in needs:
                     needs.add("approvals")
-                for setter in of_kind:
-                    if setter is not user and setter.sets & needs:
-                        graph.add_edge(setter.id, user.id)
-                if user.sets & needs:
+                own = user.sets & needs
+                if own:
                     self._at_rule(
                         user,
                         f"rule `{user.id}` reads a value it sets itself: "
-                        + ", ".join(f"`{n}`" for n in sorted(user.sets & needs)),
+                        + ", ".join(f"`{n}`" for n in sorted(own)),
                         "compute the dependent value in a rule of its own",
                     )
+                for name in needs - own:
+                    if ("value", name) in order:
+                        graph.add_edge(("value", name), ("rule", user.id))
+                for name in own:  # other rules setting it still come first
+                    for setter in graph.predecessors(("value", name)):
+                        if setter != ("rule", user.id):
+                            graph.add_edge(setter, ("rule", user.id))
             if not nx.is_directed_acyclic_graph(graph):
-                cycle = [a for a, _ in nx.find_cycle(graph)]
+                cycle = [node[1] for node, _ in nx.find_cycle(graph) if node[0] == "rule"]
                 first = next(r for r in of_kind if r.id == cycle[0])
                 self._at_rule(
                     first,
                     "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
                 )
                 continue
-            ordered = nx.lexicographical_topological_sort(graph, key=order.__getitem__)
+            ordered = nx.lexicographical_topological_sort(graph, key=lambda node: (order[node], node[1]))
             by_id = {r.id: r for r in of_kind}
-            plans[kind] = tuple(by_id[i] for i in ordered)
+            plans[kind] = tuple(by_id[node[1]] for node in ordered if node[0] == "rule")
         return plans
 
     def _at_rule(self, rule: CompiledRule, message: str, help: str | None = None) -> None:
