@@ -39,7 +39,7 @@ def read_number(text: str) -> int | Decimal:
         else:
             advice = "write the number in decimal digits, as in `10000` or `0.30`"
         raise LiteralError(f"`{shown}` is not a plain decimal number", advice)
-    digits = sum(c.isdigit() for c in written)
+    digits = len(written) - written.count("_") - written.count(".") - (written[0] in "+-")
     if digits > MAX_DIGITS:
         raise LiteralError(
             f"the number `{shown}` has {digits} digits, more than {MAX_DIGITS}",
