@@ -165,6 +165,8 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
     for how in draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=2)):
         if how == "swap":
             words = sorted(set(WORD.findall(text)))
+            if not words:  # truncated to nothing by the step before
+                continue
             old = draw(st.sampled_from(words))
             new = draw(st.sampled_from(NAMES + words))
             matches = [m.start() for m in re.finditer(rf"\b{re.escape(old)}\b", text)]
