@@ -520,6 +520,8 @@ class _Checker:
                 f"`{name}` takes {function.takes}",
             )
         self._arity(node, name, function)
+        if name == "signed_by":
+            self._signed_by(node)  # says more than "argument 1 is a string"
         kinds = [self.check(arg).kind for arg in node.args]
         for i, (arg, kind) in enumerate(zip(node.args, kinds, strict=True)):
             allowed = function.params[min(i, len(function.params) - 1)]
@@ -537,8 +539,6 @@ class _Checker:
                 + " and ".join(_KIND_NAMES[k] for k in kinds),
                 f"`{name}` takes {function.takes}; `date_of(t)` is the date of a datetime `t`",
             )
-        if name == "signed_by":
-            self._signed_by(node)
         return function.result
 
     def _arity(self, node: ast.Call, name: str, function: Function) -> None:
