@@ -79,7 +79,7 @@ def test_only_the_first_problems_are_listed_and_the_rest_counted() -> None:
     listed = source.all_problems()
     assert len(listed) == yamlsource.MAX_PROBLEMS + 1
     assert listed[-1][2:] == (
-        "5 more problems in this file are not listed",
+        "5 more problems are not listed for this file",
         "correct the ones above and load again",
     )
 

@@ -34,7 +34,7 @@ from .literals import LiteralError, read_number
 
 PathKey = tuple[str | int, ...]
 
-MAX_BYTES = 4 * 1024 * 1024  # 20,000 rules fit in one file; the bundled pack's largest is 30 kB
+MAX_BYTES = 4 * 1024 * 1024  # some 15,000 rules; the bundled pack's largest file is 30 kB
 MAX_DEPTH = 32  # the bundled pack nests 7 deep
 MAX_PROBLEMS = 20  # listed per file; the rest are counted
 MAX_ALIASED = 10_000  # values aliases may stand for in one file: the bundled pack uses 14
@@ -52,7 +52,7 @@ _FORBIDDEN = re.compile(
 
 _DEPTH_MESSAGE = f"the YAML is nested more than {MAX_DEPTH} levels deep"
 _DEPTH_HELP = "a policy nests a few levels: file, rule, outcome, list, item"
-_DATE_TAGS = ("tag:yaml.org,2002:timestamp",)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _TAG_HELP = "a policy is plain data: write the value itself, and quote it to make it text"
 _ANCHOR_HELP = "write the values out where they are used, or alias fewer and smaller values"
 
@@ -94,7 +94,8 @@ class Source:
         if not self.unlisted:
             return list(self.problems)
         line, column = self.problems[-1][:2]
-        more = f"{self.unlisted} more problem{'s' if self.unlisted != 1 else ''} in this file are not listed"
+        verb = "s are" if self.unlisted != 1 else " is"
+        more = f"{self.unlisted} more problem{verb} not listed for this file"
         return [*self.problems, (line, column, more, "correct the ones above and load again")]
 
 
@@ -405,7 +406,7 @@ class _Builder:
             except LiteralError as error:
                 self.source.refuse(mark, error.message, error.help)
                 return None
-        if tag in _DATE_TAGS:
+        if tag == _TIMESTAMP:
             return self.date(event)
         if tag == "tag:yaml.org,2002:bool":
             return self.parser.construct_yaml_bool(yaml.ScalarNode(tag, event.value, mark, mark))
@@ -414,7 +415,7 @@ class _Builder:
         return event.value
 
     def date(self, event: Any) -> Any:
-        node = yaml.ScalarNode(_DATE_TAGS[0], event.value, event.start_mark, event.end_mark)
+        node = yaml.ScalarNode(_TIMESTAMP, event.value, event.start_mark, event.end_mark)
         try:
             value: dt.date = self.parser.construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as error:
