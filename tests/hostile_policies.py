@@ -344,6 +344,24 @@ CASES: tuple[Hostile, ...] = (
             "in `amount > 1e9999999`: `1e9999999` is not a plain decimal number", EXPONENT_HELP
         ),
     ),
+    Hostile(
+        "exponent-in-a-table-cell",
+        _text(
+            "rules:\n"
+            "  - id: test.hostile\n"
+            "    on: contract\n"
+            "    cite: {article: 14}\n"
+            "    table:\n"
+            "      inputs: [amount]\n"
+            "      rows:\n"
+            '        - when: {amount: "<= 1.0e-9999999"}\n'
+            "          then: {obligations: [{code: test_duty, message: {zh: 测试, en: a test duty}}]}\n"
+        ),
+        (
+            "8:18: error [test.hostile]: `<= 1.0e-9999999`: `1.0e-9999999` is not a plain decimal number; "
+            "write a comparison cell as in `<= 10000`",
+        ),
+    ),
     # ---- what is not a regular file ----
     Hostile(
         "symlink-to-dev-zero",
