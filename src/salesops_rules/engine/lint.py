@@ -96,6 +96,7 @@ class _Linter:
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
         self.sources: dict[str, Source | None] = {}
+        self.indexes: dict[str, dict[str, int]] = {}
         values = {
             name: dataclasses.replace(VALUE_TYPES[info.type], nullable=True)  # a value may be stated none
             for name, info in policy.values.items()
@@ -129,15 +130,21 @@ class _Linter:
     ) -> LintFinding:
         line, column = rule.line, 1
         source = self._source(rule.file)
-        if source is not None and isinstance(source.data, dict):
-            rules = source.data.get("rules")
-            index = next(
-                (i for i, r in enumerate(rules or []) if isinstance(r, dict) and r.get("id") == rule.id),
-                None,
-            )
-            if index is not None:
-                line, column = source.where(("rules", index, *path))
+        index = self._rule_index(rule.file, source).get(rule.id)
+        if source is not None and index is not None:
+            line, column = source.where(("rules", index, *path))
         return LintFinding(rule.file, line, column, rule.id, message, help, CHECKS[check], check)
+
+    def _rule_index(self, file: str, source: Source | None) -> dict[str, int]:
+        """Each rule id of `file` with its place in `rules:`; built once per file, not per finding."""
+        if file not in self.indexes:
+            rules = source.data.get("rules") if source is not None and isinstance(source.data, dict) else None
+            self.indexes[file] = {
+                r["id"]: i
+                for i, r in reversed(list(enumerate(rules if isinstance(rules, list) else [])))
+                if isinstance(r, dict) and isinstance(r.get("id"), str)
+            }
+        return self.indexes[file]
 
     def _at_file(
         self, name: str, path: PathKey, check: str, message: str, help: str | None = None
@@ -311,13 +318,19 @@ class _Linter:
         for rule in self.policy.rules:
             for other in sorted(rule.exception_to):
                 graph.add_edge(rule.id, other)
-        for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
+        # One finding per knot of rules (a strongly connected component): linear, where
+        # listing every cycle is exponential (20 rules naming each other hold 10^17 cycles).
+        knots = [sorted(c) for c in nx.strongly_connected_components(graph)]
+        knots = [c for c in knots if len(c) > 1 or graph.has_edge(c[0], c[0])]
+        for cycle in sorted(knots):
             first = by_id[cycle[0]]
+            shown = [f"`{r}`" for r in cycle[:10]]
+            more = f" (and {len(cycle) - 10} more)" if len(cycle) > 10 else ""
             yield self._at_rule(
                 first,
                 ("exception_to",),
                 "exception-cycle",
-                "rules are exceptions to each other: " + " -> ".join(f"`{r}`" for r in [*cycle, cycle[0]]),
+                "rules are exceptions to each other: " + " -> ".join([*shown, shown[0]]) + more,
                 "each gives way to the other, so neither decides; keep `exception_to` on the specific one",
             )
         for rule in self.policy.rules:
