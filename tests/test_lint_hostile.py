@@ -42,3 +42,27 @@ def test_a_knot_of_exceptions_is_one_finding(tmp_path: Path) -> None:
             + " (and 10 more)",
         )
     ]
+
+
+def test_a_table_too_large_to_analyse_is_said_so(tmp_path: Path) -> None:
+    root = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy", root, ignore=shutil.ignore_patterns("tests"))
+    rows = "".join(
+        f'        - when: {{amount: "> {i}"}}\n'
+        f"          then: {{obligations: [{{code: t{i}, message: {{zh: 测试, en: a row}}}}]}}\n"
+        for i in range(201)
+    )
+    (root / "zz-big.yaml").write_text(
+        "rules:\n  - id: test.big\n    on: contract\n    cite: {article: 14}\n"
+        "    table:\n      hit: first\n      inputs: [amount]\n      rows:\n" + rows,
+        encoding="utf-8",
+    )
+    findings = [f for f in lint_compiled(load_policy(root).compiled) if f.rule == "test.big"]
+    assert [(f.check, f.line, f.message, f.help) for f in findings] == [
+        (
+            "table-not-analysed",
+            8,
+            "lint does not check this table for gaps and overlaps: it has 201 rows, more than 200",
+            "split it, for instance into one table per value of its first input",
+        )
+    ]

@@ -157,7 +157,17 @@ class _Linter:
     # ---- decision tables ----
     def _table(self, rule: CompiledRule, table: CompiledTable) -> Iterator[LintFinding]:
         scope = self.scopes[rule.kinds[0]]
-        report = tables.analyse(table, scope)
+        try:
+            report = tables.analyse(table, scope)
+        except tables.TableTooLargeError as reason:
+            yield self._at_rule(
+                rule,
+                ("table", "rows"),
+                "table-not-analysed",
+                f"lint does not check this table for gaps and overlaps: {reason}",
+                "split it, for instance into one table per value of its first input",
+            )
+            return
         if report is None:
             kinds = ", ".join(f"`{n}` ({scope[n].describe()})" for n in table.inputs if n in scope)
             yield self._at_rule(

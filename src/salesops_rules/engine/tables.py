@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ from .expressions import COMPARE_TEXT, Expression
 from .scope import Type
 
 CENT = Decimal("0.01")
+# Beyond these a table is not analysed (lint says so): the analysis grows with rows times
+# rows times pieces, and lint is the service's reload gate. 200 rows take about half a
+# second; the bundled tables have at most 15.
+MAX_ROWS = 200
+MAX_POINTS = 20_000  # input combinations the pieces make
+
+
+class TableTooLargeError(Exception):
+    """A table lint will not analyse, and why, in words."""
 
 
 class _Other:
@@ -374,6 +384,13 @@ def analyse(table: CompiledTable, scope: Mapping[str, Type]) -> TableReport | No
     space = Space.over(table.inputs, scope, by_input)
     if space is None:
         return None
+    if len(table.rows) > MAX_ROWS:
+        raise TableTooLargeError(f"it has {len(table.rows)} rows, more than {MAX_ROWS}")
+    points = math.prod(len(p) for p in space.parts)
+    if points > MAX_POINTS:
+        raise TableTooLargeError(
+            f"its cells cut the inputs into {points:,} combinations, more than {MAX_POINTS:,}"
+        )
     regions = [space.region(row.cells) for row in table.rows]
     gaps = tuple(
         Gap(g, space.example(g), space.describe(g)) for g in uncovered(space, space.everything, regions)
