@@ -30,6 +30,7 @@ from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
 ERROR, WARNING = "error", "warning"
+MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)
 REFERRED = "such an event is referred to the general manager (第三十九条)"
 
 # Every check lint runs, with its severity: docs/cli.md lists them for editors.
@@ -44,6 +45,7 @@ CHECKS: dict[str, str] = {
     "table-not-analysed": WARNING,
     "never-true": WARNING,
     "rule-conflict": WARNING,
+    "conflicts-not-analysed": WARNING,
     "exception-no-effect": WARNING,
     "value-never-set": WARNING,
     "chain-unused": WARNING,
@@ -294,11 +296,30 @@ class _Linter:
         for kind in self.policy.plans:
             scope = self.scopes[kind]
             for slot, offers in self._offers(kind).items():
-                for (a, key_a), (b, key_b) in itertools.combinations(offers, 2):
+                by_rule: dict[str, list[tuple[_Branch, Any]]] = {}
+                for offer in offers:  # a rule's own branches never conflict: pairs of rules only
+                    by_rule.setdefault(offer[0].rule.id, []).append(offer)
+                if len(by_rule) > MAX_OFFERS:
+                    # Pairwise, 5,000 rules setting one value are 12.5 million comparisons.
+                    yield self._at_rule(
+                        offers[0][0].rule,
+                        ("id",),
+                        "conflicts-not-analysed",
+                        f"lint does not compare the {len(by_rule):,} rules that set `{slot}` on "
+                        f"`{kind}` events for disagreements: more than {MAX_OFFERS}",
+                        "set the value in fewer rules, for instance in one decision table",
+                    )
+                    continue
+                pairs = (
+                    (first, second)
+                    for group_a, group_b in itertools.combinations(by_rule.values(), 2)
+                    for first in group_a
+                    for second in group_b
+                )
+                for (a, key_a), (b, key_b) in pairs:
                     pair = (a.rule.id, b.rule.id)
                     if (
-                        a.rule.id == b.rule.id
-                        or pair in reported
+                        pair in reported
                         or key_a == key_b
                         or a.rule.id in b.rule.exception_to
                         or b.rule.id in a.rule.exception_to
