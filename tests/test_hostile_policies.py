@@ -6,12 +6,13 @@ the same findings as the loader, since it is the reload gate editors run.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from hostile_policies import CASES, Hostile, make_policy
+from hostile_policies import CASES, POLICY_DIR, Hostile, make_policy
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.engine.lint import lint_policy
 
@@ -37,3 +38,26 @@ def test_lint_reports_what_the_loader_reports(tmp_path: Path, name: str) -> None
     findings = lint_policy(tmp_path / "policy")
     assert [f"{f.render()}" for f in findings] == [f"{path}:{line}" for line in case.expected]
     assert {f.check for f in findings} == {"load"}
+
+
+def test_invented_roles_ordered_every_way_are_refused_without_listing_cycles(tmp_path: Path) -> None:
+    # 12 roles, each pair ordered both ways by two chains: some 10^8 cycles, once listed one
+    # by one. The roles are not the contract's, which is the error; no cycle is listed.
+    root = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, root, ignore=shutil.ignore_patterns("tests"))
+    roles = [f"r{i:02d}" for i in range(12)]
+    text = (root / "roles.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "roles:\n", "roles:\n" + "".join(f"  {r}: {{zh: 角色, en: a role}}\n" for r in roles), 1
+    )
+    chains = "".join(
+        f"  c_{a}_{b}:\n    steps:\n"
+        f"      - {{role: {a}, action: review}}\n      - {{role: {b}, action: approve}}\n"
+        for a in roles
+        for b in roles
+        if a != b
+    )
+    (root / "roles.yaml").write_text(text.replace("chains:\n", "chains:\n" + chains, 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(root)
+    assert [f.message for f in caught.value.findings] == [f"unknown role `{r}`" for r in roles]
