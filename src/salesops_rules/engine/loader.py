@@ -10,6 +10,7 @@ codes against the penalty table, and the order rules must run in.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -225,6 +226,18 @@ class _Builder:
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
+        self.suggestion_budget = 100_000  # choices compared for "did you mean", about 1 s
+
+    def suggest(self, word: str, choices: Collection[str]) -> list[str]:
+        """The closest of `choices` to `word` for a "did you mean", within a budget per load.
+
+        `difflib` compares `word` with every choice: 20,000 rule ids take 0.2 s a call, and
+        a hostile file can ask once per rule. Past the budget, findings carry no suggestion.
+        """
+        if len(choices) > self.suggestion_budget:
+            return []
+        self.suggestion_budget -= len(choices)
+        return difflib.get_close_matches(word, list(choices), n=1)
 
     def _file(self, name: str, model: type[M]) -> M | None:
         source = self.sources.get(name)
@@ -347,7 +360,7 @@ class _Builder:
             for role in step.roles:
                 if role in known:
                     continue
-                close = difflib.get_close_matches(role, list(known), n=1)
+                close = self.suggest(role, list(known))
                 self.report.at(
                     source,
                     (*path, i, "role"),
@@ -399,7 +412,7 @@ class _Builder:
         for i, penalty in enumerate(spec.penalties):
             path: PathKey = ("penalties", i)
             if penalty.code not in VIOLATION_CODES:
-                close = difflib.get_close_matches(penalty.code, VIOLATION_CODES, n=1)
+                close = self.suggest(penalty.code, VIOLATION_CODES)
                 self.report.at(
                     source,
                     (*path, "code"),
@@ -462,7 +475,7 @@ class _Builder:
         for spec, source, path in specs:
             for j, target in enumerate(spec.exception_to):
                 if target not in seen:
-                    close = difflib.get_close_matches(target, list(seen), n=1)
+                    close = self.suggest(target, list(seen))
                     self.report.at(
                         source,
                         (*path, "exception_to", j),
@@ -568,7 +581,7 @@ class _RuleCompiler:
         spec = self.spec
         for j, kind in enumerate(spec.kinds):
             if kind not in EVENT_MODELS:
-                close = difflib.get_close_matches(kind, list(EVENT_MODELS), n=1)
+                close = self.b.suggest(kind, list(EVENT_MODELS))
                 where: PathKey = ("on",) if isinstance(spec.on, str) else ("on", j)
                 self.error(
                     where,
@@ -628,7 +641,7 @@ class _RuleCompiler:
             declared = self.b.manifest.values.get(name) if self.b.manifest else None
             if declared is None:
                 known = list(self.b.manifest.values) if self.b.manifest else []
-                close = difflib.get_close_matches(name, known, n=1)
+                close = self.b.suggest(name, known)
                 self.error(
                     (*path, "values", name),
                     f"value `{name}` is not declared in policy.yaml",
@@ -658,7 +671,7 @@ class _RuleCompiler:
         violations = []
         for i, v in enumerate(spec.violations):
             if self.b.penalties_loaded and v.code not in self.b.penalties:
-                close = difflib.get_close_matches(v.code, list(self.b.penalties), n=1)
+                close = self.b.suggest(v.code, list(self.b.penalties))
                 self.error(
                     (*path, "violations", i, "code"),
                     f"violation `{v.code}` has no penalty in penalties.yaml",
@@ -711,7 +724,7 @@ class _RuleCompiler:
             if chain is None and raw in self.b.broken_chains:
                 self.ok = False  # its own findings say what is wrong; "unknown" would mislead
             elif chain is None:
-                close = difflib.get_close_matches(raw, list(self.b.chains), n=1)
+                close = self.b.suggest(raw, list(self.b.chains))
                 self.error(
                     path,
                     f"unknown approval chain `{raw}`",
@@ -771,7 +784,7 @@ class _RuleCompiler:
         scope = self.b.scopes[self.spec.kinds[0]]
         for i, name in enumerate(spec.inputs):
             if name not in scope:
-                close = difflib.get_close_matches(name, list(scope), n=1)
+                close = self.b.suggest(name, list(scope))
                 self.error(
                     ("table", "inputs", i),
                     f"unknown table input `{name}`",
