@@ -419,7 +419,9 @@ class _Checker:
             raise ExpressionError(f"`{name}` is a function: call it, as in `{name}(...)`")
         typ = self.scope.get(name)
         if typ is None:
-            close = difflib.get_close_matches(name, list(self.scope), n=1)
+            # A scope is the event's fields and the policy's values: a few dozen. A manifest
+            # declaring thousands would make each unknown name cost a second to suggest for.
+            close = difflib.get_close_matches(name, list(self.scope), n=1) if len(self.scope) <= 1000 else []
             help_text = f"did you mean `{close[0]}`?" if close else None
             raise ExpressionError(f"unknown name `{name}`", help_text)
         if typ.kind == "any":
