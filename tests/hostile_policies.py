@@ -338,6 +338,15 @@ CASES: tuple[Hostile, ...] = (
         ),
     ),
     Hostile(
+        "error-in-a-multi-line-expression-is-one-line",
+        _rule('when: "amount >= 5000"', "when: |-\n      amount >= 5000\n      and len(amount) > 0"),
+        _expression_error(
+            "in `amount >= 5000 and len(amount) > 0`: `len(amount)`: argument 1 of `len`, `amount`, "
+            "is a number, but it needs a list",
+            "`len` takes one list",
+        ),
+    ),
+    Hostile(
         "exponent-in-an-expression",
         _when("amount > 1e9999999"),
         _expression_error(

@@ -20,6 +20,7 @@ import copy
 import decimal
 import difflib
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -181,10 +182,20 @@ class Expression:
             raise EvaluationError(self.source, error) from None
 
 
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(source: str) -> str:
+    """`source` as the one line of Python it is read as (YAML block scalars keep line breaks).
+
+    Messages quote this form, so that a finding stays on one line.
+    """
+    return _LINE_BREAK.sub(" ", source).strip()
+
+
 def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
     """Parse, check and compile `source`; raise ExpressionError saying what is wrong."""
-    # YAML block scalars keep line breaks; an expression is one line of Python.
-    text = source.replace("\n", " ").strip()
+    text = one_line(source)
     if not text:
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:

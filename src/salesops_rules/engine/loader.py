@@ -52,7 +52,7 @@ from .compiled import (
     ValueInfo,
     ValueSource,
 )
-from .expressions import Expression, ExpressionError, compile_expression
+from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
 from .literals import LiteralError, read_number
 from .scope import VALUE_TYPES, Type, event_scope
@@ -617,7 +617,8 @@ class _RuleCompiler:
             uses=frozenset(self.uses),
         )
 
-    def expression(self, text: str, path: PathKey, want: str | None) -> Expression | None:
+    def expression(self, written: str, path: PathKey, want: str | None) -> Expression | None:
+        text = one_line(written)
         compiled: Expression | None = None
         for kind in self.spec.kinds:
             scope = self.b.scopes[kind]
