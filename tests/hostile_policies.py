@@ -160,6 +160,14 @@ CASES: tuple[Hostile, ...] = (
         ),
     ),
     Hostile(
+        "line-breaks-in-quoted-names",
+        _text('rules:\n  - id: "a\\nb"\n    on: contract\n    cite: {article: 14}\n    "x\\ny": 1\n'),
+        (
+            "2:5: error [a\\nb]: `rules.0.id`: string should match pattern '^[a-z0-9][a-z0-9_.-]*$'",
+            "5:5: error [a\\nb]: unknown key `x\\ny` at `rules.0.x\\ny`",
+        ),
+    ),
+    Hostile(
         "bidi-override",
         _rule('when: "amount >= 5000"', 'when: "amount >= 5000 \u202e"'),
         (

@@ -86,7 +86,18 @@ class Report:
         help: str | None = None,
     ) -> None:
         line, column = source.where(path)
-        self.findings.append(Finding(source.file, line, column, rule, message, help))
+        # Names and ids quoted in a message come from the policy, which may hold a line
+        # break in quoted text: shown escaped, a finding stays one line.
+        self.findings.append(
+            Finding(
+                source.file,
+                line,
+                column,
+                rule and _escape_breaks(rule),
+                _escape_breaks(message),
+                help and _escape_breaks(help),
+            )
+        )
 
     def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
         for problem in error.errors(include_url=False):
@@ -95,6 +106,10 @@ class Report:
             where = ".".join(str(p) for p in path) or "(top)"
             message, help = _schema_message(problem, where)
             self.at(source, path, message, rule, help)
+
+
+def _escape_breaks(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
