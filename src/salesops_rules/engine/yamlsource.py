@@ -86,7 +86,9 @@ class Source:
     def problem(self, line: int, column: int, message: str, help: str | None = None) -> None:
         # A hostile file can hold a million aliases; a reader needs the first few.
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append((line, column, message, help))
+            # A key quoted in a message may hold a line break: escaped, a finding is one line.
+            shown = message.replace("\r", "\\r").replace("\n", "\\n")
+            self.problems.append((line, column, shown, help))
         else:
             self.unlisted += 1
 
