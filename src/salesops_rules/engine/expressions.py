@@ -16,7 +16,6 @@ simpleeval, which interprets the same language node by node, is kept as the refe
 from __future__ import annotations
 
 import ast
-import copy
 import decimal
 import difflib
 import functools
@@ -337,11 +336,6 @@ def _atoms_of(node: ast.expr) -> list[ast.expr]:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return _atoms_of(node.operand)
     return [node]
-
-
-def _copy(node: ast.expr) -> ast.expr:
-    # The rewriter works in place; positions must survive so literals keep their text.
-    return copy.deepcopy(node)
 
 
 class _Checker:
