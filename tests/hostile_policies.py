@@ -114,6 +114,15 @@ CASES: tuple[Hostile, ...] = (
         (f"5:8: error: aliases in this file stand for more than 10,000 values\n  help: {ALIAS_HELP}",),
     ),
     Hostile(
+        # Two findings at one place, one naming a rule and one not: sorting them failed.
+        "alias-as-a-key",
+        _text("rules:\n  - *a: x\n    id: test.hostile\n    cite: {article: 14}\n"),
+        (
+            "2:5: error: a mapping key must be a plain word",
+            "2:5: error [test.hostile]: missing key `on` at `rules.0.on`",
+        ),
+    ),
+    Hostile(
         "merge-key",
         _text("base: {on: contract}\nrules:\n  - <<: {on: contract}\n"),
         (f"3:5: error: merge keys (`<<`) are not allowed\n  help: {ALIAS_HELP}",),

@@ -48,7 +48,7 @@ class CaseFileError(ValueError):
     """Case files that do not load; ``findings`` lists every problem, in order."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        self.findings = sorted(findings)
+        self.findings = sorted(findings, key=Finding.sort_key)
         count = len(self.findings)
         head = f"policy test cases do not load: {count} error{'s' if count != 1 else ''}"
         self.message = "\n".join([head, *(f.render() for f in self.findings)])

@@ -73,7 +73,7 @@ def lint_policy(path: str | Path | None = None) -> list[LintFinding]:
 
 
 def lint_compiled(policy: CompiledPolicy) -> list[LintFinding]:
-    return sorted(set(_Linter(policy).run()))
+    return sorted(set(_Linter(policy).run()), key=lambda f: (f.sort_key(), f.check))
 
 
 def has_errors(findings: list[LintFinding]) -> bool:
