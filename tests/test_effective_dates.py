@@ -110,8 +110,7 @@ def _manifest(tmp_path: Path, policy_section: str) -> Path:
         ),
         (
             '  name: p\n  version: "a"\n  versions:\n    - {version: "a", effective_from: July}\n',
-            "`policy.versions.0.effective_from`: input should be a valid date or datetime, "
-            "input is too short",
+            "`policy.versions.0.effective_from`: `July` is not a date",
         ),
     ],
 )

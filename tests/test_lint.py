@@ -37,6 +37,18 @@ CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
         ],
     ),
     (
+        "conflicts-not-analysed",
+        [
+            (
+                (
+                    "rules.yaml:3:6: warning [r000]: lint does not compare the 301 rules that set "
+                    "`deposit_ratio` on `contract` events for disagreements: more than 300"
+                ),
+                "set the value in fewer rules, for instance in one decision table",
+            ),
+        ],
+    ),
+    (
         "exception-cycle",
         [
             (

@@ -22,6 +22,18 @@ class Finding:
     help: str | None = None
     severity: str = "error"
 
+    def sort_key(self) -> tuple[str, int, int, str, str, str, str]:
+        """File and place first; a finding without a rule sorts before one with (None < str fails)."""
+        return (
+            self.file,
+            self.line,
+            self.column,
+            self.rule or "",
+            self.message,
+            self.help or "",
+            self.severity,
+        )
+
     def render(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         rule = f" [{self.rule}]" if self.rule else ""
@@ -35,7 +47,7 @@ class PolicyError(ValueError):
     """A policy folder that does not load; ``findings`` lists every error found, in order."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        self.findings = sorted(findings)
+        self.findings = sorted(findings, key=Finding.sort_key)
         count = len(self.findings)
         head = f"policy does not load: {count} error{'s' if count != 1 else ''}"
         self.message = "\n".join([head, *(f.render() for f in self.findings)])

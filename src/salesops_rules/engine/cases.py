@@ -48,7 +48,7 @@ class CaseFileError(ValueError):
     """Case files that do not load; ``findings`` lists every problem, in order."""
 
     def __init__(self, findings: list[Finding]) -> None:
-        self.findings = sorted(findings)
+        self.findings = sorted(findings, key=Finding.sort_key)
         count = len(self.findings)
         head = f"policy test cases do not load: {count} error{'s' if count != 1 else ''}"
         self.message = "\n".join([head, *(f.render() for f in self.findings)])
@@ -108,13 +108,13 @@ def _load_file(file: Path, report: Report) -> list[Case]:
     try:
         source = load(file)
     except YamlSyntaxError as error:
-        report.findings.append(Finding(str(file), error.line, error.column, None, error.message))
+        report.findings.append(Finding(str(file), error.line, error.column, None, error.message, error.help))
         return []
     except (OSError, UnicodeDecodeError) as error:
         report.findings.append(Finding(str(file), 1, 1, None, f"cannot read the file: {error}"))
         return []
-    for line, column, message in source.problems:
-        report.findings.append(Finding(source.file, line, column, None, message))
+    for line, column, message, help in source.all_problems():
+        report.findings.append(Finding(source.file, line, column, None, message, help))
     data = source.data
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         report.at(source, (), "a case file needs a top-level `cases:` list")

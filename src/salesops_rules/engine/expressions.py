@@ -16,8 +16,10 @@ simpleeval, which interprets the same language node by node, is kept as the refe
 from __future__ import annotations
 
 import ast
-import copy
+import decimal
 import difflib
+import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +29,7 @@ import simpleeval
 
 from ..model.events import ROLES
 from ..model.money import round_money
+from .literals import LiteralError, read_number
 from .scope import ANY, BOOL, NUMBER, Type
 
 Namespace = Mapping[str, Any]
@@ -45,17 +48,76 @@ def _signed_by(records: Any, role: str) -> bool:
     return any(r.role == role and r.mode == "signed" for r in records)
 
 
-# name -> (function, result type, number of arguments or None for any)
-FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
-    "round_money": (round_money, NUMBER, 1),
-    "min": (min, NUMBER, None),
-    "max": (max, NUMBER, None),
-    "abs": (abs, NUMBER, 1),
-    "len": (len, NUMBER, 1),
-    "date_of": (_date_of, Type("date"), 1),
-    "days_between": (_days_between, NUMBER, 2),
-    "signed_by": (_signed_by, BOOL, 2),
+@dataclass(frozen=True)
+class Function:
+    """A whitelisted function and its signature, checked when an expression is compiled.
+
+    `params` gives the kinds each argument may have; with `repeat`, the last one repeats
+    and at least `len(params)` arguments are needed. `same` asks every argument to have the
+    same kind (`days_between` of a date and a datetime would fail on every event).
+    """
+
+    fn: Callable[..., Any]
+    params: tuple[tuple[str, ...], ...]
+    result: Type
+    takes: str  # its arguments in words, for the help line
+    repeat: bool = False
+    same: bool = False
+
+
+_NUM, _DATES = ("number",), ("date", "datetime")
+FUNCTIONS: dict[str, Function] = {
+    "round_money": Function(round_money, (_NUM,), NUMBER, "one number"),
+    "min": Function(min, (_NUM, _NUM), NUMBER, "two or more numbers", repeat=True),
+    "max": Function(max, (_NUM, _NUM), NUMBER, "two or more numbers", repeat=True),
+    "abs": Function(abs, (_NUM,), NUMBER, "one number"),
+    "len": Function(len, (("list",),), NUMBER, "one list"),
+    "date_of": Function(_date_of, (("datetime",),), Type("date"), "one datetime"),
+    "days_between": Function(
+        _days_between,
+        (_DATES, _DATES),
+        NUMBER,
+        "two dates or two datetimes",
+        same=True,
+    ),
+    "signed_by": Function(_signed_by, (("list",), ("str",)), BOOL, "the approval records and a role name"),
 }
+_KIND_NAMES = {
+    "number": "a number",
+    "date": "a date",
+    "datetime": "a datetime",
+    "list": "a list",
+    "str": "a string",
+}
+
+
+class EvaluationError(ValueError):
+    """An expression that failed on one event: the evaluator refers the event, naming it.
+
+    A ValueError, so the evaluator's existing `except` refers the event instead of failing;
+    the message names the expression and says in words what went wrong, never Python's
+    `[<class 'decimal.DivisionByZero'>]`.
+    """
+
+    def __init__(self, source: str, error: BaseException) -> None:
+        self.source, self.cause = source, _describe(error)
+        super().__init__(f"`{source}`: {self.cause}")
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ZeroDivisionError | decimal.DivisionByZero | decimal.DivisionUndefined):
+        return "division by zero"
+    if isinstance(error, decimal.Overflow):
+        return "the result is too large to compute"
+    if isinstance(error, decimal.InvalidOperation):
+        return "the numbers are too large to compute exactly"
+    if isinstance(error, TypeError | AttributeError) and "NoneType" in str(error):
+        return "a field it reads is empty"
+    return f"{type(error).__name__}: {error}"
+
+
+# What an expression's code may raise on one event; each becomes an EvaluationError.
+_FAILURES = (ArithmeticError, TypeError, ValueError, AttributeError)
 
 COMPARE_TEXT = {
     ast.Eq: "==",
@@ -96,20 +158,43 @@ class Expression:
     fn: Callable[[Namespace], Any]
     names: frozenset[str]
     type: Type
-    atoms: tuple[Atom, ...] = field(default=())
+    scope: Mapping[str, Type] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def atoms(self) -> tuple[Atom, ...]:
+        """The atoms with their functions, compiled when first explained.
+
+        Only `explain` reads them, and they are most of an expression's code: compiling
+        them at load made a load of 20,000 rules three times as long. Compiled once, then
+        kept; two threads explaining at once at worst compile them twice, alike.
+        """
+        return _explained(self.source, self.scope)
 
     def __call__(self, ns: Namespace) -> Any:
         return self.fn(ns)
 
     def interpret(self, ns: Namespace) -> Any:
         """Evaluate with simpleeval instead of the compiled code (reference semantics)."""
-        return _interpret(self.source, ns)
+        try:
+            return _interpret(self.source, ns)
+        except _FAILURES as error:
+            raise EvaluationError(self.source, error) from None
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def one_line(source: str) -> str:
+    """`source` as the one line of Python it is read as (YAML block scalars keep line breaks).
+
+    Messages quote this form, so that a finding stays on one line.
+    """
+    return _LINE_BREAK.sub(" ", source).strip()
 
 
 def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
     """Parse, check and compile `source`; raise ExpressionError saying what is wrong."""
-    # YAML block scalars keep line breaks; an expression is one line of Python.
-    text = source.replace("\n", " ").strip()
+    text = one_line(source)
     if not text:
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
@@ -124,10 +209,11 @@ def compile_expression(source: str, scope: Mapping[str, Type]) -> Expression:
 
 
 MAX_LENGTH = 2000  # far above any real rule; longer input is a mistake or an attack
+MAX_DEPTH = 64  # nesting of the checked tree; the bundled pack's deepest is under 10
 _SPLIT_HELP = "split it: compute a part as a value of its own in another rule"
 
 
-def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
+def _checked(text: str, scope: Mapping[str, Type]) -> tuple[ast.expr, _Checker, Type]:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -136,25 +222,111 @@ def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
             "expressions use Python syntax: `amount >= 1000 and product_class == 'stock'`",
         ) from None
     checker = _Checker(text, scope)
-    typ = checker.check(tree.body)
+    return tree.body, checker, checker.check(tree.body)
+
+
+def _compile(text: str, scope: Mapping[str, Type]) -> Expression:
+    body, checker, typ = _checked(text, scope)
     constants: dict[str, Any] = {}
-    body = _Rewriter(checker, constants).visit(_copy(tree.body))
-    fn = _to_function(body, constants)
-    atoms = tuple(_atom(node, checker, text) for node in _atoms_of(tree.body))
-    return Expression(text, fn, frozenset(checker.names), typ, atoms)
+    rewritten = _Rewriter(checker, constants).visit(body)
+    (fn,) = _to_functions([(text, rewritten)], constants)
+    return Expression(text, fn, frozenset(checker.names), typ, scope)
 
 
-def _to_function(body: ast.expr, constants: dict[str, Any]) -> Callable[[Namespace], Any]:
-    args = ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg="_ns")], kwonlyargs=[], kw_defaults=[], defaults=[]
+def _explained(text: str, scope: Mapping[str, Type]) -> tuple[Atom, ...]:
+    """The atoms of a compiled expression, each with a function, and one per operand to show."""
+    try:
+        body, checker, _ = _checked(text, scope)
+    except RecursionError:  # compiled once already: cannot happen, but explain must not fail
+        return ()
+    # What explain shows, read before the tree is rewritten in place: each atom's text, and
+    # which of its operands to show (a literal explains itself).
+    shown: list[tuple[str, list[tuple[int, str]]]] = []
+    for atom in _atoms_of(body):
+        operands = _operands(atom)
+        labels = [(i, checker.src(o)) for i, o in enumerate(operands) if not isinstance(o, ast.Constant)]
+        shown.append((checker.src(atom), labels))
+    constants: dict[str, Any] = {}
+    rewritten_body = _Rewriter(checker, constants).visit(body)
+    # The rewriter keeps the boolean structure, so the atoms of the rewritten tree are the
+    # rewritten atoms, in order.
+    parts: list[tuple[str, ast.expr]] = []
+    atoms: list[tuple[str, int, list[tuple[str, int]]]] = []
+    for (segment, labels), rewritten in zip(shown, _atoms_of(rewritten_body), strict=True):
+        operands = _operands(rewritten) if labels else []
+        labelled = []
+        for i, label in labels:
+            labelled.append((label, len(parts)))
+            parts.append((label, operands[i]))
+        atoms.append((segment, len(parts), labelled))
+        parts.append((segment, rewritten))
+    fns = _to_functions(parts, constants)
+    return tuple(
+        Atom(segment, fns[i], tuple((label, fns[j]) for label, j in ops)) for segment, i, ops in atoms
     )
-    tree = ast.Expression(body=ast.Lambda(args=args, body=body))
-    ast.fix_missing_locations(tree)
-    code = compile(tree, "<policy expression>", "eval")
-    bound = {"__builtins__": {}, **constants}
-    bound.update({name: fn for name, (fn, _, _) in FUNCTIONS.items()})
-    fn: Callable[[Namespace], Any] = eval(code, bound)
-    return fn
+
+
+def _operands(atom: ast.expr) -> list[ast.expr]:
+    if isinstance(atom, ast.Compare):
+        return [atom.left, *atom.comparators]
+    if isinstance(atom, ast.Name | ast.Attribute | ast.Call | ast.Subscript):
+        return [atom]  # a Subscript: a field name, once rewritten
+    return []
+
+
+def _at(node: Any) -> Any:
+    """`node` placed at 1:0: built here, it has no place in the policy's text (and
+    `ast.fix_missing_locations`, a walk of every node, was a third of a load's time)."""
+    node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, 1, 0
+    return node
+
+
+_ARGS = ast.arguments(
+    posonlyargs=[], args=[_at(ast.arg(arg="_ns"))], kwonlyargs=[], kw_defaults=[], defaults=[]
+)
+
+
+def _definition(index: int, body: ast.expr) -> ast.FunctionDef:
+    """`def _f<index>(_ns): try: return <body> except _failures as e: raise _fail(_s<index>, e)`.
+
+    A `try` costs nothing until something raises (Python 3.11), so `evaluate` is not slowed.
+    """
+    load = ast.Load()
+    fail = _at(
+        ast.Call(
+            func=_at(ast.Name(id="_fail", ctx=load)),
+            args=[_at(ast.Name(id=f"_s{index}", ctx=load)), _at(ast.Name(id="_error", ctx=load))],
+            keywords=[],
+        )
+    )
+    handler = _at(
+        ast.ExceptHandler(
+            type=_at(ast.Name(id="_failures", ctx=load)),
+            name="_error",
+            body=[_at(ast.Raise(exc=fail, cause=_at(ast.Constant(None))))],
+        )
+    )
+    guarded = _at(ast.Try(body=[_at(ast.Return(value=body))], handlers=[handler], orelse=[], finalbody=[]))
+    fields: dict[str, Any] = {"type_params": []} if "type_params" in ast.FunctionDef._fields else {}
+    return _at(  # type: ignore[no-any-return]
+        ast.FunctionDef(
+            name=f"_f{index}", args=_ARGS, body=[guarded], decorator_list=[], returns=None, **fields
+        )
+    )
+
+
+def _to_functions(
+    parts: list[tuple[str, ast.expr]], constants: dict[str, Any]
+) -> list[Callable[[Namespace], Any]]:
+    """One function per (source, rewritten tree), from a single compile of one module."""
+    module = ast.Module(body=[_definition(i, body) for i, (_, body) in enumerate(parts)], type_ignores=[])
+    code = compile(module, "<policy expression>", "exec")
+    bound: dict[str, Any] = {"__builtins__": {}, **constants}
+    bound.update({name: f.fn for name, f in FUNCTIONS.items()})
+    bound.update({"_failures": _FAILURES, "_fail": EvaluationError})
+    bound.update({f"_s{i}": source for i, (source, _) in enumerate(parts)})
+    exec(code, bound)  # noqa: S102 -- the code is built from a checked tree, see the module docstring
+    return [bound[f"_f{i}"] for i in range(len(parts))]
 
 
 def _atoms_of(node: ast.expr) -> list[ast.expr]:
@@ -166,31 +338,6 @@ def _atoms_of(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-def _atom(node: ast.expr, checker: _Checker, text: str) -> Atom:
-    segment = ast.get_source_segment(text, node) or ast.unparse(node)
-    operands: list[ast.expr] = []
-    if isinstance(node, ast.Compare):
-        operands = [node.left, *node.comparators]
-    elif isinstance(node, ast.Name | ast.Attribute | ast.Call):
-        operands = [node]
-    compiled = []
-    for operand in operands:
-        if isinstance(operand, ast.Constant):
-            continue  # a literal explains itself
-        part_constants: dict[str, Any] = {}
-        part = _Rewriter(checker, part_constants).visit(_copy(operand))
-        label = ast.get_source_segment(text, operand) or ast.unparse(operand)
-        compiled.append((label, _to_function(part, part_constants)))
-    whole_constants: dict[str, Any] = {}
-    whole = _Rewriter(checker, whole_constants).visit(_copy(node))
-    return Atom(segment, _to_function(whole, whole_constants), tuple(compiled))
-
-
-def _copy(node: ast.expr) -> ast.expr:
-    # The rewriter works in place; positions must survive so literals keep their text.
-    return copy.deepcopy(node)
-
-
 class _Checker:
     """Whitelist and type check, one node at a time; records the names used."""
 
@@ -199,8 +346,20 @@ class _Checker:
         self.scope = scope
         self.names: set[str] = set()
         self.literals: dict[tuple[int, int], str] = {}
+        self.depth = 0
+        self.encoded = text.encode("utf-8")
 
     def check(self, node: ast.expr) -> Type:
+        # Bounded here, not by whichever recursion (ours, the compiler's) would overflow first.
+        if self.depth >= MAX_DEPTH:
+            raise ExpressionError("the expression is nested too deeply", _SPLIT_HELP)
+        self.depth += 1
+        try:
+            return self._check(node)
+        finally:
+            self.depth -= 1
+
+    def _check(self, node: ast.expr) -> Type:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise ExpressionError(
@@ -213,7 +372,13 @@ class _Checker:
         return result
 
     def _src(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ast.unparse(node)
+        # One line (see compile_expression), so a segment is a slice of its UTF-8 bytes.
+        start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if start is None or end is None or getattr(node, "lineno", 1) != 1 or node.end_lineno != 1:  # type: ignore[attr-defined]
+            return ast.get_source_segment(self.text, node) or ast.unparse(node)
+        return self.encoded[start:end].decode("utf-8")
+
+    src = _src
 
     # ---- leaves ----
     def _Constant(self, node: ast.Constant) -> Type:
@@ -224,9 +389,14 @@ class _Checker:
             return BOOL
         if isinstance(value, int | float):
             # Only plain decimals: `0x10`, `0o7`, `1e3` would not read back as an exact Decimal.
-            if not self._src(node).replace("_", "").replace(".", "", 1).isdigit():
-                raise ExpressionError(f"`{self._src(node)}` is not a plain decimal number")
-            self.literals[(node.lineno, node.col_offset)] = self._src(node)
+            written = self._src(node)
+            try:
+                read_number(written)
+            except LiteralError as error:
+                raise ExpressionError(error.message, error.help) from None
+            if not written[:1].isdigit() and not written.startswith("."):
+                raise ExpressionError(f"`{written}` is not a plain decimal number")
+            self.literals[(node.lineno, node.col_offset)] = written
             return NUMBER
         if isinstance(value, str):
             return Type("str", (value,))
@@ -254,7 +424,9 @@ class _Checker:
             raise ExpressionError(f"`{name}` is a function: call it, as in `{name}(...)`")
         typ = self.scope.get(name)
         if typ is None:
-            close = difflib.get_close_matches(name, list(self.scope), n=1)
+            # A scope is the event's fields and the policy's values: a few dozen. A manifest
+            # declaring thousands would make each unknown name cost a second to suggest for.
+            close = difflib.get_close_matches(name, list(self.scope), n=1) if len(self.scope) <= 1000 else []
             help_text = f"did you mean `{close[0]}`?" if close else None
             raise ExpressionError(f"unknown name `{name}`", help_text)
         if typ.kind == "any":
@@ -298,7 +470,23 @@ class _Checker:
                     f"`{self._src(node)}`: arithmetic needs numbers, "
                     f"but `{self._src(side)}` is {typ.describe()}"
                 )
+        if isinstance(node.op, ast.Div):
+            self._divisor(node)
         return NUMBER
+
+    def _divisor(self, node: ast.BinOp) -> None:
+        """A divisor must be a number written in the expression, and not 0 (docs/readings.md)."""
+        divisor = node.right
+        if isinstance(divisor, ast.UnaryOp) and isinstance(divisor.op, ast.USub):
+            divisor = divisor.operand
+        help = "multiply instead: write `deposit_paid >= amount * 0.30`, not `deposit_paid / amount >= 0.30`"
+        if not isinstance(divisor, ast.Constant):
+            raise ExpressionError(
+                f"`{self._src(node)}`: the divisor `{self._src(node.right)}` may be 0 on some event",
+                help,
+            )
+        if Decimal(self._src(divisor).replace("_", "")) == 0:
+            raise ExpressionError(f"`{self._src(node)}` divides by zero", help)
 
     def _IfExp(self, node: ast.IfExp) -> Type:
         self.check(node.test)
@@ -331,16 +519,45 @@ class _Checker:
                 f"`{self._src(node.func)}` is not an allowed function",
                 "allowed: " + ", ".join(f"`{n}`" for n in FUNCTIONS),
             )
-        if node.keywords:
-            raise ExpressionError(f"`{node.func.id}` takes no keyword arguments")
-        _, result, arity = FUNCTIONS[node.func.id]
-        if arity is not None and len(node.args) != arity:
-            raise ExpressionError(f"`{node.func.id}` takes {arity} argument(s), not {len(node.args)}")
-        for arg in node.args:
-            self.check(arg)
-        if node.func.id == "signed_by":
-            self._signed_by(node)
-        return result
+        name = node.func.id
+        function = FUNCTIONS[name]
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ExpressionError(
+                f"`{self._src(node)}`: `{name}` takes plain arguments only",
+                f"`{name}` takes {function.takes}",
+            )
+        self._arity(node, name, function)
+        if name == "signed_by":
+            self._signed_by(node)  # says more than "argument 1 is a string"
+        kinds = [self.check(arg).kind for arg in node.args]
+        for i, (arg, kind) in enumerate(zip(node.args, kinds, strict=True)):
+            allowed = function.params[min(i, len(function.params) - 1)]
+            if kind != "any" and kind not in allowed:
+                raise ExpressionError(
+                    f"`{self._src(node)}`: argument {i + 1} of `{name}`, `{self._src(arg)}`, "
+                    f"is {Type(kind).describe()}, but it needs "
+                    + " or ".join(_KIND_NAMES[k] for k in allowed),
+                    f"`{name}` takes {function.takes}",
+                )
+        known = {k for k in kinds if k != "any"}
+        if function.same and len(known) > 1:
+            raise ExpressionError(
+                f"`{self._src(node)}`: `{name}` needs arguments of one kind, not "
+                + " and ".join(_KIND_NAMES[k] for k in kinds),
+                f"`{name}` takes {function.takes}; `date_of(t)` is the date of a datetime `t`",
+            )
+        return function.result
+
+    def _arity(self, node: ast.Call, name: str, function: Function) -> None:
+        count, needed = len(node.args), len(function.params)
+        if count == needed or (function.repeat and count > needed):
+            return
+        at_least = "at least " if function.repeat else ""
+        plural = "s" if needed != 1 else ""
+        raise ExpressionError(
+            f"`{self._src(node)}`: `{name}` takes {at_least}{needed} argument{plural}, not {count}",
+            f"`{name}` takes {function.takes}",
+        )
 
     def _signed_by(self, node: ast.Call) -> None:
         records, role = node.args
@@ -444,10 +661,9 @@ class _Rewriter(ast.NodeTransformer):
         self.constants = constants
 
     def _lookup(self, name: str, node: ast.AST) -> ast.expr:
-        return ast.copy_location(
-            ast.Subscript(value=ast.Name(id="_ns", ctx=ast.Load()), slice=ast.Constant(name), ctx=ast.Load()),
-            node,
-        )
+        namespace = ast.copy_location(ast.Name(id="_ns", ctx=ast.Load()), node)
+        key = ast.copy_location(ast.Constant(name), node)
+        return ast.copy_location(ast.Subscript(value=namespace, slice=key, ctx=ast.Load()), node)
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in FUNCTIONS:
@@ -475,7 +691,7 @@ class _ReferenceEval(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
     """simpleeval over the same namespace: dotted names resolved as one name."""
 
     def __init__(self, ns: Namespace) -> None:
-        functions = {name: fn for name, (fn, _, _) in FUNCTIONS.items()}
+        functions = {name: f.fn for name, f in FUNCTIONS.items()}
         super().__init__(names=dict(ns), functions=functions)
         self.nodes[ast.Attribute] = self._dotted_name
 

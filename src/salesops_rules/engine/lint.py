@@ -30,6 +30,7 @@ from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
 ERROR, WARNING = "error", "warning"
+MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)
 REFERRED = "such an event is referred to the general manager (第三十九条)"
 
 # Every check lint runs, with its severity: docs/cli.md lists them for editors.
@@ -44,6 +45,7 @@ CHECKS: dict[str, str] = {
     "table-not-analysed": WARNING,
     "never-true": WARNING,
     "rule-conflict": WARNING,
+    "conflicts-not-analysed": WARNING,
     "exception-no-effect": WARNING,
     "value-never-set": WARNING,
     "chain-unused": WARNING,
@@ -71,7 +73,7 @@ def lint_policy(path: str | Path | None = None) -> list[LintFinding]:
 
 
 def lint_compiled(policy: CompiledPolicy) -> list[LintFinding]:
-    return sorted(set(_Linter(policy).run()))
+    return sorted(set(_Linter(policy).run()), key=lambda f: (f.sort_key(), f.check))
 
 
 def has_errors(findings: list[LintFinding]) -> bool:
@@ -96,6 +98,7 @@ class _Linter:
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
         self.sources: dict[str, Source | None] = {}
+        self.indexes: dict[str, dict[str, int]] = {}
         values = {
             name: dataclasses.replace(VALUE_TYPES[info.type], nullable=True)  # a value may be stated none
             for name, info in policy.values.items()
@@ -129,15 +132,21 @@ class _Linter:
     ) -> LintFinding:
         line, column = rule.line, 1
         source = self._source(rule.file)
-        if source is not None and isinstance(source.data, dict):
-            rules = source.data.get("rules")
-            index = next(
-                (i for i, r in enumerate(rules or []) if isinstance(r, dict) and r.get("id") == rule.id),
-                None,
-            )
-            if index is not None:
-                line, column = source.where(("rules", index, *path))
+        index = self._rule_index(rule.file, source).get(rule.id)
+        if source is not None and index is not None:
+            line, column = source.where(("rules", index, *path))
         return LintFinding(rule.file, line, column, rule.id, message, help, CHECKS[check], check)
+
+    def _rule_index(self, file: str, source: Source | None) -> dict[str, int]:
+        """Each rule id of `file` with its place in `rules:`; built once per file, not per finding."""
+        if file not in self.indexes:
+            rules = source.data.get("rules") if source is not None and isinstance(source.data, dict) else None
+            self.indexes[file] = {
+                r["id"]: i
+                for i, r in reversed(list(enumerate(rules if isinstance(rules, list) else [])))
+                if isinstance(r, dict) and isinstance(r.get("id"), str)
+            }
+        return self.indexes[file]
 
     def _at_file(
         self, name: str, path: PathKey, check: str, message: str, help: str | None = None
@@ -150,7 +159,17 @@ class _Linter:
     # ---- decision tables ----
     def _table(self, rule: CompiledRule, table: CompiledTable) -> Iterator[LintFinding]:
         scope = self.scopes[rule.kinds[0]]
-        report = tables.analyse(table, scope)
+        try:
+            report = tables.analyse(table, scope)
+        except tables.TableTooLargeError as reason:
+            yield self._at_rule(
+                rule,
+                ("table", "rows"),
+                "table-not-analysed",
+                f"lint does not check this table for gaps and overlaps: {reason}",
+                "split it, for instance into one table per value of its first input",
+            )
+            return
         if report is None:
             kinds = ", ".join(f"`{n}` ({scope[n].describe()})" for n in table.inputs if n in scope)
             yield self._at_rule(
@@ -277,11 +296,30 @@ class _Linter:
         for kind in self.policy.plans:
             scope = self.scopes[kind]
             for slot, offers in self._offers(kind).items():
-                for (a, key_a), (b, key_b) in itertools.combinations(offers, 2):
+                by_rule: dict[str, list[tuple[_Branch, Any]]] = {}
+                for offer in offers:  # a rule's own branches never conflict: pairs of rules only
+                    by_rule.setdefault(offer[0].rule.id, []).append(offer)
+                if len(by_rule) > MAX_OFFERS:
+                    # Pairwise, 5,000 rules setting one value are 12.5 million comparisons.
+                    yield self._at_rule(
+                        offers[0][0].rule,
+                        ("id",),
+                        "conflicts-not-analysed",
+                        f"lint does not compare the {len(by_rule):,} rules that set `{slot}` on "
+                        f"`{kind}` events for disagreements: more than {MAX_OFFERS}",
+                        "set the value in fewer rules, for instance in one decision table",
+                    )
+                    continue
+                pairs = (
+                    (first, second)
+                    for group_a, group_b in itertools.combinations(by_rule.values(), 2)
+                    for first in group_a
+                    for second in group_b
+                )
+                for (a, key_a), (b, key_b) in pairs:
                     pair = (a.rule.id, b.rule.id)
                     if (
-                        a.rule.id == b.rule.id
-                        or pair in reported
+                        pair in reported
                         or key_a == key_b
                         or a.rule.id in b.rule.exception_to
                         or b.rule.id in a.rule.exception_to
@@ -311,13 +349,19 @@ class _Linter:
         for rule in self.policy.rules:
             for other in sorted(rule.exception_to):
                 graph.add_edge(rule.id, other)
-        for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
+        # One finding per knot of rules (a strongly connected component): linear, where
+        # listing every cycle is exponential (20 rules naming each other hold 10^17 cycles).
+        knots = [sorted(c) for c in nx.strongly_connected_components(graph)]
+        knots = [c for c in knots if len(c) > 1 or graph.has_edge(c[0], c[0])]
+        for cycle in sorted(knots):
             first = by_id[cycle[0]]
+            shown = [f"`{r}`" for r in cycle[:10]]
+            more = f" (and {len(cycle) - 10} more)" if len(cycle) > 10 else ""
             yield self._at_rule(
                 first,
                 ("exception_to",),
                 "exception-cycle",
-                "rules are exceptions to each other: " + " -> ".join(f"`{r}`" for r in [*cycle, cycle[0]]),
+                "rules are exceptions to each other: " + " -> ".join([*shown, shown[0]]) + more,
                 "each gives way to the other, so neither decides; keep `exception_to` on the specific one",
             )
         for rule in self.policy.rules:

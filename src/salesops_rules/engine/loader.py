@@ -10,6 +10,7 @@ codes against the penalty table, and the order rules must run in.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -51,8 +52,9 @@ from .compiled import (
     ValueInfo,
     ValueSource,
 )
-from .expressions import Expression, ExpressionError, compile_expression
+from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
+from .literals import LiteralError, read_number
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
@@ -85,7 +87,18 @@ class Report:
         help: str | None = None,
     ) -> None:
         line, column = source.where(path)
-        self.findings.append(Finding(source.file, line, column, rule, message, help))
+        # Names and ids quoted in a message come from the policy, which may hold a line
+        # break in quoted text: shown escaped, a finding stays one line.
+        self.findings.append(
+            Finding(
+                source.file,
+                line,
+                column,
+                rule and _escape_breaks(rule),
+                _escape_breaks(message),
+                help and _escape_breaks(help),
+            )
+        )
 
     def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
         for problem in error.errors(include_url=False):
@@ -94,6 +107,10 @@ class Report:
             where = ".".join(str(p) for p in path) or "(top)"
             message, help = _schema_message(problem, where)
             self.at(source, path, message, rule, help)
+
+
+def _escape_breaks(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
@@ -121,6 +138,10 @@ def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
         return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
     text = str(problem["msg"]).removeprefix("Value error, ")
     text = text[:1].lower() + text[1:]
+    if kind == "date_type":
+        shown = problem.get("input")
+        got = f"`{shown}`" if isinstance(shown, str | int | float) and len(str(shown)) <= 40 else "this"
+        return f"`{where}`: {got} is not a date", "write a date unquoted as YYYY-MM-DD, as in `2011-12-07`"
     return f"`{where}`: {text}", None
 
 
@@ -186,14 +207,17 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
         try:
             source = load(file, display)
         except YamlSyntaxError as error:
-            report.findings.append(Finding(display, error.line, error.column, None, error.message))
+            report.findings.append(
+                Finding(display, error.line, error.column, None, error.message, error.help)
+            )
             continue
         except (OSError, UnicodeDecodeError) as error:
             report.findings.append(Finding(display, 1, 1, None, f"cannot read the file: {error}"))
             continue
-        for line, column, message in source.problems:
-            report.findings.append(Finding(display, line, column, None, message))
-        sources[file.name] = source
+        for line, column, message, help in source.all_problems():
+            report.findings.append(Finding(display, line, column, None, message, help))
+        if not source.refused:  # a refused value would only be reported again, as missing
+            sources[file.name] = source
     for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES):
         if required not in sources and not any(f.file.endswith(required) for f in report.findings):
             report.findings.append(
@@ -218,6 +242,18 @@ class _Builder:
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
+        self.suggestion_budget = 100_000  # choices compared for "did you mean", about 1 s
+
+    def suggest(self, word: str, choices: Collection[str]) -> list[str]:
+        """The closest of `choices` to `word` for a "did you mean", within a budget per load.
+
+        `difflib` compares `word` with every choice: 20,000 rule ids take 0.2 s a call, and
+        a hostile file can ask once per rule. Past the budget, findings carry no suggestion.
+        """
+        if len(choices) > self.suggestion_budget:
+            return []
+        self.suggestion_budget -= len(choices)
+        return difflib.get_close_matches(word, list(choices), n=1)
 
     def _file(self, name: str, model: type[M]) -> M | None:
         source = self.sources.get(name)
@@ -297,7 +333,12 @@ class _Builder:
                     rule,
                     f"the catalogue says: {article.reason}",
                 )
-        return Cite.of(spec.article, spec.item)
+        try:
+            return Cite.of(spec.article, spec.item)
+        except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded
+            if self.catalogue is None:
+                self.report.at(source, path, str(error), rule)
+            return Cite.of(1)  # a placeholder: the findings stop the load
 
     # ---- roles and chains ----
     def _build_roles(self, spec: RolesFile) -> None:
@@ -319,8 +360,12 @@ class _Builder:
                 graphs.append((name, built[1]))
             else:
                 self.broken_chains.add(name)
-        for problem in chains_mod.precedence_conflicts(graphs):
-            self.report.at(source, ("chains",), problem)
+        # Cycles are listed one by one: over the contract's five roles a few dozen at most,
+        # over roles a hostile file invents, more than could ever be listed. Those roles
+        # are errors already.
+        if all(role in ROLES for role in spec.roles):
+            for problem in chains_mod.precedence_conflicts(graphs):
+                self.report.at(source, ("chains",), problem)
 
     def chain(
         self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
@@ -331,7 +376,7 @@ class _Builder:
             for role in step.roles:
                 if role in known:
                     continue
-                close = difflib.get_close_matches(role, list(known), n=1)
+                close = self.suggest(role, list(known))
                 self.report.at(
                     source,
                     (*path, i, "role"),
@@ -383,7 +428,7 @@ class _Builder:
         for i, penalty in enumerate(spec.penalties):
             path: PathKey = ("penalties", i)
             if penalty.code not in VIOLATION_CODES:
-                close = difflib.get_close_matches(penalty.code, VIOLATION_CODES, n=1)
+                close = self.suggest(penalty.code, VIOLATION_CODES)
                 self.report.at(
                     source,
                     (*path, "code"),
@@ -446,7 +491,7 @@ class _Builder:
         for spec, source, path in specs:
             for j, target in enumerate(spec.exception_to):
                 if target not in seen:
-                    close = difflib.get_close_matches(target, list(seen), n=1)
+                    close = self.suggest(target, list(seen))
                     self.report.at(
                         source,
                         (*path, "exception_to", j),
@@ -468,39 +513,59 @@ class _Builder:
         return compiled
 
     def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:
+        """Per kind, the rules in the order they must run: a rule after every rule setting what it reads.
+
+        Linear in the rules and the names they set and read: a rule points at a node per
+        value it sets, that node at every rule reading the value, instead of setters at
+        readers pairwise (k setters and m readers of one value: k + m edges, not k * m).
+        """
         plans: dict[str, tuple[CompiledRule, ...]] = {}
-        for kind in EVENT_MODELS:
-            of_kind = [r for r in rules if kind in r.kinds]
-            order = {r.id: i for i, r in enumerate(of_kind)}
+        by_kind: dict[str, list[CompiledRule]] = {kind: [] for kind in EVENT_MODELS}
+        for rule in rules:
+            for kind in rule.kinds:
+                by_kind[kind].append(rule)
+        for kind, of_kind in by_kind.items():
+            # Rules sort by their place in the files; a value runs as soon as it can (-1),
+            # so a rule becomes ready exactly when the rules setting what it reads are done.
+            order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
             graph = nx.DiGraph()
             graph.add_nodes_from(order)
+            for rule in of_kind:
+                for name in rule.sets:
+                    graph.add_edge(("rule", rule.id), ("value", name))
+                    order[("value", name)] = -1
             for user in of_kind:
                 # An expression naming `approvals` reads the event's records (`signed_by`), not
                 # the decision's chain; only `approvals_satisfied` waits for the chain.
                 needs = set(user.uses) - {"approvals"}
                 if "approvals_satisfied" in needs:
                     needs.add("approvals")
-                for setter in of_kind:
-                    if setter is not user and setter.sets & needs:
-                        graph.add_edge(setter.id, user.id)
-                if user.sets & needs:
+                own = user.sets & needs
+                if own:
                     self._at_rule(
                         user,
                         f"rule `{user.id}` reads a value it sets itself: "
-                        + ", ".join(f"`{n}`" for n in sorted(user.sets & needs)),
+                        + ", ".join(f"`{n}`" for n in sorted(own)),
                         "compute the dependent value in a rule of its own",
                     )
+                for name in needs - own:
+                    if ("value", name) in order:
+                        graph.add_edge(("value", name), ("rule", user.id))
+                for name in own:  # other rules setting it still come first
+                    for setter in graph.predecessors(("value", name)):
+                        if setter != ("rule", user.id):
+                            graph.add_edge(setter, ("rule", user.id))
             if not nx.is_directed_acyclic_graph(graph):
-                cycle = [a for a, _ in nx.find_cycle(graph)]
+                cycle = [node[1] for node, _ in nx.find_cycle(graph) if node[0] == "rule"]
                 first = next(r for r in of_kind if r.id == cycle[0])
                 self._at_rule(
                     first,
                     "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
                 )
                 continue
-            ordered = nx.lexicographical_topological_sort(graph, key=order.__getitem__)
+            ordered = nx.lexicographical_topological_sort(graph, key=lambda node: (order[node], node[1]))
             by_id = {r.id: r for r in of_kind}
-            plans[kind] = tuple(by_id[i] for i in ordered)
+            plans[kind] = tuple(by_id[node[1]] for node in ordered if node[0] == "rule")
         return plans
 
     def _at_rule(self, rule: CompiledRule, message: str, help: str | None = None) -> None:
@@ -532,7 +597,7 @@ class _RuleCompiler:
         spec = self.spec
         for j, kind in enumerate(spec.kinds):
             if kind not in EVENT_MODELS:
-                close = difflib.get_close_matches(kind, list(EVENT_MODELS), n=1)
+                close = self.b.suggest(kind, list(EVENT_MODELS))
                 where: PathKey = ("on",) if isinstance(spec.on, str) else ("on", j)
                 self.error(
                     where,
@@ -568,7 +633,8 @@ class _RuleCompiler:
             uses=frozenset(self.uses),
         )
 
-    def expression(self, text: str, path: PathKey, want: str | None) -> Expression | None:
+    def expression(self, written: str, path: PathKey, want: str | None) -> Expression | None:
+        text = one_line(written)
         compiled: Expression | None = None
         for kind in self.spec.kinds:
             scope = self.b.scopes[kind]
@@ -592,7 +658,7 @@ class _RuleCompiler:
             declared = self.b.manifest.values.get(name) if self.b.manifest else None
             if declared is None:
                 known = list(self.b.manifest.values) if self.b.manifest else []
-                close = difflib.get_close_matches(name, known, n=1)
+                close = self.b.suggest(name, known)
                 self.error(
                     (*path, "values", name),
                     f"value `{name}` is not declared in policy.yaml",
@@ -622,7 +688,7 @@ class _RuleCompiler:
         violations = []
         for i, v in enumerate(spec.violations):
             if self.b.penalties_loaded and v.code not in self.b.penalties:
-                close = difflib.get_close_matches(v.code, list(self.b.penalties), n=1)
+                close = self.b.suggest(v.code, list(self.b.penalties))
                 self.error(
                     (*path, "violations", i, "code"),
                     f"violation `{v.code}` has no penalty in penalties.yaml",
@@ -675,7 +741,7 @@ class _RuleCompiler:
             if chain is None and raw in self.b.broken_chains:
                 self.ok = False  # its own findings say what is wrong; "unknown" would mislead
             elif chain is None:
-                close = difflib.get_close_matches(raw, list(self.b.chains), n=1)
+                close = self.b.suggest(raw, list(self.b.chains))
                 self.error(
                     path,
                     f"unknown approval chain `{raw}`",
@@ -735,7 +801,7 @@ class _RuleCompiler:
         scope = self.b.scopes[self.spec.kinds[0]]
         for i, name in enumerate(spec.inputs):
             if name not in scope:
-                close = difflib.get_close_matches(name, list(scope), n=1)
+                close = self.b.suggest(name, list(scope))
                 self.error(
                     ("table", "inputs", i),
                     f"unknown table input `{name}`",
@@ -803,9 +869,9 @@ def _cell(name: str, raw: Any) -> Cell | str:
             if text.startswith(op):
                 number = text[len(op) :].strip()
                 try:
-                    return Cell(name, op, Decimal(number))
-                except ArithmeticError:
-                    return f"`{raw}`: a comparison cell needs a number, as in `<= 10000`"
+                    return Cell(name, op, Decimal(read_number(number)))
+                except LiteralError as error:
+                    return f"`{raw}`: {error.message}; write a comparison cell as in `<= 10000`"
         return Cell(name, "==", text)
     return Cell(name, "==", raw)
 

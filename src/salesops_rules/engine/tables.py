@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ from .expressions import COMPARE_TEXT, Expression
 from .scope import Type
 
 CENT = Decimal("0.01")
+# Beyond these a table is not analysed (lint says so): the analysis grows with rows times
+# rows times pieces, and lint is the service's reload gate. 200 rows take about half a
+# second; the bundled tables have at most 15.
+MAX_ROWS = 200
+MAX_POINTS = 20_000  # input combinations the pieces make
+
+
+class TableTooLargeError(Exception):
+    """A table lint will not analyse, and why, in words."""
 
 
 class _Other:
@@ -374,6 +384,13 @@ def analyse(table: CompiledTable, scope: Mapping[str, Type]) -> TableReport | No
     space = Space.over(table.inputs, scope, by_input)
     if space is None:
         return None
+    if len(table.rows) > MAX_ROWS:
+        raise TableTooLargeError(f"it has {len(table.rows)} rows, more than {MAX_ROWS}")
+    points = math.prod(len(p) for p in space.parts)
+    if points > MAX_POINTS:
+        raise TableTooLargeError(
+            f"its cells cut the inputs into {points:,} combinations, more than {MAX_POINTS:,}"
+        )
     regions = [space.region(row.cells) for row in table.rows]
     gaps = tuple(
         Gap(g, space.example(g), space.describe(g)) for g in uncovered(space, space.everything, regions)
@@ -439,13 +456,14 @@ def conjunction(source: str, scope: Mapping[str, Type]) -> tuple[Cell, ...] | No
     arithmetic, a function call, two fields compared) gives None: lint then does not
     reason about the rule's condition. The text is parsed, never run.
     """
+    text = source.replace("\n", " ").strip()
     try:
-        tree = ast.parse(source.replace("\n", " ").strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError:
         return None
     cells: list[Cell] = []
     for node in _conjuncts(tree.body):
-        cell = _cell_of(node, scope)
+        cell = _cell_of(node, scope, text)
         if cell is None:
             return None
         cells.append(cell)
@@ -475,7 +493,7 @@ _AST_OPS = {**COMPARE_TEXT, ast.Is: "==", ast.IsNot: "!="}
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _cell_of(node: ast.expr, scope: Mapping[str, Type]) -> Cell | None:
+def _cell_of(node: ast.expr, scope: Mapping[str, Type], text: str) -> Cell | None:
     negated = False
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         node, negated = node.operand, True
@@ -489,11 +507,11 @@ def _cell_of(node: ast.expr, scope: Mapping[str, Type]) -> Cell | None:
     left, right = node.left, node.comparators[0]
     if op is None:
         return None
-    field, literal = _name(left), _literal(right)
+    field, literal = _name(left), _literal(right, text)
     if field is None or literal is _NOT_LITERAL:
         if op in ("in", "not in"):
             return None
-        field, literal = _name(right), _literal(left)
+        field, literal = _name(right), _literal(left, text)
         op = _MIRROR.get(op, op)
     if field is None or literal is _NOT_LITERAL or field not in scope:
         return None
@@ -516,18 +534,20 @@ def _name(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _literal(node: ast.expr) -> Any:
+def _literal(node: ast.expr, text: str) -> Any:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, float):
-            return Decimal(ast.unparse(node))
+            # As written, never through the float: 12345678901234567.90 is not 1.2345678901234568e+16.
+            written = ast.get_source_segment(text, node)
+            return Decimal(written.replace("_", "")) if written else _NOT_LITERAL
         return value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _literal(node.operand)
+        inner = _literal(node.operand, text)
         if isinstance(inner, int | Decimal) and not isinstance(inner, bool):
             return -inner
         return _NOT_LITERAL
     if isinstance(node, ast.Tuple | ast.List):
-        values = tuple(_literal(e) for e in node.elts)
+        values = tuple(_literal(e, text) for e in node.elts)
         return _NOT_LITERAL if any(v is _NOT_LITERAL for v in values) else values
     return _NOT_LITERAL

@@ -30,16 +30,21 @@ class Bilingual(Spec):
 
 
 class CiteSpec(Spec):
-    article: int = Field(ge=1)
-    item: int | None = Field(default=None, ge=1)
+    # Strict: `article: true` or `"14"` is a typing slip, not article 1 or 14.
+    article: int = Field(ge=1, strict=True)
+    item: int | None = Field(default=None, ge=1, strict=True)
 
 
 # ---- policy.yaml: the manifest ----
 
 
+# Strict: a date is written as one (`2011-12-07`), so `0` is not 1970-01-01.
+PolicyDate = Annotated[dt.date, Field(strict=True)]
+
+
 class VersionSpec(Spec):
     version: str = Field(min_length=1)
-    effective_from: dt.date
+    effective_from: PolicyDate
 
 
 class PolicyInfo(Spec):
@@ -181,8 +186,8 @@ class RuleSpec(Spec):
     else_: Outcome | None = Field(default=None, alias="else")
     table: TableSpec | None = None
     exception_to: tuple[str, ...] = ()
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    effective_from: PolicyDate | None = None
+    effective_to: PolicyDate | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> RuleSpec:
