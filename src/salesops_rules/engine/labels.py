@@ -124,10 +124,16 @@ def _read(path: Path) -> LabelsFile:
     try:
         source = load(path, str(path))
     except YamlSyntaxError as error:
-        raise PolicyError([Finding(str(path), error.line, error.column, None, error.message)]) from None
+        finding = Finding(str(path), error.line, error.column, None, error.message, error.help)
+        raise PolicyError([finding]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise PolicyError([Finding(str(path), 1, 1, None, f"cannot read the file: {error}")]) from None
-    problems = [Finding(str(path), line, column, None, message) for line, column, message in source.problems]
+    problems = [
+        Finding(str(path), line, column, None, message, help)
+        for line, column, message, help in source.all_problems()
+    ]
+    if source.refused:  # a refused value would only be reported again, as missing
+        raise PolicyError(problems)
     try:
         labels = LabelsFile.model_validate(source.data or {})
     except ValidationError as error:
