@@ -417,9 +417,25 @@ def _apply(
             state.obligations.append(ob.open)
     for v in outcome.violations:
         _cite(state, v.cite)
-        state.violations.append(v.found)
+        _add_violation(state.violations, v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
+
+
+def _add_violation(found: list[Violation], violation: Violation) -> None:
+    """One breach, one violation: a second finding of the same code under the same clause
+    joins its message to the first rather than counting the breach twice."""
+    for i, held in enumerate(found):
+        if held.code == violation.code and held.cite == violation.cite:
+            if violation.message_en not in held.message_en:
+                found[i] = Violation.assemble(
+                    code=held.code,
+                    message=f"{held.message}；{violation.message}",
+                    message_en=f"{held.message_en}; {violation.message_en}",
+                    cite=held.cite,
+                )
+            return
+    found.append(violation)
 
 
 def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
