@@ -233,9 +233,11 @@ class ArchiveAccess(EventBase):
 
 class OrderVoucher(EventBase):
     kind: Literal["order_voucher"]
-    complete: bool
+    complete: bool  # 完整: each paper filled in fully (an incomplete one is returned)
     accurate: bool
     reliable: bool
+    # 齐全: every paper of the set is there (a set with papers missing is refused); null: not recorded
+    papers_complete: bool | None = None
 
 
 class Incident(EventBase):
