@@ -66,6 +66,6 @@ def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
             if handed is None:
                 obligations.append(entry("hand_cash_to_finance", STILL_HELD, cite(29)))
         else:
-            violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(37, 4)))
+            violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(29)))
     values = {"cash_handed_over_same_day": same_day}
     return finish(event_id, "cash_receipt", values, approvals, obligations, violations, salary, cited)

@@ -50,6 +50,7 @@ ATTACH_DOCUMENTS = message("contract.documents-missing", "attach_customer_docume
 COLLECTION_SCHEDULE = message("contract.collection-schedule", "collection_schedule")
 SIGNED_WITHOUT_DOCUMENTS = message("contract.signed-without-documents", "other_breach")
 SIGNED_WITHOUT_APPROVAL = message("contract.signed-without-approval", "contract_limit_exceeded")
+SIGNED_WITHOUT_REVIEW = message("contract.signed-without-review", "other_breach")
 # Worded by the engine when a table row leaves a value unstated (第三十九条).
 NO_DEPOSIT_STATED = (
     "第二十四条对本事项的 `deposit_ratio` 未作规定，由总经理决定（第三十九条）",
@@ -149,7 +150,11 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
         chain = ABOVE_10000 if over else GENERAL
     approvals = judge(chain, records, frozenset((prepared_by, employee_id)))
     if signed and not all(a["satisfied"] for a in approvals):
-        violations.append(entry("contract_limit_exceeded", SIGNED_WITHOUT_APPROVAL, cite(37, 1)))
+        # With the general manager's signed approval, a missing review is a procedural breach.
+        if any(r[0] == "general_manager" and r[3] == "signed" for r in records):
+            violations.append(entry("other_breach", SIGNED_WITHOUT_REVIEW, cite(21)))
+        else:
+            violations.append(entry("contract_limit_exceeded", SIGNED_WITHOUT_APPROVAL, cite(21)))
     # 第三十九条: the article states no deposit; the general manager's approval decides it.
     if not deposit_stated:
         cited.add((39, 0))

@@ -49,7 +49,7 @@ def decide_credit_sale(event: dict[str, Any]) -> dict[str, Any]:
     # 第二十五条: the assessment is a condition of credit; a private guarantee puts the risk on the guarantor.
     if not assessed:
         cited.add((25, 0))
-        violations.append(entry("unauthorised_credit", NO_ASSESSMENT, cite(37, 3)))
+        violations.append(entry("unauthorised_credit", NO_ASSESSMENT, cite(25)))
     if guarantor is not None:
         cited.add((25, 0))
         values["risk_borne_by"] = guarantor
@@ -58,5 +58,5 @@ def decide_credit_sale(event: dict[str, Any]) -> dict[str, Any]:
     if away and not any(r[0] == "general_manager" and r[3] == "signed" for r in records):
         obligations.append(entry("general_manager_countersign", COUNTERSIGN, cite(26)))
     if not approvals[0]["satisfied"]:
-        violations.append(entry("unauthorised_credit", WITHOUT_APPROVAL, cite(37, 3)))
+        violations.append(entry("unauthorised_credit", WITHOUT_APPROVAL, cite(26)))
     return finish(event_id, "credit_sale", values, approvals, obligations, violations, salary, cited)

@@ -242,6 +242,23 @@ def penalty(code: str, salary: Decimal | None) -> dict[str, Any]:
     }
 
 
+def _one_per_breach(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One violation per code and clause; a second finding of the same joins its message."""
+    kept: dict[tuple[str, int, int | None], dict[str, Any]] = {}
+    for v in violations:
+        key = (v["code"], v["cite"]["article"], v["cite"]["item"])
+        held = kept.get(key)
+        if held is None:
+            kept[key] = v
+        elif v["message_en"] not in held["message_en"]:
+            kept[key] = {
+                **held,
+                "message": f"{held['message']}；{v['message']}",
+                "message_en": f"{held['message_en']}; {v['message_en']}",
+            }
+    return list(kept.values())
+
+
 def finish(
     event_id: str,
     kind: str,
@@ -256,6 +273,7 @@ def finish(
     clause cited (`cited`, the clauses of the rules that applied, with those of the parts)."""
     penalties = []
     if violations:
+        violations = _one_per_breach(violations)
         penalties = [penalty(code, salary) for code in dict.fromkeys([v["code"] for v in violations])]
     for part in (approvals, obligations, violations, penalties):
         for p in part:
