@@ -207,8 +207,10 @@ def _credit_sales() -> list[dict[str, Any]]:
         ],
         [{"role": "logistics_supervisor", "by": "E-02", "at": "2011-12-01T10:00:00"}],
     )
-    combos = itertools.product(records, (True, False), (True, False), (None, "E-06"))
-    for n, (approvals, away, assessed, guarantor) in enumerate(combos):
+    # 同意后方可欠账: credit given at 10:00 (the consent of 10:00 is in time, the signature of 23:59:59 not)
+    given = (None, "2011-12-01T10:00:00", "2011-12-01T09:59:00")
+    combos = itertools.product(records, (True, False), (True, False), (None, "E-06"), given)
+    for n, (approvals, away, assessed, guarantor, given_at) in enumerate(combos):
         events.append(
             {
                 "kind": "credit_sale",
@@ -221,6 +223,7 @@ def _credit_sales() -> list[dict[str, Any]]:
                 "guaranteed_by": guarantor,
                 "approvals": approvals,
                 "general_manager_away": away,
+                **({"credit_given_at": given_at} if given_at is not None else {}),
             }
         )
     return events
@@ -410,8 +413,11 @@ def _vouchers() -> list[dict[str, Any]]:
             "complete": c,
             "accurate": a,
             "reliable": r,
+            **({"papers_complete": p} if p is not None else {}),
         }
-        for n, (c, a, r) in enumerate(itertools.product((True, False), repeat=3))
+        for n, (c, a, r, p) in enumerate(
+            itertools.product((True, False), (True, False), (True, False), (None, True, False))
+        )
     ]
 
 

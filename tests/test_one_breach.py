@@ -27,7 +27,7 @@ PENALTY_ARTICLES = {37, 38}
 
 
 def _event(kind: str, seed: int, n: int) -> dict[str, Any]:
-    return event_mix.EVERY_GENERATOR[kind](random.Random(seed), n)  # noqa: S311  (test data)
+    return event_mix.EVERY_GENERATOR[kind](random.Random(seed), n)
 
 
 @settings(max_examples=400, deadline=None)
@@ -65,7 +65,9 @@ def test_a_credit_sale_without_signature_or_assessment_breaks_two_clauses_once_e
         ("unauthorised_credit", "第二十五条"),
         ("unauthorised_credit", "第二十六条"),
     ]
-    assert [(p.for_, p.cite.label) for p in decision.penalties] == [("unauthorised_credit", "第三十七条第（三）项")]
+    assert [(p.for_, p.cite.label) for p in decision.penalties] == [
+        ("unauthorised_credit", "第三十七条第（三）项")
+    ]
 
 
 def test_a_credit_sale_without_signature_is_one_violation_of_article_26() -> None:
@@ -90,7 +92,8 @@ def test_three_breaches_of_article_16_are_one_violation_whose_message_names_each
     assert (violation.code, violation.cite.label) == ("other_breach", "第十六条")
     assert violation.message_en == (
         "the customer was not told of the payment before its due date; "
-        "the overdue payment was not reported in writing to the general manager within 3 days of its due date; "
+        "the overdue payment was not reported in writing to the general manager "
+        "within 3 days of its due date; "
         "the receivable was settled without the general manager's decision"
     )
     assert violation.message.count("；") == 2

@@ -155,6 +155,8 @@ class CreditSale(EventBase):
     guaranteed_by: str | None = None
     approvals: tuple[ApprovalRecord, ...] = ()
     general_manager_away: bool = False
+    # When the credit was given: the approval must come first (第二十六条 同意后方可欠账)
+    credit_given_at: Timestamp | None = None
 
 
 class CashReceipt(EventBase):
