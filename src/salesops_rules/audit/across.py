@@ -102,6 +102,8 @@ def facts_of(
     replaced: set[str] = set()
     for reader in readers:
         rule = rules[reader.rule]
+        if rule.in_force_from is not None and day < rule.in_force_from:
+            continue  # 第四十条: an event before the policy's first day is not judged under it
         ns = reader.side.read(event)
         ns["event_date"] = day
         try:
@@ -226,7 +228,9 @@ class FactStore:
         assert plan is not None
         due: Iterable[tuple[str, str]]
         if plan.scope is None:
-            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
+            due = [
+                ("[]", m) for m in _months(_first_month(first_day, rule.in_force_from), end.isoformat()[:7])
+            ]
         else:
             due = self.db.execute(
                 "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
@@ -326,6 +330,18 @@ class FactStore:
             rule=rule.id,
             detail=detail,
         )
+
+
+def _first_month(first_day: str, in_force_from: dt.date | None) -> str:
+    """The first month a monthly duty falls on: the ledger's first, but never one the policy did
+    not govern from its first day (a policy in force from 2011-11-30 asks nothing of November)."""
+    month = first_day[:7]
+    if in_force_from is None:
+        return month
+    governed = in_force_from if in_force_from.day == 1 else _month_end(in_force_from.isoformat()[:7])
+    if governed.day != 1:
+        governed = governed + dt.timedelta(days=1)
+    return max(month, governed.isoformat()[:7])
 
 
 def _months(first: str, last: str) -> list[str]:

@@ -42,6 +42,7 @@ from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
+NOT_IN_FORCE = "policy_not_in_force"
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
@@ -203,6 +204,9 @@ def _run_plan(
     day = parsed.event_date
     ns["event_date"] = day
     state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
+    if policy.in_force is not None and day < policy.in_force[0]:
+        _before_in_force(state, day, *policy.in_force)
+        return parsed, kind, day, state
     excluded = _excluded(parsed)
     records = _records(parsed)
     settled = state.settled
@@ -217,6 +221,21 @@ def _run_plan(
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
     return parsed, kind, day, state
+
+
+def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
+    """An event dated before the policy's first day is not judged under it: no rule runs."""
+    _cite(state, cite)
+    state.obligations.append(
+        Obligation.assemble(
+            code=NOT_IN_FORCE,
+            message=f"事件日期 {day.isoformat()} 早于本规定生效之日 {first_day.isoformat()}"
+            f"（{cite.label}），不按本规定评判",
+            message_en=f"the event is dated {day.isoformat()}, before this policy took effect on "
+            f"{first_day.isoformat()} ({cite.label}); it is not judged under this policy",
+            cite=cite,
+        )
+    )
 
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
