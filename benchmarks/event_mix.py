@@ -100,8 +100,13 @@ def _approvals(rng: random.Random, day: dt.date, prepared_by: str) -> list[dict[
     return records
 
 
+# The policy is in force from 2011-11-30 (policy.yaml `in_force`, 第四十条): the events are
+# drawn from its first day on, so that every one is judged.
+FIRST_DAY = dt.date(2011, 11, 30)
+
+
 def contract_event(rng: random.Random, n: int) -> dict[str, Any]:
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     amount = _amount(rng)
     product_class = rng.choice(("stock", "stock", "made_to_order", "custom"))
     prepared_by = rng.choice(STAFF[3:])
@@ -154,7 +159,7 @@ VIOLATIONS = (
 
 def _moment(rng: random.Random) -> dt.datetime:
     """A moment of a working day: 08:00 to 18:59."""
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     return dt.datetime.combine(day, dt.time(rng.randrange(8, 19), rng.randrange(60)))
 
 
@@ -300,7 +305,7 @@ def incident_event(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def _month(rng: random.Random) -> dt.date:
-    return dt.date(2011 + rng.randrange(2), rng.randrange(1, 13), 1)
+    return dt.date(2012 + rng.randrange(2), rng.randrange(1, 13), 1)
 
 
 def cash_handover_event(rng: random.Random, n: int) -> dict[str, Any]:

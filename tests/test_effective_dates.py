@@ -130,4 +130,3 @@ def test_before_the_first_day_in_force_nothing_is_judged(amended: Path) -> None:
     decision = load_policy(amended).evaluate(contract("2011-11-29"))
     assert decision.values == {}
     assert [(o.code, o.cite.label) for o in decision.obligations] == [("policy_not_in_force", "第四十条")]
-

@@ -9,7 +9,6 @@ from pathlib import Path
 from audit_support import (
     contract,
     findings,
-    handover,
     ledger_findings,
     monthly_paperwork,
     receipt,

@@ -85,6 +85,23 @@ ROLE_ZH: dict[str, str] = {
 PENALTIES = {p["code"]: p for p in _load(POLICY_DIR / "penalties.yaml")["penalties"]}
 _manifest = _load(POLICY_DIR / "policy.yaml")["policy"]
 POLICY = {"name": _manifest["name"], "version": str(_manifest["version"])}
+# 第四十条: the policy's first day; an event dated before it is not judged.
+_in_force = _manifest.get("in_force")
+FIRST_DAY: dt.date | None = _in_force["first_day"] if _in_force else None
+IN_FORCE_ARTICLE: int = _in_force["cite"]["article"] if _in_force else 0
+
+
+def not_in_force(event_id: str, kind: str, day: dt.date) -> dict[str, Any]:
+    """The decision on an event dated before the first day: nothing judged, one obligation."""
+    assert FIRST_DAY is not None
+    label = CITATIONS[(IN_FORCE_ARTICLE, 0)][2]
+    text = (
+        f"事件日期 {day.isoformat()} 早于本规定生效之日 {FIRST_DAY.isoformat()}（{label}），不按本规定评判",
+        f"the event is dated {day.isoformat()}, before this policy took effect on "
+        f"{FIRST_DAY.isoformat()} ({label}); it is not judged under this policy",
+    )
+    obligation = entry("policy_not_in_force", text, cite(IN_FORCE_ARTICLE))
+    return finish(event_id, kind, {}, [], [obligation], [], None, set())
 
 
 def message(rule: str, code: str, row: int | None = None) -> Text:
