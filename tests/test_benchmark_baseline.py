@@ -190,6 +190,22 @@ def _cash_receipts() -> list[dict[str, Any]]:
                 "permission": permission,
             }
         )
+    # 第二十八条: a payment in another form needs its slip with finance the same day
+    for n, (handed, slip, form) in enumerate(
+        itertools.product(handovers, (True, False), ("bank_transfer", "cheque", "bill", "other"))
+    ):
+        events.append(
+            {
+                "kind": "cash_receipt",
+                "id": f"ZZ-{n}",
+                "received_at": "2011-12-01T10:00:00",
+                "amount": "880.00",
+                "employee": CLERK,
+                "payment_slip": slip,
+                "handed_to_finance_at": handed,
+                "payment_form": form,
+            }
+        )
     return events
 
 
@@ -451,6 +467,7 @@ def test_the_boundaries_reach_every_code() -> None:
         "refer_to_general_manager",
         "contract_limit_exceeded",
         "fill_payment_slip",
+        "hand_slip_to_finance",
         "cash_not_handed_over",
         "hand_cash_to_finance",
         "unauthorised_credit",

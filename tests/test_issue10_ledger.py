@@ -9,6 +9,7 @@ from pathlib import Path
 from audit_support import (
     contract,
     findings,
+    handover,
     ledger_findings,
     monthly_paperwork,
     receipt,
@@ -41,3 +42,68 @@ def test_a_policy_in_force_from_november_30_asks_for_no_november_paperwork(tmp_p
     run_audit(write_jsonl(tmp_path / "l.jsonl", events), tmp_path / "out")
     assert ledger_findings(tmp_path / "out", "archive-report.monthly") == []
     assert ledger_findings(tmp_path / "out", "internal-review.monthly") == []
+
+
+# ---- 第二十八条: the slip of every receipt, filled in and handed to finance that day ----
+
+
+def _slip(tmp_path: Path, *events: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    ledger = [*events, *monthly_paperwork("2011-12"), contract("C-END", "2011-12-31")]
+    run_audit(write_jsonl(tmp_path / "l.jsonl", ledger), tmp_path / "out")
+    return [f for f in ledger_findings(tmp_path / "out") if f[1].startswith("cash.")]
+
+
+def _codes(tmp_path: Path, event_id: str) -> set[str]:
+    return {r["code"] for r in findings(tmp_path / "out") if r["event_id"] == event_id}
+
+
+def test_a_handover_with_its_slip_the_same_day_meets_the_receipts_slip(tmp_path: Path) -> None:
+    found = _slip(
+        tmp_path,
+        receipt("R-1", "2011-12-02T10:00:00", payment_slip=False),
+        handover("H-1", "R-1", "2011-12-02T23:59:00"),  # carries `payment_slip: true`
+    )
+    assert found == []
+    assert "fill_payment_slip" not in _codes(tmp_path, "R-1")
+
+
+def test_a_slip_handed_over_at_midnight_is_late(tmp_path: Path) -> None:
+    found = _slip(
+        tmp_path,
+        receipt("R-1", "2011-12-02T10:00:00", payment_slip=False),
+        handover("H-1", "R-1", "2011-12-03T00:00:00"),
+    )
+    # the cash is late too (第二十七条); the slip is a second clause, each counted once
+    assert sorted(found) == [
+        ("R-1", "cash.handover-recorded-apart", "violation", "cash_not_handed_over"),
+        ("R-1", "cash.payment-slip-same-day", "violation", "other_breach"),
+    ]
+    row = next(r for r in findings(tmp_path / "out") if r["rule"] == "cash.payment-slip-same-day")
+    assert (row["label"], row["detail"]) == (
+        "第二十八条",
+        "`cash_handover` with `receipt` = `R-1` (`H-1`) is dated 2011-12-03, "
+        "1 day after the deadline 2011-12-02",
+    )
+
+
+def test_a_handover_without_a_slip_does_not_meet_it_and_after_the_day_it_is_missing(tmp_path: Path) -> None:
+    no_slip = {**handover("H-1", "R-1", "2011-12-02T16:00:00"), "payment_slip": False}
+    found = _slip(tmp_path, receipt("R-1", "2011-12-02T10:00:00", payment_slip=False), no_slip)
+    assert found == [("R-1", "cash.payment-slip-same-day", "violation", "other_breach")]
+
+
+def test_a_slip_missing_on_the_last_day_of_the_ledger_is_still_open(tmp_path: Path) -> None:
+    found = _slip(
+        tmp_path, receipt("R-1", "2011-12-31T10:00:00", payment_slip=False, handed_to_finance_at=None)
+    )
+    assert ("R-1", "cash.payment-slip-same-day", "obligation", "fill_payment_slip") in found
+
+
+def test_a_bank_transfer_needs_its_slip_with_finance_that_day_and_no_cash_handover(tmp_path: Path) -> None:
+    transfer = receipt("T-1", "2011-12-02T10:00:00", payment_form="bank_transfer")
+    late = receipt("T-2", "2011-12-02T10:00:00", payment_form="cheque")
+    found = _slip(tmp_path, transfer, handover("H-1", "T-1", "2011-12-02T15:00:00"), late)
+    # T-1's slip reached finance that day; T-2's never did. Neither is a cash finding.
+    assert found == [("T-2", "cash.payment-slip-same-day", "violation", "other_breach")]
+    assert "hand_slip_to_finance" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")
+    assert "cash_not_handed_over" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")

@@ -167,6 +167,8 @@ class CashReceipt(EventBase):
     payment_slip: bool = False
     handed_to_finance_at: Timestamp | None = None
     permission: ApprovalRecord | None = None
+    # 第二十八条 无论收到何种款项: what was received; only cash falls under 第二十七、二十九条
+    payment_form: Literal["cash", "bank_transfer", "cheque", "bill", "other"] = "cash"
     dated_by = "received_at"
 
     @model_validator(mode="after")
