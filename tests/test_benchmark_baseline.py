@@ -151,7 +151,13 @@ def _contract_thresholds() -> list[dict[str, Any]]:
         ("999.99", "1000", "4999.99", "5000", "10000", "10000.01", "3333.33", "1234.57"),
         ("draft", "signed"),
     )
-    return [_contract(n, *combo) for n, combo in enumerate(combos)]
+    events = [_contract(n, *combo) for n, combo in enumerate(combos)]
+    # 第十四条 立时上报: reported the same day (23:59), the next (00:00), or not at all
+    for n, reported in enumerate(("2011-12-01T23:59:00", "2011-12-02T00:00:00")):
+        events.append(
+            {**_contract(1000 + n, "new", "stock", "5000", "signed"), "customer_reported_at": reported}
+        )
+    return events
 
 
 CLERK = {"id": "E-05", "role": "clerk", "monthly_salary": "4000"}
@@ -468,6 +474,7 @@ def test_the_boundaries_reach_every_code() -> None:
         "contract_limit_exceeded",
         "fill_payment_slip",
         "hand_slip_to_finance",
+        "report_customer_at_once",
         "cash_not_handed_over",
         "hand_cash_to_finance",
         "unauthorised_credit",

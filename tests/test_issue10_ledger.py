@@ -7,12 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit_support import (
+    archive_report,
     contract,
     findings,
     handover,
     ledger_findings,
     monthly_paperwork,
     receipt,
+    review,
     run_audit,
     write_jsonl,
 )
@@ -107,3 +109,114 @@ def test_a_bank_transfer_needs_its_slip_with_finance_that_day_and_no_cash_handov
     assert found == [("T-2", "cash.payment-slip-same-day", "violation", "other_breach")]
     assert "hand_slip_to_finance" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")
     assert "cash_not_handed_over" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")
+
+
+# ---- 第十四条 立时上报: a signed sale of 5000 or more, reported the same day ----
+
+
+def _sale(eid: str, day: str, amount: str = "5000.00") -> dict[str, object]:
+    return contract(eid, day, amount=amount, status="signed")
+
+
+def _report_of(eid: str, contract_id: str, day: str) -> dict[str, object]:
+    return {**archive_report(eid, day), "contract": contract_id}
+
+
+def _at_once(tmp_path: Path, *events: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    ledger = [*events, *monthly_paperwork("2011-12"), contract("C-END", "2011-12-31")]
+    run_audit(write_jsonl(tmp_path / "l.jsonl", ledger), tmp_path / "out")
+    return ledger_findings(tmp_path / "out", "archive-report.at-once")
+
+
+def test_a_report_the_same_day_meets_the_contracts_report(tmp_path: Path) -> None:
+    assert _at_once(tmp_path, _sale("C-1", "2011-12-05"), _report_of("DA-C-1", "C-1", "2011-12-05")) == []
+    assert "report_customer_at_once" not in _codes(tmp_path, "C-1")
+
+
+def test_a_report_the_next_day_is_late_and_none_is_missing(tmp_path: Path) -> None:
+    found = _at_once(
+        tmp_path,
+        _sale("C-1", "2011-12-05"),
+        _report_of("DA-C-1", "C-1", "2011-12-06"),
+        _sale("C-2", "2011-12-05"),
+        _sale("C-3", "2011-12-05", amount="4999.99"),  # below 5000: nothing to report at once
+    )
+    assert found == [
+        ("C-1", "archive-report.at-once", "violation", "other_breach"),
+        ("C-2", "archive-report.at-once", "violation", "other_breach"),
+    ]
+    rows = {r["event_id"]: r for r in findings(tmp_path / "out") if r["rule"] == "archive-report.at-once"}
+    assert rows["C-1"]["label"] == "第十四条"
+    assert rows["C-1"]["detail"] == (
+        "`customer_archive_report` with `contract` = `C-1` (`DA-C-1`) is dated 2011-12-06, "
+        "1 day after the deadline 2011-12-05"
+    )
+
+
+def test_on_the_ledgers_last_day_the_report_is_still_open(tmp_path: Path) -> None:
+    ledger = [*monthly_paperwork("2011-12"), _sale("C-1", "2011-12-31")]
+    run_audit(write_jsonl(tmp_path / "l.jsonl", ledger), tmp_path / "out")
+    assert ledger_findings(tmp_path / "out", "archive-report.at-once") == [
+        ("C-1", "archive-report.at-once", "obligation", "report_customer_at_once")
+    ]
+
+
+def test_a_report_made_at_once_is_not_the_months_archive(tmp_path: Path) -> None:
+    ledger = [
+        _sale("C-1", "2011-12-05"),
+        _report_of("DA-C-1", "C-1", "2011-12-05"),
+        review("IR-2011-12", "2011-12-28", "2011-12"),
+        contract("C-END", "2012-01-02"),
+    ]
+    run_audit(write_jsonl(tmp_path / "l.jsonl", ledger), tmp_path / "out")
+    assert ledger_findings(tmp_path / "out", "archive-report.monthly") == [
+        ("2011-12", "archive-report.monthly", "violation", "other_breach"),
+        ("2012-01", "archive-report.monthly", "obligation", "report_customer_archive"),
+    ]
+
+
+# ---- the tables by article: each breach once, under the clause breached ----
+
+
+def test_the_tables_by_article_count_each_breach_once_under_its_clause(tmp_path: Path) -> None:
+    credit = {
+        "kind": "credit_sale",
+        "date": "2011-12-05",
+        "customer": {"id": "K-2", "type": "existing", "legal_form": "company"},
+        "amount": "3000",
+        "risk_assessment": True,
+    }
+    receivable = {
+        "kind": "receivable",
+        "id": "YS-1",
+        "date": "2011-12-20",
+        "customer_id": "K-3",
+        "amount": "100.00",
+        "due": "2011-12-15",
+        "settled_by": "E-05",
+        "employee": {"id": "E-05", "role": "clerk"},
+    }
+    ledger = [
+        {**credit, "id": "QK-1"},
+        {**credit, "id": "QK-2"},
+        receivable,
+        *monthly_paperwork("2011-12"),
+        contract("C-END", "2011-12-31"),
+    ]
+    result = run_audit(write_jsonl(tmp_path / "l.jsonl", ledger), tmp_path / "out")
+    groups = result.totals.groups
+    # two credit sales without the signature: 2 under 第二十六条, none under the penalty item
+    assert groups.get(("article", "26", "violation")) == 2
+    assert groups.get(("article", "37", "violation"), 0) == 0
+    # the receivable breaks 第十六条 three ways: one violation
+    assert groups.get(("article", "16", "violation")) == 1
+    violations = [
+        (r["event_id"], r["code"], r["label"])
+        for r in findings(tmp_path / "out")
+        if r["category"] == "violation"
+    ]
+    assert sorted(violations) == [
+        ("QK-1", "unauthorised_credit", "第二十六条"),
+        ("QK-2", "unauthorised_credit", "第二十六条"),
+        ("YS-1", "other_breach", "第十六条"),
+    ]

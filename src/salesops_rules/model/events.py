@@ -136,6 +136,8 @@ class Contract(EventBase):
     prepared_by: str = Field(min_length=1)
     approvals: tuple[ApprovalRecord, ...] = ()
     collection_schedule: tuple[Instalment, ...] = ()
+    # 第十四条 立时上报: when the customer of a sale of 5000 or more was reported to the general manager
+    customer_reported_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _schedule_within_amount(self) -> Contract:
@@ -284,6 +286,9 @@ class CustomerArchiveReport(EventBase):
     kind: Literal["customer_archive_report"]
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
     approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
+    # 第十四条 立时上报: the `id` of the contract whose sale of 5000 or more this reports at once;
+    # null for the monthly report
+    contract: Annotated[str, Field(min_length=1)] | None = None
 
 
 class InternalReview(EventBase):
