@@ -131,8 +131,8 @@ def test_every_kind_of_mismatch_is_reported_whole(tmp_path: Path, policy: Policy
         + "approvals: expected [{role: logistics_supervisor, action: approve}], got "
         "[{role: logistics_supervisor, action: review, satisfied: false}, "
         "{role: general_manager, action: approve, satisfied: false}]",
-        at.format(line_of(path, "obligations:"))
-        + "obligations: expected [collection_schedule], got [collect_deposit, collection_schedule]",
+        at.format(line_of(path, "obligations:")) + "obligations: expected [collection_schedule], got "
+        "[report_customer_at_once, collect_deposit, collection_schedule]",
         at.format(line_of(path, "violations:"))
         + "violations: expected [{code: contract_limit_exceeded, cite: 第三十七条第（一）项}], "
         "got [{code: contract_limit_exceeded, cite: 第二十一条}]",
