@@ -4,6 +4,7 @@ by article counting each breach once, under the clause breached."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from audit_support import (
@@ -18,6 +19,9 @@ from audit_support import (
     run_audit,
     write_jsonl,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import event_mix
 
 # ---- 第四十条: events before 2011-11-30 are not judged ----
 
@@ -109,6 +113,30 @@ def test_a_bank_transfer_needs_its_slip_with_finance_that_day_and_no_cash_handov
     assert found == [("T-2", "cash.payment-slip-same-day", "violation", "other_breach")]
     assert "hand_slip_to_finance" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")
     assert "cash_not_handed_over" not in _codes(tmp_path, "T-1") | _codes(tmp_path, "T-2")
+
+
+def test_a_non_cash_slip_late_on_the_receipt_and_in_the_ledger_is_one_breach(tmp_path: Path) -> None:
+    late_with_slip = receipt(
+        "T-1", "2011-12-02T10:00:00", payment_form="cheque", handed_to_finance_at="2011-12-03T09:00:00"
+    )
+    late_without = receipt(
+        "T-2",
+        "2011-12-02T10:00:00",
+        payment_form="cheque",
+        payment_slip=False,
+        handed_to_finance_at="2011-12-03T09:00:00",
+    )
+    _slip(tmp_path, late_with_slip, late_without)
+    breaches = [
+        (r["event_id"], r["label"], r["rule"])
+        for r in findings(tmp_path / "out")
+        if r["category"] == "violation" and r["event_id"] in ("T-1", "T-2")
+    ]
+    # T-1 shows its own late slip; T-2 has no slip, and the ledger finds it missing: once each
+    assert sorted(breaches) == [
+        ("T-1", "第二十八条", ""),
+        ("T-2", "第二十八条", "cash.payment-slip-same-day"),
+    ]
 
 
 # ---- 第十四条 立时上报: a signed sale of 5000 or more, reported the same day ----
@@ -220,3 +248,18 @@ def test_the_tables_by_article_count_each_breach_once_under_its_clause(tmp_path:
         ("QK-2", "unauthorised_credit", "第二十六条"),
         ("YS-1", "other_breach", "第十六条"),
     ]
+
+
+def test_no_event_of_a_mixed_ledger_counts_a_breach_twice(tmp_path: Path) -> None:
+    events = list(event_mix.stream(list(event_mix.EVERY_GENERATOR), 3000, seed=10))
+    run_audit(write_jsonl(tmp_path / "l.jsonl", events), tmp_path / "out")
+    keys = [
+        (r["event_id"], r["code"], r["article"], r["label"])
+        for r in findings(tmp_path / "out")
+        if r["category"] == "violation" and r["event_id"]
+    ]
+    assert keys, "the mixed ledger has breaches to count"
+    assert len(keys) == len(set(keys))
+    # and none is counted under a penalty item except a reported incident's
+    incidents = {e["id"] for e in events if e["kind"] == "incident"}
+    assert {k for k in keys if k[2] in ("37", "38")} == {k for k in keys if k[0] in incidents}

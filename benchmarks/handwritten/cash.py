@@ -65,7 +65,7 @@ def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
         # 第二十七、二十九条 speak of cash: the slip (with the instrument) reaches finance that day.
         if handed is None:
             obligations.append(entry("hand_slip_to_finance", SLIP_TO_FINANCE, cite(28)))
-        elif handed.date() > received.date():
+        elif slip and handed.date() > received.date():
             violations.append(entry("other_breach", SLIP_LATE, cite(28)))
         return finish(event_id, "cash_receipt", {}, approvals, obligations, violations, salary, cited)
     # 第二十七条: the same calendar day, in company time.
