@@ -259,7 +259,7 @@ def vehicle_service_event(rng: random.Random, n: int) -> dict[str, Any]:
     event: dict[str, Any] = {
         "kind": "vehicle_service",
         "id": f"BY-{n:06d}",
-        "date": (due + dt.timedelta(days=rng.randrange(-20, 20))).isoformat(),
+        "date": max(due + dt.timedelta(days=rng.randrange(-20, 20)), FIRST_DAY).isoformat(),
         "vehicle": rng.choice(("皖A-12345", "皖A-67890")),
         "due": due.isoformat(),
         "employee": _employee(rng, "driver"),
@@ -403,7 +403,7 @@ def receivable_event(rng: random.Random, n: int) -> dict[str, Any]:
     in part or not at all; the customer told in advance or not; an overdue one reported, or
     settled by the clerk with or without the general manager's decision."""
     due = _moment(rng).date()
-    day = due + dt.timedelta(days=rng.randrange(-10, 13))
+    day = max(due + dt.timedelta(days=rng.randrange(-10, 13)), FIRST_DAY)
     amount = _amount(rng)
     employee = _employee(rng)
     shape = rng.random()
