@@ -213,7 +213,7 @@ class FactStore:
         end = dt.date.fromisoformat(last_day)
         for index, rule in enumerate(self.rules):
             if rule.expect is not None:
-                cases = self._expect(index, rule, first_day, end)
+                cases = self._expect(index, rule, _governed_from(first_day, rule.in_force_from), end)
             else:
                 cases = self._follow_up(index, rule, end)
             for state, finding in cases:
@@ -228,9 +228,7 @@ class FactStore:
         assert plan is not None
         due: Iterable[tuple[str, str]]
         if plan.scope is None:
-            due = [
-                ("[]", m) for m in _months(_first_month(first_day, rule.in_force_from), end.isoformat()[:7])
-            ]
+            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
         else:
             due = self.db.execute(
                 "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
@@ -332,16 +330,16 @@ class FactStore:
         )
 
 
-def _first_month(first_day: str, in_force_from: dt.date | None) -> str:
-    """The first month a monthly duty falls on: the ledger's first, but never one the policy did
-    not govern from its first day (a policy in force from 2011-11-30 asks nothing of November)."""
-    month = first_day[:7]
+def _governed_from(first_day: str, in_force_from: dt.date | None) -> str:
+    """The first day a periodic duty is counted from: the ledger's first, but never in a month
+    the policy did not govern from its first day (in force from 2011-11-30, it asks nothing of
+    November, and counts from 2011-12-01)."""
     if in_force_from is None:
-        return month
-    governed = in_force_from if in_force_from.day == 1 else _month_end(in_force_from.isoformat()[:7])
-    if governed.day != 1:
-        governed = governed + dt.timedelta(days=1)
-    return max(month, governed.isoformat()[:7])
+        return first_day
+    start = in_force_from
+    if start.day != 1:
+        start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # the next month's 1st
+    return max(first_day, start.isoformat())
 
 
 def _months(first: str, last: str) -> list[str]:
