@@ -147,7 +147,7 @@ def _sale(eid: str, day: str, amount: str = "5000.00") -> dict[str, object]:
 
 
 def _report_of(eid: str, contract_id: str, day: str) -> dict[str, object]:
-    return {**archive_report(eid, day), "contract": contract_id}
+    return {**archive_report(eid, day), "contract_id": contract_id}
 
 
 def _at_once(tmp_path: Path, *events: dict[str, object]) -> list[tuple[str, str, str, str]]:
@@ -176,7 +176,7 @@ def test_a_report_the_next_day_is_late_and_none_is_missing(tmp_path: Path) -> No
     rows = {r["event_id"]: r for r in findings(tmp_path / "out") if r["rule"] == "archive-report.at-once"}
     assert rows["C-1"]["label"] == "第十四条"
     assert rows["C-1"]["detail"] == (
-        "`customer_archive_report` with `contract` = `C-1` (`DA-C-1`) is dated 2011-12-06, "
+        "`customer_archive_report` with `contract_id` = `C-1` (`DA-C-1`) is dated 2011-12-06, "
         "1 day after the deadline 2011-12-05"
     )
 

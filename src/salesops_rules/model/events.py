@@ -287,8 +287,8 @@ class CustomerArchiveReport(EventBase):
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
     approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
     # 第十四条 立时上报: the `id` of the contract whose sale of 5000 or more this reports at once;
-    # null for the monthly report
-    contract: Annotated[str, Field(min_length=1)] | None = None
+    # null for the monthly report (`contract_id`, not `contract`: that names a kind)
+    contract_id: Annotated[str, Field(min_length=1)] | None = None
 
 
 class InternalReview(EventBase):
