@@ -77,3 +77,17 @@ def test_the_new_fields_are_optional_and_old_events_mean_what_they_meant() -> No
     assert POLICY.evaluate(RECEIPT).values == {"cash_handed_over_same_day": False}
     assert POLICY.evaluate(VOUCHER).values == {"voucher_handling": "accept"}
     assert POLICY.evaluate({**VOUCHER, "papers_complete": None}).values == {"voucher_handling": "accept"}
+
+
+def test_a_field_named_like_a_kind_keeps_its_path() -> None:
+    signature = {
+        "kind": "credit_signature",
+        "id": "BQ-1",
+        "credit_sale": "",
+        "signed_by": "E-01",
+        "role": "general_manager",
+        "signed_at": "2011-12-09T09:30:00",
+    }
+    with pytest.raises(EventError) as caught:
+        POLICY.evaluate(signature)
+    assert str(caught.value) == "invalid event: $.credit_sale: string should have at least 1 character"

@@ -126,7 +126,7 @@ def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
 def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = [p for p in problem["loc"] if p not in _MODEL_NAMES]
+        loc = _field_loc(problem["loc"])
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
@@ -150,6 +150,12 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
 # Every kind of the event models, so that a kind added there is known here too.
 _KINDS = tuple(EVENT_MODELS)
 _MODEL_NAMES = {*_KINDS}
+
+
+def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A problem's place without the union's tag in front: only the first step names the kind
+    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
 
 
 def evaluate(
