@@ -59,7 +59,7 @@ def decide_vehicle_trip(event: dict[str, Any]) -> dict[str, Any]:
         cited.add((32, 0))
         approvals = judge(PRIVATE_USE, records, frozenset((employee_id,)), day)
         if not approvals[0]["satisfied"]:
-            violations.append(entry("private_vehicle_use", PRIVATE_WITHOUT_APPROVAL, cite(37, 5)))
+            violations.append(entry("private_vehicle_use", PRIVATE_WITHOUT_APPROVAL, cite(32)))
     # 第三十一条
     if start is None or end is None or fuel is None:
         obligations.append(entry("record_mileage_and_fuel", RECORD_MILEAGE, cite(31)))
@@ -89,9 +89,9 @@ def decide_vehicle_service(event: dict[str, Any]) -> dict[str, Any]:
     if done is not None:
         if done > due:
             values["service_days_late"] = (done - due).days
-            violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(37, 6)))
+            violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(30)))
     elif day > due:
-        violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(37, 6)))
+        violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(30)))
     else:
         obligations.append(entry("service_vehicle", SERVICE_DUE, cite(30)))
     cited = {(30, 0)} if values or violations or obligations else set()

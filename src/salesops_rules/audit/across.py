@@ -102,6 +102,8 @@ def facts_of(
     replaced: set[str] = set()
     for reader in readers:
         rule = rules[reader.rule]
+        if rule.in_force_from is not None and day < rule.in_force_from:
+            continue  # 第四十条: an event before the policy's first day is not judged under it
         ns = reader.side.read(event)
         ns["event_date"] = day
         try:
@@ -211,7 +213,7 @@ class FactStore:
         end = dt.date.fromisoformat(last_day)
         for index, rule in enumerate(self.rules):
             if rule.expect is not None:
-                cases = self._expect(index, rule, first_day, end)
+                cases = self._expect(index, rule, _governed_from(first_day, rule.in_force_from), end)
             else:
                 cases = self._follow_up(index, rule, end)
             for state, finding in cases:
@@ -326,6 +328,18 @@ class FactStore:
             rule=rule.id,
             detail=detail,
         )
+
+
+def _governed_from(first_day: str, in_force_from: dt.date | None) -> str:
+    """The first day a periodic duty is counted from: the ledger's first, but never in a month
+    the policy did not govern from its first day (in force from 2011-11-30, it asks nothing of
+    November, and counts from 2011-12-01)."""
+    if in_force_from is None:
+        return first_day
+    start = in_force_from
+    if start.day != 1:
+        start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # the next month's 1st
+    return max(first_day, start.isoformat())
 
 
 def _months(first: str, last: str) -> list[str]:

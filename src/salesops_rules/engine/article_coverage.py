@@ -98,6 +98,8 @@ def coverage(policy: CompiledPolicy) -> list[ArticleCoverage]:
             entry.penalties = penalties.get(art.article, [])
             if art.article == REFER_CITE.article:
                 entry.engine = "a case the rules do not settle is referred to the general manager"
+            if policy.in_force is not None and art.article == policy.in_force[1].article:
+                entry.engine = f"an event dated before {policy.in_force[0].isoformat()} is not judged"
             if entry.rules or entry.penalties or entry.engine:
                 entry.status = "enforced"
         rows.append(entry)

@@ -176,6 +176,8 @@ class CompiledLedgerRule:
     open: tuple[LedgerFinding, ...]
     file: str
     line: int
+    # The policy's first day (policy.yaml `in_force`): events before it give the rule no facts.
+    in_force_from: dt.date | None = None
 
 
 @dataclass
@@ -204,6 +206,8 @@ class CompiledPolicy:
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.
     ledger_rules: tuple[CompiledLedgerRule, ...] = ()
+    # policy.yaml `in_force`: the first day and its clause; an event dated before is not judged.
+    in_force: tuple[dt.date, Cite] | None = None
 
     @cached_property
     def direct_values(self) -> dict[str, frozenset[str]]:

@@ -43,6 +43,7 @@ from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
+NOT_IN_FORCE = "policy_not_in_force"
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
@@ -126,7 +127,7 @@ def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
 def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = [p for p in problem["loc"] if p not in _MODEL_NAMES]
+        loc = _field_loc(problem["loc"])
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
@@ -151,6 +152,12 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
 # Every kind of the event models, so that a kind added there is known here too.
 _KINDS = tuple(EVENT_MODELS)
 _MODEL_NAMES = {*_KINDS}
+
+
+def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A problem's place without the union's tag in front: only the first step names the kind
+    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
 
 
 def evaluate(
@@ -205,6 +212,9 @@ def _run_plan(
     day = parsed.event_date
     ns["event_date"] = day
     state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
+    if policy.in_force is not None and day < policy.in_force[0]:
+        _before_in_force(state, day, *policy.in_force)
+        return parsed, kind, day, state
     excluded = _excluded(parsed)
     records = _records(parsed)
     settled = state.settled
@@ -219,6 +229,21 @@ def _run_plan(
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
     return parsed, kind, day, state
+
+
+def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
+    """An event dated before the policy's first day is not judged under it: no rule runs."""
+    _cite(state, cite)
+    state.obligations.append(
+        Obligation.assemble(
+            code=NOT_IN_FORCE,
+            message=f"事件日期 {day.isoformat()} 早于本规定生效之日 {first_day.isoformat()}"
+            f"（{cite.label}），不按本规定评判",
+            message_en=f"the event is dated {day.isoformat()}, before this policy took effect on "
+            f"{first_day.isoformat()} ({cite.label}); it is not judged under this policy",
+            cite=cite,
+        )
+    )
 
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
@@ -419,9 +444,25 @@ def _apply(
             state.obligations.append(ob.open)
     for v in outcome.violations:
         _cite(state, v.cite)
-        state.violations.append(v.found)
+        _add_violation(state.violations, v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
+
+
+def _add_violation(found: list[Violation], violation: Violation) -> None:
+    """One breach, one violation: a second finding of the same code under the same clause
+    joins its message to the first rather than counting the breach twice."""
+    for i, held in enumerate(found):
+        if held.code == violation.code and held.cite == violation.cite:
+            if violation.message_en not in held.message_en:
+                found[i] = Violation.assemble(
+                    code=held.code,
+                    message=f"{held.message}；{violation.message}",
+                    message_en=f"{held.message_en}; {violation.message_en}",
+                    cite=held.cite,
+                )
+            return
+    found.append(violation)
 
 
 def _value(source: ValueSource, ns: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ compiled plan, as a streaming aggregation.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -109,7 +110,14 @@ class LedgerRuleCompiler:
             open=open_,
             file=self.source.file,
             line=self.source.where(self.path)[0],
+            in_force_from=self.in_force_from(),
         )
+
+    def in_force_from(self) -> dt.date | None:
+        manifest = self.b.manifest
+        if manifest is None or manifest.policy.in_force is None:
+            return None
+        return manifest.policy.in_force.first_day
 
     # ---- the two forms ----
 

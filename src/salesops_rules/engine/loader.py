@@ -9,6 +9,7 @@ codes against the penalty table, and the order rules must run in.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import replace
 from decimal import Decimal
@@ -264,7 +265,15 @@ class _Builder:
             penalties=self.penalties,
             ledger_rules=tuple(self.ledger_rules),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
+            in_force=self._in_force(self.manifest),
         )
+
+    def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
+        spec = manifest.policy.in_force
+        if spec is None:
+            return None
+        cite = self.cite(spec.cite, self.sources[MANIFEST], ("policy", "in_force", "cite"), None)
+        return spec.first_day, cite
 
     # ---- citations ----
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:

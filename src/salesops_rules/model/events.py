@@ -136,6 +136,8 @@ class Contract(EventBase):
     prepared_by: str = Field(min_length=1)
     approvals: tuple[ApprovalRecord, ...] = ()
     collection_schedule: tuple[Instalment, ...] = ()
+    # 第十四条 立时上报: when the customer of a sale of 5000 or more was reported to the general manager
+    customer_reported_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _schedule_within_amount(self) -> Contract:
@@ -155,6 +157,8 @@ class CreditSale(EventBase):
     guaranteed_by: str | None = None
     approvals: tuple[ApprovalRecord, ...] = ()
     general_manager_away: bool = False
+    # When the credit was given: the approval must come first (第二十六条 同意后方可欠账)
+    credit_given_at: Timestamp | None = None
 
 
 class CashReceipt(EventBase):
@@ -165,6 +169,8 @@ class CashReceipt(EventBase):
     payment_slip: bool = False
     handed_to_finance_at: Timestamp | None = None
     permission: ApprovalRecord | None = None
+    # 第二十八条 无论收到何种款项: what was received; only cash falls under 第二十七、二十九条
+    payment_form: Literal["cash", "bank_transfer", "cheque", "bill", "other"] = "cash"
     dated_by = "received_at"
 
     @model_validator(mode="after")
@@ -233,9 +239,11 @@ class ArchiveAccess(EventBase):
 
 class OrderVoucher(EventBase):
     kind: Literal["order_voucher"]
-    complete: bool
+    complete: bool  # 完整: each paper filled in fully (an incomplete one is returned)
     accurate: bool
     reliable: bool
+    # 齐全: every paper of the set is there (a set with papers missing is refused); null: not recorded
+    papers_complete: bool | None = None
 
 
 class Incident(EventBase):
@@ -278,6 +286,9 @@ class CustomerArchiveReport(EventBase):
     kind: Literal["customer_archive_report"]
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
     approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
+    # 第十四条 立时上报: the `id` of the contract whose sale of 5000 or more this reports at once;
+    # null for the monthly report (`contract_id`, not `contract`: that names a kind)
+    contract_id: Annotated[str, Field(min_length=1)] | None = None
 
 
 class InternalReview(EventBase):

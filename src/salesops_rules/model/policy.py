@@ -42,10 +42,18 @@ class VersionSpec(Spec):
     effective_from: dt.date
 
 
+class InForceSpec(Spec):
+    """The policy's first day and the clause that sets it: an event before it is not judged."""
+
+    first_day: dt.date
+    cite: CiteSpec
+
+
 class PolicyInfo(Spec):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
     description: str | None = None
+    in_force: InForceSpec | None = None
     # The editions of the policy, oldest first: a decision names the one in force on the
     # event's date. `version` is the folder's newest edition, so it is the last one here.
     versions: tuple[VersionSpec, ...] = ()
