@@ -42,6 +42,9 @@ class ChunkFacts:
         default_factory=list
     )  # (rule, key, day, seq, event_id)
     problems: list[AuditFinding] = field(default_factory=list)
+    # Events with a duty still open at their own time: judged again, as of the ledger's end
+    # (seq, position, employee, raw payload, codes a ledger rule decides instead).
+    deferred: list[tuple[int, int, str, Any, tuple[str, ...]]] = field(default_factory=list)
 
 
 def key_text(value: Any) -> str | None:

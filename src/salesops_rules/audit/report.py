@@ -64,6 +64,7 @@ WORDS = {
     "policy": {"en": "Policy", "zh": "政策"},
     "ledger": {"en": "Ledger", "zh": "账本"},
     "period": {"en": "Events dated", "zh": "事件日期"},
+    "as_of": {"en": "Judged as of (deadlines compared with)", "zh": "评判时点（期限以此比较）"},
     "records": {"en": "Records read", "zh": "读取记录"},
     "audited": {"en": "audited", "zh": "已审计"},
     "skipped": {"en": "skipped", "zh": "跳过"},
@@ -135,6 +136,8 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
     )
     if totals.first_day is not None:
         add(Para((f"{_w('period', lang)}: {totals.first_day} – {totals.last_day}.",)))
+    if result.as_of is not None:
+        add(Para((f"{_w('as_of', lang)}: {result.as_of.isoformat(sep=' ', timespec='minutes')}.",)))
     add(
         Para(
             (

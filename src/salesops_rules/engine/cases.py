@@ -63,6 +63,7 @@ class Case:
     expect: Expect
     source: Source
     path: PathKey  # of the case inside its file
+    as_of: dt.datetime | dt.date | None = None
 
     @property
     def file(self) -> str:
@@ -149,7 +150,7 @@ def _load_file(file: Path, report: Report) -> list[Case]:
             continue
         seen[spec.name] = source.where(("cases", i, "name"))[0]
         event = _merged(defaults, spec.event)
-        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i)))
+        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i), spec.as_of))
     return cases
 
 
@@ -175,7 +176,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
     if case.cite not in _labels(policy):
         problems.append((("cite",), f"cite: `{case.cite}` is not a clause of the catalogue"))
     try:
-        decision, trace = policy.trace(case.event)
+        decision, trace = policy.trace(case.event, as_of=case.as_of)
     except EventError as error:
         for path, message in error.problems:
             problems.append((("event", *_event_path(path)), f"invalid event: {path}: {message}"))

@@ -25,6 +25,10 @@ class CompiledObligation:
     message: Text
     cite: Cite
     unless: Expression | None
+    # A date (due by the end of that day) or a timestamp (due before it); None: no deadline.
+    deadline: Expression | None = None
+    # What the duty becomes once its deadline has passed unmet (see the evaluator's `_due`).
+    overdue: tuple[CompiledViolation, ...] = ()
 
     @cached_property
     def open(self) -> Obligation:

@@ -36,7 +36,8 @@ from ..model.decision import (
 from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
 from ..model.money import CENT
 from .approvals import Chain, Step, judge
-from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
+from .asof import due_instant, judgement_time, recorded_until
+from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expressions import Expression
 from .trace import Fact, RuleTrace
 
@@ -63,6 +64,7 @@ class _State:
         "acted",
         "applied",
         "approvals",
+        "as_of",
         "by_rule",
         "candidates",
         "chain",
@@ -85,8 +87,11 @@ class _State:
         trace: list[RuleTrace] | None = None,
         event: EventBase | None = None,
         direct: frozenset[str] = frozenset(),
+        as_of: dt.datetime | None = None,
     ) -> None:
         self.ns = ns
+        # The judgement time as given; the one deadlines are compared with is `_now`.
+        self.as_of = as_of
         self.candidates: dict[str, list[_Candidate]] = {}
         self.settled: set[str] = set()
         self.chain: Chain | None = None
@@ -152,9 +157,12 @@ _MODEL_NAMES = {*_KINDS}
 
 
 def evaluate(
-    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None = None
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    trace: list[RuleTrace] | None = None,
+    as_of: str | dt.date | dt.datetime | None = None,
 ) -> Decision:
-    parsed, kind, day, state = _run_plan(policy, event, trace)
+    parsed, kind, day, state = _run_plan(policy, event, trace, as_of)
     values, verdict = _conclude(policy, kind, state)
     return _decision(policy, parsed, kind, day, state, values, verdict)
 
@@ -185,24 +193,34 @@ class Outcome(NamedTuple):
         )
 
 
-def outcome(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> Outcome:
+def outcome(
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    as_of: str | dt.date | dt.datetime | None = None,
+) -> Outcome:
     """The verdict, approvals, obligations and violations `evaluate` would decide for `event`."""
-    parsed, kind, _, state = _run_plan(policy, event, None)
+    parsed, kind, _, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
     return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations)
 
 
 def _run_plan(
-    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    trace: list[RuleTrace] | None,
+    as_of: str | dt.date | dt.datetime | None = None,
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
+    when = judgement_time(as_of) if as_of is not None else None
     parsed = parse_event(event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
     day = parsed.event_date
     ns["event_date"] = day
-    state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
+    state = _State(
+        ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()), as_of=when
+    )
     excluded = _excluded(parsed)
     records = _records(parsed)
     settled = state.settled
@@ -410,9 +428,14 @@ def _apply(
         state.acted.add(rule.id)
     for ob in outcome.obligations:
         met = bool(ob.unless.fn(ns)) if ob.unless is not None else False
-        if node is not None:
-            node.sets[f"obligation {ob.code}"] = "met" if met else "open"
-        if not met:
+        if met:
+            if node is not None:
+                node.sets[f"obligation {ob.code}"] = "met"
+        elif ob.deadline is not None:
+            _due(state, ob, node)
+        else:
+            if node is not None:
+                node.sets[f"obligation {ob.code}"] = "open"
             _cite(state, ob.cite)
             state.obligations.append(ob.open)
     for v in outcome.violations:
@@ -420,6 +443,37 @@ def _apply(
         state.violations.append(v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
+
+
+def _due(state: _State, ob: CompiledObligation, node: RuleTrace | None) -> None:
+    """A duty with a deadline, not met: open before the deadline, overdue from it on."""
+    due = due_instant(ob.deadline.fn(state.ns))  # type: ignore[union-attr]
+    event = state.event
+    assert event is not None
+    now = recorded_until(event, event.event_date)  # what the event records has happened
+    if state.as_of is not None and state.as_of > now:
+        now = state.as_of
+    if now >= due and ob.overdue:
+        if node is not None:
+            node.sets[f"obligation {ob.code}"] = (
+                f"overdue since {due.isoformat()} (judged as of {now.isoformat()})"
+            )
+        for v in ob.overdue:
+            _cite(state, v.cite)
+            state.violations.append(v.found)
+            if node is not None:
+                node.sets[f"violation {v.code}"] = "yes"
+        return
+    if node is not None:
+        node.sets[f"obligation {ob.code}"] = (
+            f"open, due before {due.isoformat()} (judged as of {now.isoformat()})"
+        )
+    _cite(state, ob.cite)
+    state.obligations.append(
+        Obligation.assemble(
+            code=ob.code, message=ob.open.message, message_en=ob.open.message_en, cite=ob.cite, deadline=due
+        )
+    )
 
 
 def _value(source: ValueSource, ns: dict[str, Any]) -> Any:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ..model.citation import Cite
-from ..model.decision import Decision
+from ..model.decision import Decision, Obligation
 from .compiled import CompiledPolicy
 from .trace import Fact, RuleTrace
 
@@ -138,6 +138,7 @@ def explanation(
             _w("obligations", lang),
             [
                 f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
+                + _deadline(o, lang)
                 for o in decision.obligations
             ],
             lang,
@@ -162,6 +163,14 @@ def explanation(
     out.append(_rules(policy, _w("not_applied", lang), considered, lang, None))
     out.append(_rules(policy, _w("other", lang), other, lang, None))
     return Explanation(heading, out)
+
+
+def _deadline(obligation: Obligation, lang: Lang) -> str:
+    """An open obligation's deadline: the instant from which it is breached."""
+    if obligation.deadline is None:
+        return ""
+    when = obligation.deadline.isoformat(sep=" ", timespec="minutes")
+    return f"（期限：{when} 之前）" if lang == "zh" else f" (due before {when})"
 
 
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:

@@ -34,6 +34,7 @@ from ..model.policy import (
     Row,
     RuleSpec,
     StepSpec,
+    ViolationSpec,
 )
 from . import approvals as chains_mod
 from . import ledger_rules as ledger_rules_mod
@@ -617,9 +618,27 @@ class _RuleCompiler:
                 if ob.cite
                 else cite
             )
-            obligations.append(CompiledObligation(ob.code, _text(ob.message), ob_cite, unless))
-        violations = []
-        for i, v in enumerate(spec.violations):
+            where: PathKey = (*path, "obligations", i)
+            deadline = self.deadline(ob.deadline, (*where, "deadline")) if ob.deadline else None
+            overdue = (
+                self.violations(ob.overdue.violations, (*where, "overdue"), ob_cite) if ob.overdue else ()
+            )
+            obligations.append(
+                CompiledObligation(ob.code, _text(ob.message), ob_cite, unless, deadline, overdue)
+            )
+        return CompiledOutcome(
+            tuple(values),
+            chain,
+            tuple(obligations),
+            self.violations(spec.violations, path, cite),
+            _text(spec.note) if spec.note else None,
+        )
+
+    def violations(
+        self, specs: tuple[ViolationSpec, ...], path: PathKey, cite: Cite
+    ) -> tuple[CompiledViolation, ...]:
+        found = []
+        for i, v in enumerate(specs):
             if self.b.penalties_loaded and v.code not in self.b.penalties:
                 close = difflib.get_close_matches(v.code, list(self.b.penalties), n=1)
                 self.error(
@@ -634,14 +653,20 @@ class _RuleCompiler:
                 if v.cite
                 else cite
             )
-            violations.append(CompiledViolation(v.code, _text(v.message), v_cite))
-        return CompiledOutcome(
-            tuple(values),
-            chain,
-            tuple(obligations),
-            tuple(violations),
-            _text(spec.note) if spec.note else None,
-        )
+            found.append(CompiledViolation(v.code, _text(v.message), v_cite))
+        return tuple(found)
+
+    def deadline(self, text: str, path: PathKey) -> Expression | None:
+        """An obligation's deadline: an expression giving a date or a timestamp."""
+        compiled = self.expression(text, path, None)
+        if compiled is not None and compiled.type.kind not in ("date", "datetime", "any"):
+            self.error(
+                path,
+                f"`{text}` is {compiled.type.describe()}, but a deadline is a date or a timestamp",
+                "a date means by the end of that day: `date_of(received_at)`",
+            )
+            return None
+        return compiled
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
         if raw is None:

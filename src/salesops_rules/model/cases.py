@@ -35,6 +35,8 @@ class CodeExpect(Spec):
 
     code: str = Field(min_length=1)
     cite: str | None = None
+    # An open obligation's deadline, as the decision's JSON writes it (`2011-12-06T00:00:00`).
+    deadline: dt.datetime | None = None
 
 
 class ApprovalExpect(Spec):
@@ -95,4 +97,6 @@ class CaseSpec(Spec):
     # The clause the case tests, as its label: 第二十四条, 第三十七条第（一）项.
     cite: str = Field(min_length=1)
     event: dict[str, Any]
+    # The time the event is judged at (`evaluate(event, as_of=...)`); absent: none is given.
+    as_of: dt.datetime | dt.date | None = None
     expect: Expect = Field(default_factory=Expect)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal, Self
 
@@ -56,6 +57,14 @@ class Obligation(Frozen):
     message: str
     message_en: str
     cite: Cite
+    # The instant from which the duty is breached (it must be met before it): the end of a
+    # day is 00:00 of the next. None: the duty has no deadline.
+    deadline: dt.datetime | None = None
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("deadline", None)
+        return super().assemble(**fields)
 
 
 class Violation(Frozen):

@@ -129,18 +129,35 @@ class RolesFile(Spec):
 ValueExpr = bool | int | Decimal | str  # a string is an expression
 
 
+class ViolationSpec(Spec):
+    code: str = Field(pattern=CODE_PATTERN)
+    message: Bilingual
+    cite: CiteSpec | None = None
+
+
+class OverdueSpec(Spec):
+    """What an obligation not met by its deadline becomes once the deadline has passed."""
+
+    violations: tuple[ViolationSpec, ...] = Field(min_length=1)
+
+
 class ObligationSpec(Spec):
     code: str = Field(pattern=CODE_PATTERN)
     message: Bilingual
     # When this expression holds, the duty is shown as met and the obligation is not open.
     unless: str | None = None
     cite: CiteSpec | None = None
+    # An expression giving a date (the duty is due by the end of that day) or a timestamp
+    # (due before that instant). Before it the obligation is open and lists its deadline;
+    # from it on, judged as of a time (`evaluate(event, as_of=...)`), it is `overdue`.
+    deadline: str | None = None
+    overdue: OverdueSpec | None = None
 
-
-class ViolationSpec(Spec):
-    code: str = Field(pattern=CODE_PATTERN)
-    message: Bilingual
-    cite: CiteSpec | None = None
+    @model_validator(mode="after")
+    def _overdue_needs_deadline(self) -> ObligationSpec:
+        if self.overdue is not None and self.deadline is None:
+            raise ValueError("`overdue` needs a `deadline`: the time after which the duty is breached")
+        return self
 
 
 class Outcome(Spec):
