@@ -28,6 +28,7 @@ from .incidents import decide_incident
 from .ledger import decide_customer_archive_report, decide_internal_review
 from .reading import BadEventError
 from .receivables import decide_receivable
+from .records import decide_document_filing, decide_voucher_binding
 from .shipments import decide_shipment
 from .vehicles import decide_vehicle_service, decide_vehicle_trip
 from .vouchers import decide_order_voucher
@@ -50,6 +51,8 @@ DECIDERS: dict[str, Decide] = {
     "sales_document": decide_sales_document,
     "receivable": decide_receivable,
     "handover": decide_handover,
+    "voucher_binding": decide_voucher_binding,
+    "document_filing": decide_document_filing,
 }
 
 

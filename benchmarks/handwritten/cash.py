@@ -78,8 +78,7 @@ def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
             if latest >= deadline:
                 violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(37, 4)))
             else:
-                obligations.append(
-                    {**entry("hand_cash_to_finance_today", DUE_TODAY, cite(29)), "deadline": deadline.isoformat()}
-                )
+                due = entry("hand_cash_to_finance_today", DUE_TODAY, cite(29))
+                obligations.append({**due, "deadline": deadline.isoformat()})
     values = {"cash_handed_over_same_day": same_day}
     return finish(event_id, "cash_receipt", values, approvals, obligations, violations, salary, cited)

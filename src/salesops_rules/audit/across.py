@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..engine import periods
 from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
 from ..engine.evaluator import REFER, REFER_CITE
 from ..model.audit import NOBODY, AuditFinding
@@ -60,9 +61,10 @@ def key_text(value: Any) -> str | None:
     return str(value)
 
 
-def month_of(value: Any, fallback: str) -> str:
+def period_of(value: Any, fallback: str, per: str = "month") -> str:
+    """The period a record covers: a date's period, a label as written, else `fallback`."""
     if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
+        return periods.label(value, per)
     if isinstance(value, str):
         return value
     return fallback
@@ -118,11 +120,12 @@ def facts_of(
             plan = rule.expect
             assert plan is not None
             group = json.dumps([key_text(ns.get(name)) for name in plan.group_by], ensure_ascii=False)
+            own = month if plan.per == "month" else periods.label(day, plan.per)
             if reader.role == "expected":
-                covered = month_of(ns.get(plan.covers), month) if plan.covers else month
+                covered = period_of(ns.get(plan.covers), own, plan.per) if plan.covers else own
                 facts.have.add((reader.rule, group, covered))
             else:
-                facts.scope.add((reader.rule, group, month))
+                facts.scope.add((reader.rule, group, own))
             continue
         follow = rule.follow_up
         assert follow is not None
@@ -194,6 +197,7 @@ class FactStore:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self.counts: Counter[tuple[str, str]] = Counter()  # (rule id, missing|late|open) -> findings
+        self.unchecked: list[str] = []  # `if_recorded` rules the ledger gave nothing to judge
 
     def add(self, facts: ChunkFacts) -> None:
         db = self.db
@@ -227,9 +231,15 @@ class FactStore:
     ) -> Iterator[tuple[str, AuditFinding]]:
         plan = rule.expect
         assert plan is not None
+        if (
+            plan.if_recorded
+            and self.db.execute("SELECT 1 FROM have WHERE rule = ?", (index,)).fetchone() is None
+        ):
+            self.unchecked.append(rule.id)  # the ledger keeps no such records
+            return
         due: Iterable[tuple[str, str]]
         if plan.scope is None:
-            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
+            due = [("[]", p) for p in periods.between(dt.date.fromisoformat(first_day), end, plan.per)]
         else:
             due = self.db.execute(
                 "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
@@ -240,7 +250,8 @@ class FactStore:
             ).fetchone()
             if found is not None:
                 continue
-            over = _month_end(period) <= end
+            # Judged as of 00:00 of `end`: a period ending that very day is not over yet.
+            over = periods.last_day(period, plan.per) < end
             state, outcome = ("missing", rule.missing) if over else ("open", rule.open)
             values = json.loads(group)
             shown = ", ".join(f"{n} = {v}" for n, v in zip(plan.group_by, values, strict=True))
@@ -249,15 +260,17 @@ class FactStore:
                 f"no `{plan.expected.kind}` covers {period}"
                 + (f" for {shown}" if shown else "")
                 + (
-                    f"; the month is over by the ledger's last day {end.isoformat()}"
+                    f"; the {plan.per} was over before {end.isoformat()}, the day the ledger is judged at"
                     if over
-                    else f"; the month is not over by the ledger's last day {end.isoformat()}"
+                    else f"; the {plan.per} is not over on {end.isoformat()}, the day the ledger is judged at"
                 )
             )
+            # A finding of a week, quarter or year counts under the month the period ends in.
+            month = period if plan.per == "month" else periods.last_day(period, plan.per).isoformat()[:7]
             for item in outcome:
                 yield (
                     state,
-                    self._finding(rule, item, (None, "", plan.expected.kind, "", period, employee), detail),
+                    self._finding(rule, item, (None, "", plan.expected.kind, "", month, employee), detail),
                 )
 
     def _follow_up(
@@ -329,18 +342,3 @@ class FactStore:
             rule=rule.id,
             detail=detail,
         )
-
-
-def _months(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_end(period: str) -> dt.date:
-    year, month = int(period[:4]), int(period[5:7])
-    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-    return following - dt.timedelta(days=1)

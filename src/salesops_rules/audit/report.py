@@ -274,7 +274,11 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: st
     for rule in policy.ledger_rules:
         title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
         counts = [str(result.rule_counts.get((rule.id, s), 0)) for s in ("missing", "late", "open")]
-        rows.append((Code(rule.id), rule.cite.label, title, describe_rule(rule), *counts))
+        described = describe_rule(rule)
+        if rule.id in result.unchecked:
+            kind = rule.expect.expected.kind if rule.expect is not None else ""
+            described += f"; NOT CHECKED: the ledger records no {kind}"
+        rows.append((Code(rule.id), rule.cite.label, title, described, *counts))
     if not rows:
         add(Para((_w("none", lang),)))
         return
@@ -285,12 +289,13 @@ def describe_rule(rule: CompiledLedgerRule) -> str:
     if rule.expect is not None:
         plan = rule.expect
         scope = (
-            "every month of the ledger"
+            f"every {plan.per} of the ledger"
             if plan.scope is None
-            else "months of " + ", ".join(s.kind for s in plan.scope)
+            else f"{plan.per}s of " + ", ".join(s.kind for s in plan.scope)
         )
         group = f", per {', '.join(plan.group_by)}" if plan.group_by else ""
-        return f"one {plan.expected.kind} per month ({scope}{group})"
+        recorded = f", if the ledger records any {plan.expected.kind}" if plan.if_recorded else ""
+        return f"one {plan.expected.kind} per {plan.per} ({scope}{group}{recorded})"
     plan_f = rule.follow_up
     assert plan_f is not None
     within = f" within {plan_f.within_days} days" if plan_f.within_days is not None else ""

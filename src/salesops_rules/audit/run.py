@@ -72,6 +72,7 @@ class AuditResult:
     explanations: dict[int, list[str]] = field(default_factory=dict)  # position -> explain lines
     files: list[Path] = field(default_factory=list)
     as_of: dt.datetime | None = None  # the time the ledger was judged at (`ledger_end`)
+    unchecked: list[str] = field(default_factory=list)  # ledger rules with no records to judge
 
     def sampled(self, dimension: str) -> list[tuple[str, list[AuditFinding]]]:
         return [(key, found) for (dim, key), found in self.samples.items() if dim == dimension]
@@ -188,6 +189,7 @@ def audit_ledger(
         samples=merge.samples,
         skipped=merge.skipped,
         rule_counts=store.counts,
+        unchecked=store.unchecked,
         files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
         as_of=as_of,
     )

@@ -154,8 +154,10 @@ class EventSide:
 class ExpectPlan:
     expected: EventSide
     covers: str | None
-    scope: tuple[EventSide, ...] | None  # None: every month of the ledger's span
+    scope: tuple[EventSide, ...] | None  # None: every period of the ledger's span
     group_by: tuple[str, ...]
+    per: str = "month"  # week, month, quarter or year (engine/periods.py)
+    if_recorded: bool = False  # judged only on a ledger holding an event of the expected kind
 
 
 @dataclass(frozen=True)

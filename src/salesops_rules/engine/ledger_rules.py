@@ -142,7 +142,7 @@ class LedgerRuleCompiler:
             scope = tuple(sides)
         if not self.ok:
             return None
-        return ExpectPlan(expected, spec.covers, scope, spec.group_by)
+        return ExpectPlan(expected, spec.covers, scope, spec.group_by, spec.per, spec.if_recorded)
 
     def follow_up(self) -> FollowUpPlan | None:
         spec = self.spec.follow_up

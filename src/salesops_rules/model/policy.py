@@ -234,15 +234,20 @@ class EventPattern(Spec):
 class ExpectSpec(EventPattern):
     """An event of `kind` must exist for every period (and group) in scope."""
 
-    per: Literal["month"] = "month"
-    # A field of the expected event naming the month it covers ("2011-12", or a date);
-    # when absent or null, the month of the event's date.
+    # The period each event covers: an ISO week (`2011-W49`), a month (`2011-12`), a quarter
+    # (`2011-Q4`) or a year (`2011`).
+    per: Literal["week", "month", "quarter", "year"] = "month"
+    # A field of the expected event naming the period it covers (its label, or a date);
+    # when absent or null, the period of the event's date.
     covers: str | None = None
     # The kinds whose events put their (group, month) in scope; absent: every month from the
     # ledger's first event to its last, for the whole company.
     scope: tuple[str, ...] | None = None
     # Fields read from the scope events and from the expected event: one expected event per group.
     group_by: tuple[str, ...] = ()
+    # Judge only a ledger that records at least one event of `kind`: a ledger without any does
+    # not keep these records, and the report says the rule was not checked on it.
+    if_recorded: bool = False
 
     @model_validator(mode="after")
     def _groups_need_scope(self) -> ExpectSpec:
