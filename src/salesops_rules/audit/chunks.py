@@ -166,6 +166,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
             continue
         totals.verdicts[judged.verdict] += 1
+        totals.notes.update(judged.notes)
         for finding in _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy):
             tally.add(finding)
     for problem in facts.problems:
@@ -196,6 +197,7 @@ def judge_deferred(
     event = parse_event(decoder(payload))  # decoded and valid once already
     judged = outcome(policy.compiled, event, as_of)
     totals.verdicts[judged.verdict] += 1
+    totals.notes.update(judged.notes)
     day = event.event_date.isoformat()
     return _findings(judged, seq, position, day, employee, set(replaced), lang, policy)
 

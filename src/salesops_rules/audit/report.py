@@ -80,6 +80,14 @@ WORDS = {
     "by_employee": {"en": "Findings by employee", "zh": "按员工"},
     "by_month": {"en": "Findings by month", "zh": "按月份"},
     "across": {"en": "Rules across events", "zh": "跨事件规则"},
+    "legal_notes": {
+        "en": "Legal notes: national law beside the regulation",
+        "zh": "法律提示：与本制度相关的国家法律",
+    },
+    "legal_notes_intro": {
+        "en": "Notes, not findings: the company's figures, verdicts and sanctions above are unchanged.",
+        "zh": "仅为提示，不是违规：以上数字、结论和处罚均未改变。",
+    },
     "skipped_records": {"en": "Skipped records", "zh": "跳过的记录"},
     "explanations": {"en": "Explanations", "zh": "解释"},
     "more": {"en": "more in", "zh": "条，见"},
@@ -165,6 +173,7 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
     _groups(doc, result, policy, "employee", lang)
     _groups(doc, result, policy, "month", lang)
     _across(doc, result, policy, lang)
+    _legal_notes(doc, result, policy, lang)
     _skipped(doc, result, lang)
     _explanations(doc, result, policy, lang)
     return doc
@@ -265,6 +274,23 @@ def _row(result: AuditResult, finding: AuditFinding) -> tuple[Inline, ...]:
         message,
         link,
     )
+
+
+def _legal_notes(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:
+    """The pack's notes of national law, with the number of audited events each was shown on."""
+    if not policy.legal_notes:
+        return
+    add = doc.blocks.append
+    add(Heading(2, _w("legal_notes", lang), "legal-notes"))
+    add(Para((_w("legal_notes_intro", lang),)))
+    rows: list[tuple[Inline, ...]] = []
+    for note in policy.legal_notes:
+        law = note.cite.law + note.cite.article + "".join(f"; {a.law}{a.article}" for a in note.also)
+        start, end = note.effective_from, note.effective_to
+        dates = f"{start.isoformat() if start else ''} – {end.isoformat() if end else ''}"
+        message = note.note.zh if lang == "zh" else note.note.en
+        rows.append((Code(note.id), law, dates, message, str(result.totals.notes.get(note.id, 0))))
+    add(Table(("note", "law", "in force", "note", "events"), rows))
 
 
 def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:

@@ -13,6 +13,8 @@ of them, refusing unknown keys with file and line like the policy loader does, a
   `{code, cite}` also fixes the clause it cites.
 - `penalties`: the whole list, in any order; each entry compares the keys it gives.
 - `rules`: each of these rule ids is among the rules that applied.
+- `legal_notes`: exactly these notes of national law (by `id`), in any order; an entry
+  may fix its `figures`.
 
 An event that does not validate fails its case with the EventError message; it does not
 stop the run. Each result also records which rules applied and which table rows matched,
@@ -34,7 +36,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..errors import EventError, Finding
-from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, PenaltyExpect
+from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, NoteExpect, PenaltyExpect
 from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
@@ -192,6 +194,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         ("violations", _codes),
         ("penalties", _penalties),
         ("rules", _rules),
+        ("legal_notes", _notes),
     )
     for key, check in checks:
         expected = getattr(expect, key)
@@ -278,6 +281,12 @@ def _penalties(
 ) -> Found:
     wanted = [_given(e) for e in expected]
     shown = _entries(actual[key], ["for", "sanction"], wanted)
+    return [] if _pairs_up(wanted, shown) else [((), f"{key}: expected {_show(wanted)}, got {_show(shown)}")]
+
+
+def _notes(key: str, expected: tuple[NoteExpect, ...], actual: dict[str, Any], policy: Policy) -> Found:
+    wanted = [_given(e) for e in expected]
+    shown = _entries(actual[key], ["id"], wanted)
     return [] if _pairs_up(wanted, shown) else [((), f"{key}: expected {_show(wanted)}, got {_show(shown)}")]
 
 

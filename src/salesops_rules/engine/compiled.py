@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
-from ..model.decision import Citation, Obligation, Penalty, PolicyRef, Text, Violation
+from ..model.decision import Citation, LawCitation, Obligation, Penalty, PolicyRef, Text, Violation
 from .approvals import Chain
 from .expressions import Expression
 
@@ -184,6 +184,29 @@ class CompiledLedgerRule:
     line: int
 
 
+@dataclass(frozen=True)
+class CompiledLegalNote:
+    """A note of national law (`legal_notes:`), compiled: shown beside decisions, never changing them."""
+
+    id: str
+    kinds: tuple[str, ...] | None  # None: every kind
+    cite: LawCitation
+    also: tuple[LawCitation, ...]
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    when: Expression | None
+    figures: tuple[tuple[str, Expression], ...]
+    deduction_cap: Decimal | None
+    note: Text
+    file: str
+    line: int
+
+    def in_force(self, day: dt.date) -> bool:
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+
 @dataclass
 class CompiledPolicy:
     name: str
@@ -210,6 +233,18 @@ class CompiledPolicy:
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.
     ledger_rules: tuple[CompiledLedgerRule, ...] = ()
+    # Notes of national law (`legal_notes:`), shown beside decisions.
+    legal_notes: tuple[CompiledLegalNote, ...] = ()
+
+    @cached_property
+    def notes_by_kind(self) -> dict[str, tuple[CompiledLegalNote, ...]]:
+        """Per kind, the legal notes that may apply to its events (none for most kinds)."""
+        found: dict[str, tuple[CompiledLegalNote, ...]] = {}
+        for kind in self.plans:
+            notes = tuple(n for n in self.legal_notes if n.kinds is None or kind in n.kinds)
+            if notes:
+                found[kind] = notes
+        return found
 
     @cached_property
     def direct_values(self) -> dict[str, frozenset[str]]:

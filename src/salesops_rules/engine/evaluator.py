@@ -27,6 +27,7 @@ from ..model.decision import (
     ApprovalOutcome,
     Citation,
     Decision,
+    LegalNote,
     Obligation,
     Penalty,
     Range,
@@ -39,6 +40,7 @@ from .approvals import Chain, Step, judge
 from .asof import due_instant, judgement_time, recorded_until
 from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expressions import Expression
+from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
@@ -180,6 +182,7 @@ class Outcome(NamedTuple):
     approvals: list[ApprovalOutcome]
     obligations: list[Obligation]
     violations: list[Violation]
+    notes: tuple[str, ...] = ()  # the ids of the legal notes shown beside the decision
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
@@ -190,6 +193,7 @@ class Outcome(NamedTuple):
             decision.approvals,
             decision.obligations,
             decision.violations,
+            tuple(n.id for n in decision.legal_notes),
         )
 
 
@@ -199,9 +203,13 @@ def outcome(
     as_of: str | dt.date | dt.datetime | None = None,
 ) -> Outcome:
     """The verdict, approvals, obligations and violations `evaluate` would decide for `event`."""
-    parsed, kind, _, state = _run_plan(policy, event, None, as_of)
+    parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
-    return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations)
+    notes: tuple[str, ...] = ()
+    if kind in policy.notes_by_kind:
+        deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
+        notes = tuple(n.id for n in notes_for(policy.notes_by_kind[kind], day, state.ns, deductions)[0])
+    return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations, notes)
 
 
 def _run_plan(
@@ -649,6 +657,9 @@ def _decision(
     penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
     for p in penalties:
         _cite(state, p.cite)
+    legal: list[LegalNote] = []
+    if kind in policy.notes_by_kind:
+        penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
     return Decision.assemble(
         event_id=event.id,
         kind=kind,
@@ -663,7 +674,20 @@ def _decision(
         rules=[
             r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
         ],
+        legal_notes=legal,
     )
+
+
+def _legal_notes(
+    policy: CompiledPolicy, kind: str, day: dt.date, state: _State, event: EventBase, penalties: list[Penalty]
+) -> tuple[list[Penalty], list[LegalNote]]:
+    """The notes of national law beside the decision; a deduction cap shown on each penalty."""
+    deductions = any(p.deduction_months is not None for p in penalties)
+    notes, cap = notes_for(policy.notes_by_kind[kind], day, state.ns, deductions)
+    salary = event.employee.monthly_salary if event.employee is not None else None
+    if cap is not None and salary is not None:
+        penalties = [capped(p, salary, cap) for p in penalties]
+    return penalties, notes
 
 
 def _refer_inexact(state: _State, name: str, value: Any) -> None:

@@ -27,6 +27,7 @@ from ..model.policy import (
     Bilingual,
     CiteSpec,
     LedgerRuleSpec,
+    LegalNoteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
@@ -38,9 +39,11 @@ from ..model.policy import (
 )
 from . import approvals as chains_mod
 from . import ledger_rules as ledger_rules_mod
+from . import legal_notes as legal_notes_mod
 from .compiled import (
     Cell,
     CompiledLedgerRule,
+    CompiledLegalNote,
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
@@ -64,6 +67,7 @@ MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES = (
     "penalties.yaml",
 )
 SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES)
+RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 
@@ -135,7 +139,7 @@ def validate_model(
         return None
 
 
-AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec)
+AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec, LegalNoteSpec)
 
 
 def validate_rule(
@@ -218,6 +222,8 @@ class _Builder:
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
+        self.legal_notes: list[CompiledLegalNote] = []
+        self.note_reads: dict[str, set[str]] = {}  # per kind, the fields legal notes read
 
     def _file(self, name: str, model: type[M]) -> M | None:
         source = self.sources.get(name)
@@ -243,7 +249,9 @@ class _Builder:
             return None
         plans = self._plans(rules)
         extractors = {
-            kind: make_extractor(EVENT_MODELS[kind], _names_read(plan), self.scopes[kind])
+            kind: make_extractor(
+                EVENT_MODELS[kind], _names_read(plan) | self.note_reads.get(kind, set()), self.scopes[kind]
+            )
             for kind, plan in plans.items()
         }
         values = {
@@ -264,6 +272,7 @@ class _Builder:
             extractors=extractors,
             penalties=self.penalties,
             ledger_rules=tuple(self.ledger_rules),
+            legal_notes=tuple(self.legal_notes),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
         )
 
@@ -409,11 +418,12 @@ class _Builder:
         seen: dict[str, tuple[Source, PathKey]] = {}
         specs: list[tuple[RuleSpec, Source, PathKey]] = []
         ledger_files: list[Source] = []
+        note_files: list[Source] = []
         for name, source in self.sources.items():
             if name in SPECIAL_FILES:
                 continue
             data = source.data
-            if not isinstance(data, dict) or not {"rules", "ledger_rules"} & set(data):
+            if not isinstance(data, dict) or not set(RULE_FILE_KEYS) & set(data):
                 self.report.at(
                     source,
                     (),
@@ -423,11 +433,13 @@ class _Builder:
                     + " is a rule file",
                 )
                 continue
-            extra = sorted(set(data) - {"rules", "ledger_rules"})
+            extra = sorted(set(data) - set(RULE_FILE_KEYS))
             for key in extra:
                 self.report.at(source, (key,), f"unknown key `{key}` at the top of a rule file")
             if "ledger_rules" in data:
                 ledger_files.append(source)
+            if "legal_notes" in data:
+                note_files.append(source)
             if "rules" not in data:
                 continue
             if not isinstance(data["rules"], list):
@@ -465,6 +477,11 @@ class _Builder:
                     )
         for source in ledger_files:
             self.ledger_rules += ledger_rules_mod.compile_file(self, source, seen, compiled)
+        for source in note_files:
+            notes, reads = legal_notes_mod.compile_file(self, source, seen)
+            self.legal_notes += notes
+            for kind, names in reads.items():
+                self.note_reads.setdefault(kind, set()).update(names)
         return compiled
 
     def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:

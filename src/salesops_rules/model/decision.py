@@ -89,6 +89,36 @@ class Penalty(Frozen):
     deduction_amount: Range | None = None
     cite: Cite
     requires_determination: bool = False
+    # With a legal note's `deduction_cap` and a known salary: the most a month's pay may lose
+    # to it (《工资支付暂行规定》第十六条), and the whole months recovering the deduction would take.
+    deduction_cap_per_month: Money | None = None
+    months_to_recover: Range | None = None
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("deduction_cap_per_month", None)
+        fields.setdefault("months_to_recover", None)
+        return super().assemble(**fields)
+
+
+class LawCitation(Frozen):
+    """An article of national law, with its text: not a clause of the regulation."""
+
+    law: str
+    article: str
+    text: str
+    text_en: str
+
+
+class LegalNote(Frozen):
+    """Where the regulation meets national law, for this event: a note, never a change of figures."""
+
+    id: str
+    cite: LawCitation
+    also: list[LawCitation]
+    message: str
+    message_en: str
+    figures: dict[str, Money]  # money the law's reading gives (e.g. the part that is 定金)
 
 
 class Citation(Frozen):
@@ -114,3 +144,11 @@ class Decision(Frozen):
     penalties: list[Penalty]
     citations: list[Citation]
     rules: list[str] = Field(default_factory=list, description="ids of the rules that applied")
+    legal_notes: list[LegalNote] = Field(
+        default_factory=list, description="where national law meets the regulation on this event"
+    )
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("legal_notes", [])
+        return super().assemble(**fields)

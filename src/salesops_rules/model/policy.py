@@ -312,9 +312,58 @@ class LedgerRuleSpec(Spec):
         return self
 
 
+# ---- legal notes (`legal_notes:`, e.g. policy/law.yaml): where the regulation meets national law ----
+
+
+class LawSpec(Spec):
+    """An article of a national law or judicial interpretation, cited with its own text."""
+
+    law: str = Field(min_length=1)  # 《中华人民共和国民法典》
+    article: str = Field(min_length=1)  # 第五百八十六条
+    zh: str = Field(min_length=1)  # the article's text
+    en: str = Field(min_length=1)
+
+
+class LegalNoteSpec(Spec):
+    """A note shown beside a decision: it never changes the company's figures."""
+
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    # The event kinds it may apply to; absent: every kind (for a note on penalties).
+    on: str | tuple[str, ...] | None = None
+    law: LawSpec
+    also: tuple[LawSpec, ...] = ()  # further texts read with it (a judicial interpretation)
+    effective_from: dt.date | None = None  # the law's own dates, inclusive, by the event's date
+    effective_to: dt.date | None = None
+    when: str | None = None  # an expression over the event and the decision's values
+    # Money the note computes (an expression each), shown with it: the law's view of a figure.
+    figures: dict[str, str] = Field(default_factory=dict)
+    # A ratio of the monthly salary: the most a deduction from pay may take in a month. The
+    # note applies to a decision with a deduction; each such penalty shows the cap per month and
+    # the months recovering it would take, when the salary is known.
+    deduction_cap: Decimal | None = Field(default=None, gt=0, le=1)
+    note: Bilingual
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> LegalNoteSpec:
+        if self.when is None and not self.figures and self.deduction_cap is None:
+            raise ValueError("a legal note needs `when`, `figures` or `deduction_cap`: when it applies")
+        if (
+            self.effective_from is not None
+            and self.effective_to is not None
+            and self.effective_to < self.effective_from
+        ):
+            raise ValueError("`effective_to` is before `effective_from`")
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...] | None:
+        return (self.on,) if isinstance(self.on, str) else self.on
+
+
 class RulesFile(Spec):
     rules: tuple[RuleSpec, ...] = ()
     ledger_rules: tuple[LedgerRuleSpec, ...] = ()
+    legal_notes: tuple[LegalNoteSpec, ...] = ()
 
 
 # ---- penalties.yaml ----
