@@ -113,6 +113,9 @@ def _emitted(policy: Policy, kinds: set[str] | None = None) -> dict[str, list[st
         for outcome in _outcomes(rule):
             for violation in outcome.violations:
                 found.setdefault(violation.code, []).append(rule.id)
+            for obligation in outcome.obligations:  # a duty breached once its deadline has passed
+                for violation in obligation.overdue:
+                    found.setdefault(violation.code, []).append(rule.id)
     return found
 
 

@@ -25,6 +25,7 @@ from .credit import decide_credit_sale
 from .documents import decide_sales_document
 from .handover import decide_handover
 from .incidents import decide_incident
+from .law import add_legal_notes
 from .ledger import decide_customer_archive_report, decide_internal_review
 from .reading import BadEventError
 from .receivables import decide_receivable
@@ -66,4 +67,4 @@ def decide(event: dict[str, Any]) -> dict[str, Any]:
         raise BadEventError("$.kind", f"unknown kind `{event.get('kind')}`") from None
     except TypeError:  # an unhashable kind
         raise BadEventError("$.kind", f"unknown kind `{event.get('kind')}`") from None
-    return decider(event)
+    return add_legal_notes(event, decider(event))

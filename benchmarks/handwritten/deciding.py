@@ -241,6 +241,8 @@ def penalty(code: str, salary: Decimal | None) -> dict[str, Any]:
         "deduction_amount": amounts,
         "cite": cite(where["article"], where.get("item")),
         "requires_determination": bool(rule.get("requires_determination", False)),
+        "deduction_cap_per_month": None,  # set by a legal note's cap (law.py)
+        "months_to_recover": None,
     }
 
 

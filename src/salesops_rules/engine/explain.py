@@ -219,18 +219,18 @@ def _penalty(p: object, lang: Lang) -> str:
             text += f" {months}{_w('salary_unknown', lang)}"
     if p.requires_determination:
         text += _w("determination", lang)
-    return f"{text} — {p.for_}{_cap(p, lang)}"
+    return f"{text} — {p.for_}"
 
 
-def _cap(p: Penalty, lang: Lang) -> str:
+def _cap(p: Penalty, lang: Lang) -> str | None:
     """A deduction's monthly cap from a legal note (《工资支付暂行规定》第十六条), when one applies."""
     if p.deduction_cap_per_month is None or p.months_to_recover is None:
-        return ""
+        return None
     low, high = p.months_to_recover.min, p.months_to_recover.max
     cap = f"{p.deduction_cap_per_month:.2f}"
     if lang == "zh":
-        return f"；从工资中每月至多扣 {cap}，扣完需 {low}-{high} 个月（见法律提示）"
-    return f"; from pay at most {cap} a month, {low}-{high} months to recover (see legal notes)"
+        return f"{p.for_}：从工资中每月至多扣 {cap}，扣完需 {low}-{high} 个月"
+    return f"{p.for_}: at most {cap} a month from pay, {low}-{high} months to recover"
 
 
 def _legal_notes(decision: Decision, lang: Lang) -> Section:
@@ -244,6 +244,8 @@ def _legal_notes(decision: Decision, lang: Lang) -> Section:
         for law in (note.cite, *note.also):
             text = law.text if lang == "zh" else law.text_en
             details.append(f"{law.law}{law.article}: {text}")
+        if note.deduction_cap is not None:
+            details += [c for c in (_cap(p, lang) for p in decision.penalties) if c is not None]
         entries.append(Entry(head, details))
     title = (
         "法律提示（国家法律，不改变本制度的数字）"

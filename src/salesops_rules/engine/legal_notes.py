@@ -155,6 +155,7 @@ def notes_for(
                 message=note.note.zh,
                 message_en=note.note.en,
                 figures=figures,
+                deduction_cap=note.deduction_cap,
             )
         )
     return found, cap

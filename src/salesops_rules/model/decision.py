@@ -119,6 +119,8 @@ class LegalNote(Frozen):
     message: str
     message_en: str
     figures: dict[str, Money]  # money the law's reading gives (e.g. the part that is 定金)
+    # The share of a month's pay a deduction may take (0.20), shown on each penalty; or None.
+    deduction_cap: Decimal | None = None
 
 
 class Citation(Frozen):
