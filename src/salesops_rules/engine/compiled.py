@@ -247,6 +247,16 @@ class CompiledPolicy:
         return found
 
     @cached_property
+    def event_notes(self) -> frozenset[str]:
+        """The kinds some note reads the event of (`when`, `figures`): checked on every event.
+
+        A note with only a deduction cap is looked at only when a decision has a deduction.
+        """
+        return frozenset(
+            kind for kind, notes in self.notes_by_kind.items() if any(n.deduction_cap is None for n in notes)
+        )
+
+    @cached_property
     def direct_values(self) -> dict[str, frozenset[str]]:
         """Per kind, the values exactly one rule sets: no exception or conflict can touch them."""
         direct: dict[str, frozenset[str]] = {}

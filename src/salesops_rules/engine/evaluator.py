@@ -40,7 +40,7 @@ from .approvals import Chain, Step, judge
 from .asof import due_instant, judgement_time, recorded_until
 from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expressions import Expression
-from .legal_notes import capped, notes_for
+from .legal_notes import capped, notes_for, shown
 from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
@@ -206,9 +206,11 @@ def outcome(
     parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
     notes: tuple[str, ...] = ()
-    if kind in policy.notes_by_kind:
+    if state.violations or kind in policy.event_notes:
         deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
-        notes = tuple(n.id for n in notes_for(policy.notes_by_kind[kind], day, state.ns, deductions)[0])
+        if deductions or kind in policy.event_notes:
+            found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
+            notes = tuple(note.id for note, _ in found)
     return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations, notes)
 
 
@@ -658,7 +660,7 @@ def _decision(
     for p in penalties:
         _cite(state, p.cite)
     legal: list[LegalNote] = []
-    if kind in policy.notes_by_kind:
+    if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
     return Decision.assemble(
         event_id=event.id,
@@ -683,11 +685,14 @@ def _legal_notes(
 ) -> tuple[list[Penalty], list[LegalNote]]:
     """The notes of national law beside the decision; a deduction cap shown on each penalty."""
     deductions = any(p.deduction_months is not None for p in penalties)
-    notes, cap = notes_for(policy.notes_by_kind[kind], day, state.ns, deductions)
+    if not deductions and kind not in policy.event_notes:
+        return penalties, []
+    found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
+    caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
     salary = event.employee.monthly_salary if event.employee is not None else None
-    if cap is not None and salary is not None:
-        penalties = [capped(p, salary, cap) for p in penalties]
-    return penalties, notes
+    if caps and salary is not None:
+        penalties = [capped(p, salary, min(caps)) for p in penalties]
+    return penalties, [shown(note, figures) for note, figures in found]
 
 
 def _refer_inexact(state: _State, name: str, value: Any) -> None:

@@ -130,14 +130,11 @@ def compile_file(
 
 def notes_for(
     notes: tuple[CompiledLegalNote, ...], day: Any, ns: dict[str, Any], deductions: bool
-) -> tuple[list[LegalNote], Decimal | None]:
-    """The notes that apply to an event, and the deduction cap (a ratio) any of them sets."""
-    found: list[LegalNote] = []
-    cap: Decimal | None = None
+) -> list[tuple[CompiledLegalNote, dict[str, Decimal]]]:
+    """The notes that apply to an event, each with its figures."""
+    found = []
     for note in notes:
-        if not note.in_force(day):
-            continue
-        if note.deduction_cap is not None and not deductions:
+        if (note.deduction_cap is not None and not deductions) or not note.in_force(day):
             continue
         try:
             if note.when is not None and not note.when.fn(ns):
@@ -145,20 +142,21 @@ def notes_for(
             figures = {name: _money(expr.fn(ns)) for name, expr in note.figures}
         except (TypeError, ArithmeticError, ValueError, KeyError):
             continue  # a figure the event does not give (an undetermined deposit): no note
-        if note.deduction_cap is not None:
-            cap = note.deduction_cap if cap is None else min(cap, note.deduction_cap)
-        found.append(
-            LegalNote(
-                id=note.id,
-                cite=note.cite,
-                also=list(note.also),
-                message=note.note.zh,
-                message_en=note.note.en,
-                figures=figures,
-                deduction_cap=note.deduction_cap,
-            )
-        )
-    return found, cap
+        found.append((note, figures))
+    return found
+
+
+def shown(note: CompiledLegalNote, figures: dict[str, Decimal]) -> LegalNote:
+    """The decision's entry; built from the compiled note's own valid parts, not validated again."""
+    return LegalNote.assemble(
+        id=note.id,
+        cite=note.cite,
+        also=list(note.also),
+        message=note.note.zh,
+        message_en=note.note.en,
+        figures=figures,
+        deduction_cap=note.deduction_cap,
+    )
 
 
 def _money(value: Any) -> Decimal:
