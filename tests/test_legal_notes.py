@@ -226,3 +226,11 @@ def test_the_audit_report_lists_the_notes_with_their_events(tmp_path: Path) -> N
     assert "| `law.deposit-cap-guarantee-law` |" in text
     row = next(line for line in text.splitlines() if line.startswith("| `law.deposit-cap-guarantee-law`"))
     assert row.rstrip().endswith("| 2 |")
+
+
+def test_an_assembled_entry_equals_a_validated_one() -> None:
+    for decision in (POLICY.evaluate(contract()), POLICY.evaluate(late_cash())):
+        for note in decision.legal_notes:
+            assert note == type(note).model_validate(note.model_dump())
+        for penalty in decision.penalties:
+            assert penalty == type(penalty).model_validate(penalty.model_dump(by_alias=True))

@@ -11,7 +11,16 @@ from typing import Any
 
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
-from ..model.decision import Citation, LawCitation, Obligation, Penalty, PolicyRef, Text, Violation
+from ..model.decision import (
+    Citation,
+    LawCitation,
+    LegalNote,
+    Obligation,
+    Penalty,
+    PolicyRef,
+    Text,
+    Violation,
+)
 from .approvals import Chain
 from .expressions import Expression
 
@@ -206,6 +215,26 @@ class CompiledLegalNote:
             return False
         return self.effective_to is None or day <= self.effective_to
 
+    def entry(self, figures: dict[str, Decimal]) -> LegalNote:
+        """The decision's entry, from the note's own valid parts: nothing validated again."""
+        return self._assemble(figures) if figures else self.bare
+
+    @cached_property
+    def bare(self) -> LegalNote:
+        """The entry of a note without figures (a deduction cap): the same on every decision, made once."""
+        return self._assemble({})
+
+    def _assemble(self, figures: dict[str, Decimal]) -> LegalNote:
+        return LegalNote.assemble(
+            id=self.id,
+            cite=self.cite,
+            also=list(self.also),
+            message=self.note.zh,
+            message_en=self.note.en,
+            figures=figures,
+            deduction_cap=self.deduction_cap,
+        )
+
 
 @dataclass
 class CompiledPolicy:
@@ -229,6 +258,8 @@ class CompiledPolicy:
     )
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
     penalty_cache: dict[tuple[str, str | None], Penalty] = field(default_factory=dict)
+    # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
+    capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.

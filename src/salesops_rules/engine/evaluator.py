@@ -40,7 +40,7 @@ from .approvals import Chain, Step, judge
 from .asof import due_instant, judgement_time, recorded_until
 from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expressions import Expression
-from .legal_notes import capped, notes_for, shown
+from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
@@ -691,8 +691,19 @@ def _legal_notes(
     caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
     salary = event.employee.monthly_salary if event.employee is not None else None
     if caps and salary is not None:
-        penalties = [capped(p, salary, min(caps)) for p in penalties]
-    return penalties, [shown(note, figures) for note, figures in found]
+        penalties = [_capped(policy, p, salary, min(caps)) for p in penalties]
+    return penalties, [note.entry(figures) for note, figures in found]
+
+
+def _capped(policy: CompiledPolicy, penalty: Penalty, salary: Decimal, cap: Decimal) -> Penalty:
+    """The penalty with its monthly cap: made once per breach, salary as written and cap."""
+    key = (penalty.for_, str(salary), cap)
+    found = policy.capped_cache.get(key)
+    if found is None:
+        found = capped(penalty, salary, cap)
+        if len(policy.capped_cache) < PENALTIES_KEPT:
+            policy.capped_cache[key] = found
+    return found
 
 
 def _refer_inexact(state: _State, name: str, value: Any) -> None:

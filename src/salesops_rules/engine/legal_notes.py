@@ -16,7 +16,7 @@ import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..model.decision import LawCitation, LegalNote, Penalty, Range, Text
+from ..model.decision import LawCitation, Penalty, Range, Text
 from ..model.events import EVENT_MODELS
 from ..model.money import CENT, round_money
 from ..model.policy import LawSpec, LegalNoteSpec
@@ -144,19 +144,6 @@ def notes_for(
             continue  # a figure the event does not give (an undetermined deposit): no note
         found.append((note, figures))
     return found
-
-
-def shown(note: CompiledLegalNote, figures: dict[str, Decimal]) -> LegalNote:
-    """The decision's entry; built from the compiled note's own valid parts, not validated again."""
-    return LegalNote.assemble(
-        id=note.id,
-        cite=note.cite,
-        also=list(note.also),
-        message=note.note.zh,
-        message_en=note.note.en,
-        figures=figures,
-        deduction_cap=note.deduction_cap,
-    )
 
 
 def _money(value: Any) -> Decimal:
