@@ -36,8 +36,8 @@ from .vouchers import decide_order_voucher
 
 Decide = Callable[[dict[str, Any]], dict[str, Any]]
 
-# Hand-written deciders by event kind.
-DECIDERS: dict[str, Decide] = {
+# Hand-written deciders by event kind, before the legal notes (policy/law.yaml) are added.
+_OWN: dict[str, Decide] = {
     "contract": decide_contract,
     "credit_sale": decide_credit_sale,
     "cash_receipt": decide_cash_receipt,
@@ -57,6 +57,17 @@ DECIDERS: dict[str, Decide] = {
 }
 
 
+def _with_legal_notes(own: Decide) -> Decide:
+    def decide(event: dict[str, Any]) -> dict[str, Any]:
+        return add_legal_notes(event, own(event))
+
+    return decide
+
+
+# Hand-written deciders by event kind: the whole decision, legal notes included.
+DECIDERS: dict[str, Decide] = {kind: _with_legal_notes(own) for kind, own in _OWN.items()}
+
+
 def decide(event: dict[str, Any]) -> dict[str, Any]:
     """The decision on an event of any kind: the hand-written counterpart of `policy.evaluate`."""
     if not isinstance(event, dict):
@@ -67,4 +78,4 @@ def decide(event: dict[str, Any]) -> dict[str, Any]:
         raise BadEventError("$.kind", f"unknown kind `{event.get('kind')}`") from None
     except TypeError:  # an unhashable kind
         raise BadEventError("$.kind", f"unknown kind `{event.get('kind')}`") from None
-    return add_legal_notes(event, decider(event))
+    return decider(event)
