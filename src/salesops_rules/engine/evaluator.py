@@ -457,7 +457,14 @@ def _apply(
 
 def _due(state: _State, ob: CompiledObligation, node: RuleTrace | None) -> None:
     """A duty with a deadline, not met: open before the deadline, overdue from it on."""
-    due = due_instant(ob.deadline.fn(state.ns))  # type: ignore[union-attr]
+    when = ob.deadline.fn(state.ns)  # type: ignore[union-attr]
+    if when is None:  # a date the event leaves out: the duty has no deadline on this event
+        if node is not None:
+            node.sets[f"obligation {ob.code}"] = "open"
+        _cite(state, ob.cite)
+        state.obligations.append(ob.open)
+        return
+    due = due_instant(when)
     event = state.event
     assert event is not None
     now = recorded_until(event, event.event_date)  # what the event records has happened
