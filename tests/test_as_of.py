@@ -288,3 +288,36 @@ def test_audit_as_of_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureF
     assert "Judged as of (deadlines compared with): 2011-12-03 00:00." in (out / "report.md").read_text()
     assert main(["audit", str(ledger), "--out", str(out), "--as-of", "x"]) == 2
     assert "`as_of` `x` is not an ISO 8601" in capsys.readouterr().err
+
+
+def test_a_deadline_the_event_leaves_out_means_none(tmp_path: Path) -> None:
+    rule = (
+        "rules:\n"
+        "  - id: test.hand-over-by-last-day\n"
+        "    on: handover\n"
+        "    cite: {article: 20}\n"
+        "    then:\n"
+        "      obligations:\n"
+        "        - code: test_duty\n"
+        "          deadline: last_day\n"
+        "          message: {zh: 测试, en: a test duty}\n"
+        "          overdue:\n"
+        "            violations: [{code: other_breach, message: {zh: 逾期, en: overdue}}]\n"
+    )
+    broken = Broken(tmp_path)
+    (broken.root / BROKEN).write_text(rule, encoding="utf-8")
+    policy = load_policy(broken.root)
+    event = {
+        "kind": "handover",
+        "id": "JJ-1",
+        "date": "2011-12-20",
+        "employee": {"id": "E-05", "role": "clerk"},
+        "reason": "departure",
+    }
+    undated = policy.evaluate(event, as_of="2012-06-01")
+    assert [(o.code, o.deadline) for o in undated.obligations if o.code == "test_duty"] == [
+        ("test_duty", None)
+    ]
+    dated = policy.evaluate({**event, "last_day": "2011-12-21"}, as_of="2011-12-22")
+    assert "test_duty" not in [o.code for o in dated.obligations]
+    assert "other_breach" in [v.code for v in dated.violations]
