@@ -229,6 +229,7 @@ def test_a_violation_without_penalty_does_not_load(tmp_path: Path) -> None:
     assert found == [
         ("incidents.yaml", "incident.reported-violation", message),
         ("vehicles.yaml", "vehicle.service-late", message),
+        ("vehicles.yaml", "vehicle.service-due", message),  # what its duty becomes once overdue
     ]
     vehicles = next(f for f in caught.value.findings if f.file.endswith("vehicles.yaml"))
     line = (folder / "vehicles.yaml").read_text(encoding="utf-8").splitlines()[vehicles.line - 1]

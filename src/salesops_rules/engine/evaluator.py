@@ -92,7 +92,8 @@ class _State:
         as_of: dt.datetime | None = None,
     ) -> None:
         self.ns = ns
-        # The judgement time as given; the one deadlines are compared with is `_now`.
+        # The judgement time as given; deadlines are compared with it, raised to what the event
+        # itself records (`_due`).
         self.as_of = as_of
         self.candidates: dict[str, list[_Candidate]] = {}
         self.settled: set[str] = set()
@@ -206,11 +207,10 @@ def outcome(
     parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
     notes: tuple[str, ...] = ()
-    if state.violations or kind in policy.event_notes:
-        deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
-        if deductions or kind in policy.event_notes:
-            found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
-            notes = tuple(note.id for note, _ in found)
+    deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
+    if deductions or kind in policy.event_notes:
+        found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
+        notes = tuple(note.id for note, _ in found)
     return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations, notes)
 
 
@@ -444,10 +444,7 @@ def _apply(
         elif ob.deadline is not None:
             _due(state, ob, node)
         else:
-            if node is not None:
-                node.sets[f"obligation {ob.code}"] = "open"
-            _cite(state, ob.cite)
-            state.obligations.append(ob.open)
+            _open(state, ob, node)
     for v in outcome.violations:
         _cite(state, v.cite)
         state.violations.append(v.found)
@@ -459,10 +456,7 @@ def _due(state: _State, ob: CompiledObligation, node: RuleTrace | None) -> None:
     """A duty with a deadline, not met: open before the deadline, overdue from it on."""
     when = ob.deadline.fn(state.ns)  # type: ignore[union-attr]
     if when is None:  # a date the event leaves out: the duty has no deadline on this event
-        if node is not None:
-            node.sets[f"obligation {ob.code}"] = "open"
-        _cite(state, ob.cite)
-        state.obligations.append(ob.open)
+        _open(state, ob, node)
         return
     due = due_instant(when)
     event = state.event
@@ -481,16 +475,25 @@ def _due(state: _State, ob: CompiledObligation, node: RuleTrace | None) -> None:
             if node is not None:
                 node.sets[f"violation {v.code}"] = "yes"
         return
-    if node is not None:
-        node.sets[f"obligation {ob.code}"] = (
-            f"open, due before {due.isoformat()} (judged as of {now.isoformat()})"
-        )
-    _cite(state, ob.cite)
-    state.obligations.append(
-        Obligation.assemble(
-            code=ob.code, message=ob.open.message, message_en=ob.open.message_en, cite=ob.cite, deadline=due
-        )
+    shown = f"open, due before {due.isoformat()} (judged as of {now.isoformat()})"
+    entry = Obligation.assemble(
+        code=ob.code, message=ob.open.message, message_en=ob.open.message_en, cite=ob.cite, deadline=due
     )
+    _open(state, ob, node, entry, shown)
+
+
+def _open(
+    state: _State,
+    ob: CompiledObligation,
+    node: RuleTrace | None,
+    entry: Obligation | None = None,
+    shown: str = "open",
+) -> None:
+    """An obligation not met: listed as open (with its deadline, when `entry` carries one)."""
+    if node is not None:
+        node.sets[f"obligation {ob.code}"] = shown
+    _cite(state, ob.cite)
+    state.obligations.append(entry if entry is not None else ob.open)
 
 
 def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
