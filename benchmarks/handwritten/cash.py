@@ -76,7 +76,7 @@ def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
                 [start, received, *(r[2] for r in records), *([handed] if handed is not None else [])]
             )
             if latest >= deadline:
-                violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(37, 4)))
+                violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(29)))
             else:
                 due = entry("hand_cash_to_finance_today", DUE_TODAY, cite(29))
                 obligations.append({**due, "deadline": deadline.isoformat()})

@@ -93,7 +93,7 @@ def decide_vehicle_service(event: dict[str, Any]) -> dict[str, Any]:
             values["service_days_late"] = (done - due).days
             violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(37, 6)))
     elif day > due:  # the record's own date shows the due day is over: the duty is overdue
-        violations.append(entry("vehicle_not_serviced", SERVICE_OVERDUE, cite(37, 6)))
+        violations.append(entry("vehicle_not_serviced", SERVICE_OVERDUE, cite(30)))
     else:
         deadline = dt.datetime.combine(due + dt.timedelta(days=1), dt.time.min).isoformat()
         obligations.append({**entry("service_vehicle", SERVICE_DUE, cite(30)), "deadline": deadline})
