@@ -84,8 +84,10 @@ def test_the_issues_case_cash_checked_at_11_is_due_not_breached() -> None:
     assert [(o.code, o.cite.label, o.deadline) for o in due] == [
         ("hand_cash_to_finance_today", "第二十九条", dt.datetime(2011, 12, 6, 0, 0))
     ]
-    dumped = decision.model_dump(mode="json")["obligations"]
-    assert [o["deadline"] for o in dumped] == ["2011-12-06T00:00:00"]
+    dumped = decision.model_dump(mode="json")
+    assert [o["deadline"] for o in dumped["obligations"]] == ["2011-12-06T00:00:00"]
+    assert dumped["as_of"] == "2011-12-05T11:00:00"  # the time judged at, as given
+    assert POLICY.evaluate(cash()).as_of is None
 
 
 def test_an_obligation_without_a_deadline_says_so() -> None:

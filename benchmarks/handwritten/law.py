@@ -82,4 +82,5 @@ def add_legal_notes(event: dict[str, Any], decision: dict[str, Any]) -> dict[str
                         "max": math.ceil(Decimal(amount_range["max"]) / per_month),
                     }
     decision["legal_notes"] = notes
+    decision["as_of"] = None  # the baselines judge as of the event's own records
     return decision

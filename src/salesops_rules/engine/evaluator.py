@@ -687,6 +687,7 @@ def _decision(
             r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
         ],
         legal_notes=legal,
+        as_of=state.as_of,
     )
 
 

@@ -149,8 +149,14 @@ class Decision(Frozen):
     legal_notes: list[LegalNote] = Field(
         default_factory=list, description="where national law meets the regulation on this event"
     )
+    as_of: dt.datetime | None = Field(
+        default=None,
+        description="the judgement time given (company time); null: judged as of the latest time "
+        "the event records",
+    )
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
         fields.setdefault("legal_notes", [])
+        fields.setdefault("as_of", None)
         return super().assemble(**fields)
