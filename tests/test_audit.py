@@ -233,7 +233,8 @@ def test_cli_explain_names_what_a_ledger_rule_decides_instead(
         capsys.readouterr()
         .out.rstrip()
         .endswith(
-            "In this audit, cash_not_handed_over, logistics_supervisor.permit is decided by ledger rule "
+            "In this audit, cash_not_handed_over, hand_cash_to_finance_today, logistics_supervisor.permit "
+            "is decided by ledger rule "
             "cash.handover-recorded-apart (第二十七条) from the ledger, not by this event alone"
         )
     )

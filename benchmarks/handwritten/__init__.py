@@ -27,17 +27,19 @@ from .deciding import FIRST_DAY, not_in_force
 from .documents import decide_sales_document
 from .handover import decide_handover
 from .incidents import decide_incident
+from .law import add_legal_notes
 from .ledger import decide_customer_archive_report, decide_internal_review
 from .reading import BadEventError, date, timestamp
 from .receivables import decide_receivable
+from .records import decide_document_filing, decide_voucher_binding
 from .shipments import decide_shipment
 from .vehicles import decide_vehicle_service, decide_vehicle_trip
 from .vouchers import decide_order_voucher
 
 Decide = Callable[[dict[str, Any]], dict[str, Any]]
 
-# Hand-written deciders by event kind.
-DECIDERS: dict[str, Decide] = {
+# Hand-written deciders by event kind, before the legal notes (policy/law.yaml) are added.
+_OWN: dict[str, Decide] = {
     "contract": decide_contract,
     "credit_sale": decide_credit_sale,
     "cash_receipt": decide_cash_receipt,
@@ -52,7 +54,20 @@ DECIDERS: dict[str, Decide] = {
     "sales_document": decide_sales_document,
     "receivable": decide_receivable,
     "handover": decide_handover,
+    "voucher_binding": decide_voucher_binding,
+    "document_filing": decide_document_filing,
 }
+
+
+def _with_legal_notes(own: Decide) -> Decide:
+    def decide(event: dict[str, Any]) -> dict[str, Any]:
+        return add_legal_notes(event, own(event))
+
+    return decide
+
+
+# Hand-written deciders by event kind: the whole decision, legal notes included.
+DECIDERS: dict[str, Decide] = {kind: _with_legal_notes(own) for kind, own in _OWN.items()}
 
 
 def decide(event: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from . import reading as read
@@ -29,6 +30,7 @@ PERMISSION: tuple[Step, ...] = (
 
 FILL_SLIP = message("cash.payment-slip", "fill_payment_slip")
 NOT_HANDED_OVER = message("cash.not-handed-over", "cash_not_handed_over")
+DUE_TODAY = message("cash.not-handed-over", "hand_cash_to_finance_today")
 STILL_HELD = message("cash.still-held", "hand_cash_to_finance")
 SLIP_TO_FINANCE = message("cash.slip-to-finance", "hand_slip_to_finance")
 SLIP_LATE = message("cash.slip-late", "other_breach")
@@ -37,7 +39,7 @@ SLIP_LATE = message("cash.slip-late", "other_breach")
 def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
     event = read.event_fields(event, "cash_receipt", FIELDS)
     event_id = read.text(event.get("id"), "$.id")
-    read.optional_date(event.get("date"), "$.date")
+    day = read.optional_date(event.get("date"), "$.date")
     received = read.timestamp(read.required(event, "received_at"), "$.received_at")
     read.positive_money(read.required(event, "amount"), "$.amount")
     employee_id, _, salary = read.employee(event.get("employee"), needed=True)
@@ -78,6 +80,17 @@ def decide_cash_receipt(event: dict[str, Any]) -> dict[str, Any]:
             if handed is None:
                 obligations.append(entry("hand_cash_to_finance", STILL_HELD, cite(29)))
         else:
-            violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(29)))
+            # Due by the end of the day of receipt; overdue once the event records a later time.
+            deadline = dt.datetime.combine(received.date() + dt.timedelta(days=1), dt.time.min)
+            # (an event's own `date`, when given, counts from its start)
+            start = dt.datetime.combine(day, dt.time.min) if day is not None else received
+            latest = max(
+                [start, received, *(r[2] for r in records), *([handed] if handed is not None else [])]
+            )
+            if latest >= deadline:
+                violations.append(entry("cash_not_handed_over", NOT_HANDED_OVER, cite(29)))
+            else:
+                due = entry("hand_cash_to_finance_today", DUE_TODAY, cite(29))
+                obligations.append({**due, "deadline": deadline.isoformat()})
     values = {"cash_handed_over_same_day": same_day}
     return finish(event_id, "cash_receipt", values, approvals, obligations, violations, salary, cited)

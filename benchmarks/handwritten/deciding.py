@@ -63,7 +63,9 @@ def _messages() -> dict[tuple[str, ...], Text]:
     found: dict[tuple[str, ...], Text] = {}
 
     def collect(key: tuple[str, ...], outcome: dict[str, Any] | None) -> None:
-        for entry in [*(outcome or {}).get("obligations", ()), *(outcome or {}).get("violations", ())]:
+        obligations = (outcome or {}).get("obligations", ())
+        overdue = [v for o in obligations for v in (o.get("overdue") or {}).get("violations", ())]
+        for entry in [*obligations, *(outcome or {}).get("violations", ()), *overdue]:
             found[(*key, entry["code"])] = (entry["message"]["zh"], entry["message"]["en"])
 
     for path in sorted(POLICY_DIR.glob("*.yaml")):
@@ -256,6 +258,8 @@ def penalty(code: str, salary: Decimal | None) -> dict[str, Any]:
         "deduction_amount": amounts,
         "cite": cite(where["article"], where.get("item")),
         "requires_determination": bool(rule.get("requires_determination", False)),
+        "deduction_cap_per_month": None,  # set by a legal note's cap (law.py)
+        "months_to_recover": None,
     }
 
 
@@ -288,6 +292,8 @@ def finish(
 ) -> dict[str, Any]:
     """The decision's JSON content: one penalty per kind of breach, the verdict, and every
     clause cited (`cited`, the clauses of the rules that applied, with those of the parts)."""
+    for o in obligations:
+        o.setdefault("deadline", None)  # an obligation without a deadline says so
     penalties = []
     if violations:
         violations = _one_per_breach(violations)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..engine import periods
 from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
 from ..engine.evaluator import REFER, REFER_CITE
 from ..model.audit import NOBODY, AuditFinding
@@ -42,6 +43,9 @@ class ChunkFacts:
         default_factory=list
     )  # (rule, key, day, seq, event_id)
     problems: list[AuditFinding] = field(default_factory=list)
+    # Events with a duty still open at their own time: judged again, as of the ledger's end
+    # (seq, position, employee, raw payload, codes a ledger rule decides instead).
+    deferred: list[tuple[int, int, str, Any, tuple[str, ...]]] = field(default_factory=list)
 
 
 def key_text(value: Any) -> str | None:
@@ -57,9 +61,10 @@ def key_text(value: Any) -> str | None:
     return str(value)
 
 
-def month_of(value: Any, fallback: str) -> str:
+def period_of(value: Any, fallback: str, per: str = "month") -> str:
+    """The period a record covers: a date's period, a label as written, else `fallback`."""
     if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
+        return periods.label(value, per)
     if isinstance(value, str):
         return value
     return fallback
@@ -117,11 +122,12 @@ def facts_of(
             plan = rule.expect
             assert plan is not None
             group = json.dumps([key_text(ns.get(name)) for name in plan.group_by], ensure_ascii=False)
+            own = month if plan.per == "month" else periods.label(day, plan.per)
             if reader.role == "expected":
-                covered = month_of(ns.get(plan.covers), month) if plan.covers else month
+                covered = period_of(ns.get(plan.covers), own, plan.per) if plan.covers else own
                 facts.have.add((reader.rule, group, covered))
             else:
-                facts.scope.add((reader.rule, group, month))
+                facts.scope.add((reader.rule, group, own))
             continue
         follow = rule.follow_up
         assert follow is not None
@@ -193,6 +199,7 @@ class FactStore:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self.counts: Counter[tuple[str, str]] = Counter()  # (rule id, missing|late|open) -> findings
+        self.unchecked: list[str] = []  # `if_recorded` rules the ledger gave nothing to judge
 
     def add(self, facts: ChunkFacts) -> None:
         db = self.db
@@ -213,7 +220,9 @@ class FactStore:
         end = dt.date.fromisoformat(last_day)
         for index, rule in enumerate(self.rules):
             if rule.expect is not None:
-                cases = self._expect(index, rule, _governed_from(first_day, rule.in_force_from), end)
+                assert rule.expect is not None
+                start = _governed_from(first_day, rule.in_force_from, rule.expect.per)
+                cases = self._expect(index, rule, start, end)
             else:
                 cases = self._follow_up(index, rule, end)
             for state, finding in cases:
@@ -226,9 +235,18 @@ class FactStore:
     ) -> Iterator[tuple[str, AuditFinding]]:
         plan = rule.expect
         assert plan is not None
+        if (
+            plan.if_recorded
+            and self.db.execute("SELECT 1 FROM have WHERE rule = ?", (index,)).fetchone() is None
+        ):
+            self.unchecked.append(rule.id)  # the ledger keeps no such records
+            return
         due: Iterable[tuple[str, str]]
         if plan.scope is None:
-            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
+            start = dt.date.fromisoformat(first_day)
+            # A ledger that ends before the first governed period owes no period at all.
+            walk = periods.between(start, end, plan.per) if start <= end else iter(())
+            due = [("[]", p) for p in walk]
         else:
             due = self.db.execute(
                 "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
@@ -239,7 +257,8 @@ class FactStore:
             ).fetchone()
             if found is not None:
                 continue
-            over = _month_end(period) <= end
+            # Judged as of 00:00 of `end`: a period ending that very day is not over yet.
+            over = periods.last_day(period, plan.per) < end
             state, outcome = ("missing", rule.missing) if over else ("open", rule.open)
             values = json.loads(group)
             shown = ", ".join(f"{n} = {v}" for n, v in zip(plan.group_by, values, strict=True))
@@ -248,15 +267,17 @@ class FactStore:
                 f"no `{plan.expected.kind}` covers {period}"
                 + (f" for {shown}" if shown else "")
                 + (
-                    f"; the month is over by the ledger's last day {end.isoformat()}"
+                    f"; the {plan.per} was over before {end.isoformat()}, the day the ledger is judged at"
                     if over
-                    else f"; the month is not over by the ledger's last day {end.isoformat()}"
+                    else f"; the {plan.per} is not over on {end.isoformat()}, the day the ledger is judged at"
                 )
             )
+            # A finding of a week, quarter or year counts under the month the period ends in.
+            month = period if plan.per == "month" else periods.last_day(period, plan.per).isoformat()[:7]
             for item in outcome:
                 yield (
                     state,
-                    self._finding(rule, item, (None, "", plan.expected.kind, "", period, employee), detail),
+                    self._finding(rule, item, (None, "", plan.expected.kind, "", month, employee), detail),
                 )
 
     def _follow_up(
@@ -330,28 +351,15 @@ class FactStore:
         )
 
 
-def _governed_from(first_day: str, in_force_from: dt.date | None) -> str:
-    """The first day a periodic duty is counted from: the ledger's first, but never in a month
+def _governed_from(first_day: str, in_force_from: dt.date | None, per: str) -> str:
+    """The first day a periodic duty is counted from: the ledger's first, but never in a period
     the policy did not govern from its first day (in force from 2011-11-30, it asks nothing of
-    November, and counts from 2011-12-01)."""
+    November 2011, of the ISO week 2011-W48, nor of 2011-Q4 or 2011; months count from
+    2011-12-01, weeks from 2011-12-05, quarters and years from 2012-01-01)."""
     if in_force_from is None:
         return first_day
     start = in_force_from
-    if start.day != 1:
-        start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # the next month's 1st
+    period = periods.label(start, per)
+    if periods.first_day(period, per) != start:
+        start = periods.last_day(period, per) + dt.timedelta(days=1)  # the next period's first day
     return max(first_day, start.isoformat())
-
-
-def _months(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_end(period: str) -> dt.date:
-    year, month = int(period[:4]), int(period[5:7])
-    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-    return following - dt.timedelta(days=1)

@@ -10,6 +10,7 @@ depend on how many processes judged them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -64,6 +65,9 @@ class Settings:
     examples: int = 5  # findings kept per group for the report
     log: str | None = None  # a decision log (SQLite) to append every decision to
     policy_hash: str = ""
+    # `--as-of`: every event is judged as of this time. None: as of the ledger's last event,
+    # which no chunk knows; an event with a duty still open at its own time is deferred.
+    as_of: dt.datetime | None = None
 
 
 @dataclass
@@ -136,16 +140,15 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 data = settings.decoder(item.payload)
                 event = parse_event(data)
             if settings.log is None:
-                judged = outcome(policy.compiled, event)  # all a finding shows, no more
+                judged = outcome(policy.compiled, event, settings.as_of)  # all a finding shows, no more
             else:
-                full = policy.evaluate(event)
+                full = policy.evaluate(event, as_of=settings.as_of)
                 logged.append((data, full))
                 judged = Outcome.of(full)
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
             continue
         totals.audited += 1
-        totals.verdicts[judged.verdict] += 1
         totals.kinds[judged.kind] += 1
         day = event.event_date.isoformat()
         first_day = day if first_day is None or day < first_day else first_day
@@ -159,6 +162,11 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             replaced = facts_of(
                 rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
             )
+        if settings.as_of is None and _open_until(judged, replaced):
+            facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
+            continue
+        totals.verdicts[judged.verdict] += 1
+        totals.notes.update(judged.notes)
         for finding in _findings(judged, seq, item.position, day, employee, replaced, settings.lang, policy):
             tally.add(finding)
     for problem in facts.problems:
@@ -169,6 +177,29 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     if logged:
         _log(settings, logged)
     return ChunkResult(chunk.index, chunk.mark, totals, skipped, samples, out.getvalue(), facts, position)
+
+
+def _open_until(judged: Outcome, replaced: set[str]) -> bool:
+    """Whether a duty of the event is open until a deadline that no ledger rule judges instead."""
+    return any(o.deadline is not None and o.code not in replaced for o in judged.obligations)
+
+
+def judge_deferred(
+    policy: Policy,
+    decoder: Decoder,
+    deferred: tuple[int, int, str, Any, tuple[str, ...]],
+    as_of: dt.datetime,
+    totals: AuditTotals,
+    lang: str,
+) -> list[AuditFinding]:
+    """An event whose duty was open at its own time, judged as of the ledger's end."""
+    seq, position, employee, payload, replaced = deferred
+    event = parse_event(decoder(payload))  # decoded and valid once already
+    judged = outcome(policy.compiled, event, as_of)
+    totals.verdicts[judged.verdict] += 1
+    totals.notes.update(judged.notes)
+    day = event.event_date.isoformat()
+    return _findings(judged, seq, position, day, employee, set(replaced), lang, policy)
 
 
 # What the totals count a finding under: (category, code, article, label, employee, month).

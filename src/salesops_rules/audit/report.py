@@ -64,6 +64,7 @@ WORDS = {
     "policy": {"en": "Policy", "zh": "政策"},
     "ledger": {"en": "Ledger", "zh": "账本"},
     "period": {"en": "Events dated", "zh": "事件日期"},
+    "as_of": {"en": "Judged as of (deadlines compared with)", "zh": "评判时点（期限以此比较）"},
     "records": {"en": "Records read", "zh": "读取记录"},
     "audited": {"en": "audited", "zh": "已审计"},
     "skipped": {"en": "skipped", "zh": "跳过"},
@@ -79,6 +80,14 @@ WORDS = {
     "by_employee": {"en": "Findings by employee", "zh": "按员工"},
     "by_month": {"en": "Findings by month", "zh": "按月份"},
     "across": {"en": "Rules across events", "zh": "跨事件规则"},
+    "legal_notes": {
+        "en": "Legal notes: national law beside the regulation",
+        "zh": "法律提示：与本制度相关的国家法律",
+    },
+    "legal_notes_intro": {
+        "en": "Notes, not findings: the company's figures, verdicts and sanctions above are unchanged.",
+        "zh": "仅为提示，不是违规：以上数字、结论和处罚均未改变。",
+    },
     "skipped_records": {"en": "Skipped records", "zh": "跳过的记录"},
     "explanations": {"en": "Explanations", "zh": "解释"},
     "more": {"en": "more in", "zh": "条，见"},
@@ -135,6 +144,8 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
     )
     if totals.first_day is not None:
         add(Para((f"{_w('period', lang)}: {totals.first_day} – {totals.last_day}.",)))
+    if result.as_of is not None:
+        add(Para((f"{_w('as_of', lang)}: {result.as_of.isoformat(sep=' ', timespec='minutes')}.",)))
     add(
         Para(
             (
@@ -162,6 +173,7 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
     _groups(doc, result, policy, "employee", lang)
     _groups(doc, result, policy, "month", lang)
     _across(doc, result, policy, lang)
+    _legal_notes(doc, result, policy, lang)
     _skipped(doc, result, lang)
     _explanations(doc, result, policy, lang)
     return doc
@@ -264,6 +276,23 @@ def _row(result: AuditResult, finding: AuditFinding) -> tuple[Inline, ...]:
     )
 
 
+def _legal_notes(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:
+    """The pack's notes of national law, with the number of audited events each was shown on."""
+    if not policy.legal_notes:
+        return
+    add = doc.blocks.append
+    add(Heading(2, _w("legal_notes", lang), "legal-notes"))
+    add(Para((_w("legal_notes_intro", lang),)))
+    rows: list[tuple[Inline, ...]] = []
+    for note in policy.legal_notes:
+        law = note.cite.law + note.cite.article + "".join(f"; {a.law}{a.article}" for a in note.also)
+        start, end = note.effective_from, note.effective_to
+        dates = f"{start.isoformat() if start else ''} – {end.isoformat() if end else ''}"
+        message = note.note.zh if lang == "zh" else note.note.en
+        rows.append((Code(note.id), law, dates, message, str(result.totals.notes.get(note.id, 0))))
+    add(Table(("note", "law", "in force", "note", "events"), rows))
+
+
 def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:
     add = doc.blocks.append
     add(Heading(2, _w("across", lang), "rules-across-events"))
@@ -271,7 +300,11 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: st
     for rule in policy.ledger_rules:
         title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
         counts = [str(result.rule_counts.get((rule.id, s), 0)) for s in ("missing", "late", "open")]
-        rows.append((Code(rule.id), rule.cite.label, title, describe_rule(rule), *counts))
+        described = describe_rule(rule)
+        if rule.id in result.unchecked:
+            kind = rule.expect.expected.kind if rule.expect is not None else ""
+            described += f"; NOT CHECKED: the ledger records no {kind}"
+        rows.append((Code(rule.id), rule.cite.label, title, described, *counts))
     if not rows:
         add(Para((_w("none", lang),)))
         return
@@ -282,12 +315,13 @@ def describe_rule(rule: CompiledLedgerRule) -> str:
     if rule.expect is not None:
         plan = rule.expect
         scope = (
-            "every month of the ledger"
+            f"every {plan.per} of the ledger"
             if plan.scope is None
-            else "months of " + ", ".join(s.kind for s in plan.scope)
+            else f"{plan.per}s of " + ", ".join(s.kind for s in plan.scope)
         )
         group = f", per {', '.join(plan.group_by)}" if plan.group_by else ""
-        return f"one {plan.expected.kind} per month ({scope}{group})"
+        recorded = f", if the ledger records any {plan.expected.kind}" if plan.if_recorded else ""
+        return f"one {plan.expected.kind} per {plan.per} ({scope}{group}{recorded})"
     plan_f = rule.follow_up
     assert plan_f is not None
     within = f" within {plan_f.within_days} days" if plan_f.within_days is not None else ""

@@ -10,6 +10,7 @@ of the rules across events go to a temporary SQLite file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,7 +24,17 @@ from ..errors import EventError
 from ..model.audit import DIMENSIONS, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
 from .across import FactStore
-from .chunks import FINDINGS_COLUMNS, Chunk, ChunkResult, Samples, Settings, Tally, policy_key, remember
+from .chunks import (
+    FINDINGS_COLUMNS,
+    Chunk,
+    ChunkResult,
+    Samples,
+    Settings,
+    Tally,
+    judge_deferred,
+    policy_key,
+    remember,
+)
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
@@ -43,6 +54,7 @@ class AuditOptions:
     lang: str = "en"
     chunk_size: int = 2000
     log: Path | None = None
+    as_of: dt.datetime | None = None  # `--as-of`; None: as of the ledger's last event
 
 
 @dataclass
@@ -59,6 +71,8 @@ class AuditResult:
     rule_counts: Counter[tuple[str, str]]  # (ledger rule id, missing|late|open) -> findings
     explanations: dict[int, list[str]] = field(default_factory=dict)  # position -> explain lines
     files: list[Path] = field(default_factory=list)
+    as_of: dt.datetime | None = None  # the time the ledger was judged at (`ledger_end`)
+    unchecked: list[str] = field(default_factory=list)  # ledger rules with no records to judge
 
     def sampled(self, dimension: str) -> list[tuple[str, list[AuditFinding]]]:
         return [(key, found) for (dim, key), found in self.samples.items() if dim == dimension]
@@ -129,6 +143,7 @@ def audit_ledger(
         examples=options.examples,
         log=str(options.log) if options.log is not None else None,
         policy_hash=_hash(policy) if options.log is not None else "",
+        as_of=options.as_of,
     )
     remember(policy)
     merge = _Merge(options.out_dir, ledger.unit, options.examples)
@@ -143,13 +158,21 @@ def audit_ledger(
                 results = run_pool(settings, chunks, options.workers)
             else:
                 results = run_serial(settings, chunks)
+            deferred = []
             for judged in results:
                 merge.add(judged)
                 store.add(judged.facts)
+                deferred += judged.facts.deferred
                 if progress is not None:
                     progress(judged.mark, merge.totals.audited)
             totals = merge.totals
-            for finding in store.resolve(totals.first_day, totals.last_day, merge.last + 1):
+            as_of = ledger_end(options.as_of, totals.last_day)
+            for item in deferred:
+                assert as_of is not None  # an event was judged, so the ledger has a last day
+                for finding in judge_deferred(policy, ledger.decoder, item, as_of, totals, options.lang):
+                    merge.add_finding(finding)
+            last_day = as_of.date().isoformat() if as_of is not None else None
+            for finding in store.resolve(totals.first_day, last_day, merge.last + 1):
                 merge.add_finding(finding)
             merge.fold()
         finally:
@@ -166,10 +189,25 @@ def audit_ledger(
         samples=merge.samples,
         skipped=merge.skipped,
         rule_counts=store.counts,
+        unchecked=store.unchecked,
         files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
+        as_of=as_of,
     )
-    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang)
+    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang, as_of)
     return result
+
+
+def ledger_end(as_of: dt.datetime | None, last_day: str | None) -> dt.datetime | None:
+    """The time a ledger is judged at: `--as-of`, never before its last event's day has come.
+
+    Without `--as-of`, 00:00 of the last event's day: the ledger shows that day has come, not
+    that it is over. An `--as-of` before that is raised to it, as an event's own records
+    raise the judgement time of one event.
+    """
+    last = dt.datetime.fromisoformat(last_day) if last_day is not None else None
+    if as_of is None or last is None:
+        return as_of or last
+    return max(as_of, last)
 
 
 def _hash(policy: Policy) -> str:
@@ -190,7 +228,12 @@ def explained_positions(result: AuditResult, limit: int) -> list[int]:
 
 
 def explain_samples(
-    policy: Policy, ledger: Ledger, result: AuditResult, limit: int, lang: str
+    policy: Policy,
+    ledger: Ledger,
+    result: AuditResult,
+    limit: int,
+    lang: str,
+    as_of: dt.datetime | None = None,
 ) -> dict[int, list[str]]:
     """Re-read the ledger up to the last sampled event and explain each sampled one."""
     wanted = explained_positions(result, limit)
@@ -204,13 +247,19 @@ def explain_samples(
                 break
             continue
         remaining.discard(item.position)
-        found[item.position] = explain_record(policy, ledger, item, lang)
+        found[item.position] = explain_record(policy, ledger, item, lang, as_of)
         if not remaining:
             break
     return found
 
 
-def explain_record(policy: Policy, ledger: Ledger, item: RawRecord | SkippedRecord, lang: str) -> list[str]:
+def explain_record(
+    policy: Policy,
+    ledger: Ledger,
+    item: RawRecord | SkippedRecord,
+    lang: str,
+    as_of: dt.datetime | None = None,
+) -> list[str]:
     """The `explain` lines of one ledger record, or why it could not be judged."""
     if isinstance(item, SkippedRecord):
         return [f"{ledger.unit} {item.position}: {item.message}"]
@@ -218,7 +267,7 @@ def explain_record(policy: Policy, ledger: Ledger, item: RawRecord | SkippedReco
         event = parse_event(ledger.decoder(item.payload))
     except (RecordError, EventError) as error:
         return [f"{ledger.unit} {item.position}: {error.message}"]
-    decision, trace = policy.trace(event)
+    decision, trace = policy.trace(event, as_of=as_of)
     lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang))
     notes = _replaced_notes(policy, event, lang)
     return [*lines, *notes] if notes else lines
@@ -252,9 +301,11 @@ def _replaced_notes(policy: Policy, event: Any, lang: str) -> list[str]:
     return notes
 
 
-def explain_position(policy: Policy, ledger: Ledger, position: int, lang: str) -> list[str] | None:
+def explain_position(
+    policy: Policy, ledger: Ledger, position: int, lang: str, as_of: dt.datetime | None = None
+) -> list[str] | None:
     """`audit LEDGER --explain N`: the explanation of the record at line or row N."""
     item = read_record(ledger, position)
     if item is None:
         return None
-    return explain_record(policy, ledger, item, lang)
+    return explain_record(policy, ledger, item, lang, as_of)

@@ -63,6 +63,7 @@ def _outcome_cites(outcome: CompiledOutcome | None) -> Iterator[Cite]:
         return
     yield from _chain_cites(outcome.approvals)
     yield from (o.cite for o in outcome.obligations)
+    yield from (v.cite for o in outcome.obligations for v in o.overdue)
     yield from (v.cite for v in outcome.violations)
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ..model.citation import Cite
-from ..model.decision import Decision
+from ..model.decision import Decision, Obligation, Penalty
 from .compiled import CompiledPolicy
 from .trace import Fact, RuleTrace
 
@@ -138,6 +138,7 @@ def explanation(
             _w("obligations", lang),
             [
                 f"{o.code}: {o.message if lang == 'zh' else o.message_en} [{o.cite.label}]"
+                + _deadline(o, lang)
                 for o in decision.obligations
             ],
             lang,
@@ -154,6 +155,7 @@ def explanation(
         )
     )
     out.append(_listing(_w("penalties", lang), [_penalty(p, lang) for p in decision.penalties], lang))
+    out.append(_legal_notes(decision, lang))
     applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
     considered = [n for n in trace if n.status == "not_applied"]
     other = [n for n in trace if n not in applied and n not in considered]
@@ -162,6 +164,14 @@ def explanation(
     out.append(_rules(policy, _w("not_applied", lang), considered, lang, None))
     out.append(_rules(policy, _w("other", lang), other, lang, None))
     return Explanation(heading, out)
+
+
+def _deadline(obligation: Obligation, lang: Lang) -> str:
+    """An open obligation's deadline: the instant from which it is breached."""
+    if obligation.deadline is None:
+        return ""
+    when = obligation.deadline.isoformat(sep=" ", timespec="minutes")
+    return f"（期限：{when} 之前）" if lang == "zh" else f" (due before {when})"
 
 
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Section:
@@ -210,6 +220,39 @@ def _penalty(p: object, lang: Lang) -> str:
     if p.requires_determination:
         text += _w("determination", lang)
     return f"{text} — {p.for_}"
+
+
+def _cap(p: Penalty, lang: Lang) -> str | None:
+    """A deduction's monthly cap from a legal note (《工资支付暂行规定》第十六条), when one applies."""
+    if p.deduction_cap_per_month is None or p.months_to_recover is None:
+        return None
+    low, high = p.months_to_recover.min, p.months_to_recover.max
+    cap = f"{p.deduction_cap_per_month:.2f}"
+    if lang == "zh":
+        return f"{p.for_}：从工资中每月至多扣 {cap}，扣完需 {low}-{high} 个月"
+    return f"{p.for_}: at most {cap} a month from pay, {low}-{high} months to recover"
+
+
+def _legal_notes(decision: Decision, lang: Lang) -> Section:
+    """Where national law meets the regulation on this event: notes, not changes of figures."""
+    entries = []
+    for note in decision.legal_notes:
+        message = note.message if lang == "zh" else note.message_en
+        figures = ", ".join(f"{name} = {value:.2f}" for name, value in note.figures.items())
+        head = f"{note.cite.law}{note.cite.article}: {message}" + (f" ({figures})" if figures else "")
+        details = []
+        for law in (note.cite, *note.also):
+            text = law.text if lang == "zh" else law.text_en
+            details.append(f"{law.law}{law.article}: {text}")
+        if note.deduction_cap is not None:
+            details += [c for c in (_cap(p, lang) for p in decision.penalties) if c is not None]
+        entries.append(Entry(head, details))
+    title = (
+        "法律提示（国家法律，不改变本制度的数字）"
+        if lang == "zh"
+        else "Legal notes (national law; the figures above stand)"
+    )
+    return Section(title, entries, always=False)
 
 
 def _listing(title: str, rows: list[str], lang: Lang) -> Section:

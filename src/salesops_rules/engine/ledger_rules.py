@@ -64,6 +64,7 @@ def emitted_codes(rules: Iterable[CompiledRule], kind: str) -> set[str]:
             if outcome is not None:
                 codes.update(v.code for v in outcome.violations)
                 codes.update(o.code for o in outcome.obligations)
+                codes.update(v.code for o in outcome.obligations for v in o.overdue)
                 if outcome.approvals is not None:
                     codes.update(f"{s.role}.{s.action}" for s in outcome.approvals.steps)
     return codes
@@ -149,7 +150,7 @@ class LedgerRuleCompiler:
             scope = tuple(sides)
         if not self.ok:
             return None
-        return ExpectPlan(expected, spec.covers, scope, spec.group_by)
+        return ExpectPlan(expected, spec.covers, scope, spec.group_by, spec.per, spec.if_recorded)
 
     def follow_up(self) -> FollowUpPlan | None:
         spec = self.spec.follow_up

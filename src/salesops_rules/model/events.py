@@ -383,6 +383,53 @@ class Handover(EventBase):
         return self
 
 
+# ---- Kinds added for 第十、十八、三十四、三十五条 (docs/contract.md, "Issue 10: kinds added") ----
+
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"  # a month, a quarter or a year
+
+
+class Quotation(EventBase):
+    """A price quoted to a customer (第十条): followed up until its final result."""
+
+    kind: Literal["quotation"]
+    customer_id: str = Field(min_length=1)
+    amount: PositiveMoney | None = None
+
+
+class QuotationOutcome(EventBase):
+    """The final result of a quotation (第十条 直至报价的最终的结果)."""
+
+    kind: Literal["quotation_outcome"]
+    quotation: str = Field(min_length=1)  # the `id` of the quotation event
+    outcome: Literal["accepted", "declined", "withdrawn"]
+
+
+class HygieneCheck(EventBase):
+    """The department's weekly hygiene self-check (第十八条 每周自检)."""
+
+    kind: Literal["hygiene_check"]
+    passed: bool = True  # 干净、明亮、整洁整齐
+
+
+class VoucherBinding(EventBase):
+    """A month's vouchers bound in number order (第三十四条 每月装订成册)."""
+
+    kind: Literal["voucher_binding"]
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
+    first_number: str | None = None  # 号数: the first and last voucher numbers bound
+    last_number: str | None = None
+    slips: int | None = Field(default=None, ge=0)  # 单据张数
+    approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's signature, the supervisor's filing
+
+
+class DocumentFiling(EventBase):
+    """Sales documents filed for a month, a quarter or a year (第三十五条 分月、季、年报按时归档)."""
+
+    kind: Literal["document_filing"]
+    period: str = Field(pattern=PERIOD_PATTERN)  # `2011-12`, `2011-Q4` or `2011`
+    catalogue: bool = False  # 分类填制目录: the catalogue of what was filed, by category
+
+
 Event = Annotated[
     Contract
     | CreditSale
@@ -399,7 +446,12 @@ Event = Annotated[
     | InternalReview
     | SalesDocument
     | Receivable
-    | Handover,
+    | Handover
+    | Quotation
+    | QuotationOutcome
+    | HygieneCheck
+    | VoucherBinding
+    | DocumentFiling,
     Field(discriminator="kind"),
 ]
 
@@ -420,6 +472,11 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     "sales_document": SalesDocument,
     "receivable": Receivable,
     "handover": Handover,
+    "quotation": Quotation,
+    "quotation_outcome": QuotationOutcome,
+    "hygiene_check": HygieneCheck,
+    "voucher_binding": VoucherBinding,
+    "document_filing": DocumentFiling,
 }
 
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

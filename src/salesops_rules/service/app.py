@@ -126,10 +126,10 @@ def create_app(
         openapi_extra=schemas.EVENT_BODY,
         summary="Judge one event",
     )
-    async def evaluate(request: Request) -> Response:
+    async def evaluate(request: Request, as_of: schemas.AsOfQuery = None) -> Response:
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
-        decision = active.policy.evaluate(event)
+        decision = active.policy.evaluate(event, as_of=as_of)
         headers = await record(active, text, decision)
         return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
 
@@ -140,10 +140,12 @@ def create_app(
         openapi_extra=schemas.EVENT_BODY,
         summary="Judge one event and explain the decision clause by clause",
     )
-    async def explain(request: Request, lang: Literal["zh", "en"] = "en") -> Response:
+    async def explain(
+        request: Request, lang: Literal["zh", "en"] = "en", as_of: schemas.AsOfQuery = None
+    ) -> Response:
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
-        decision, trace = active.policy.trace(event)
+        decision, trace = active.policy.trace(event, as_of=as_of)
         lines = explain_mod.lines(active.policy.compiled, decision, trace, lang)
         while lines and not lines[-1]:
             lines.pop()
