@@ -121,3 +121,14 @@ def test_explain_of_an_event_before_the_first_day_names_article_40(
         assert "第四十条" in out
         assert "cash_not_handed_over" not in out
         assert "2011-11-30" in out
+        heading = out.splitlines()[0]
+        assert heading.endswith(
+            "（评判时点：2011-12-10 00:00）" if lang == "zh" else " (judged as of 2011-12-10 00:00)"
+        )
+
+
+def test_explain_without_as_of_names_no_judgement_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _explain(tmp_path, capsys, CASH)
+    assert "judged as of" not in out.splitlines()[0]

@@ -128,7 +128,7 @@ def explanation(
     heading = (
         f"{_w('decision', lang)} {decision.event_id} ({decision.kind}) {_w('under', lang)} "
         f"{decision.policy.name} {decision.policy.version}: {_w('verdict', lang)} "
-        f"{_w(decision.verdict, lang)}"
+        f"{_w(decision.verdict, lang)}" + _judged_at(decision, lang)
     )
     out: list[Section] = []
     out.append(_values(policy, decision, lang))
@@ -164,6 +164,14 @@ def explanation(
     out.append(_rules(policy, _w("not_applied", lang), considered, lang, None))
     out.append(_rules(policy, _w("other", lang), other, lang, None))
     return Explanation(heading, out)
+
+
+def _judged_at(decision: Decision, lang: Lang) -> str:
+    """The judgement time a decision was given (`as_of`), so a reader knows what "overdue" meant."""
+    if decision.as_of is None:
+        return ""
+    when = decision.as_of.isoformat(sep=" ", timespec="minutes")
+    return f"（评判时点：{when}）" if lang == "zh" else f" (judged as of {when})"
 
 
 def _deadline(obligation: Obligation, lang: Lang) -> str:
