@@ -102,8 +102,9 @@ def test_the_report_groups_by_article_employee_and_month_and_links_each_finding(
     links = set(re.findall(r"\]\(#([a-z]+-[0-9]+)\)", report))
     anchors = set(re.findall(r'<a id="([a-z]+-[0-9]+)"></a>', report))
     assert links and links <= anchors
-    # The explanation of line 1 is the `explain` of that event.
-    decision, trace = POLICY.trace(contract("C-1", "2011-12-01", amount=BIG))
+    # The explanation of line 1 is the `explain` of that event, as of the time the ledger is judged at.
+    assert result.as_of is not None
+    decision, trace = POLICY.trace(contract("C-1", "2011-12-01", amount=BIG), as_of=result.as_of)
     from salesops_rules.engine.explain import lines
 
     assert "\n".join(lines(POLICY.compiled, decision, trace)).strip() in report
