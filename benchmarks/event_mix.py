@@ -100,8 +100,13 @@ def _approvals(rng: random.Random, day: dt.date, prepared_by: str) -> list[dict[
     return records
 
 
+# The policy is in force from 2011-11-30 (policy.yaml `in_force`, 第四十条): the events are
+# drawn from its first day on, so that every one is judged.
+FIRST_DAY = dt.date(2011, 11, 30)
+
+
 def contract_event(rng: random.Random, n: int) -> dict[str, Any]:
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     amount = _amount(rng)
     product_class = rng.choice(("stock", "stock", "made_to_order", "custom"))
     prepared_by = rng.choice(STAFF[3:])
@@ -154,7 +159,7 @@ VIOLATIONS = (
 
 def _moment(rng: random.Random) -> dt.datetime:
     """A moment of a working day: 08:00 to 18:59."""
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     return dt.datetime.combine(day, dt.time(rng.randrange(8, 19), rng.randrange(60)))
 
 
@@ -254,7 +259,7 @@ def vehicle_service_event(rng: random.Random, n: int) -> dict[str, Any]:
     event: dict[str, Any] = {
         "kind": "vehicle_service",
         "id": f"BY-{n:06d}",
-        "date": (due + dt.timedelta(days=rng.randrange(-20, 20))).isoformat(),
+        "date": max(due + dt.timedelta(days=rng.randrange(-20, 20)), FIRST_DAY).isoformat(),
         "vehicle": rng.choice(("皖A-12345", "皖A-67890")),
         "due": due.isoformat(),
         "employee": _employee(rng, "driver"),
@@ -300,7 +305,7 @@ def incident_event(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def _month(rng: random.Random) -> dt.date:
-    return dt.date(2011 + rng.randrange(2), rng.randrange(1, 13), 1)
+    return dt.date(2012 + rng.randrange(2), rng.randrange(1, 13), 1)
 
 
 def cash_handover_event(rng: random.Random, n: int) -> dict[str, Any]:
@@ -398,7 +403,7 @@ def receivable_event(rng: random.Random, n: int) -> dict[str, Any]:
     in part or not at all; the customer told in advance or not; an overdue one reported, or
     settled by the clerk with or without the general manager's decision."""
     due = _moment(rng).date()
-    day = due + dt.timedelta(days=rng.randrange(-10, 13))
+    day = max(due + dt.timedelta(days=rng.randrange(-10, 13)), FIRST_DAY)
     amount = _amount(rng)
     employee = _employee(rng)
     shape = rng.random()

@@ -45,6 +45,11 @@ def _signed_by(records: Any, role: str) -> bool:
     return any(r.role == role and r.mode == "signed" for r in records)
 
 
+def _recorded_by(records: Any, role: str, at: Any) -> bool:
+    """Whether `role` signed or consented, in a record made at or before the moment `at`."""
+    return any(r.role == role and r.at <= at for r in records)
+
+
 # name -> (function, result type, number of arguments or None for any)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
     "round_money": (round_money, NUMBER, 1),
@@ -55,6 +60,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], Type, int | None]] = {
     "date_of": (_date_of, Type("date"), 1),
     "days_between": (_days_between, NUMBER, 2),
     "signed_by": (_signed_by, BOOL, 2),
+    "recorded_by": (_recorded_by, BOOL, 3),
 }
 
 COMPARE_TEXT = {
@@ -338,16 +344,23 @@ class _Checker:
             raise ExpressionError(f"`{node.func.id}` takes {arity} argument(s), not {len(node.args)}")
         for arg in node.args:
             self.check(arg)
-        if node.func.id == "signed_by":
+        if node.func.id in ("signed_by", "recorded_by"):
             self._signed_by(node)
+        if node.func.id == "recorded_by" and self.check(node.args[2]).kind not in ("datetime", "any"):
+            raise ExpressionError(
+                f"`{self._src(node.args[2])}`: `recorded_by` compares the records with a timestamp",
+                "write `recorded_by(approvals, 'general_manager', credit_given_at)`",
+            )
         return result
 
     def _signed_by(self, node: ast.Call) -> None:
-        records, role = node.args
+        records, role = node.args[:2]
+        name = node.func.id  # type: ignore[attr-defined]
         if not (isinstance(records, ast.Name) and records.id == "approvals"):
+            example = "approvals, 'general_manager'" + (", credit_given_at" if name == "recorded_by" else "")
             raise ExpressionError(
-                f"`{self._src(records)}`: `signed_by` reads the event's approval records",
-                "write `signed_by(approvals, 'general_manager')`",
+                f"`{self._src(records)}`: `{name}` reads the event's approval records",
+                f"write `{name}({example})`",
             )
         if not (isinstance(role, ast.Constant) and role.value in ROLES):
             close = difflib.get_close_matches(str(getattr(role, "value", "")), ROLES, n=1)
