@@ -287,7 +287,7 @@ def test_audit_as_of_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureF
     out = tmp_path / "out"
     args = ["audit", str(ledger), "--out", str(out), "--no-progress", "--as-of", "2011-12-03"]
     assert main(args) == 1
-    assert "Judged as of (deadlines compared with): 2011-12-03 00:00." in (out / "report.md").read_text()
+    assert "| Judged as of (deadlines compared with) | 2011-12-03 00:00 |" in (out / "report.md").read_text()
     assert main(["audit", str(ledger), "--out", str(out), "--as-of", "x"]) == 2
     assert "`as_of` `x` is not an ISO 8601" in capsys.readouterr().err
 

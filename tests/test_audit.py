@@ -178,6 +178,7 @@ def test_cli_writes_every_format_and_exits_1_on_findings(
         "Obligations",
         "Approvals",
         "Rules across events",
+        "Legal notes",
         "Skipped",
         "Findings",
     ]

@@ -87,7 +87,7 @@ def test_a_slip_handed_over_at_midnight_is_late(tmp_path: Path) -> None:
     row = next(r for r in findings(tmp_path / "out") if r["rule"] == "cash.payment-slip-same-day")
     assert (row["label"], row["detail"]) == (
         "第二十八条",
-        "`cash_handover` with `receipt` = `R-1` (`H-1`) is dated 2011-12-03, "
+        "cash handover with the receipt handed over R-1 (H-1) is dated 2011-12-03, "
         "1 day after the deadline 2011-12-02",
     )
 
@@ -176,7 +176,7 @@ def test_a_report_the_next_day_is_late_and_none_is_missing(tmp_path: Path) -> No
     rows = {r["event_id"]: r for r in findings(tmp_path / "out") if r["rule"] == "archive-report.at-once"}
     assert rows["C-1"]["label"] == "第十四条"
     assert rows["C-1"]["detail"] == (
-        "`customer_archive_report` with `contract_id` = `C-1` (`DA-C-1`) is dated 2011-12-06, "
+        "customer archive report with the contract reported C-1 (DA-C-1) is dated 2011-12-06, "
         "1 day after the deadline 2011-12-05"
     )
 

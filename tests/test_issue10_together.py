@@ -93,14 +93,20 @@ def test_explain_shows_the_deadline_while_the_duty_is_open(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = _explain(tmp_path, capsys, CASH, "--as-of", "2011-12-05T11:00:00")
-    assert "hand_cash_to_finance_today" in out
-    assert "2011-12-06T00:00:00" in out
-    assert "cash_not_handed_over" not in out.split("hand_cash_to_finance_today")[0]
+    # the open duty by its label, with its deadline; the breach it becomes is not found yet
+    assert "hand the cash to finance the same day" in out
+    assert "(due before 2011-12-06 00:00)" in out
+    assert (
+        "cash not handed to finance the same day without permission" not in out.split("Open obligations")[1]
+    )
 
 
 @pytest.mark.parametrize(
     ("lang", "note"),
-    [("zh", "cash_not_handed_over：从工资中每月至多扣 600.00"), ("en", "at most 600.00 a month from pay")],
+    [
+        ("zh", "未经允许当日现金没有上交财务：从工资中每月至多扣 600.00"),
+        ("en", "cash not handed to finance the same day without permission: at most 600.00 a month from pay"),
+    ],
 )
 def test_explain_shows_the_breach_and_the_wage_note_in_each_language(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, note: str

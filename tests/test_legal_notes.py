@@ -187,12 +187,14 @@ def test_the_penalty_shows_the_monthly_cap_and_the_months_to_recover() -> None:
 def test_explain_shows_the_notes_in_both_languages() -> None:
     decision, trace = POLICY.trace(late_cash())
     zh = explain.lines(POLICY.compiled, decision, trace, "zh")
-    start = zh.index("法律提示（国家法律，不改变本制度的数字）:")
-    assert zh[start + 1].startswith("  《工资支付暂行规定》（劳部发〔1994〕489号）第十六条: 从工资中扣款")
-    assert "    cash_not_handed_over：从工资中每月至多扣 600.00，扣完需 5-15 个月" in zh
+    start = zh.index("法律提示（国家法律，不改变本制度的数字）：")
+    assert zh[start + 1].startswith("  《工资支付暂行规定》（劳部发〔1994〕489号）第十六条：从工资中扣款")
+    assert "    未经允许当日现金没有上交财务：从工资中每月至多扣 600.00，扣完需 5-15 个月" in zh
     en = explain.lines(POLICY.compiled, *POLICY.trace(contract()), "en")
     start = en.index("Legal notes (national law; the figures above stand):")
-    assert en[start + 1].endswith("(earnest_money = 2000.00, above_earnest_cap = 3000.00)")
+    assert en[start + 1].endswith(
+        "(the part that is earnest money = 2000.00, the part above the earnest-money cap = 3000.00)"
+    )
 
 
 def test_explain_leaves_the_section_out_without_notes() -> None:

@@ -108,7 +108,7 @@ def test_a_week_without_its_self_check_is_a_breach_once_over(tmp_path: Path) -> 
     rows = [r for r in findings(tmp_path / "out") if r["rule"] == "hygiene.weekly"]
     assert rows[0]["label"] == "第十八条"
     assert rows[0]["detail"] == (
-        "no `hygiene_check` covers 2011-W50; the week was over before 2011-12-19, "
+        "no hygiene self-check covers 2011-W50; the week was over before 2011-12-19, "
         "the day the ledger is judged at"
     )
 
@@ -135,7 +135,9 @@ def test_a_ledger_that_records_no_self_check_is_reported_not_checked(tmp_path: P
     from salesops_rules.audit.report import build, markdown
 
     text = markdown(build(result, load_policy().compiled))
-    assert r"NOT CHECKED: the ledger records no hygiene\_check" in text
+    assert "NOT CHECKED: the ledger records no hygiene self-check" in text
+    zh = markdown(build(result, load_policy().compiled, "zh"))
+    assert "未检查：账本中没有卫生自检的记录" in zh
 
 
 # ---- 第三十四条: the vouchers bound every month ----

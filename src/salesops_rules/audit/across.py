@@ -199,7 +199,7 @@ DETAILS = {
         "quarter": "quarter",
         "year": "year",
         "wanted": "{kind} with {field} {key}",
-        "late": "{wanted} ({id}) is dated {day}, {n} day(s) after the deadline {deadline}",
+        "late": "{wanted} ({id}) is dated {day}, {n} {days} after the deadline {deadline}",
         "missing": (
             "no {wanted} dated on or after {day}; "
             "the deadline {deadline} passed before {end}, the day the ledger is judged at"
@@ -207,6 +207,8 @@ DETAILS = {
         "open": "no {wanted} dated on or after {day} yet ({until}; the ledger is judged at {end})",
         "due": "due by {deadline}",
         "no_deadline": "no deadline",
+        "day": "day",
+        "days": "days",
         "is": "{a} = {b}",
     },
     "zh": {
@@ -224,6 +226,8 @@ DETAILS = {
         "open": "{day} 当日或之后尚无{wanted}（{until}；账本判定日为 {end}）",
         "due": "期限 {deadline}",
         "no_deadline": "无期限",
+        "day": "天",
+        "days": "天",
         "is": "{a}为 {b}",
     },
 }
@@ -356,7 +360,12 @@ class FactStore:
                 late_by = (dt.date.fromisoformat(done_day) - deadline).days
                 state, outcome = "late", rule.late
                 detail = words["late"].format(
-                    wanted=wanted, id=done_id, day=done_day, n=late_by, deadline=deadline.isoformat()
+                    wanted=wanted,
+                    id=done_id,
+                    day=done_day,
+                    n=late_by,
+                    days=words["day" if late_by == 1 else "days"],
+                    deadline=deadline.isoformat(),
                 )
             elif deadline is not None and deadline < end:
                 state, outcome = "missing", rule.missing

@@ -330,7 +330,7 @@ class CreditSignature(EventBase):
 
 
 class CustomerArchiveReport(EventBase):
-    """The monthly customer archive reported to the general manager (第十四条)."""
+    """The customer archive reported to the general manager (第十四条): monthly, or at once for one sale."""
 
     kind: Literal["customer_archive_report"]
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
