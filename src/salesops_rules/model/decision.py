@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from .citation import Cite
 from .money import Money
+
+
+# A time of the company's day, as events give it: ISO 8601 in China Standard Time, without an
+# offset. JSON Schema's `date-time` requires an offset, so the schema says what is written.
+CompanyTime = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$",
+            "description": "company time (China Standard Time), ISO 8601 without an offset",
+        }
+    ),
+]
 
 
 class Frozen(BaseModel):
@@ -59,7 +73,7 @@ class Obligation(Frozen):
     cite: Cite
     # The instant from which the duty is breached (it must be met before it): the end of a
     # day is 00:00 of the next. None: the duty has no deadline.
-    deadline: dt.datetime | None = None
+    deadline: CompanyTime | None = None
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
@@ -149,7 +163,7 @@ class Decision(Frozen):
     legal_notes: list[LegalNote] = Field(
         default_factory=list, description="where national law meets the regulation on this event"
     )
-    as_of: dt.datetime | None = Field(
+    as_of: CompanyTime | None = Field(
         default=None,
         description="the judgement time given (company time); null: judged as of the latest time "
         "the event records",
