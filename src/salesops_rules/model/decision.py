@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from .citation import Cite
 from .money import Money
 
-
 # A time of the company's day, as events give it: ISO 8601 in China Standard Time, without an
 # offset. JSON Schema's `date-time` requires an offset, so the schema says what is written.
 CompanyTime = Annotated[
