@@ -216,7 +216,7 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "one {kind} per {per} ({scope}{group}{recorded})",
         "zh": "每{per}一份{kind}（{scope}{group}{recorded}）",
     },
-    "every_period": {"en": "every {per} of the ledger", "zh": "账本的每个{per}"},
+    "every_period": {"en": "every {per} of the ledger", "zh": "账本的每一{per}"},
     "periods_of": {"en": "{pers} of {kinds}", "zh": "有{kinds}的{pers}"},
     "if_recorded": {"en": ", if the ledger records any {kind}", "zh": "，仅当账本记有{kind}时"},
     # a period of a rule across events, one and several
