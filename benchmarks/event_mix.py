@@ -100,8 +100,13 @@ def _approvals(rng: random.Random, day: dt.date, prepared_by: str) -> list[dict[
     return records
 
 
+# The policy is in force from 2011-11-30 (policy.yaml `in_force`, 第四十条): the events are
+# drawn from its first day on, so that every one is judged.
+FIRST_DAY = dt.date(2011, 11, 30)
+
+
 def contract_event(rng: random.Random, n: int) -> dict[str, Any]:
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     amount = _amount(rng)
     product_class = rng.choice(("stock", "stock", "made_to_order", "custom"))
     prepared_by = rng.choice(STAFF[3:])
@@ -154,7 +159,7 @@ VIOLATIONS = (
 
 def _moment(rng: random.Random) -> dt.datetime:
     """A moment of a working day: 08:00 to 18:59."""
-    day = dt.date(2011, 11, 1) + dt.timedelta(days=rng.randrange(0, 400))
+    day = FIRST_DAY + dt.timedelta(days=rng.randrange(0, 400))
     return dt.datetime.combine(day, dt.time(rng.randrange(8, 19), rng.randrange(60)))
 
 
@@ -254,7 +259,7 @@ def vehicle_service_event(rng: random.Random, n: int) -> dict[str, Any]:
     event: dict[str, Any] = {
         "kind": "vehicle_service",
         "id": f"BY-{n:06d}",
-        "date": (due + dt.timedelta(days=rng.randrange(-20, 20))).isoformat(),
+        "date": max(due + dt.timedelta(days=rng.randrange(-20, 20)), FIRST_DAY).isoformat(),
         "vehicle": rng.choice(("皖A-12345", "皖A-67890")),
         "due": due.isoformat(),
         "employee": _employee(rng, "driver"),
@@ -300,7 +305,7 @@ def incident_event(rng: random.Random, n: int) -> dict[str, Any]:
 
 
 def _month(rng: random.Random) -> dt.date:
-    return dt.date(2011 + rng.randrange(2), rng.randrange(1, 13), 1)
+    return dt.date(2012 + rng.randrange(2), rng.randrange(1, 13), 1)
 
 
 def cash_handover_event(rng: random.Random, n: int) -> dict[str, Any]:
@@ -398,7 +403,7 @@ def receivable_event(rng: random.Random, n: int) -> dict[str, Any]:
     in part or not at all; the customer told in advance or not; an overdue one reported, or
     settled by the clerk with or without the general manager's decision."""
     due = _moment(rng).date()
-    day = due + dt.timedelta(days=rng.randrange(-10, 13))
+    day = max(due + dt.timedelta(days=rng.randrange(-10, 13)), FIRST_DAY)
     amount = _amount(rng)
     employee = _employee(rng)
     shape = rng.random()
@@ -463,6 +468,82 @@ RECORD_GENERATORS: dict[str, Generator] = {
     "internal_review": internal_review_event,
 }
 EVERY_GENERATOR: dict[str, Generator] = GENERATORS | ADDED_GENERATORS | RECORD_GENERATORS
+
+
+# ---- Kinds added by issue 10 (第十、十八、三十四、三十五条): records a ledger keeps ----
+
+
+def quotation_event(rng: random.Random, n: int) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "kind": "quotation",
+        "id": f"BJ-{n:06d}",
+        "date": _moment(rng).date().isoformat(),
+        "customer_id": f"KH-{rng.randrange(1, 2000):04d}",
+        "employee": _employee(rng),
+    }
+    if rng.random() < 0.7:
+        event["amount"] = str(_amount(rng))
+    return event
+
+
+def quotation_outcome_event(rng: random.Random, n: int) -> dict[str, Any]:
+    return {
+        "kind": "quotation_outcome",
+        "id": f"JG-{n:06d}",
+        "date": _moment(rng).date().isoformat(),
+        "quotation": f"BJ-{rng.randrange(0, max(n, 1)):06d}",
+        "outcome": rng.choice(("accepted", "declined", "withdrawn")),
+    }
+
+
+def hygiene_check_event(rng: random.Random, n: int) -> dict[str, Any]:
+    return {
+        "kind": "hygiene_check",
+        "id": f"WS-{n:06d}",
+        "date": _moment(rng).date().isoformat(),
+        "passed": rng.random() < 0.9,
+    }
+
+
+def voucher_binding_event(rng: random.Random, n: int) -> dict[str, Any]:
+    month = _month(rng)
+    bound = dt.datetime.combine(month + dt.timedelta(days=32), dt.time(16))
+    event: dict[str, Any] = {
+        "kind": "voucher_binding",
+        "id": f"ZD-{n:06d}",
+        "date": bound.date().isoformat(),
+        "month": month.strftime("%Y-%m"),
+        "approvals": [{"role": "clerk", "by": rng.choice(STAFF[3:]), "at": bound.isoformat()}],
+    }
+    if rng.random() < 0.85:
+        first = rng.randrange(1, 5000)
+        event |= {"first_number": f"PZ-{first:05d}", "last_number": f"PZ-{first + 40:05d}", "slips": 41}
+    return event
+
+
+def document_filing_event(rng: random.Random, n: int) -> dict[str, Any]:
+    day = _moment(rng).date()
+    period = rng.choice(
+        (day.strftime("%Y-%m"), f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}", f"{day.year:04d}")
+    )
+    return {
+        "kind": "document_filing",
+        "id": f"GD-{n:06d}",
+        "date": day.isoformat(),
+        "period": period,
+        "catalogue": rng.random() < 0.9,
+    }
+
+
+# Kept apart from the mixes above, so the figures taken on those stay comparable.
+ISSUE10_GENERATORS: dict[str, Generator] = {
+    "quotation": quotation_event,
+    "quotation_outcome": quotation_outcome_event,
+    "hygiene_check": hygiene_check_event,
+    "voucher_binding": voucher_binding_event,
+    "document_filing": document_filing_event,
+}
+EVERY_GENERATOR |= ISSUE10_GENERATORS
 
 
 def stream(kinds: Sequence[str], count: int, seed: int = 2011) -> Iterator[dict[str, Any]]:

@@ -105,8 +105,9 @@ def test_the_report_leads_with_breaches_and_links_each_finding(tmp_path: Path) -
     links = set(re.findall(r"\]\(#([a-z]+-[0-9]+)\)", report))
     anchors = set(re.findall(r'<a id="([a-z]+-[0-9]+)"></a>', report))
     assert links and links <= anchors
-    # The explanation of line 1 is the `explain` of that event.
-    decision, trace = POLICY.trace(contract("C-1", "2011-12-01", amount=BIG))
+    # The explanation of line 1 is the `explain` of that event, as of the time the ledger is judged at.
+    assert result.as_of is not None
+    decision, trace = POLICY.trace(contract("C-1", "2011-12-01", amount=BIG), as_of=result.as_of)
     from salesops_rules.engine.explain import lines
 
     assert "\n".join(lines(POLICY.compiled, decision, trace)).strip() in report
@@ -177,6 +178,7 @@ def test_cli_writes_every_format_and_exits_1_on_findings(
         "Obligations",
         "Approvals",
         "Rules across events",
+        "Legal notes",
         "Skipped",
         "Findings",
     ]
@@ -241,8 +243,9 @@ def test_cli_explain_names_what_a_ledger_rule_decides_instead(
     out = capsys.readouterr().out
     assert (
         "Decided by rules across events:\n"
-        "  cash not handed to finance the same day without permission, the logistics supervisor's "
-        "permission: decided by the rule across events cash.handover-recorded-apart"
+        "  cash not handed to finance the same day without permission, "
+        "hand the cash to finance the same day, the logistics supervisor's permission: "
+        "decided by the rule across events cash.handover-recorded-apart"
     ) in out
     assert "    this event alone cannot tell; audit the whole ledger\n" in out
 

@@ -33,13 +33,14 @@ def test_every_month_of_the_ledger_needs_its_archive_report_and_review(tmp_path:
     assert sorted(ledger_findings(tmp_path / "out")) == [
         ("2011-12", "archive-report.monthly", "violation", "other_breach"),
         ("2011-12", "internal-review.monthly", "violation", "other_breach"),
-        ("2012-01", "archive-report.monthly", "violation", "other_breach"),
+        # judged as of 00:00 of its last day, 2012-01-31: January is not over yet
+        ("2012-01", "archive-report.monthly", "obligation", "report_customer_archive"),
     ]
     row = next(r for r in findings(tmp_path / "out") if r["rule"] == "archive-report.monthly")
     assert row["label"] == "第十四条"
     assert row["detail"] == (
-        "no monthly customer archive report covers 2011-12; "
-        "the month is over by the ledger's last day 2012-01-31"
+        "no customer archive report covers 2011-12; the month was over before 2012-01-31, "
+        "the day the ledger is judged at"
     )
 
 
@@ -96,7 +97,7 @@ def test_cash_handed_over_the_next_day_is_late(tmp_path: Path) -> None:
     assert (row["line"], row["employee"], row["label"]) == ("1", "E-05", "第二十七条")
     assert row["detail"] == (
         "cash handover with the receipt handed over R-1 (H-1) is dated 2011-12-03, "
-        "1 day(s) after the deadline 2011-12-02"
+        "1 day after the deadline 2011-12-02"
     )
 
 

@@ -68,7 +68,8 @@ def test_the_report_leads_with_the_dismissal_and_sums_each_employees_deductions(
     )
     assert "| 解聘 |" in first
     # Two late hand-overs of a 4200.00 salary: 1-3 months each, summed.
-    row = ["E-05", "未经允许当日现金没有上交财务", "第三十七条第（四）项", "2", "警告并扣发月薪 1-3 倍"]
+    # The row names the clause breached (第二十九条, issue 10), the sanction that of 第三十七条(四).
+    row = ["E-05", "未经允许当日现金没有上交财务", "第二十九条", "2", "警告并扣发月薪 1-3 倍"]
     assert "| " + " | ".join([*row, "1-3", "8400.00", "25200.00", "0"]) + " |" in report
     assert "| E-05 | 合计 |  | 2 |  |  | 8400.00 | 25200.00 | 0 |" in report
     assert "| 扣发金额合计（月薪已知者，元） | 8400.00 至 25200.00 |" in report
@@ -85,7 +86,8 @@ def test_every_chart_has_one_bar_per_group(tmp_path: Path) -> None:
     page = html(build(result, POLICY.compiled))
     for anchor, groups in (
         ("chart-employee", ["E-09", "E-11", "E-05", "—"]),  # —: the months without their reports
-        ("chart-article", ["第十四条", "第十九条", "第三十七条", "第三十八条"]),
+        # by the clause breached: cash late is 第二十九条; an incident keeps its item of 第三十八条
+        ("chart-article", ["第十四条", "第十九条", "第二十九条", "第三十八条"]),
         ("chart-month", ["2012-01", "2012-02", "2012-03"]),
     ):
         svg = re.search(rf'<svg class="chart" id="{anchor}".*?</svg>', page, re.S)
@@ -135,10 +137,11 @@ def test_a_receipt_settled_by_its_handover_is_explained_as_settled(tmp_path: Pat
     assert text.startswith("Decision R-1 (cash receipt) under puguang-sales-logistics 2011-11: verdict PASS")
     assert "NOT satisfied" not in text and "FAIL" not in text
     assert "the ledger holds the matching cash handover in time" in text
-    # `audit --explain N` alone has not read the ledger: it says the verdict is the event's alone.
+    # `audit --explain N` alone has not read the ledger: it says the verdict is the event's alone,
+    # judged as of the event's own time (issue 10): the day of receipt is still running.
     alone = explain_record(POLICY, ledger, item, "zh")
     assert alone[0] == (
-        "事项 R-1（现金收款）依据 puguang-sales-logistics 2011-11 的决定：结论 违规"
+        "事项 R-1（现金收款）依据 puguang-sales-logistics 2011-11 的决定：结论 待办"
         "（仅凭本事项；其中部分由整个账本判定，见下）"
     )
 
@@ -251,6 +254,8 @@ def test_every_explanation_in_the_report_agrees_with_the_findings(tmp_path: Path
     for position, lines in result.explanations.items():
         found = by_line.get(position, set())
         want = "违规" if "violation" in found else "待办" if found else "通过"
-        assert lines[0].endswith(f"结论 {want}"), (position, lines[0], found)
+        # each judged as of the time the ledger is judged at, as its findings were
+        judged_at = f"（评判时点：{result.as_of:%Y-%m-%d %H:%M}）"
+        assert lines[0].endswith(f"结论 {want}{judged_at}"), (position, lines[0], found)
         settled += want == "通过"
     assert settled == 0  # only events with findings are explained

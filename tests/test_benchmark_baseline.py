@@ -151,7 +151,13 @@ def _contract_thresholds() -> list[dict[str, Any]]:
         ("999.99", "1000", "4999.99", "5000", "10000", "10000.01", "3333.33", "1234.57"),
         ("draft", "signed"),
     )
-    return [_contract(n, *combo) for n, combo in enumerate(combos)]
+    events = [_contract(n, *combo) for n, combo in enumerate(combos)]
+    # 第十四条 立时上报: reported the same day (23:59), the next (00:00), or not at all
+    for n, reported in enumerate(("2011-12-01T23:59:00", "2011-12-02T00:00:00")):
+        events.append(
+            {**_contract(1000 + n, "new", "stock", "5000", "signed"), "customer_reported_at": reported}
+        )
+    return events
 
 
 CLERK = {"id": "E-05", "role": "clerk", "monthly_salary": "4000"}
@@ -190,6 +196,22 @@ def _cash_receipts() -> list[dict[str, Any]]:
                 "permission": permission,
             }
         )
+    # 第二十八条: a payment in another form needs its slip with finance the same day
+    for n, (handed, slip, form) in enumerate(
+        itertools.product(handovers, (True, False), ("bank_transfer", "cheque", "bill", "other"))
+    ):
+        events.append(
+            {
+                "kind": "cash_receipt",
+                "id": f"ZZ-{n}",
+                "received_at": "2011-12-01T10:00:00",
+                "amount": "880.00",
+                "employee": CLERK,
+                "payment_slip": slip,
+                "handed_to_finance_at": handed,
+                "payment_form": form,
+            }
+        )
     return events
 
 
@@ -207,8 +229,10 @@ def _credit_sales() -> list[dict[str, Any]]:
         ],
         [{"role": "logistics_supervisor", "by": "E-02", "at": "2011-12-01T10:00:00"}],
     )
-    combos = itertools.product(records, (True, False), (True, False), (None, "E-06"))
-    for n, (approvals, away, assessed, guarantor) in enumerate(combos):
+    # 同意后方可欠账: credit given at 10:00 (the consent of 10:00 is in time, the signature of 23:59:59 not)
+    given = (None, "2011-12-01T10:00:00", "2011-12-01T09:59:00")
+    combos = itertools.product(records, (True, False), (True, False), (None, "E-06"), given)
+    for n, (approvals, away, assessed, guarantor, given_at) in enumerate(combos):
         events.append(
             {
                 "kind": "credit_sale",
@@ -221,6 +245,7 @@ def _credit_sales() -> list[dict[str, Any]]:
                 "guaranteed_by": guarantor,
                 "approvals": approvals,
                 "general_manager_away": away,
+                **({"credit_given_at": given_at} if given_at is not None else {}),
             }
         )
     return events
@@ -410,8 +435,11 @@ def _vouchers() -> list[dict[str, Any]]:
             "complete": c,
             "accurate": a,
             "reliable": r,
+            **({"papers_complete": p} if p is not None else {}),
         }
-        for n, (c, a, r) in enumerate(itertools.product((True, False), repeat=3))
+        for n, (c, a, r, p) in enumerate(
+            itertools.product((True, False), (True, False), (True, False), (None, True, False))
+        )
     ]
 
 
@@ -445,6 +473,8 @@ def test_the_boundaries_reach_every_code() -> None:
         "refer_to_general_manager",
         "contract_limit_exceeded",
         "fill_payment_slip",
+        "hand_slip_to_finance",
+        "report_customer_at_once",
         "cash_not_handed_over",
         "hand_cash_to_finance",
         "unauthorised_credit",

@@ -109,7 +109,7 @@ def test_every_kind_of_mismatch_is_reported_whole(tmp_path: Path, policy: Policy
             approvals:
               - {role: logistics_supervisor, action: approve}
             obligations: [collection_schedule]
-            violations: [{code: contract_limit_exceeded, cite: 第二十一条}]
+            violations: [{code: contract_limit_exceeded, cite: 第三十七条第（一）项}]
             penalties: [{for: contract_limit_exceeded, deduction_amount: {min: "1.00", max: "3.00"}}]
             rules: [contract.existing-small-stock, contract.no-such-rule]
         """,
@@ -131,11 +131,11 @@ def test_every_kind_of_mismatch_is_reported_whole(tmp_path: Path, policy: Policy
         + "approvals: expected [{role: logistics_supervisor, action: approve}], got "
         "[{role: logistics_supervisor, action: review, satisfied: false}, "
         "{role: general_manager, action: approve, satisfied: false}]",
-        at.format(line_of(path, "obligations:"))
-        + "obligations: expected [collection_schedule], got [collect_deposit, collection_schedule]",
+        at.format(line_of(path, "obligations:")) + "obligations: expected [collection_schedule], got "
+        "[report_customer_at_once, collect_deposit, collection_schedule]",
         at.format(line_of(path, "violations:"))
-        + "violations: expected [{code: contract_limit_exceeded, cite: 第二十一条}], "
-        "got [{code: contract_limit_exceeded, cite: 第三十七条第（一）项}]",
+        + "violations: expected [{code: contract_limit_exceeded, cite: 第三十七条第（一）项}], "
+        "got [{code: contract_limit_exceeded, cite: 第二十一条}]",
         at.format(line_of(path, "penalties:"))
         + "penalties: expected "
         + '[{for: contract_limit_exceeded, deduction_amount: {min: "1.00", max: "3.00"}}], '

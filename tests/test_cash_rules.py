@@ -24,7 +24,8 @@ POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 RECEIVER = {"id": "E-07", "role": "clerk", "monthly_salary": "3000.00"}
 PERMITTERS = ("logistics_supervisor", "general_manager")
 
-moments = st.datetimes(min_value=dt.datetime(2011, 11, 1), max_value=dt.datetime(2012, 12, 31, 23, 59))
+# From the policy's first day (第四十条, policy.yaml `in_force`): an earlier receipt is not judged.
+moments = st.datetimes(min_value=dt.datetime(2011, 11, 30), max_value=dt.datetime(2012, 12, 31, 23, 59))
 
 
 @pytest.fixture(scope="module")

@@ -209,7 +209,7 @@ def test_broken_policy_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path
     shutil.copytree(ROOT / "policy", policy, ignore=shutil.ignore_patterns("tests"))
     rules = policy / "contracts.yaml"
     rules.write_text(
-        rules.read_text(encoding="utf-8").replace("amount >= 5000", "amout >= 5000"), encoding="utf-8"
+        rules.read_text(encoding="utf-8").replace("amount >= 5000", "amout >= 5000", 1), encoding="utf-8"
     )
     code, out, err = run(capsys, "--policy", str(policy), "check", str(CUSTOM))
     assert (code, out) == (2, "")

@@ -36,7 +36,8 @@ def amended(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(
     ("date", "version", "ratio", "amount"),
     [
-        ("2011-10-31", "2011-11", "0.50", "6000.00"),  # before the first edition: judged by the first
+        # in force (policy.yaml `in_force`: 2011-11-30) but before the first edition: judged by the first
+        ("2011-11-30", "2011-11", "0.50", "6000.00"),
         ("2012-06-30", "2011-11", "0.50", "6000.00"),
         ("2012-07-01", "2012-07", "0.60", "7200.00"),
         ("2013-01-15", "2012-07", "0.60", "7200.00"),
@@ -122,3 +123,9 @@ def test_bad_versions_are_refused_naming_the_file_and_line(
         load_policy(root)
     (finding,) = caught.value.findings
     assert (Path(finding.file).name, finding.message) == ("policy.yaml", message)
+
+
+def test_before_the_first_day_in_force_nothing_is_judged(amended: Path) -> None:
+    decision = load_policy(amended).evaluate(contract("2011-11-29"))
+    assert decision.values == {}
+    assert [(o.code, o.cite.label) for o in decision.obligations] == [("policy_not_in_force", "第四十条")]

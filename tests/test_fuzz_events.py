@@ -49,9 +49,35 @@ LONG = PROFILE == "long"
 
 POLICY = load_policy()
 DECODER = JsonLinesDecoder()
+
+
+def _with_issue10_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """The fields issue 10 added to the older kinds, so that they are fuzzed as well."""
+    kind = event["kind"]
+    if kind == "contract":
+        event["customer_reported_at"] = f"{event['date']}T16:00:00"
+    elif kind == "credit_sale":
+        event["credit_given_at"] = f"{event['date']}T10:00:00"
+    elif kind == "cash_receipt":
+        event["payment_form"] = "bank_transfer" if event["id"][-1] in "02468" else "cash"
+    elif kind == "order_voucher":
+        event["papers_complete"] = event["id"][-1] not in "05"
+    elif kind == "customer_archive_report":
+        event["contract_id"] = "HT-000001"
+    return event
+
+
+# Every kind, the issue 10 kinds and fields among them.
 MIX = [
-    json.loads(json.dumps(e, ensure_ascii=False, default=str))
+    _with_issue10_fields(json.loads(json.dumps(e, ensure_ascii=False, default=str)))
     for e in event_mix.stream(list(event_mix.GENERATORS), 400, seed=12)
+] + [
+    _with_issue10_fields(json.loads(json.dumps(e, ensure_ascii=False, default=str)))
+    for e in event_mix.stream(
+        [*event_mix.ADDED_GENERATORS, *event_mix.RECORD_GENERATORS, *event_mix.ISSUE10_GENERATORS],
+        200,
+        seed=10,
+    )
 ]
 
 # JSON text an attacker (or a careless export) puts where a field's value goes.

@@ -51,6 +51,23 @@ TRIP = {
     "purpose": "business",
     "odometer_start": 100,
 }
+BINDING = {
+    "kind": "voucher_binding",
+    "id": "ZD-1",
+    "date": "2012-01-03",
+    "month": "2011-12",
+    "slips": 40,
+}
+VOUCHER = {"kind": "order_voucher", "id": "PZ-1", "date": "2011-12-05", "complete": True, "accurate": True,
+           "reliable": True, "papers_complete": True}  # fmt: skip
+CREDIT = {
+    "kind": "credit_sale",
+    "id": "QK-1",
+    "date": "2011-12-05",
+    "customer": {"id": "K1", "type": "existing", "legal_form": "company"},
+    "amount": "500.00",
+    "credit_given_at": "2011-12-05T10:00:00",
+}
 MARK = '"__MARK__"'
 
 
@@ -133,6 +150,34 @@ CASES: list[tuple[str, str, str, str]] = [
     ("sealed n", raw(CONTRACT, "customer.sealed", '"n"'), "$.customer.sealed", f"`n` {NOT_BOOL}"),
     ("sealed yes", raw(CONTRACT, "customer.sealed", '"yes"'), "$.customer.sealed", f"`yes` {NOT_BOOL}"),
     ("sealed 1", raw(CONTRACT, "customer.sealed", "1"), "$.customer.sealed", f"`1` {NOT_BOOL}"),
+    # the fields and kinds issue 10 added take the same strict types as their siblings
+    ("slips true", raw(BINDING, "slips", "true"), "$.slips", f"`true` {NOT_INT}"),
+    ("slips 40.0", raw(BINDING, "slips", "40.0"), "$.slips", f"`40.0` {NOT_INT}"),
+    (
+        "slips past its bound",
+        raw(BINDING, "slips", "1000000000"),
+        "$.slips",
+        "input should be less than 1000000000",
+    ),
+    (
+        "papers_complete yes",
+        raw(VOUCHER, "papers_complete", '"yes"'),
+        "$.papers_complete",
+        f"`yes` {NOT_BOOL}",
+    ),
+    ("papers_complete 0", raw(VOUCHER, "papers_complete", "0"), "$.papers_complete", f"`0` {NOT_BOOL}"),
+    (
+        "credit given at as seconds",
+        raw(CREDIT, "credit_given_at", '"1323250200"'),
+        "$.credit_given_at",
+        f"`1323250200` {NUMBER}",
+    ),
+    (
+        "customer reported at the calendar's end",
+        raw(CONTRACT, "customer_reported_at", '"9999-12-31T10:00:00"'),
+        "$.customer_reported_at",
+        f"`9999-12-31T10:00:00` {WHEN}",
+    ),
     ("money in fullwidth digits", raw(CONTRACT, "amount", '"１２"'), "$.amount", f"`１２` {WRITTEN}"),
     ("money in Arabic-Indic digits", raw(CONTRACT, "amount", '"١٢"'), "$.amount", f"`١٢` {WRITTEN}"),
     ("money with spaces", raw(CONTRACT, "amount", '" 12.00 "'), "$.amount", f"` 12.00 ` {WRITTEN}"),

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from salesops_rules import load_policy
-from salesops_rules.engine.evaluator import REFER
+from salesops_rules.engine.evaluator import NOT_IN_FORCE, REFER
 from salesops_rules.engine.expressions import FUNCTIONS
 from salesops_rules.engine.labels import FILE, labels_of
 from salesops_rules.engine.scope import fields_of
@@ -26,6 +26,8 @@ LABELS = labels_of(POLICY.compiled)
 ROOT = Path(POLICY.compiled.root)
 FIELDS = {path: typ for model in EVENT_MODELS.values() for path, typ in fields_of(model).items()}
 BUILT_IN = {"approvals_satisfied", "event_date"}  # names the evaluator adds to every event
+# The money a legal note gives (`figures:`), shown with the note under these names.
+FIGURES = {name for note in POLICY.compiled.legal_notes for name, _ in note.figures}
 
 
 def _codes() -> set[str]:
@@ -34,13 +36,13 @@ def _codes() -> set[str]:
         if file.name in ("penalties.yaml", FILE):
             continue
         codes |= set(re.findall(r"\bcode: ([a-z_]+)", file.read_text(encoding="utf-8")))
-    return codes | {REFER}
+    return codes | {REFER, NOT_IN_FORCE}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_kind_field_and_value_has_words(lang: str) -> None:
     assert [k for k in EVENT_MODELS if LABELS.kind(k, lang) == k and lang == "zh"] == []
-    assert [p for p in [*FIELDS, *BUILT_IN] if LABELS.field(p, lang) == p] == []
+    assert [p for p in [*FIELDS, *BUILT_IN, *FIGURES] if LABELS.field(p, lang) == p] == []
     missing = [
         (path, value)
         for path, typ in FIELDS.items()
@@ -61,7 +63,8 @@ def test_every_code_action_and_function_has_words(lang: str) -> None:
 def test_labels_name_only_what_exists() -> None:
     data = yaml.safe_load((ROOT / FILE).read_text(encoding="utf-8"))
     assert set(data["kinds"]) <= set(EVENT_MODELS)
-    assert set(data["fields"]) <= set(FIELDS) | BUILT_IN
+    assert FIGURES, "the bundled pack's legal notes give figures"
+    assert set(data["fields"]) <= set(FIELDS) | BUILT_IN | FIGURES
     assert set(data["functions"]) <= set(FUNCTIONS)
     for table in (data["kinds"], data["fields"], data["codes"], data["actions"], data["functions"]):
         assert all(set(pair) == {"zh", "en"} for pair in table.values())

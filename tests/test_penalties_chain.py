@@ -113,6 +113,9 @@ def _emitted(policy: Policy, kinds: set[str] | None = None) -> dict[str, list[st
         for outcome in _outcomes(rule):
             for violation in outcome.violations:
                 found.setdefault(violation.code, []).append(rule.id)
+            for obligation in outcome.obligations:  # a duty breached once its deadline has passed
+                for violation in obligation.overdue:
+                    found.setdefault(violation.code, []).append(rule.id)
     return found
 
 
@@ -226,6 +229,7 @@ def test_a_violation_without_penalty_does_not_load(tmp_path: Path) -> None:
     assert found == [
         ("incidents.yaml", "incident.reported-violation", message),
         ("vehicles.yaml", "vehicle.service-late", message),
+        ("vehicles.yaml", "vehicle.service-due", message),  # what its duty becomes once overdue
     ]
     vehicles = next(f for f in caught.value.findings if f.file.endswith("vehicles.yaml"))
     line = (folder / "vehicles.yaml").read_text(encoding="utf-8").splitlines()[vehicles.line - 1]

@@ -94,7 +94,7 @@ def test_a_wrong_method_is_405_in_the_error_shape(url: str) -> None:
 class _Exploding:
     name, version = "broken", "0"
 
-    def evaluate(self, event: object) -> object:
+    def evaluate(self, event: object, as_of: object = None) -> object:
         raise ZeroDivisionError("secret internals: /srv/app/engine.py line 12")
 
 

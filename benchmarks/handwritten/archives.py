@@ -28,11 +28,11 @@ def decide_archive_access(event: dict[str, Any]) -> dict[str, Any]:
     violations = []
     if action == "take_out":
         # Never allowed, approval or not.
-        violations.append(entry("other_breach", TAKEN_OUT, cite(37, 7)))
+        violations.append(entry("other_breach", TAKEN_OUT, cite(36)))
     elif role != "general_manager":
         # The general manager, who gives the approval, needs none for their own access.
         approvals = judge(GENERAL_MANAGER, records, frozenset((employee_id,)), day)
         if not approvals[0]["satisfied"]:
-            violations.append(entry("other_breach", WITHOUT_APPROVAL, cite(37, 7)))
+            violations.append(entry("other_breach", WITHOUT_APPROVAL, cite(36)))
     cited = {(36, 0)} if approvals or violations else set()
     return finish(event_id, "archive_access", {}, approvals, [], violations, salary, cited)

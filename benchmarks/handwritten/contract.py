@@ -26,6 +26,7 @@ FIELDS = frozenset(
         "prepared_by",
         "approvals",
         "collection_schedule",
+        "customer_reported_at",
     )
 )
 INSTALMENT_FIELDS = frozenset(("due", "amount"))
@@ -50,6 +51,9 @@ ATTACH_DOCUMENTS = message("contract.documents-missing", "attach_customer_docume
 COLLECTION_SCHEDULE = message("contract.collection-schedule", "collection_schedule")
 SIGNED_WITHOUT_DOCUMENTS = message("contract.signed-without-documents", "other_breach")
 SIGNED_WITHOUT_APPROVAL = message("contract.signed-without-approval", "contract_limit_exceeded")
+SIGNED_WITHOUT_REVIEW = message("contract.signed-without-review", "other_breach")
+REPORT_AT_ONCE = message("contract.report-at-once", "report_customer_at_once")
+REPORTED_LATE = message("contract.reported-late", "other_breach")
 # Worded by the engine when a table row leaves a value unstated (第三十九条).
 NO_DEPOSIT_STATED = (
     "第二十四条对本事项的 `deposit_ratio` 未作规定，由总经理决定（第三十九条）",
@@ -77,7 +81,7 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
     """The decision on one contract event, as JSON content; raises ValueError naming the field."""
     event = read.event_fields(event, "contract", FIELDS)
     event_id = read.text(event.get("id"), "$.id")
-    read.event_day(event)
+    day = read.event_day(event)
     customer_type, legal_form, documents, sealed, customer = read.customer(read.required(event, "customer"))
     product_class = read.choice(event.get("product_class"), PRODUCT_CLASSES, "$.product_class")
     amount = read.positive_money(read.required(event, "amount"), "$.amount")
@@ -87,6 +91,8 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
     records = read.records(event.get("approvals", ()))
     scheduled = _schedule_length(event.get("collection_schedule", ()), amount)
     employee_id, _, salary = read.employee(event.get("employee"), needed=False)
+    reported = event.get("customer_reported_at")
+    reported_at = None if reported is None else read.timestamp(reported, "$.customer_reported_at")
 
     cited = {(11, 0), (14, 0), (21, 0), (22, 0), (23, 0), (24, 0)}
     obligations: list[dict[str, Any]] = []
@@ -114,8 +120,14 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
         if deposit_paid < deposit:
             obligations.append(entry("collect_deposit", COLLECT_DEPOSIT, cite(24)))
     values["payment_on_delivery"] = over
-    # 第十四条
+    # 第十四条: a signed sale of 5000 or more is reported the same day (立时上报); its rules come
+    # first in the policy's plan, so its obligation and violation lead the lists.
     values["report_immediately"] = amount >= FIVE_THOUSAND
+    if signed and amount >= FIVE_THOUSAND:
+        if reported_at is None:
+            obligations.insert(0, entry("report_customer_at_once", REPORT_AT_ONCE, cite(14)))
+        elif reported_at.date() > day:
+            violations.insert(0, entry("other_breach", REPORTED_LATE, cite(14)))
 
     # 第二十二条
     if legal_form == "company":
@@ -149,7 +161,11 @@ def decide_contract(event: dict[str, Any]) -> dict[str, Any]:
         chain = ABOVE_10000 if over else GENERAL
     approvals = judge(chain, records, frozenset((prepared_by, employee_id)))
     if signed and not all(a["satisfied"] for a in approvals):
-        violations.append(entry("contract_limit_exceeded", SIGNED_WITHOUT_APPROVAL, cite(37, 1)))
+        # With the general manager's signed approval, a missing review is a procedural breach.
+        if any(r[0] == "general_manager" and r[3] == "signed" for r in records):
+            violations.append(entry("other_breach", SIGNED_WITHOUT_REVIEW, cite(21)))
+        else:
+            violations.append(entry("contract_limit_exceeded", SIGNED_WITHOUT_APPROVAL, cite(21)))
     # 第三十九条: the article states no deposit; the general manager's approval decides it.
     if not deposit_stated:
         cited.add((39, 0))

@@ -63,7 +63,9 @@ def _messages() -> dict[tuple[str, ...], Text]:
     found: dict[tuple[str, ...], Text] = {}
 
     def collect(key: tuple[str, ...], outcome: dict[str, Any] | None) -> None:
-        for entry in [*(outcome or {}).get("obligations", ()), *(outcome or {}).get("violations", ())]:
+        obligations = (outcome or {}).get("obligations", ())
+        overdue = [v for o in obligations for v in (o.get("overdue") or {}).get("violations", ())]
+        for entry in [*obligations, *(outcome or {}).get("violations", ()), *overdue]:
             found[(*key, entry["code"])] = (entry["message"]["zh"], entry["message"]["en"])
 
     for path in sorted(POLICY_DIR.glob("*.yaml")):
@@ -85,6 +87,23 @@ ROLE_ZH: dict[str, str] = {
 PENALTIES = {p["code"]: p for p in _load(POLICY_DIR / "penalties.yaml")["penalties"]}
 _manifest = _load(POLICY_DIR / "policy.yaml")["policy"]
 POLICY = {"name": _manifest["name"], "version": str(_manifest["version"])}
+# 第四十条: the policy's first day; an event dated before it is not judged.
+_in_force = _manifest.get("in_force")
+FIRST_DAY: dt.date | None = _in_force["first_day"] if _in_force else None
+IN_FORCE_ARTICLE: int = _in_force["cite"]["article"] if _in_force else 0
+
+
+def not_in_force(event_id: str, kind: str, day: dt.date) -> dict[str, Any]:
+    """The decision on an event dated before the first day: nothing judged, one obligation."""
+    assert FIRST_DAY is not None
+    label = CITATIONS[(IN_FORCE_ARTICLE, 0)][2]
+    text = (
+        f"事件日期 {day.isoformat()} 早于本规定生效之日 {FIRST_DAY.isoformat()}（{label}），不按本规定评判",
+        f"the event is dated {day.isoformat()}, before this policy took effect on "
+        f"{FIRST_DAY.isoformat()} ({label}); it is not judged under this policy",
+    )
+    obligation = entry("policy_not_in_force", text, cite(IN_FORCE_ARTICLE))
+    return finish(event_id, kind, {}, [], [obligation], [], None, set())
 
 
 def message(rule: str, code: str, row: int | None = None) -> Text:
@@ -239,7 +258,26 @@ def penalty(code: str, salary: Decimal | None) -> dict[str, Any]:
         "deduction_amount": amounts,
         "cite": cite(where["article"], where.get("item")),
         "requires_determination": bool(rule.get("requires_determination", False)),
+        "deduction_cap_per_month": None,  # set by a legal note's cap (law.py)
+        "months_to_recover": None,
     }
+
+
+def _one_per_breach(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One violation per code and clause; a second finding of the same joins its message."""
+    kept: dict[tuple[str, int, int | None], dict[str, Any]] = {}
+    for v in violations:
+        key = (v["code"], v["cite"]["article"], v["cite"]["item"])
+        held = kept.get(key)
+        if held is None:
+            kept[key] = v
+        elif v["message_en"] not in held["message_en"]:
+            kept[key] = {
+                **held,
+                "message": f"{held['message']}；{v['message']}",
+                "message_en": f"{held['message_en']}; {v['message_en']}",
+            }
+    return list(kept.values())
 
 
 def finish(
@@ -254,8 +292,11 @@ def finish(
 ) -> dict[str, Any]:
     """The decision's JSON content: one penalty per kind of breach, the verdict, and every
     clause cited (`cited`, the clauses of the rules that applied, with those of the parts)."""
+    for o in obligations:
+        o.setdefault("deadline", None)  # an obligation without a deadline says so
     penalties = []
     if violations:
+        violations = _one_per_breach(violations)
         penalties = [penalty(code, salary) for code in dict.fromkeys([v["code"] for v in violations])]
     for part in (approvals, obligations, violations, penalties):
         for p in part:

@@ -49,5 +49,5 @@ def decide_handover(event: dict[str, Any]) -> dict[str, Any]:
     approvals = judge(chain, records, frozenset((employee_id,)))
     violations = []
     if last_day is not None and day > last_day and not (completed and approvals[0]["satisfied"]):
-        violations.append(entry("other_breach", NOT_DONE, cite(37, 7)))
+        violations.append(entry("other_breach", NOT_DONE, cite(20)))
     return finish(event_id, "handover", {}, approvals, obligations, violations, salary, {(20, 0)})

@@ -83,17 +83,17 @@ def decide_receivable(event: dict[str, Any]) -> dict[str, Any]:
     if day < due and owed and notified is None:
         obligations.append(entry("notify_customer_of_payment_due", NOTIFY, cite(16)))
     if day >= due and owed and (notified is None or notified.date() >= due):
-        violations.append(entry("other_breach", NOT_NOTIFIED, cite(37, 7)))
+        violations.append(entry("other_breach", NOT_NOTIFIED, cite(16)))
     # 书面报告总经理: at once, and late after the 3rd day past the due date.
     if overdue:
         values["days_overdue"] = (day - due).days
         if reported is None:
             obligations.append(entry("report_overdue_to_general_manager", REPORT, cite(16)))
         if ((day if reported is None else reported.date()) - due).days > REPORT_WITHIN_DAYS:
-            violations.append(entry("other_breach", REPORTED_LATE, cite(37, 7)))
+            violations.append(entry("other_breach", REPORTED_LATE, cite(16)))
     # 无权自行作出处理
     if settled_by is not None:
         approvals = judge(SETTLEMENT, records, frozenset((employee_id,)))
         if not approvals[0]["satisfied"]:
-            violations.append(entry("other_breach", SETTLED_ALONE, cite(37, 7)))
+            violations.append(entry("other_breach", SETTLED_ALONE, cite(16)))
     return finish(event_id, "receivable", values, approvals, obligations, violations, salary, {(16, 0)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from . import reading as read
@@ -32,6 +33,7 @@ PRIVATE_WITHOUT_APPROVAL = message("vehicle.private-use-without-approval", "priv
 RECORD_MILEAGE = message("vehicle.trip-records", "record_mileage_and_fuel")
 SERVICE_LATE = message("vehicle.service-late", "vehicle_not_serviced")
 SERVICE_DUE = message("vehicle.service-due", "service_vehicle")
+SERVICE_OVERDUE = message("vehicle.service-due", "vehicle_not_serviced")
 
 
 def decide_vehicle_trip(event: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def decide_vehicle_trip(event: dict[str, Any]) -> dict[str, Any]:
         cited.add((32, 0))
         approvals = judge(PRIVATE_USE, records, frozenset((employee_id,)), day)
         if not approvals[0]["satisfied"]:
-            violations.append(entry("private_vehicle_use", PRIVATE_WITHOUT_APPROVAL, cite(37, 5)))
+            violations.append(entry("private_vehicle_use", PRIVATE_WITHOUT_APPROVAL, cite(32)))
     # 第三十一条
     if start is None or end is None or fuel is None:
         obligations.append(entry("record_mileage_and_fuel", RECORD_MILEAGE, cite(31)))
@@ -85,14 +87,15 @@ def decide_vehicle_service(event: dict[str, Any]) -> dict[str, Any]:
     values = {}
     obligations = []
     violations = []
-    # 第三十条: late when done after the due date, or not done on a record dated after it.
+    # 第三十条: late when done after the due date; not done, due by the end of the due date.
     if done is not None:
         if done > due:
             values["service_days_late"] = (done - due).days
-            violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(37, 6)))
-    elif day > due:
-        violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(37, 6)))
+            violations.append(entry("vehicle_not_serviced", SERVICE_LATE, cite(30)))
+    elif day > due:  # the record's own date shows the due day is over: the duty is overdue
+        violations.append(entry("vehicle_not_serviced", SERVICE_OVERDUE, cite(30)))
     else:
-        obligations.append(entry("service_vehicle", SERVICE_DUE, cite(30)))
+        deadline = dt.datetime.combine(due + dt.timedelta(days=1), dt.time.min).isoformat()
+        obligations.append({**entry("service_vehicle", SERVICE_DUE, cite(30)), "deadline": deadline})
     cited = {(30, 0)} if values or violations or obligations else set()
     return finish(event_id, "vehicle_service", values, [], obligations, violations, salary, cited)

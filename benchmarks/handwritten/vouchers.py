@@ -7,11 +7,12 @@ from typing import Any
 from . import reading as read
 from .deciding import cite, entry, finish, message
 
-FIELDS = frozenset(("kind", "id", "date", "employee", "complete", "accurate", "reliable"))
+FIELDS = frozenset(("kind", "id", "date", "employee", "complete", "accurate", "reliable", "papers_complete"))
 RULE = "voucher.handling"
 REFUSE = message(RULE, "refuse_voucher", row=0)
-INACCURATE = message(RULE, "return_voucher_for_correction", row=1)
-INCOMPLETE = message(RULE, "return_voucher_for_correction", row=2)
+PAPERS_MISSING = message(RULE, "refuse_voucher", row=1)
+INACCURATE = message(RULE, "return_voucher_for_correction", row=2)
+INCOMPLETE = message(RULE, "return_voucher_for_correction", row=3)
 
 
 def decide_order_voucher(event: dict[str, Any]) -> dict[str, Any]:
@@ -21,14 +22,19 @@ def decide_order_voucher(event: dict[str, Any]) -> dict[str, Any]:
     complete = read.boolean(read.required(event, "complete"), "$.complete")
     accurate = read.boolean(read.required(event, "accurate"), "$.accurate")
     reliable = read.boolean(read.required(event, "reliable"), "$.reliable")
+    papers = event.get("papers_complete")
+    papers_complete = None if papers is None else read.boolean(papers, "$.papers_complete")
     _, _, salary = read.employee(event.get("employee"), needed=False)
 
-    # An unreliable voucher is refused whatever else is true of it; an inaccurate or
-    # incomplete one is returned for correction.
+    # An unreliable voucher, or one with papers missing (不齐全), is refused whatever else is
+    # true of it; an inaccurate one, or one not filled in fully (不完整), is returned.
     obligations = []
     if not reliable:
         handling = "refuse"
         obligations.append(entry("refuse_voucher", REFUSE, cite(15)))
+    elif papers_complete is False:
+        handling = "refuse"
+        obligations.append(entry("refuse_voucher", PAPERS_MISSING, cite(15)))
     elif not accurate:
         handling = "return_for_correction"
         obligations.append(entry("return_voucher_for_correction", INACCURATE, cite(15)))

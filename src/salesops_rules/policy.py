@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from .engine.compiled import CompiledPolicy
 from .engine.trace import RuleTrace
 from .model.decision import Decision
 from .model.events import EventBase
+
+AsOf = str | dt.date | dt.datetime | None
 
 
 class Policy:
@@ -26,14 +29,21 @@ class Policy:
     def version(self) -> str:
         return self.compiled.version
 
-    def evaluate(self, event: dict[str, Any] | EventBase) -> Decision:
-        """Judge one event; raises EventError (a ValueError) naming the field if it is malformed."""
-        return evaluator.evaluate(self.compiled, event)
+    def evaluate(self, event: dict[str, Any] | EventBase, as_of: AsOf = None) -> Decision:
+        """Judge one event; raises EventError (a ValueError) naming the field if it is malformed.
 
-    def trace(self, event: dict[str, Any] | EventBase) -> tuple[Decision, list[RuleTrace]]:
+        `as_of` (a timestamp, a date meaning its 00:00, or an ISO string) is the time the event
+        is judged at: an obligation whose deadline has passed by then is overdue. Without it,
+        the event is judged as of the latest time it records itself.
+        """
+        return evaluator.evaluate(self.compiled, event, as_of=as_of)
+
+    def trace(
+        self, event: dict[str, Any] | EventBase, as_of: AsOf = None
+    ) -> tuple[Decision, list[RuleTrace]]:
         """The decision together with what every rule of the event's kind saw and did."""
         nodes: list[RuleTrace] = []
-        decision = evaluator.evaluate(self.compiled, event, trace=nodes)
+        decision = evaluator.evaluate(self.compiled, event, trace=nodes, as_of=as_of)
         return decision, nodes
 
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..engine import periods
 from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
 from ..engine.evaluator import REFER, REFER_CITE
 from ..engine.labels import Labels
@@ -43,6 +44,9 @@ class ChunkFacts:
         default_factory=list
     )  # (rule, key, day, seq, event_id)
     problems: list[AuditFinding] = field(default_factory=list)
+    # Events with a duty still open at their own time: judged again, as of the ledger's end
+    # (seq, position, employee, raw payload, codes a ledger rule decides instead).
+    deferred: list[tuple[int, int, str, Any, tuple[str, ...]]] = field(default_factory=list)
 
 
 def key_text(value: Any) -> str | None:
@@ -58,9 +62,10 @@ def key_text(value: Any) -> str | None:
     return str(value)
 
 
-def month_of(value: Any, fallback: str) -> str:
+def period_of(value: Any, fallback: str, per: str = "month") -> str:
+    """The period a record covers: a date's period, a label as written, else `fallback`."""
     if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
+        return periods.label(value, per)
     if isinstance(value, str):
         return value
     return fallback
@@ -103,6 +108,8 @@ def facts_of(
     replaced: set[str] = set()
     for reader in readers:
         rule = rules[reader.rule]
+        if rule.in_force_from is not None and day < rule.in_force_from:
+            continue  # 第四十条: an event before the policy's first day is not judged under it
         ns = reader.side.read(event)
         ns["event_date"] = day
         try:
@@ -116,11 +123,12 @@ def facts_of(
             plan = rule.expect
             assert plan is not None
             group = json.dumps([key_text(ns.get(name)) for name in plan.group_by], ensure_ascii=False)
+            own = month if plan.per == "month" else periods.label(day, plan.per)
             if reader.role == "expected":
-                covered = month_of(ns.get(plan.covers), month) if plan.covers else month
+                covered = period_of(ns.get(plan.covers), own, plan.per) if plan.covers else own
                 facts.have.add((reader.rule, group, covered))
             else:
-                facts.scope.add((reader.rule, group, month))
+                facts.scope.add((reader.rule, group, own))
             continue
         follow = rule.follow_up
         assert follow is not None
@@ -184,30 +192,42 @@ DETAILS = {
     "en": {
         "none_covers": "no {kind} covers {period}",
         "for": " for {shown}",
-        "over": "; the month is over by the ledger's last day {end}",
-        "not_over": "; the month is not over by the ledger's last day {end}",
+        "over": "; the {per} was over before {end}, the day the ledger is judged at",
+        "not_over": "; the {per} is not over on {end}, the day the ledger is judged at",
+        "week": "week",
+        "month": "month",
+        "quarter": "quarter",
+        "year": "year",
         "wanted": "{kind} with {field} {key}",
-        "late": "{wanted} ({id}) is dated {day}, {n} day(s) after the deadline {deadline}",
+        "late": "{wanted} ({id}) is dated {day}, {n} {days} after the deadline {deadline}",
         "missing": (
             "no {wanted} dated on or after {day}; "
-            "the deadline {deadline} passed before the ledger's last day {end}"
+            "the deadline {deadline} passed before {end}, the day the ledger is judged at"
         ),
-        "open": "no {wanted} dated on or after {day} yet ({until}; the ledger ends {end})",
+        "open": "no {wanted} dated on or after {day} yet ({until}; the ledger is judged at {end})",
         "due": "due by {deadline}",
         "no_deadline": "no deadline",
+        "day": "day",
+        "days": "days",
         "is": "{a} = {b}",
     },
     "zh": {
         "none_covers": "没有覆盖 {period} 的{kind}",
         "for": "（{shown}）",
-        "over": "；该月在账本最后一天 {end} 之前已结束",
-        "not_over": "；该月到账本最后一天 {end} 尚未结束",
+        "over": "；该{per}在账本判定日 {end} 之前已结束",
+        "not_over": "；该{per}到账本判定日 {end} 尚未结束",
+        "week": "周",
+        "month": "月",
+        "quarter": "季度",
+        "year": "年",
         "wanted": "{field}为 {key} 的{kind}",
         "late": "{wanted}（{id}）日期为 {day}，比期限 {deadline} 晚 {n} 天",
-        "missing": "{day} 当日或之后没有{wanted}；期限 {deadline} 在账本最后一天 {end} 之前已过",
-        "open": "{day} 当日或之后尚无{wanted}（{until}；账本止于 {end}）",
+        "missing": "{day} 当日或之后没有{wanted}；期限 {deadline} 在账本判定日 {end} 之前已过",
+        "open": "{day} 当日或之后尚无{wanted}（{until}；账本判定日为 {end}）",
         "due": "期限 {deadline}",
         "no_deadline": "无期限",
+        "day": "天",
+        "days": "天",
         "is": "{a}为 {b}",
     },
 }
@@ -234,6 +254,7 @@ class FactStore:
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
         self.counts: Counter[tuple[str, str]] = Counter()  # (rule id, missing|late|open) -> findings
+        self.unchecked: list[str] = []  # `if_recorded` rules the ledger gave nothing to judge
 
     def add(self, facts: ChunkFacts) -> None:
         db = self.db
@@ -254,7 +275,9 @@ class FactStore:
         end = dt.date.fromisoformat(last_day)
         for index, rule in enumerate(self.rules):
             if rule.expect is not None:
-                cases = self._expect(index, rule, first_day, end)
+                assert rule.expect is not None
+                start = _governed_from(first_day, rule.in_force_from, rule.expect.per)
+                cases = self._expect(index, rule, start, end)
             else:
                 cases = self._follow_up(index, rule, end)
             for state, finding in cases:
@@ -267,9 +290,18 @@ class FactStore:
     ) -> Iterator[tuple[str, AuditFinding]]:
         plan = rule.expect
         assert plan is not None
+        if (
+            plan.if_recorded
+            and self.db.execute("SELECT 1 FROM have WHERE rule = ?", (index,)).fetchone() is None
+        ):
+            self.unchecked.append(rule.id)  # the ledger keeps no such records
+            return
         due: Iterable[tuple[str, str]]
         if plan.scope is None:
-            due = [("[]", m) for m in _months(first_day[:7], end.isoformat()[:7])]
+            start = dt.date.fromisoformat(first_day)
+            # A ledger that ends before the first governed period owes no period at all.
+            walk = periods.between(start, end, plan.per) if start <= end else iter(())
+            due = [("[]", p) for p in walk]
         else:
             due = self.db.execute(
                 "SELECT grp, period FROM scope WHERE rule = ? ORDER BY period, grp", (index,)
@@ -280,7 +312,8 @@ class FactStore:
             ).fetchone()
             if found is not None:
                 continue
-            over = _month_end(period) <= end
+            # Judged as of 00:00 of `end`: a period ending that very day is not over yet.
+            over = periods.last_day(period, plan.per) < end
             state, outcome = ("missing", rule.missing) if over else ("open", rule.open)
             values = json.loads(group)
             words = self.words
@@ -291,12 +324,14 @@ class FactStore:
             detail = (
                 words["none_covers"].format(kind=self._kind(plan.expected.kind), period=period)
                 + (words["for"].format(shown=shown) if shown else "")
-                + words["over" if over else "not_over"].format(end=end.isoformat())
+                + words["over" if over else "not_over"].format(per=words[plan.per], end=end.isoformat())
             )
+            # A finding of a week, quarter or year counts under the month the period ends in.
+            month = period if plan.per == "month" else periods.last_day(period, plan.per).isoformat()[:7]
             for item in outcome:
                 yield (
                     state,
-                    self._finding(rule, item, (None, "", plan.expected.kind, "", period, employee), detail),
+                    self._finding(rule, item, (None, "", plan.expected.kind, "", month, employee), detail),
                 )
 
     def _follow_up(
@@ -325,7 +360,12 @@ class FactStore:
                 late_by = (dt.date.fromisoformat(done_day) - deadline).days
                 state, outcome = "late", rule.late
                 detail = words["late"].format(
-                    wanted=wanted, id=done_id, day=done_day, n=late_by, deadline=deadline.isoformat()
+                    wanted=wanted,
+                    id=done_id,
+                    day=done_day,
+                    n=late_by,
+                    days=words["day" if late_by == 1 else "days"],
+                    deadline=deadline.isoformat(),
                 )
             elif deadline is not None and deadline < end:
                 state, outcome = "missing", rule.missing
@@ -379,16 +419,15 @@ class FactStore:
         )
 
 
-def _months(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _month_end(period: str) -> dt.date:
-    year, month = int(period[:4]), int(period[5:7])
-    following = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-    return following - dt.timedelta(days=1)
+def _governed_from(first_day: str, in_force_from: dt.date | None, per: str) -> str:
+    """The first day a periodic duty is counted from: the ledger's first, but never in a period
+    the policy did not govern from its first day (in force from 2011-11-30, it asks nothing of
+    November 2011, of the ISO week 2011-W48, nor of 2011-Q4 or 2011; months count from
+    2011-12-01, weeks from 2011-12-05, quarters and years from 2012-01-01)."""
+    if in_force_from is None:
+        return first_day
+    start = in_force_from
+    period = periods.label(start, per)
+    if periods.first_day(period, per) != start:
+        start = periods.last_day(period, per) + dt.timedelta(days=1)  # the next period's first day
+    return max(first_day, start.isoformat())

@@ -10,6 +10,7 @@ depend on how many processes judged them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Callable
@@ -80,6 +81,9 @@ class Settings:
     examples: int = 5  # findings kept per group for the report
     log: str | None = None  # a decision log (SQLite) to append every decision to
     policy_hash: str = ""
+    # `--as-of`: every event is judged as of this time. None: as of the ledger's last event,
+    # which no chunk knows; an event with a duty still open at its own time is deferred.
+    as_of: dt.datetime | None = None
 
 
 @dataclass
@@ -152,9 +156,9 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 data = settings.decoder(item.payload)
                 event = parse_event(data)
             if settings.log is None:
-                judged = outcome(policy.compiled, event)  # all a finding shows, no more
+                judged = outcome(policy.compiled, event, settings.as_of)  # all a finding shows, no more
             else:
-                full = policy.evaluate(event)
+                full = policy.evaluate(event, as_of=settings.as_of)
                 judged = Outcome.of(full)
             day = event.event_date.isoformat()
             seq = position  # findings are in ledger order: a record's line or row orders them
@@ -167,8 +171,14 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 replaced = facts_of(
                     rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
                 )
-            found = _findings(
-                judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary
+            # A duty open until a deadline at the event's own time is judged again at the ledger's end.
+            deferred = settings.as_of is None and _open_until(judged, replaced)
+            found = (
+                []
+                if deferred
+                else _findings(
+                    judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary
+                )
             )
         except (RecordError, EventError) as error:
             skipped.append(SkippedRecord(item.position, error.message))
@@ -179,10 +189,14 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
         if settings.log is not None:
             logged.append((data, full))
         totals.audited += 1
-        totals.verdicts[judged.verdict] += 1
         totals.kinds[judged.kind] += 1
         first_day = day if first_day is None or day < first_day else first_day
         last_day = day if last_day is None or day > last_day else last_day
+        if deferred:
+            facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
+            continue
+        totals.verdicts[judged.verdict] += 1
+        totals.notes.update(judged.notes)
         for finding in found:
             tally.add(finding)
     for problem in facts.problems:
@@ -200,6 +214,30 @@ def unexpected(error: Exception) -> str:
     text = " ".join(str(error).split())
     text = text if len(text) <= 200 else text[:200] + "…"
     return f"could not be judged: {type(error).__name__}: {text} (a defect of salesops-rules: please report)"
+
+
+def _open_until(judged: Outcome, replaced: set[str]) -> bool:
+    """Whether a duty of the event is open until a deadline that no ledger rule judges instead."""
+    return any(o.deadline is not None and o.code not in replaced for o in judged.obligations)
+
+
+def judge_deferred(
+    policy: Policy,
+    decoder: Decoder,
+    deferred: tuple[int, int, str, Any, tuple[str, ...]],
+    as_of: dt.datetime,
+    totals: AuditTotals,
+    lang: str,
+) -> list[AuditFinding]:
+    """An event whose duty was open at its own time, judged as of the ledger's end."""
+    seq, position, employee, payload, replaced = deferred
+    event = parse_event(decoder(payload))  # decoded and valid once already
+    judged = outcome(policy.compiled, event, as_of)
+    totals.verdicts[judged.verdict] += 1
+    totals.notes.update(judged.notes)
+    day = event.event_date.isoformat()
+    salary = event.employee.monthly_salary if event.employee is not None else None
+    return _findings(judged, seq, position, day, employee, set(replaced), lang, policy, salary)
 
 
 # What the totals count a finding under: (category, code, article, label, employee, month,

@@ -99,6 +99,7 @@ WORDS: dict[str, dict[str, str]] = {
     "value": {"en": "value", "zh": "数值"},
     "period": {"en": "Events dated", "zh": "事件日期"},
     "to": {"en": "to", "zh": "至"},
+    "as_of": {"en": "Judged as of (deadlines compared with)", "zh": "评判时点（期限以此比较）"},
     "records": {"en": "Records read", "zh": "读取记录"},
     "audited": {"en": "Events audited", "zh": "已审计事件"},
     "skipped": {"en": "Records skipped", "zh": "跳过的记录"},
@@ -132,6 +133,22 @@ WORDS: dict[str, dict[str, str]] = {
     "obligations": {"en": "Open obligations", "zh": "待履行事项"},
     "approvals": {"en": "Pending approvals", "zh": "未满足的审批"},
     "across": {"en": "Rules across events", "zh": "跨事件规则"},
+    "legal_notes": {
+        "en": "Legal notes: national law beside the regulation",
+        "zh": "法律提示：与本制度相关的国家法律",
+    },
+    "legal_notes_intro": {
+        "en": "Notes, not findings: the company's figures, verdicts and sanctions above are unchanged.",
+        "zh": "仅为提示，不是违规：以上数字、结论和处罚均未改变。",
+    },
+    "note": {"en": "note", "zh": "提示编号"},
+    "law": {"en": "law", "zh": "法律条文"},
+    "in_force": {"en": "in force", "zh": "施行期间"},
+    "events": {"en": "events", "zh": "事件数"},
+    "not_checked": {
+        "en": "; NOT CHECKED: the ledger records no {kind}",
+        "zh": "；未检查：账本中没有{kind}的记录",
+    },
     "skipped_records": {"en": "Skipped records", "zh": "跳过的记录"},
     "explanations": {"en": "Explanations", "zh": "解释"},
     "none": {"en": "none", "zh": "无"},
@@ -195,9 +212,22 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "本表只列出前 {n} 条发现；全部见",
     },
     # how a ledger rule groups and orders the ledger
-    "expect": {"en": "one {kind} per month ({scope}{group})", "zh": "每月一份{kind}（{scope}{group}）"},
-    "every_month": {"en": "every month of the ledger", "zh": "账本的每个月"},
-    "months_of": {"en": "months of {kinds}", "zh": "有{kinds}的月份"},
+    "expect": {
+        "en": "one {kind} per {per} ({scope}{group}{recorded})",
+        "zh": "每{per}一份{kind}（{scope}{group}{recorded}）",
+    },
+    "every_period": {"en": "every {per} of the ledger", "zh": "账本的每一{per}"},
+    "periods_of": {"en": "{pers} of {kinds}", "zh": "有{kinds}的{pers}"},
+    "if_recorded": {"en": ", if the ledger records any {kind}", "zh": "，仅当账本记有{kind}时"},
+    # a period of a rule across events, one and several
+    "per_week": {"en": "week", "zh": "周"},
+    "per_month": {"en": "month", "zh": "月"},
+    "per_quarter": {"en": "quarter", "zh": "季度"},
+    "per_year": {"en": "year", "zh": "年"},
+    "pers_week": {"en": "weeks", "zh": "周"},
+    "pers_month": {"en": "months", "zh": "月份"},
+    "pers_quarter": {"en": "quarters", "zh": "季度"},
+    "pers_year": {"en": "years", "zh": "年份"},
     "per": {"en": ", per {fields}", "zh": "，按{fields}分别"},
     "follow": {
         "en": "each {first} followed by a {then} ({a} = {b}){within}",
@@ -220,6 +250,7 @@ SHEETS: dict[str, dict[str, str]] = {
     "obligations": {"en": "Obligations", "zh": "待履行事项"},
     "approvals": {"en": "Approvals", "zh": "未满足的审批"},
     "across": {"en": "Rules across events", "zh": "跨事件规则"},
+    "legal_notes": {"en": "Legal notes", "zh": "法律提示"},
     "skipped": {"en": "Skipped", "zh": "跳过的记录"},
 }
 
@@ -301,6 +332,7 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
     _category(doc, result, policy, labels, lang, "obligation", "obligations")
     _category(doc, result, policy, labels, lang, "approval", "approvals")
     _across(doc, result, policy, labels, lang)
+    _legal_notes(doc, result, policy, lang)
     _skipped(doc, result, lang)
     _explanations(doc, result, policy, labels, lang)
     return doc
@@ -321,6 +353,8 @@ def _summary(doc: Document, result: AuditResult, lang: str) -> None:
     rows: list[tuple[Cell, ...]] = []
     if totals.first_day is not None and totals.last_day is not None:
         rows.append((w("period", lang), f"{totals.first_day} {w('to', lang)} {totals.last_day}"))
+    if result.as_of is not None:
+        rows.append((w("as_of", lang), result.as_of.isoformat(sep=" ", timespec="minutes")))
     rows += [
         (w("records", lang), totals.records),
         (w("audited", lang), totals.audited),
@@ -657,6 +691,26 @@ def _category(
         _more(doc, result, groups[("article", key, category)], len(found), what, lang)
 
 
+def _legal_notes(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:
+    """The pack's notes of national law, with the number of audited events each was shown on."""
+    if not policy.legal_notes:
+        return
+    add = doc.blocks.append
+    add(Heading(2, w("legal_notes", lang), "legal-notes"))
+    add(Para((w("legal_notes_intro", lang),)))
+    rows: list[tuple[Cell, ...]] = []
+    sep = "；" if lang == "zh" else "; "
+    for note in policy.legal_notes:
+        # A law is cited by its own Chinese name in either language, as the regulation's clauses are.
+        law = sep.join(f"{c.law}{c.article}" for c in (note.cite, *note.also))
+        start, end = note.effective_from, note.effective_to
+        dates = f"{start.isoformat() if start else ''} – {end.isoformat() if end else ''}"
+        message = note.note.zh if lang == "zh" else note.note.en
+        rows.append((Code(note.id), law, dates, message, result.totals.notes.get(note.id, 0)))
+    header = (w("note", lang), w("law", lang), w("in_force", lang), w("message", lang), w("events", lang))
+    add(Table(header, rows, sheet("legal_notes", lang)))
+
+
 def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str) -> None:
     add = doc.blocks.append
     add(Heading(2, w("across", lang), "rules-across-events"))
@@ -664,7 +718,11 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: 
     for rule in policy.ledger_rules:
         title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
         counts = [result.rule_counts.get((rule.id, s), 0) for s in ("missing", "late", "open")]
-        rows.append((Code(rule.id), rule.cite.label, title, describe_rule(rule, labels, lang), *counts))
+        described = describe_rule(rule, labels, lang)
+        if rule.id in result.unchecked:
+            kind = rule.expect.expected.kind if rule.expect is not None else ""
+            described += w("not_checked", lang).format(kind=labels.kind(kind, lang))
+        rows.append((Code(rule.id), rule.cite.label, title, described, *counts))
     if not rows:
         add(Para((w("none", lang),)))
         return
@@ -691,16 +749,23 @@ def describe_rule(rule: CompiledLedgerRule, labels: Labels, lang: str) -> str:
     if rule.expect is not None:
         plan = rule.expect
         scope = (
-            w("every_month", lang)
+            w("every_period", lang).format(per=w(f"per_{plan.per}", lang))
             if plan.scope is None
-            else w("months_of", lang).format(kinds=sep.join(labels.kind(s.kind, lang) for s in plan.scope))
+            else w("periods_of", lang).format(
+                pers=w(f"pers_{plan.per}", lang),
+                kinds=sep.join(labels.kind(s.kind, lang) for s in plan.scope),
+            )
         )
         group = (
             w("per", lang).format(fields=sep.join(labels.field(g, lang) for g in plan.group_by))
             if plan.group_by
             else ""
         )
-        return w("expect", lang).format(kind=labels.kind(plan.expected.kind, lang), scope=scope, group=group)
+        kind = labels.kind(plan.expected.kind, lang)
+        recorded = w("if_recorded", lang).format(kind=kind) if plan.if_recorded else ""
+        return w("expect", lang).format(
+            kind=kind, per=w(f"per_{plan.per}", lang), scope=scope, group=group, recorded=recorded
+        )
     plan_f = rule.follow_up
     assert plan_f is not None
     if plan_f.within_days is None:

@@ -10,6 +10,7 @@ of the rules across events go to a temporary SQLite file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from .chunks import (
     Samples,
     Settings,
     Tally,
+    judge_deferred,
     policy_key,
     priced,
     remember,
@@ -56,6 +58,7 @@ class AuditOptions:
     lang: str = "en"
     chunk_size: int = 2000
     log: Path | None = None
+    as_of: dt.datetime | None = None  # `--as-of`; None: as of the ledger's last event
 
 
 @dataclass
@@ -73,6 +76,8 @@ class AuditResult:
     explanations: dict[int, list[str]] = field(default_factory=dict)  # position -> explain lines
     files: list[Path] = field(default_factory=list)
     policy_root: str = ""  # the pack's folder: the report names rule files relative to it
+    as_of: dt.datetime | None = None  # the time the ledger was judged at (`ledger_end`)
+    unchecked: list[str] = field(default_factory=list)  # ledger rules with no records to judge
 
     def sampled(self, dimension: str, category: str | None = None) -> list[tuple[str, list[AuditFinding]]]:
         """The first findings of each group of `dimension` (of one category, or of all, merged in order)."""
@@ -152,6 +157,7 @@ def audit_ledger(
         examples=options.examples,
         log=str(options.log) if options.log is not None else None,
         policy_hash=_hash(policy) if options.log is not None else "",
+        as_of=options.as_of,
     )
     remember(policy)
     merge = _Merge(options.out_dir, ledger.unit, options.examples)
@@ -169,14 +175,22 @@ def audit_ledger(
                 results = run_pool(settings, chunks, options.workers)
             else:
                 results = run_serial(settings, chunks)
+            deferred = []
             for judged in results:
                 merge.add(judged)
                 store.add(judged.facts)
+                deferred += judged.facts.deferred
                 if progress is not None:
                     progress(judged.mark, merge.totals.audited)
             totals = merge.totals
+            as_of = ledger_end(options.as_of, totals.last_day)
+            for item in deferred:
+                assert as_of is not None  # an event was judged, so the ledger has a last day
+                for finding in judge_deferred(policy, ledger.decoder, item, as_of, totals, options.lang):
+                    merge.add_finding(finding)
+            last_day = as_of.date().isoformat() if as_of is not None else None
             penalties = policy.compiled.penalties
-            for finding in store.resolve(totals.first_day, totals.last_day, merge.last + 1):
+            for finding in store.resolve(totals.first_day, last_day, merge.last + 1):
                 finding = priced(finding, penalties, None)
                 merge.add_finding(finding)
                 if finding.position is not None and len(across) < ACROSS_KEPT:
@@ -196,11 +210,28 @@ def audit_ledger(
         samples=merge.samples,
         skipped=merge.skipped,
         rule_counts=store.counts,
+        unchecked=store.unchecked,
         files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
         policy_root=policy.compiled.root,
+        as_of=as_of,
     )
-    result.explanations = explain_samples(policy, ledger, result, options.explained, options.lang, across)
+    result.explanations = explain_samples(
+        policy, ledger, result, options.explained, options.lang, across, as_of
+    )
     return result
+
+
+def ledger_end(as_of: dt.datetime | None, last_day: str | None) -> dt.datetime | None:
+    """The time a ledger is judged at: `--as-of`, never before its last event's day has come.
+
+    Without `--as-of`, 00:00 of the last event's day: the ledger shows that day has come, not
+    that it is over. An `--as-of` before that is raised to it, as an event's own records
+    raise the judgement time of one event.
+    """
+    last = dt.datetime.fromisoformat(last_day) if last_day is not None else None
+    if as_of is None or last is None:
+        return as_of or last
+    return max(as_of, last)
 
 
 def _hash(policy: Policy) -> str:
@@ -229,6 +260,7 @@ def explain_samples(
     limit: int,
     lang: str,
     across: dict[int, list[AuditFinding]] | None = None,
+    as_of: dt.datetime | None = None,
 ) -> dict[int, list[str]]:
     """Re-read the ledger up to the last sampled event and explain each sampled one."""
     wanted = explained_positions(result, limit)
@@ -242,7 +274,7 @@ def explain_samples(
                 break
             continue
         remaining.discard(item.position)
-        found[item.position] = explain_record(policy, ledger, item, lang, across)
+        found[item.position] = explain_record(policy, ledger, item, lang, across, as_of)
         if not remaining:
             break
     return found
@@ -254,20 +286,22 @@ def explain_record(
     item: RawRecord | SkippedRecord,
     lang: str,
     across: dict[int, list[AuditFinding]] | None = None,
+    as_of: dt.datetime | None = None,
 ) -> list[str]:
     """The `explain` lines of one ledger record, or why it could not be judged.
 
     With `across` (what the rules across events found, by event), the codes a ledger rule
     decides instead of the event alone are taken out of the event's decision and its
     verdict is drawn again, and a section says what that rule found: the explanation
-    agrees with the ledger's findings.
+    agrees with the ledger's findings. With `as_of`, the event is judged as of that time (the
+    time the ledger is judged at), as the audit judged it.
     """
     unit = _unit(ledger.unit, lang)
     if isinstance(item, SkippedRecord):
         return [f"{unit.format(n=item.position)}: {item.message}"]
     try:
         event = parse_event(ledger.decoder(item.payload))
-        decision, trace = policy.trace(event)
+        decision, trace = policy.trace(event, as_of=as_of)
         notes = _ledger_notes(policy, event, None if across is None else across.get(item.position, []))
         lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang), notes)
     except (RecordError, EventError) as error:
@@ -308,9 +342,11 @@ def _ledger_notes(
     return notes
 
 
-def explain_position(policy: Policy, ledger: Ledger, position: int, lang: str) -> list[str] | None:
+def explain_position(
+    policy: Policy, ledger: Ledger, position: int, lang: str, as_of: dt.datetime | None = None
+) -> list[str] | None:
     """`audit LEDGER --explain N`: the explanation of the record at line or row N."""
     item = read_record(ledger, position)
     if item is None:
         return None
-    return explain_record(policy, ledger, item, lang)
+    return explain_record(policy, ledger, item, lang, as_of=as_of)

@@ -15,6 +15,7 @@ from ..engine.compiled import CompiledPolicy
 from ..model.audit import CATEGORIES
 from ..policy import Policy
 from .common import EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, policy_from
+from .decide import add_as_of, as_of_from
 
 FORMATS = ("md", "html", "xlsx")
 LOCAL = "local"  # `--dask` without an address: a local cluster
@@ -38,6 +39,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.examples < 1:
         raise BadInputError(f"`--examples` must be 1 or more, not `{args.examples}`")
     policy = policy_from(args)
+    as_of = as_of_from(args)
     try:
         ledger = open_ledger(args.ledger, args.sheet)
     except LedgerError as error:
@@ -54,6 +56,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         lang=args.lang,
         chunk_size=args.chunk_size,
         log=Path(args.log) if args.log else None,
+        as_of=as_of,
     )
     bar = ProgressBar(sys.stderr, ledger.total, ledger.unit) if wanted(sys.stderr, args.no_progress) else None
     try:
@@ -112,7 +115,7 @@ def _summary(result: AuditResult, written: list[Path]) -> None:
 
 
 def _explain(policy: Policy, ledger: Ledger, args: argparse.Namespace) -> int:
-    lines = explain_position(policy, ledger, args.explain, args.lang)
+    lines = explain_position(policy, ledger, args.explain, args.lang, as_of_from(args))
     if lines is None:
         raise BadInputError(f"`{args.ledger}` has no event at {ledger.unit} {args.explain}")
     print("\n".join(lines).rstrip())
@@ -163,4 +166,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="explain the event at line (JSON Lines) or row (CSV, Excel) N of the ledger, and stop",
     )
+    add_as_of(audit, "the ledger's last event")
     audit.set_defaults(run=cmd_audit)

@@ -29,13 +29,16 @@ def cmd_lint(args: argparse.Namespace) -> int:
     findings = lint_mod.lint_policy(folder)
     errors = sum(f.severity == lint_mod.ERROR for f in findings)
     warnings = len(findings) - errors
+    notes = lint_mod.legal_notes(folder) if not errors else []  # national law beside the rules
     if args.json:
         out = {"policy": str(folder), "errors": errors, "warnings": warnings}
-        print(json.dumps({**out, "findings": [f.to_json() for f in findings]}, ensure_ascii=False, indent=2))
+        listed = {"findings": [f.to_json() for f in findings], "legal_notes": [n.to_json() for n in notes]}
+        print(json.dumps({**out, **listed}, ensure_ascii=False, indent=2))
     else:
-        for finding in findings:
+        for finding in [*findings, *notes]:
             print(finding.render())
-        print(f"lint {folder}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+        counted = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        print(f"lint {folder}: {counted}" + (f"; {_count(len(notes), 'legal note')}" if notes else ""))
     return EXIT_FINDINGS if errors else EXIT_OK
 
 

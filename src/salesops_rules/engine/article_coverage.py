@@ -63,6 +63,7 @@ def _outcome_cites(outcome: CompiledOutcome | None) -> Iterator[Cite]:
         return
     yield from _chain_cites(outcome.approvals)
     yield from (o.cite for o in outcome.obligations)
+    yield from (v.cite for o in outcome.obligations for v in o.overdue)
     yield from (v.cite for v in outcome.violations)
 
 
@@ -98,6 +99,8 @@ def coverage(policy: CompiledPolicy) -> list[ArticleCoverage]:
             entry.penalties = penalties.get(art.article, [])
             if art.article == REFER_CITE.article:
                 entry.engine = "a case the rules do not settle is referred to the general manager"
+            if policy.in_force is not None and art.article == policy.in_force[1].article:
+                entry.engine = f"an event dated before {policy.in_force[0].isoformat()} is not judged"
             if entry.rules or entry.penalties or entry.engine:
                 entry.status = "enforced"
         rows.append(entry)

@@ -13,6 +13,8 @@ of them, refusing unknown keys with file and line like the policy loader does, a
   `{code, cite}` also fixes the clause it cites.
 - `penalties`: the whole list, in any order; each entry compares the keys it gives.
 - `rules`: each of these rule ids is among the rules that applied.
+- `legal_notes`: exactly these notes of national law (by `id`), in any order; an entry
+  may fix its `figures`.
 
 An event that does not validate fails its case with the EventError message; it does not
 stop the run. Each result also records which rules applied and which table rows matched,
@@ -34,7 +36,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..errors import EventError, Finding
-from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, PenaltyExpect
+from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, NoteExpect, PenaltyExpect
 from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
@@ -63,6 +65,7 @@ class Case:
     expect: Expect
     source: Source
     path: PathKey  # of the case inside its file
+    as_of: dt.datetime | dt.date | None = None
 
     @property
     def file(self) -> str:
@@ -149,7 +152,7 @@ def _load_file(file: Path, report: Report) -> list[Case]:
             continue
         seen[spec.name] = source.where(("cases", i, "name"))[0]
         event = _merged(defaults, spec.event)
-        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i)))
+        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i), spec.as_of))
     return cases
 
 
@@ -175,7 +178,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
     if case.cite not in _labels(policy):
         problems.append((("cite",), f"cite: `{case.cite}` is not a clause of the catalogue"))
     try:
-        decision, trace = policy.trace(case.event)
+        decision, trace = policy.trace(case.event, as_of=case.as_of)
     except EventError as error:
         for path, message in error.problems:
             problems.append((("event", *_event_path(path)), f"invalid event: {path}: {message}"))
@@ -191,6 +194,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         ("violations", _codes),
         ("penalties", _penalties),
         ("rules", _rules),
+        ("legal_notes", _notes),
     )
     for key, check in checks:
         expected = getattr(expect, key)
@@ -277,6 +281,12 @@ def _penalties(
 ) -> Found:
     wanted = [_given(e) for e in expected]
     shown = _entries(actual[key], ["for", "sanction"], wanted)
+    return [] if _pairs_up(wanted, shown) else [((), f"{key}: expected {_show(wanted)}, got {_show(shown)}")]
+
+
+def _notes(key: str, expected: tuple[NoteExpect, ...], actual: dict[str, Any], policy: Policy) -> Found:
+    wanted = [_given(e) for e in expected]
+    shown = _entries(actual[key], ["id"], wanted)
     return [] if _pairs_up(wanted, shown) else [((), f"{key}: expected {_show(wanted)}, got {_show(shown)}")]
 
 

@@ -11,7 +11,16 @@ from typing import Any
 
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
-from ..model.decision import Citation, Obligation, Penalty, PolicyRef, Text, Violation
+from ..model.decision import (
+    Citation,
+    LawCitation,
+    LegalNote,
+    Obligation,
+    Penalty,
+    PolicyRef,
+    Text,
+    Violation,
+)
 from .approvals import Chain
 from .expressions import Expression
 
@@ -25,6 +34,10 @@ class CompiledObligation:
     message: Text
     cite: Cite
     unless: Expression | None
+    # A date (due by the end of that day) or a timestamp (due before it); None: no deadline.
+    deadline: Expression | None = None
+    # What the duty becomes once its deadline has passed unmet (see the evaluator's `_due`).
+    overdue: tuple[CompiledViolation, ...] = ()
 
     @cached_property
     def open(self) -> Obligation:
@@ -150,8 +163,10 @@ class EventSide:
 class ExpectPlan:
     expected: EventSide
     covers: str | None
-    scope: tuple[EventSide, ...] | None  # None: every month of the ledger's span
+    scope: tuple[EventSide, ...] | None  # None: every period of the ledger's span
     group_by: tuple[str, ...]
+    per: str = "month"  # week, month, quarter or year (engine/periods.py)
+    if_recorded: bool = False  # judged only on a ledger holding an event of the expected kind
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,51 @@ class CompiledLedgerRule:
     open: tuple[LedgerFinding, ...]
     file: str
     line: int
+    # The policy's first day (policy.yaml `in_force`): events before it give the rule no facts.
+    in_force_from: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class CompiledLegalNote:
+    """A note of national law (`legal_notes:`), compiled: shown beside decisions, never changing them."""
+
+    id: str
+    kinds: tuple[str, ...] | None  # None: every kind
+    cite: LawCitation
+    also: tuple[LawCitation, ...]
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    when: Expression | None
+    figures: tuple[tuple[str, Expression], ...]
+    deduction_cap: Decimal | None
+    note: Text
+    file: str
+    line: int
+
+    def in_force(self, day: dt.date) -> bool:
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+    def entry(self, figures: dict[str, Decimal]) -> LegalNote:
+        """The decision's entry, from the note's own valid parts: nothing validated again."""
+        return self._assemble(figures) if figures else self.bare
+
+    @cached_property
+    def bare(self) -> LegalNote:
+        """The entry of a note without figures (a deduction cap): the same on every decision, made once."""
+        return self._assemble({})
+
+    def _assemble(self, figures: dict[str, Decimal]) -> LegalNote:
+        return LegalNote.assemble(
+            id=self.id,
+            cite=self.cite,
+            also=list(self.also),
+            message=self.note.zh,
+            message_en=self.note.en,
+            figures=figures,
+            deduction_cap=self.deduction_cap,
+        )
 
 
 @dataclass
@@ -200,10 +260,36 @@ class CompiledPolicy:
     )
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
     penalty_cache: dict[tuple[str, str | None], Penalty] = field(default_factory=dict)
+    # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
+    capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
     versions: tuple[tuple[dt.date, str], ...] = ()
     # Rules across events (`ledger_rules:`), judged by `audit` over a whole ledger.
     ledger_rules: tuple[CompiledLedgerRule, ...] = ()
+    # policy.yaml `in_force`: the first day and its clause; an event dated before is not judged.
+    in_force: tuple[dt.date, Cite] | None = None
+    # Notes of national law (`legal_notes:`), shown beside decisions.
+    legal_notes: tuple[CompiledLegalNote, ...] = ()
+
+    @cached_property
+    def notes_by_kind(self) -> dict[str, tuple[CompiledLegalNote, ...]]:
+        """Per kind, the legal notes that may apply to its events (none for most kinds)."""
+        found: dict[str, tuple[CompiledLegalNote, ...]] = {}
+        for kind in self.plans:
+            notes = tuple(n for n in self.legal_notes if n.kinds is None or kind in n.kinds)
+            if notes:
+                found[kind] = notes
+        return found
+
+    @cached_property
+    def event_notes(self) -> frozenset[str]:
+        """The kinds some note reads the event of (`when`, `figures`): checked on every event.
+
+        A note with only a deduction cap is looked at only when a decision has a deduction.
+        """
+        return frozenset(
+            kind for kind, notes in self.notes_by_kind.items() if any(n.deduction_cap is None for n in notes)
+        )
 
     @cached_property
     def direct_values(self) -> dict[str, frozenset[str]]:

@@ -29,6 +29,7 @@ from ..model.decision import (
     ApprovalOutcome,
     Citation,
     Decision,
+    LegalNote,
     Obligation,
     Penalty,
     Range,
@@ -39,13 +40,16 @@ from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBas
 from ..model.jsonread import shown
 from ..model.money import CENT
 from .approvals import Chain, Step, judge
-from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
+from .asof import due_instant, judgement_time, recorded_until
+from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expected import expected
 from .expressions import Expression
+from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
+NOT_IN_FORCE = "policy_not_in_force"
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
@@ -67,6 +71,7 @@ class _State:
         "acted",
         "applied",
         "approvals",
+        "as_of",
         "by_rule",
         "candidates",
         "chain",
@@ -89,8 +94,12 @@ class _State:
         trace: list[RuleTrace] | None = None,
         event: EventBase | None = None,
         direct: frozenset[str] = frozenset(),
+        as_of: dt.datetime | None = None,
     ) -> None:
         self.ns = ns
+        # The judgement time as given; deadlines are compared with it, raised to what the event
+        # itself records (`_due`).
+        self.as_of = as_of
         self.candidates: dict[str, list[_Candidate]] = {}
         self.settled: set[str] = set()
         self.chain: Chain | None = None
@@ -131,7 +140,7 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
         return EventError([("$", f"cannot be read: {type(error).__name__}: {shown(str(error))}")])
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = [p for p in problem["loc"] if p not in _MODEL_NAMES]
+        loc = _field_loc(problem["loc"])
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
@@ -159,10 +168,19 @@ _KINDS = tuple(EVENT_MODELS)
 _MODEL_NAMES = {*_KINDS}
 
 
+def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A problem's place without the union's tag in front: only the first step names the kind
+    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
+
+
 def evaluate(
-    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None = None
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    trace: list[RuleTrace] | None = None,
+    as_of: str | dt.date | dt.datetime | None = None,
 ) -> Decision:
-    parsed, kind, day, state = _run_plan(policy, event, trace)
+    parsed, kind, day, state = _run_plan(policy, event, trace, as_of)
     values, verdict = _conclude(policy, kind, state)
     return _decision(policy, parsed, kind, day, state, values, verdict)
 
@@ -180,6 +198,7 @@ class Outcome(NamedTuple):
     approvals: list[ApprovalOutcome]
     obligations: list[Obligation]
     violations: list[Violation]
+    notes: tuple[str, ...] = ()  # the ids of the legal notes shown beside the decision
 
     @classmethod
     def of(cls, decision: Decision) -> Outcome:
@@ -190,27 +209,46 @@ class Outcome(NamedTuple):
             decision.approvals,
             decision.obligations,
             decision.violations,
+            tuple(n.id for n in decision.legal_notes),
         )
 
 
-def outcome(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> Outcome:
+def outcome(
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    as_of: str | dt.date | dt.datetime | None = None,
+) -> Outcome:
     """The verdict, approvals, obligations and violations `evaluate` would decide for `event`."""
-    parsed, kind, _, state = _run_plan(policy, event, None)
+    parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
-    return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations)
+    notes: tuple[str, ...] = ()
+    deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
+    if deductions or kind in policy.event_notes:
+        found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
+        notes = tuple(note.id for note, _ in found)
+    return Outcome(parsed.id, kind, verdict, state.approvals, state.obligations, state.violations, notes)
 
 
 def _run_plan(
-    policy: CompiledPolicy, event: dict[str, Any] | EventBase, trace: list[RuleTrace] | None
+    policy: CompiledPolicy,
+    event: dict[str, Any] | EventBase,
+    trace: list[RuleTrace] | None,
+    as_of: str | dt.date | dt.datetime | None = None,
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
+    when = judgement_time(as_of) if as_of is not None else None
     parsed = parse_event(event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
     day = parsed.event_date
     ns["event_date"] = day
-    state = _State(ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()))
+    state = _State(
+        ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()), as_of=when
+    )
+    if policy.in_force is not None and day < policy.in_force[0]:
+        _before_in_force(state, day, *policy.in_force)
+        return parsed, kind, day, state
     excluded = _excluded(parsed)
     records = _records(parsed)
     settled = state.settled
@@ -225,6 +263,21 @@ def _run_plan(
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
     return parsed, kind, day, state
+
+
+def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
+    """An event dated before the policy's first day is not judged under it: no rule runs."""
+    _cite(state, cite)
+    state.obligations.append(
+        Obligation.assemble(
+            code=NOT_IN_FORCE,
+            message=f"事件日期 {day.isoformat()} 早于本规定生效之日 {first_day.isoformat()}"
+            f"（{cite.label}），不按本规定评判",
+            message_en=f"the event is dated {day.isoformat()}, before this policy took effect on "
+            f"{first_day.isoformat()} ({cite.label}); it is not judged under this policy",
+            cite=cite,
+        )
+    )
 
 
 def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
@@ -418,16 +471,78 @@ def _apply(
         state.acted.add(rule.id)
     for ob in outcome.obligations:
         met = bool(ob.unless.fn(ns)) if ob.unless is not None else False
-        if node is not None:
-            node.sets[f"obligation {ob.code}"] = "met" if met else "open"
-        if not met:
-            _cite(state, ob.cite)
-            state.obligations.append(ob.open)
+        if met:
+            if node is not None:
+                node.sets[f"obligation {ob.code}"] = "met"
+        elif ob.deadline is not None:
+            _due(state, ob, node)
+        else:
+            _open(state, ob, node)
     for v in outcome.violations:
         _cite(state, v.cite)
-        state.violations.append(v.found)
+        _add_violation(state.violations, v.found)
         if node is not None:
             node.sets[f"violation {v.code}"] = "yes"
+
+
+def _add_violation(found: list[Violation], violation: Violation) -> None:
+    """One breach, one violation: a second finding of the same code under the same clause
+    joins its message to the first rather than counting the breach twice."""
+    for i, held in enumerate(found):
+        if held.code == violation.code and held.cite == violation.cite:
+            if violation.message_en not in held.message_en:
+                found[i] = Violation.assemble(
+                    code=held.code,
+                    message=f"{held.message}；{violation.message}",
+                    message_en=f"{held.message_en}; {violation.message_en}",
+                    cite=held.cite,
+                )
+            return
+    found.append(violation)
+
+
+def _due(state: _State, ob: CompiledObligation, node: RuleTrace | None) -> None:
+    """A duty with a deadline, not met: open before the deadline, overdue from it on."""
+    when = ob.deadline.fn(state.ns)  # type: ignore[union-attr]
+    if when is None:  # a date the event leaves out: the duty has no deadline on this event
+        _open(state, ob, node)
+        return
+    due = due_instant(when)
+    event = state.event
+    assert event is not None
+    now = recorded_until(event, event.event_date)  # what the event records has happened
+    if state.as_of is not None and state.as_of > now:
+        now = state.as_of
+    if now >= due and ob.overdue:
+        if node is not None:
+            node.sets[f"obligation {ob.code}"] = (
+                f"overdue since {due.isoformat()} (judged as of {now.isoformat()})"
+            )
+        for v in ob.overdue:
+            _cite(state, v.cite)
+            _add_violation(state.violations, v.found)
+            if node is not None:
+                node.sets[f"violation {v.code}"] = "yes"
+        return
+    shown = f"open, due before {due.isoformat()} (judged as of {now.isoformat()})"
+    entry = Obligation.assemble(
+        code=ob.code, message=ob.open.message, message_en=ob.open.message_en, cite=ob.cite, deadline=due
+    )
+    _open(state, ob, node, entry, shown)
+
+
+def _open(
+    state: _State,
+    ob: CompiledObligation,
+    node: RuleTrace | None,
+    entry: Obligation | None = None,
+    shown: str = "open",
+) -> None:
+    """An obligation not met: listed as open (with its deadline, when `entry` carries one)."""
+    if node is not None:
+        node.sets[f"obligation {ob.code}"] = shown
+    _cite(state, ob.cite)
+    state.obligations.append(entry if entry is not None else ob.open)
 
 
 def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
@@ -603,6 +718,9 @@ def _decision(
     penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
     for p in penalties:
         _cite(state, p.cite)
+    legal: list[LegalNote] = []
+    if penalties or kind in policy.event_notes:
+        penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
     return Decision.assemble(
         event_id=event.id,
         kind=kind,
@@ -617,7 +735,35 @@ def _decision(
         rules=[
             r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
         ],
+        legal_notes=legal,
+        as_of=state.as_of,
     )
+
+
+def _legal_notes(
+    policy: CompiledPolicy, kind: str, day: dt.date, state: _State, event: EventBase, penalties: list[Penalty]
+) -> tuple[list[Penalty], list[LegalNote]]:
+    """The notes of national law beside the decision; a deduction cap shown on each penalty."""
+    deductions = any(p.deduction_months is not None for p in penalties)
+    if not deductions and kind not in policy.event_notes:
+        return penalties, []
+    found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
+    caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
+    salary = event.employee.monthly_salary if event.employee is not None else None
+    if caps and salary is not None:
+        penalties = [_capped(policy, p, salary, min(caps)) for p in penalties]
+    return penalties, [note.entry(figures) for note, figures in found]
+
+
+def _capped(policy: CompiledPolicy, penalty: Penalty, salary: Decimal, cap: Decimal) -> Penalty:
+    """The penalty with its monthly cap: made once per breach, salary as written and cap."""
+    key = (penalty.for_, str(salary), cap)
+    found = policy.capped_cache.get(key)
+    if found is None:
+        found = capped(penalty, salary, cap)
+        if len(policy.capped_cache) < PENALTIES_KEPT:
+            policy.capped_cache[key] = found
+    return found
 
 
 def _refer_inexact(state: _State, name: str, value: Any) -> None:

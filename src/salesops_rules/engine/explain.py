@@ -14,7 +14,7 @@ from typing import Literal
 
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Decision, Penalty
+from ..model.decision import Decision, LawCitation, Obligation, Penalty
 from .compiled import CompiledLedgerRule, CompiledPolicy
 from .labels import Labels, labels_of
 from .trace import RuleTrace
@@ -64,6 +64,18 @@ WORDS: dict[str, dict[Lang, str]] = {
     "met": {"zh": "已履行", "en": "met"},
     "open": {"zh": "未履行", "en": "open"},
     "not_required": {"zh": "无（不要求）", "en": "none (not required)"},
+    "judged_at": {"zh": "（评判时点：{when}）", "en": " (judged as of {when})"},
+    "deadline": {"zh": "（期限：{when} 之前）", "en": " (due before {when})"},
+    "legal_notes": {
+        "zh": "法律提示（国家法律，不改变本制度的数字）",
+        "en": "Legal notes (national law; the figures above stand)",
+    },
+    "figure": {"zh": "{name}：{value}", "en": "{name} = {value}"},
+    "figures": {"zh": "（{figures}）", "en": " ({figures})"},
+    "cap": {
+        "zh": "{code}：从工资中每月至多扣 {cap}，扣完需 {low}-{high} 个月",
+        "en": "{code}: at most {cap} a month from pay, {low}-{high} months to recover",
+    },
     "ledger": {"zh": "由跨事件规则判定", "en": "Decided by rules across events"},
     "alone": {
         "zh": "（仅凭本事项；其中部分由整个账本判定，见下）",
@@ -201,6 +213,7 @@ def explanation(
     heading = (
         _w("decision", lang).format(id=decision.event_id, kind=labels.kind(decision.kind, lang), policy=name)
         + f"{_colon(lang)}{_w('verdict', lang)} {_w(decision.verdict, lang)}"
+        + _judged_at(decision, lang)
     )
     if any(note.found is None for note in ledger):
         heading += _w("alone", lang)
@@ -213,7 +226,7 @@ def explanation(
             [
                 f"{labels.code(o.code, lang)}{_colon(lang)}"
                 f"{labels.names_in(o.message if lang == 'zh' else o.message_en, lang)} "
-                f"[{o.cite.label}]"
+                f"[{o.cite.label}]" + _deadline(o, lang)
                 for o in decision.obligations
             ],
         )
@@ -229,6 +242,7 @@ def explanation(
         )
     )
     out.append(_listing(_w("penalties", lang), [_penalty(p, lang, labels) for p in decision.penalties]))
+    out.append(_legal_notes(decision, lang, labels))
     if ledger:
         out.append(_ledger(ledger, lang, labels))
     applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
@@ -239,6 +253,20 @@ def explanation(
     out.append(_rules(policy, _w("not_applied", lang), considered, lang, None, words))
     out.append(_rules(policy, _w("other", lang), other, lang, None, words))
     return Explanation(heading, out, decision.verdict)
+
+
+def _judged_at(decision: Decision, lang: Lang) -> str:
+    """The judgement time a decision was given (`as_of`), so a reader knows what "overdue" meant."""
+    if decision.as_of is None:
+        return ""
+    return _w("judged_at", lang).format(when=decision.as_of.isoformat(sep=" ", timespec="minutes"))
+
+
+def _deadline(obligation: Obligation, lang: Lang) -> str:
+    """An open obligation's deadline: the instant from which it is breached."""
+    if obligation.deadline is None:
+        return ""
+    return _w("deadline", lang).format(when=obligation.deadline.isoformat(sep=" ", timespec="minutes"))
 
 
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
@@ -290,6 +318,46 @@ def _penalty(p: Penalty, lang: Lang, labels: Labels) -> str:
     if p.requires_determination:
         text += _w("determination", lang)
     return f"{text} — {labels.code(p.for_, lang)}"
+
+
+def _cap(p: Penalty, lang: Lang, labels: Labels) -> str | None:
+    """A deduction's monthly cap from a legal note (《工资支付暂行规定》第十六条), when one applies."""
+    if p.deduction_cap_per_month is None or p.months_to_recover is None:
+        return None
+    return _w("cap", lang).format(
+        code=labels.code(p.for_, lang),
+        cap=f"{p.deduction_cap_per_month:.2f}",
+        low=p.months_to_recover.min,
+        high=p.months_to_recover.max,
+    )
+
+
+def _law(law: LawCitation) -> str:
+    # A law is cited by its own Chinese name in either language, as the regulation's clauses are.
+    return f"{law.law}{law.article}"
+
+
+def _legal_notes(decision: Decision, lang: Lang, labels: Labels) -> Section:
+    """Where national law meets the regulation on this event: notes, not changes of figures."""
+    entries = []
+    sep = "、" if lang == "zh" else ", "
+    for note in decision.legal_notes:
+        message = note.message if lang == "zh" else note.message_en
+        figures = sep.join(
+            _w("figure", lang).format(name=labels.field(name, lang), value=f"{value:.2f}")
+            for name, value in note.figures.items()
+        )
+        head = f"{_law(note.cite)}{_colon(lang)}{message}" + (
+            _w("figures", lang).format(figures=figures) if figures else ""
+        )
+        details = [
+            f"{_law(law)}{_colon(lang)}{law.text if lang == 'zh' else law.text_en}"
+            for law in (note.cite, *note.also)
+        ]
+        if note.deduction_cap is not None:
+            details += [c for c in (_cap(p, lang, labels) for p in decision.penalties) if c is not None]
+        entries.append(Entry(head, details))
+    return Section(_w("legal_notes", lang), entries, always=False)
 
 
 def _ledger(notes: Sequence[LedgerNote], lang: Lang, labels: Labels) -> Section:

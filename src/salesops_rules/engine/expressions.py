@@ -48,6 +48,11 @@ def _signed_by(records: Any, role: str) -> bool:
     return any(r.role == role and r.mode == "signed" for r in records)
 
 
+def _recorded_by(records: Any, role: str, at: Any) -> bool:
+    """Whether `role` signed or consented, in a record made at or before the moment `at`."""
+    return any(r.role == role and r.at <= at for r in records)
+
+
 @dataclass(frozen=True)
 class Function:
     """A whitelisted function and its signature, checked when an expression is compiled.
@@ -81,6 +86,12 @@ FUNCTIONS: dict[str, Function] = {
         same=True,
     ),
     "signed_by": Function(_signed_by, (("list",), ("str",)), BOOL, "the approval records and a role name"),
+    "recorded_by": Function(
+        _recorded_by,
+        (("list",), ("str",), ("datetime",)),
+        BOOL,
+        "the approval records, a role name and a datetime",
+    ),
 }
 _KIND_NAMES = {
     "number": "a number",
@@ -527,7 +538,7 @@ class _Checker:
                 f"`{name}` takes {function.takes}",
             )
         self._arity(node, name, function)
-        if name == "signed_by":
+        if name in ("signed_by", "recorded_by"):
             self._signed_by(node)  # says more than "argument 1 is a string"
         kinds = [self.check(arg).kind for arg in node.args]
         for i, (arg, kind) in enumerate(zip(node.args, kinds, strict=True)):
@@ -560,11 +571,13 @@ class _Checker:
         )
 
     def _signed_by(self, node: ast.Call) -> None:
-        records, role = node.args
+        records, role = node.args[:2]
+        name = node.func.id  # type: ignore[attr-defined]
         if not (isinstance(records, ast.Name) and records.id == "approvals"):
+            example = "approvals, 'general_manager'" + (", credit_given_at" if name == "recorded_by" else "")
             raise ExpressionError(
-                f"`{self._src(records)}`: `signed_by` reads the event's approval records",
-                "write `signed_by(approvals, 'general_manager')`",
+                f"`{self._src(records)}`: `{name}` reads the event's approval records",
+                f"write `{name}({example})`",
             )
         if not (isinstance(role, ast.Constant) and role.value in ROLES):
             close = difflib.get_close_matches(str(getattr(role, "value", "")), ROLES, n=1)

@@ -12,6 +12,7 @@ compiled plan, as a streaming aggregation.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -63,6 +64,7 @@ def emitted_codes(rules: Iterable[CompiledRule], kind: str) -> set[str]:
             if outcome is not None:
                 codes.update(v.code for v in outcome.violations)
                 codes.update(o.code for o in outcome.obligations)
+                codes.update(v.code for o in outcome.obligations for v in o.overdue)
                 if outcome.approvals is not None:
                     codes.update(f"{s.role}.{s.action}" for s in outcome.approvals.steps)
     return codes
@@ -109,7 +111,14 @@ class LedgerRuleCompiler:
             open=open_,
             file=self.source.file,
             line=self.source.where(self.path)[0],
+            in_force_from=self.in_force_from(),
         )
+
+    def in_force_from(self) -> dt.date | None:
+        manifest = self.b.manifest
+        if manifest is None or manifest.policy.in_force is None:
+            return None
+        return manifest.policy.in_force.first_day
 
     # ---- the two forms ----
 
@@ -141,7 +150,7 @@ class LedgerRuleCompiler:
             scope = tuple(sides)
         if not self.ok:
             return None
-        return ExpectPlan(expected, spec.covers, scope, spec.group_by)
+        return ExpectPlan(expected, spec.covers, scope, spec.group_by, spec.per, spec.if_recorded)
 
     def follow_up(self) -> FollowUpPlan | None:
         spec = self.spec.follow_up

@@ -29,7 +29,7 @@ from .compiled import Cell, CompiledOutcome, CompiledPolicy, CompiledRule, Compi
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"
 MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)
 REFERRED = "such an event is referred to the general manager (第三十九条)"
 
@@ -74,6 +74,26 @@ def lint_policy(path: str | Path | None = None) -> list[LintFinding]:
 
 def lint_compiled(policy: CompiledPolicy) -> list[LintFinding]:
     return sorted(set(_Linter(policy).run()), key=lambda f: (f.sort_key(), f.check))
+
+
+def legal_notes(path: str | Path | None = None) -> list[LintFinding]:
+    """The pack's notes of national law (`legal_notes:`), for an editor to read beside the rules.
+
+    Not findings about the policy: lint prints them apart, and they never fail it.
+    """
+    try:
+        policy = loader.load_policy(path)
+    except PolicyError:
+        return []  # the folder's errors are what lint reports then
+    found = []
+    for note in policy.legal_notes:
+        start, end = note.effective_from, note.effective_to
+        dates = (f"from {start.isoformat()}" if start else "") + (f" to {end.isoformat()}" if end else "")
+        where = f"{note.cite.law}{note.cite.article}" + "".join(f", {a.law}{a.article}" for a in note.also)
+        kinds = ", ".join(note.kinds) if note.kinds is not None else "every deduction from pay"
+        message = f"{where} ({dates.strip() or 'undated'}; {kinds}): {note.note.en}"
+        found.append(LintFinding(note.file, note.line, 1, note.id, message, None, NOTE, "legal-note"))
+    return found
 
 
 def has_errors(findings: list[LintFinding]) -> bool:

@@ -9,6 +9,7 @@ codes against the penalty table, and the order rules must run in.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Collection
 from dataclasses import replace
@@ -28,6 +29,7 @@ from ..model.policy import (
     Bilingual,
     CiteSpec,
     LedgerRuleSpec,
+    LegalNoteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
@@ -35,12 +37,15 @@ from ..model.policy import (
     Row,
     RuleSpec,
     StepSpec,
+    ViolationSpec,
 )
 from . import approvals as chains_mod
 from . import ledger_rules as ledger_rules_mod
+from . import legal_notes as legal_notes_mod
 from .compiled import (
     Cell,
     CompiledLedgerRule,
+    CompiledLegalNote,
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
@@ -66,6 +71,7 @@ MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS = (
     "labels.yaml",  # words for names (engine/labels.py), read by explain and the report
 )
 SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
+RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 
@@ -156,7 +162,7 @@ def validate_model(
         return None
 
 
-AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec)
+AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec, LegalNoteSpec)
 
 
 def validate_rule(
@@ -242,6 +248,8 @@ class _Builder:
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
+        self.legal_notes: list[CompiledLegalNote] = []
+        self.note_reads: dict[str, set[str]] = {}  # per kind, the fields legal notes read
         self.suggestion_budget = 100_000  # choices compared for "did you mean", about 1 s
 
     def suggest(self, word: str, choices: Collection[str]) -> list[str]:
@@ -279,7 +287,9 @@ class _Builder:
             return None
         plans = self._plans(rules)
         extractors = {
-            kind: make_extractor(EVENT_MODELS[kind], _names_read(plan), self.scopes[kind])
+            kind: make_extractor(
+                EVENT_MODELS[kind], _names_read(plan) | self.note_reads.get(kind, set()), self.scopes[kind]
+            )
             for kind, plan in plans.items()
         }
         values = {
@@ -300,8 +310,17 @@ class _Builder:
             extractors=extractors,
             penalties=self.penalties,
             ledger_rules=tuple(self.ledger_rules),
+            legal_notes=tuple(self.legal_notes),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
+            in_force=self._in_force(self.manifest),
         )
+
+    def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
+        spec = manifest.policy.in_force
+        if spec is None:
+            return None
+        cite = self.cite(spec.cite, self.sources[MANIFEST], ("policy", "in_force", "cite"), None)
+        return spec.first_day, cite
 
     # ---- citations ----
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:
@@ -454,11 +473,12 @@ class _Builder:
         seen: dict[str, tuple[Source, PathKey]] = {}
         specs: list[tuple[RuleSpec, Source, PathKey]] = []
         ledger_files: list[Source] = []
+        note_files: list[Source] = []
         for name, source in self.sources.items():
             if name in SPECIAL_FILES:
                 continue
             data = source.data
-            if not isinstance(data, dict) or not {"rules", "ledger_rules"} & set(data):
+            if not isinstance(data, dict) or not set(RULE_FILE_KEYS) & set(data):
                 self.report.at(
                     source,
                     (),
@@ -468,11 +488,13 @@ class _Builder:
                     + " is a rule file",
                 )
                 continue
-            extra = sorted(set(data) - {"rules", "ledger_rules"})
+            extra = sorted(set(data) - set(RULE_FILE_KEYS))
             for key in extra:
                 self.report.at(source, (key,), f"unknown key `{key}` at the top of a rule file")
             if "ledger_rules" in data:
                 ledger_files.append(source)
+            if "legal_notes" in data:
+                note_files.append(source)
             if "rules" not in data:
                 continue
             if not isinstance(data["rules"], list):
@@ -510,6 +532,11 @@ class _Builder:
                     )
         for source in ledger_files:
             self.ledger_rules += ledger_rules_mod.compile_file(self, source, seen, compiled)
+        for source in note_files:
+            notes, reads = legal_notes_mod.compile_file(self, source, seen)
+            self.legal_notes += notes
+            for kind, names in reads.items():
+                self.note_reads.setdefault(kind, set()).update(names)
         return compiled
 
     def _plans(self, rules: list[CompiledRule]) -> dict[str, tuple[CompiledRule, ...]]:
@@ -684,9 +711,27 @@ class _RuleCompiler:
                 if ob.cite
                 else cite
             )
-            obligations.append(CompiledObligation(ob.code, _text(ob.message), ob_cite, unless))
-        violations = []
-        for i, v in enumerate(spec.violations):
+            where: PathKey = (*path, "obligations", i)
+            deadline = self.deadline(ob.deadline, (*where, "deadline")) if ob.deadline else None
+            overdue = (
+                self.violations(ob.overdue.violations, (*where, "overdue"), ob_cite) if ob.overdue else ()
+            )
+            obligations.append(
+                CompiledObligation(ob.code, _text(ob.message), ob_cite, unless, deadline, overdue)
+            )
+        return CompiledOutcome(
+            tuple(values),
+            chain,
+            tuple(obligations),
+            self.violations(spec.violations, path, cite),
+            _text(spec.note) if spec.note else None,
+        )
+
+    def violations(
+        self, specs: tuple[ViolationSpec, ...], path: PathKey, cite: Cite
+    ) -> tuple[CompiledViolation, ...]:
+        found = []
+        for i, v in enumerate(specs):
             if self.b.penalties_loaded and v.code not in self.b.penalties:
                 close = self.b.suggest(v.code, list(self.b.penalties))
                 self.error(
@@ -701,14 +746,20 @@ class _RuleCompiler:
                 if v.cite
                 else cite
             )
-            violations.append(CompiledViolation(v.code, _text(v.message), v_cite))
-        return CompiledOutcome(
-            tuple(values),
-            chain,
-            tuple(obligations),
-            tuple(violations),
-            _text(spec.note) if spec.note else None,
-        )
+            found.append(CompiledViolation(v.code, _text(v.message), v_cite))
+        return tuple(found)
+
+    def deadline(self, text: str, path: PathKey) -> Expression | None:
+        """An obligation's deadline: an expression giving a date or a timestamp."""
+        compiled = self.expression(text, path, None)
+        if compiled is not None and compiled.type.kind not in ("date", "datetime", "any"):
+            self.error(
+                path,
+                f"`{text}` is {compiled.type.describe()}, but a deadline is a date or a timestamp",
+                "a date means by the end of that day: `date_of(received_at)`",
+            )
+            return None
+        return compiled
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
         if raw is None:

@@ -423,7 +423,15 @@ def analyse(table: CompiledTable, scope: Mapping[str, Type]) -> TableReport | No
 def outcome_key(outcome: CompiledOutcome) -> tuple[Any, ...]:
     """What an outcome decides, comparable without evaluating anything."""
     values = tuple(sorted((name, value_key(source)) for name, source in outcome.values))
-    obligations = tuple((o.code, o.unless.source if o.unless else None) for o in outcome.obligations)
+    obligations = tuple(
+        (
+            o.code,
+            o.unless.source if o.unless else None,
+            o.deadline.source if o.deadline else None,
+            tuple(v.code for v in o.overdue),
+        )
+        for o in outcome.obligations
+    )
     violations = tuple(v.code for v in outcome.violations)
     return (values, chain_key(outcome.approvals), obligations, violations)
 

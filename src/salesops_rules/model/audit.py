@@ -67,6 +67,7 @@ class AuditTotals:
     skipped: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     kinds: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)  # legal note id -> events it was shown on
     # (dimension, key, category) -> number of findings
     groups: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # (category, code, article, label) -> number of findings
@@ -91,6 +92,7 @@ class AuditTotals:
         self.skipped += other.skipped
         self.verdicts.update(other.verdicts)
         self.kinds.update(other.kinds)
+        self.notes.update(other.notes)
         self.groups.update(other.groups)
         self.codes.update(other.codes)
         self.penalties.update(other.penalties)

@@ -35,6 +35,8 @@ class CodeExpect(Spec):
 
     code: str = Field(min_length=1)
     cite: str | None = None
+    # An open obligation's deadline, as the decision's JSON writes it (`2011-12-06T00:00:00`).
+    deadline: dt.datetime | None = None
 
 
 class ApprovalExpect(Spec):
@@ -58,6 +60,16 @@ class PenaltyExpect(Spec):
     deduction_amount: RangeExpect | None = None
     requires_determination: bool | None = None
     cite: str | None = None
+    # With a legal note's deduction cap and a known salary (《工资支付暂行规定》第十六条).
+    deduction_cap_per_month: Scalar | None = None
+    months_to_recover: RangeExpect | None = None
+
+
+class NoteExpect(Spec):
+    """A legal note of the decision: its id, and optionally its figures (money as strings)."""
+
+    id: str = Field(min_length=1)
+    figures: dict[str, Scalar] | None = None
 
 
 class Expect(Spec):
@@ -71,6 +83,8 @@ class Expect(Spec):
     violations: tuple[CodeExpect, ...] | None = None
     penalties: tuple[PenaltyExpect, ...] | None = None
     rules: tuple[str, ...] | None = None
+    # The legal notes beside the decision, in any order: exactly these ids.
+    legal_notes: tuple[NoteExpect, ...] | None = None
 
     @field_validator("values", mode="before")
     @classmethod
@@ -95,4 +109,6 @@ class CaseSpec(Spec):
     # The clause the case tests, as its label: 第二十四条, 第三十七条第（一）项.
     cite: str = Field(min_length=1)
     event: dict[str, Any]
+    # The time the event is judged at (`evaluate(event, as_of=...)`); absent: none is given.
+    as_of: dt.datetime | dt.date | None = None
     expect: Expect = Field(default_factory=Expect)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from .citation import Cite
 from .money import Money
+
+# A time of the company's day, as events give it: ISO 8601 in China Standard Time, without an
+# offset. JSON Schema's `date-time` requires an offset, so the schema says what is written.
+CompanyTime = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$",
+            "description": "company time (China Standard Time), ISO 8601 without an offset",
+        }
+    ),
+]
 
 
 class Frozen(BaseModel):
@@ -56,6 +70,14 @@ class Obligation(Frozen):
     message: str
     message_en: str
     cite: Cite
+    # The instant from which the duty is breached (it must be met before it): the end of a
+    # day is 00:00 of the next. None: the duty has no deadline.
+    deadline: CompanyTime | None = None
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("deadline", None)
+        return super().assemble(**fields)
 
 
 class Violation(Frozen):
@@ -80,6 +102,38 @@ class Penalty(Frozen):
     deduction_amount: Range | None = None
     cite: Cite
     requires_determination: bool = False
+    # With a legal note's `deduction_cap` and a known salary: the most a month's pay may lose
+    # to it (《工资支付暂行规定》第十六条), and the whole months recovering the deduction would take.
+    deduction_cap_per_month: Money | None = None
+    months_to_recover: Range | None = None
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("deduction_cap_per_month", None)
+        fields.setdefault("months_to_recover", None)
+        return super().assemble(**fields)
+
+
+class LawCitation(Frozen):
+    """An article of national law, with its text: not a clause of the regulation."""
+
+    law: str
+    article: str
+    text: str
+    text_en: str
+
+
+class LegalNote(Frozen):
+    """Where the regulation meets national law, for this event: a note, never a change of figures."""
+
+    id: str
+    cite: LawCitation
+    also: list[LawCitation]
+    message: str
+    message_en: str
+    figures: dict[str, Money]  # money the law's reading gives (e.g. the part that is 定金)
+    # The share of a month's pay a deduction may take (0.20), shown on each penalty; or None.
+    deduction_cap: Decimal | None = None
 
 
 class Citation(Frozen):
@@ -105,3 +159,17 @@ class Decision(Frozen):
     penalties: list[Penalty]
     citations: list[Citation]
     rules: list[str] = Field(default_factory=list, description="ids of the rules that applied")
+    legal_notes: list[LegalNote] = Field(
+        default_factory=list, description="where national law meets the regulation on this event"
+    )
+    as_of: CompanyTime | None = Field(
+        default=None,
+        description="the judgement time given (company time); null: judged as of the latest time "
+        "the event records",
+    )
+
+    @classmethod
+    def assemble(cls, **fields: Any) -> Self:
+        fields.setdefault("legal_notes", [])
+        fields.setdefault("as_of", None)
+        return super().assemble(**fields)

@@ -33,6 +33,7 @@ COMPANY_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 _IN_RANGE = f"an event's dates are from {EARLIEST.isoformat()} to {LATEST.isoformat()}"
 ODOMETER_LIMIT = 10**9  # kilometres: more than any vehicle runs
+COUNT_LIMIT = 10**9  # papers in one record: more than any binding holds
 
 
 def _local(value: dt.datetime) -> dt.datetime:
@@ -90,6 +91,7 @@ Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidato
 Day = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Odometer = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, lt=ODOMETER_LIMIT)]
+Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, lt=COUNT_LIMIT)]
 
 Role = Literal["clerk", "logistics_supervisor", "general_manager", "driver", "finance"]
 ROLES: tuple[str, ...] = ("clerk", "logistics_supervisor", "general_manager", "driver", "finance")
@@ -183,6 +185,8 @@ class Contract(EventBase):
     prepared_by: str = Field(min_length=1)
     approvals: tuple[ApprovalRecord, ...] = ()
     collection_schedule: tuple[Instalment, ...] = ()
+    # 第十四条 立时上报: when the customer of a sale of 5000 or more was reported to the general manager
+    customer_reported_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _schedule_within_amount(self) -> Contract:
@@ -202,6 +206,8 @@ class CreditSale(EventBase):
     guaranteed_by: str | None = None
     approvals: tuple[ApprovalRecord, ...] = ()
     general_manager_away: Flag = False
+    # When the credit was given: the approval must come first (第二十六条 同意后方可欠账)
+    credit_given_at: Timestamp | None = None
 
 
 class CashReceipt(EventBase):
@@ -212,6 +218,8 @@ class CashReceipt(EventBase):
     payment_slip: Flag = False
     handed_to_finance_at: Timestamp | None = None
     permission: ApprovalRecord | None = None
+    # 第二十八条 无论收到何种款项: what was received; only cash falls under 第二十七、二十九条
+    payment_form: Literal["cash", "bank_transfer", "cheque", "bill", "other"] = "cash"
     dated_by = "received_at"
 
     @model_validator(mode="after")
@@ -280,9 +288,11 @@ class ArchiveAccess(EventBase):
 
 class OrderVoucher(EventBase):
     kind: Literal["order_voucher"]
-    complete: Flag
+    complete: Flag  # 完整: each paper filled in fully (an incomplete one is returned)
     accurate: Flag
     reliable: Flag
+    # 齐全: every paper of the set is there (a set with papers missing is refused); null: not recorded
+    papers_complete: Flag | None = None
 
 
 class Incident(EventBase):
@@ -320,11 +330,14 @@ class CreditSignature(EventBase):
 
 
 class CustomerArchiveReport(EventBase):
-    """The monthly customer archive reported to the general manager (第十四条)."""
+    """The customer archive reported to the general manager (第十四条): monthly, or at once for one sale."""
 
     kind: Literal["customer_archive_report"]
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
     approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's and the supervisor's signatures
+    # 第十四条 立时上报: the `id` of the contract whose sale of 5000 or more this reports at once;
+    # null for the monthly report (`contract_id`, not `contract`: that names a kind)
+    contract_id: Annotated[str, Field(min_length=1)] | None = None
 
 
 class InternalReview(EventBase):
@@ -419,6 +432,53 @@ class Handover(EventBase):
         return self
 
 
+# ---- Kinds added for 第十、十八、三十四、三十五条 (docs/contract.md, "Issue 10: kinds added") ----
+
+PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"  # a month, a quarter or a year
+
+
+class Quotation(EventBase):
+    """A price quoted to a customer (第十条): followed up until its final result."""
+
+    kind: Literal["quotation"]
+    customer_id: str = Field(min_length=1)
+    amount: PositiveMoney | None = None
+
+
+class QuotationOutcome(EventBase):
+    """The final result of a quotation (第十条 直至报价的最终的结果)."""
+
+    kind: Literal["quotation_outcome"]
+    quotation: str = Field(min_length=1)  # the `id` of the quotation event
+    outcome: Literal["accepted", "declined", "withdrawn"]
+
+
+class HygieneCheck(EventBase):
+    """The department's weekly hygiene self-check (第十八条 每周自检)."""
+
+    kind: Literal["hygiene_check"]
+    passed: Flag = True  # 干净、明亮、整洁整齐
+
+
+class VoucherBinding(EventBase):
+    """A month's vouchers bound in number order (第三十四条 每月装订成册)."""
+
+    kind: Literal["voucher_binding"]
+    month: str | None = Field(default=None, pattern=MONTH_PATTERN)  # covered month; default: of `date`
+    first_number: str | None = None  # 号数: the first and last voucher numbers bound
+    last_number: str | None = None
+    slips: Count | None = None  # 单据张数
+    approvals: tuple[ApprovalRecord, ...] = ()  # the clerk's signature, the supervisor's filing
+
+
+class DocumentFiling(EventBase):
+    """Sales documents filed for a month, a quarter or a year (第三十五条 分月、季、年报按时归档)."""
+
+    kind: Literal["document_filing"]
+    period: str = Field(pattern=PERIOD_PATTERN)  # `2011-12`, `2011-Q4` or `2011`
+    catalogue: Flag = False  # 分类填制目录: the catalogue of what was filed, by category
+
+
 Event = Annotated[
     Contract
     | CreditSale
@@ -435,7 +495,12 @@ Event = Annotated[
     | InternalReview
     | SalesDocument
     | Receivable
-    | Handover,
+    | Handover
+    | Quotation
+    | QuotationOutcome
+    | HygieneCheck
+    | VoucherBinding
+    | DocumentFiling,
     Field(discriminator="kind"),
 ]
 
@@ -456,6 +521,11 @@ EVENT_MODELS: dict[str, type[EventBase]] = {
     "sales_document": SalesDocument,
     "receivable": Receivable,
     "handover": Handover,
+    "quotation": Quotation,
+    "quotation_outcome": QuotationOutcome,
+    "hygiene_check": HygieneCheck,
+    "voucher_binding": VoucherBinding,
+    "document_filing": DocumentFiling,
 }
 
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)

@@ -47,10 +47,18 @@ class VersionSpec(Spec):
     effective_from: PolicyDate
 
 
+class InForceSpec(Spec):
+    """The policy's first day and the clause that sets it: an event before it is not judged."""
+
+    first_day: dt.date
+    cite: CiteSpec
+
+
 class PolicyInfo(Spec):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
     description: str | None = None
+    in_force: InForceSpec | None = None
     # The editions of the policy, oldest first: a decision names the one in force on the
     # event's date. `version` is the folder's newest edition, so it is the last one here.
     versions: tuple[VersionSpec, ...] = ()
@@ -134,18 +142,35 @@ class RolesFile(Spec):
 ValueExpr = bool | int | Decimal | str  # a string is an expression
 
 
+class ViolationSpec(Spec):
+    code: str = Field(pattern=CODE_PATTERN)
+    message: Bilingual
+    cite: CiteSpec | None = None
+
+
+class OverdueSpec(Spec):
+    """What an obligation not met by its deadline becomes once the deadline has passed."""
+
+    violations: tuple[ViolationSpec, ...] = Field(min_length=1)
+
+
 class ObligationSpec(Spec):
     code: str = Field(pattern=CODE_PATTERN)
     message: Bilingual
     # When this expression holds, the duty is shown as met and the obligation is not open.
     unless: str | None = None
     cite: CiteSpec | None = None
+    # An expression giving a date (the duty is due by the end of that day) or a timestamp
+    # (due before that instant). Before it the obligation is open and lists its deadline;
+    # from it on, judged as of a time (`evaluate(event, as_of=...)`), it is `overdue`.
+    deadline: str | None = None
+    overdue: OverdueSpec | None = None
 
-
-class ViolationSpec(Spec):
-    code: str = Field(pattern=CODE_PATTERN)
-    message: Bilingual
-    cite: CiteSpec | None = None
+    @model_validator(mode="after")
+    def _overdue_needs_deadline(self) -> ObligationSpec:
+        if self.overdue is not None and self.deadline is None:
+            raise ValueError("`overdue` needs a `deadline`: the time after which the duty is breached")
+        return self
 
 
 class Outcome(Spec):
@@ -222,15 +247,20 @@ class EventPattern(Spec):
 class ExpectSpec(EventPattern):
     """An event of `kind` must exist for every period (and group) in scope."""
 
-    per: Literal["month"] = "month"
-    # A field of the expected event naming the month it covers ("2011-12", or a date);
-    # when absent or null, the month of the event's date.
+    # The period each event covers: an ISO week (`2011-W49`), a month (`2011-12`), a quarter
+    # (`2011-Q4`) or a year (`2011`).
+    per: Literal["week", "month", "quarter", "year"] = "month"
+    # A field of the expected event naming the period it covers (its label, or a date);
+    # when absent or null, the period of the event's date.
     covers: str | None = None
     # The kinds whose events put their (group, month) in scope; absent: every month from the
     # ledger's first event to its last, for the whole company.
     scope: tuple[str, ...] | None = None
     # Fields read from the scope events and from the expected event: one expected event per group.
     group_by: tuple[str, ...] = ()
+    # Judge only a ledger that records at least one event of `kind`: a ledger without any does
+    # not keep these records, and the report says the rule was not checked on it.
+    if_recorded: bool = False
 
     @model_validator(mode="after")
     def _groups_need_scope(self) -> ExpectSpec:
@@ -295,9 +325,58 @@ class LedgerRuleSpec(Spec):
         return self
 
 
+# ---- legal notes (`legal_notes:`, e.g. policy/law.yaml): where the regulation meets national law ----
+
+
+class LawSpec(Spec):
+    """An article of a national law or judicial interpretation, cited with its own text."""
+
+    law: str = Field(min_length=1)  # 《中华人民共和国民法典》
+    article: str = Field(min_length=1)  # 第五百八十六条
+    zh: str = Field(min_length=1)  # the article's text
+    en: str = Field(min_length=1)
+
+
+class LegalNoteSpec(Spec):
+    """A note shown beside a decision: it never changes the company's figures."""
+
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    # The event kinds it may apply to; absent: every kind (for a note on penalties).
+    on: str | tuple[str, ...] | None = None
+    law: LawSpec
+    also: tuple[LawSpec, ...] = ()  # further texts read with it (a judicial interpretation)
+    effective_from: dt.date | None = None  # the law's own dates, inclusive, by the event's date
+    effective_to: dt.date | None = None
+    when: str | None = None  # an expression over the event and the decision's values
+    # Money the note computes (an expression each), shown with it: the law's view of a figure.
+    figures: dict[str, str] = Field(default_factory=dict)
+    # A ratio of the monthly salary: the most a deduction from pay may take in a month. The
+    # note applies to a decision with a deduction; each such penalty shows the cap per month and
+    # the months recovering it would take, when the salary is known.
+    deduction_cap: Decimal | None = Field(default=None, gt=0, le=1)
+    note: Bilingual
+
+    @model_validator(mode="after")
+    def _something_to_say(self) -> LegalNoteSpec:
+        if self.when is None and not self.figures and self.deduction_cap is None:
+            raise ValueError("a legal note needs `when`, `figures` or `deduction_cap`: when it applies")
+        if (
+            self.effective_from is not None
+            and self.effective_to is not None
+            and self.effective_to < self.effective_from
+        ):
+            raise ValueError("`effective_to` is before `effective_from`")
+        return self
+
+    @property
+    def kinds(self) -> tuple[str, ...] | None:
+        return (self.on,) if isinstance(self.on, str) else self.on
+
+
 class RulesFile(Spec):
     rules: tuple[RuleSpec, ...] = ()
     ledger_rules: tuple[LedgerRuleSpec, ...] = ()
+    legal_notes: tuple[LegalNoteSpec, ...] = ()
 
 
 # ---- penalties.yaml ----

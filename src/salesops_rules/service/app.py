@@ -49,8 +49,6 @@ class BadRequestError(Exception):
         super().__init__(message)
 
 
-
-
 async def read_event(request: Request, limit: int = MAX_BODY_BYTES) -> tuple[str, Any]:
     """The body as text (kept for the decision log) and as JSON with exact decimals."""
     too_big = BadRequestError(413, f"request body is over the limit of {limit} bytes")
@@ -129,10 +127,10 @@ def create_app(
         openapi_extra=schemas.EVENT_BODY,
         summary="Judge one event",
     )
-    async def evaluate(request: Request) -> Response:
+    async def evaluate(request: Request, as_of: schemas.AsOfQuery = None) -> Response:
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
-        decision = active.policy.evaluate(event)
+        decision = active.policy.evaluate(event, as_of=as_of)
         headers = await record(active, text, decision)
         return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
 
@@ -143,10 +141,12 @@ def create_app(
         openapi_extra=schemas.EVENT_BODY,
         summary="Judge one event and explain the decision clause by clause",
     )
-    async def explain(request: Request, lang: Literal["zh", "en"] = "en") -> Response:
+    async def explain(
+        request: Request, lang: Literal["zh", "en"] = "en", as_of: schemas.AsOfQuery = None
+    ) -> Response:
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
-        decision, trace = active.policy.trace(event)
+        decision, trace = active.policy.trace(event, as_of=as_of)
         lines = explain_mod.lines(active.policy.compiled, decision, trace, lang)
         while lines and not lines[-1]:
             lines.pop()

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from fastapi import Query
+from pydantic import AfterValidator, BaseModel
 
+from ..engine.asof import judgement_time
 from ..model.decision import Decision
 from .holder import ActivePolicy
+
+
+def _judgement_time(value: str | None) -> dt.datetime | None:
+    return judgement_time(value)  # a ValueError here answers 422, naming `as_of`
+
+
+# The request's optional judgement time: `POST /v1/evaluate?as_of=2011-12-05T11:00:00`.
+AsOfQuery = Annotated[
+    str | None,
+    Query(
+        description="judge the event as of this ISO date or timestamp (company time unless it has a zone): "
+        "a duty whose deadline has passed by then is breached; default: the latest time the event records",
+        examples=["2011-12-05T11:00:00"],
+    ),
+    AfterValidator(_judgement_time),
+]
 
 
 class Problem(BaseModel):
