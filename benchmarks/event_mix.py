@@ -4,7 +4,7 @@ One generator per event kind; `stream` draws a mix of the kinds asked for. A gen
 takes a `random.Random` and a sequence number and returns the event as a JSON-like dict
 (money as decimal strings, timestamps as ISO text), the shape other systems send.
 
-`GENERATORS` holds the kinds of CONTRACT.md section 2, each decided on its own: the mix
+`GENERATORS` holds the kinds of docs/contract.md §2, each decided on its own: the mix
 of an office's ledger. `ADDED_GENERATORS` holds the kinds added to the contract since
 (docs/contract.md: sales documents, receivables, handovers), also decided on their own;
 they are kept apart so that the mix `bench_audit.py` draws from `GENERATORS` stays the
@@ -141,7 +141,7 @@ def contract_event(rng: random.Random, n: int) -> dict[str, Any]:
     return event
 
 
-# ---- the other kinds of CONTRACT.md section 2: timed by the engine, baselines to come ----
+# ---- the other kinds of docs/contract.md §2: timed by the engine, baselines to come ----
 
 VIOLATIONS = (
     "contract_limit_exceeded",

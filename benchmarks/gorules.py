@@ -1,6 +1,6 @@
 """The table of 第二十四条 on zen-engine (GoRules) beside our engine, for `bench_evaluate.py`.
 
-`article24.jdm.json` is the table of CONTRACT.md (customer.type, product_class, amount ->
+`article24.jdm.json` is the table of docs/contract.md §1 (customer.type, product_class, amount ->
 deposit_ratio, payment_on_delivery; 8 rows, hit policy `first`: the rows do not overlap,
 so the first match is the only one) as a GoRules JDM decision graph: an input node, one
 decision table node, an output node. The events are given to zen as they are given to

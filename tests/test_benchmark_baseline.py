@@ -723,6 +723,6 @@ def test_zen_engine_decides_the_table_as_the_policy_does(evaluator: str) -> None
     assert not isinstance(evaluators, str)
     events = _terms_events()
     assert gorules.disagreement(_policy(), _table_only_policy(), evaluators[evaluator], events) is None
-    # The JDM has the 8 rows of CONTRACT.md's table, first hit.
+    # The JDM has the 8 rows of the contract's (docs/contract.md) table, first hit.
     table = json.loads(gorules.JDM.read_text(encoding="utf-8"))["nodes"][1]["content"]
     assert (table["hitPolicy"], len(table["rules"])) == ("first", 8)

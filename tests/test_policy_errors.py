@@ -337,3 +337,12 @@ def test_every_broken_rule_is_reported_not_just_the_first(tmp_path: Path) -> Non
         "in `amount.__class__ is None`: `amount.__class__`: attribute access is not allowed",
         "unknown event kind `contrct`",
     ]
+
+
+def test_unknown_violation_code_without_a_close_one_lists_the_codes(tmp_path: Path) -> None:
+    broken = Broken(tmp_path).edit("penalties.yaml", "  - code: private_vehicle_use", "  - code: qqq")
+    error = broken.error()
+    found = [f for f in error.findings if f.message == "unknown violation code `qqq`"]
+    assert len(found) == 1
+    assert found[0].help is not None and found[0].help.startswith("the codes: `contract_limit_exceeded`, ")
+    assert "`private_vehicle_use`" in found[0].help  # the code the editor meant is among them

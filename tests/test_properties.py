@@ -1,7 +1,7 @@
 """Invariants of the evaluator over random contract events (hypothesis).
 
 The expected figures are computed here independently of the engine: the deposit by
-integer arithmetic in 分, the ratios and payment terms from CONTRACT.md's table written
+integer arithmetic in 分, the ratios and payment terms from the contract's (docs/contract.md) table written
 out by hand below.
 """
 
@@ -86,7 +86,7 @@ def contracts(draw: st.DrawFn, amount: Decimal | None = None) -> dict[str, Any]:
     return event
 
 
-# ---- CONTRACT.md's table of 第二十四条, written out independently ----
+# ---- the contract's (docs/contract.md) table of 第二十四条, written out independently ----
 
 
 def expected_ratio(customer: str, goods: str, amount: Decimal) -> Decimal | None:

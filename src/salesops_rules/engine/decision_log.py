@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     policy_version TEXT NOT NULL,
     policy_hash    TEXT NOT NULL,  -- sha256 of the policy folder
     event          TEXT NOT NULL,  -- the event as JSON
-    decision       TEXT NOT NULL   -- the decision as JSON (CONTRACT.md section 3)
+    decision       TEXT NOT NULL   -- the decision as JSON (docs/contract.md §3)
 );
 CREATE INDEX IF NOT EXISTS decisions_event_id ON decisions (event_id);
 """

@@ -453,7 +453,9 @@ class _Builder:
                     (*path, "code"),
                     f"unknown violation code `{penalty.code}`",
                     None,
-                    f"did you mean `{close[0]}`?" if close else "see CONTRACT.md section 2",
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "the codes: " + ", ".join(f"`{c}`" for c in VIOLATION_CODES),
                 )
             if penalty.code in self.penalties:
                 self.report.at(source, (*path, "code"), f"violation `{penalty.code}` has two penalties")

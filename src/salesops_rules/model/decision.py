@@ -1,4 +1,4 @@
-"""The decision of the public contract (CONTRACT.md section 3)."""
+"""The decision of the public contract (docs/contract.md §3)."""
 
 from __future__ import annotations
 

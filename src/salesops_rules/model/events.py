@@ -1,4 +1,4 @@
-"""The events of the public contract (CONTRACT.md section 2), one pydantic model per kind.
+"""The events of the public contract (docs/contract.md §2), one pydantic model per kind.
 
 Unknown fields are rejected rather than ignored: a misspelt `amout` must not turn into
 a decision about an event without an amount.
