@@ -298,3 +298,18 @@ def test_progress_line_and_bar() -> None:
     bar.close()
     assert terminal.getvalue().startswith("\r[##############################] 100% 10 events")
     assert terminal.getvalue().endswith("\r\x1b[K")
+
+
+def test_the_command_says_what_it_did_in_the_reports_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = mixed_ledger(tmp_path / "l.jsonl")
+    out = tmp_path / "report"
+    assert main(["audit", str(ledger), "--out", str(out), "--format", "md", "--lang", "zh"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{ledger}：记录 9 条，已评判 7 条，跳过 2 条；发现 ")
+    assert "违规 " in lines[0] and "待履行事项 " in lines[0] and "未满足的审批 " in lines[0]
+    assert [line.split("：")[0] for line in lines if line.startswith("  跳过")] == ["  跳过第 4 行", "  跳过第 5 行"]  # `{broken`, `lamps`
+    assert sorted(line for line in lines if line.startswith("  已写入 ")) == [
+        f"  已写入 {out / name}" for name in ("findings.csv", "report.md", "skipped.csv")
+    ]

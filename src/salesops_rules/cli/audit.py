@@ -9,7 +9,7 @@ from pathlib import Path
 from ..audit import AuditOptions, LedgerError, audit_ledger, open_ledger
 from ..audit.ledger import Ledger
 from ..audit.progress import ProgressBar, wanted
-from ..audit.report import build, html, markdown
+from ..audit.report import build, html, markdown, w, where
 from ..audit.run import AuditResult, explain_position
 from ..engine.compiled import CompiledPolicy
 from ..model.audit import CATEGORIES
@@ -72,7 +72,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         written = _write(result, policy.compiled, out_dir, formats, args.lang)
     except OSError as error:
         raise BadInputError(f"cannot write the report into `{out_dir}`: {error.strerror}") from None
-    _summary(result, written)
+    _summary(result, written, args.lang)
     clean = result.totals.findings() == 0 and result.totals.skipped == 0
     return EXIT_OK if clean else EXIT_FINDINGS
 
@@ -99,19 +99,51 @@ def _write(
     return written
 
 
-def _summary(result: AuditResult, written: list[Path]) -> None:
+# What `audit` prints when it is done, in the report's language.
+SUMMARY = {
+    "en": {
+        "totals": "{ledger}: {records} records, {audited} audited, {skipped} skipped; "
+        "{n} findings ({counts})",
+        "count": "{n} {category}",
+        "skipped": "  skipped {where}: {message}",
+        "more": "  ... {n} more skipped records in skipped.csv",
+        "wrote": "  wrote {path}",
+    },
+    "zh": {
+        "totals": "{ledger}：记录 {records} 条，已评判 {audited} 条，跳过 {skipped} 条；"
+        "发现 {n} 项（{counts}）",
+        "count": "{category} {n}",
+        "skipped": "  跳过{where}：{message}",
+        "more": "  ……另有 {n} 条跳过的记录，见 skipped.csv",
+        "wrote": "  已写入 {path}",
+    },
+}
+
+
+def _summary(result: AuditResult, written: list[Path], lang: str) -> None:
+    words = SUMMARY["zh" if lang == "zh" else "en"]
     totals = result.totals
-    counts = ", ".join(f"{totals.findings(c)} {c}" for c in CATEGORIES)
+    # English keeps the category's code (`131 violation`), as it always printed.
+    counts = ("，" if lang == "zh" else ", ").join(
+        words["count"].format(n=totals.findings(c), category=w(c, lang) if lang == "zh" else c)
+        for c in CATEGORIES
+    )
     print(
-        f"{result.ledger}: {totals.records} records, {totals.audited} audited, {totals.skipped} skipped; "
-        f"{totals.findings()} findings ({counts})"
+        words["totals"].format(
+            ledger=result.ledger,
+            records=totals.records,
+            audited=totals.audited,
+            skipped=totals.skipped,
+            n=totals.findings(),
+            counts=counts,
+        )
     )
     for record in result.skipped[:5]:
-        print(f"  skipped {result.unit} {record.position}: {record.message}")
+        print(words["skipped"].format(where=where(result, record.position, lang), message=record.message))
     if totals.skipped > 5:
-        print(f"  ... {totals.skipped - 5} more skipped records in skipped.csv")
+        print(words["more"].format(n=totals.skipped - 5))
     for path in sorted(written):
-        print(f"  wrote {path}")
+        print(words["wrote"].format(path=path))
 
 
 def _explain(policy: Policy, ledger: Ledger, args: argparse.Namespace) -> int:
