@@ -178,3 +178,19 @@ def test_any_form_input_is_an_event_or_a_named_problem(kind: str, pairs: list[tu
         POLICY.evaluate(event_from_form(kind, Params(pairs)))
     except EventError as error:
         assert error.problems and all(path.startswith("$") for path, _ in error.problems)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ['>合同<', "客户类型 <code", '<option value="new">新客户</option>', "> 营业执照</label>"]),
+        ("en", [">contract<", "the customer type <code", '<option value="new">new customer</option>']),
+    ],
+)
+def test_the_form_names_kinds_fields_and_values_in_the_packs_words(
+    url: str, lang: str, words: list[str]
+) -> None:
+    page = call("GET", url + f"/ui/try?kind=contract&lang={lang}").text
+    for word in words:
+        assert word in page, word
+    assert '<code class="key">type</code>' in page  # the JSON name a system sends stays beside the words

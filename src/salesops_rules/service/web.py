@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..engine.diff import compare
 from ..engine.explain import Lang
+from ..engine.labels import labels_of
 from ..errors import EventError
 from ..model.events import EVENT_MODELS
 from . import web_html as page
@@ -92,9 +93,11 @@ def router(holder: PolicyHolder) -> APIRouter:
                 result += page.event_json(dumps(form.event), form.lang)
         if error is not None:
             result, status = page.problems(error, form.lang), 422
+        labels = labels_of(active.policy.compiled)
+        the_form = page.event_form(form.kind, form.values, form.pasted, form.lang, "try", labels)
         body = (
-            page.kind_links(EVENT_MODELS, form.kind, "try", form.lang)
-            + f'<div class="try">{page.event_form(form.kind, form.values, form.pasted, form.lang, "try")}'
+            page.kind_links(EVENT_MODELS, form.kind, "try", form.lang, labels)
+            + f'<div class="try">{the_form}'
             f'<div class="result">{result}</div></div>'
         )
         title = page.t("try", form.lang)
@@ -106,7 +109,7 @@ def router(holder: PolicyHolder) -> APIRouter:
         params, active = Params(request.query_params.multi_items()), holder.active
         compiled = active.policy.compiled
         form = _Form.read(params, active, await pack_view(active), "compare")
-        lang = form.lang
+        lang, labels = form.lang, labels_of(compiled)
         last = compiled.versions[-1][0] if compiled.versions else None
         # By default the day before the newest version and its first day: what the change does.
         a = params.get("a") if params.has("a") else (last - dt.timedelta(days=1)).isoformat() if last else ""
@@ -137,9 +140,9 @@ def router(holder: PolicyHolder) -> APIRouter:
         body = (
             f'<p class="help">{page.e(page.t("compare_help", lang))}</p>'
             + page.versions_note(compiled, lang)
-            + page.kind_links(EVENT_MODELS, form.kind, "compare", lang)
+            + page.kind_links(EVENT_MODELS, form.kind, "compare", lang, labels)
             + '<div class="try compare">'
-            + page.event_form(form.kind, form.values, form.pasted, lang, "compare", dates)
+            + page.event_form(form.kind, form.values, form.pasted, lang, "compare", labels, dates)
             + f'<div class="result">{result}</div></div>'
         )
         switch = "compare?" + form.query

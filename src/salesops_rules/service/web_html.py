@@ -19,6 +19,7 @@ from ..engine import explain
 from ..engine.compiled import CompiledPolicy, CompiledRow, CompiledRule
 from ..engine.diff import Change
 from ..engine.explain import Lang
+from ..engine.labels import Labels
 from ..engine.places import in_pack as relative
 from ..engine.trace import RuleTrace
 from ..errors import EventError
@@ -330,25 +331,38 @@ def _cases(cases: Sequence[CaseView], lang: Lang) -> str:
 # ---- the event form ----
 
 
-def kind_links(kinds: Iterable[str], current: str, page: str, lang: Lang) -> str:
+def kind_links(kinds: Iterable[str], current: str, page: str, lang: Lang, labels: Labels) -> str:
     out = [f'<nav class="kinds" aria-label="{e(t("kind", lang))}">']
     for kind in kinds:
         here = ' class="here"' if kind == current else ""
-        out.append(f'<a{here} href="{page}?{query(kind=kind, lang=lang)}">{e(kind)}</a>')
+        words = e(labels.kind(kind, lang))
+        out.append(f'<a{here} href="{page}?{query(kind=kind, lang=lang)}" title="{e(kind)}">{words}</a>')
     out.append("</nav>")
     return "".join(out)
 
 
 def event_form(
-    kind: str, values: Mapping[str, list[str]], pasted: str, lang: Lang, page: str, extra: str = ""
+    kind: str,
+    values: Mapping[str, list[str]],
+    pasted: str,
+    lang: Lang,
+    page: str,
+    labels: Labels,
+    extra: str = "",
 ) -> str:
-    """The form of an event kind, filled with `values`; `extra` goes before the button."""
-    fields = "\n".join(_input(f, values, lang) for f in form_fields(kind))
+    """The form of an event kind, filled with `values`; `extra` goes before the button.
+
+    Fields, kinds and closed values show the pack's words (`labels.yaml`); the JSON name of
+    each field stays beside its words, since that is what a system sends.
+    """
+    fields = "\n".join(_input(f, values, lang, labels) for f in form_fields(kind))
     return (
         f'<form class="event" method="get" action="{page}">'
         f'<input type="hidden" name="kind" value="{e(kind)}"><input type="hidden" name="lang" value="{lang}">'
         f'<input type="hidden" name="go" value="1">{extra}'
-        f'<fieldset class="fields"><legend>{e(t("fields", lang))}: <code>{e(kind)}</code></legend>'
+        f'<fieldset class="fields"><legend>{e(t("fields", lang))}{"：" if lang == "zh" else ": "}'
+        f"{e(labels.kind(kind, lang))} "
+        f"<code>{e(kind)}</code></legend>"
         f"{fields}</fieldset>"
         f'<label class="pasted">{e(t("or_json", lang))}'
         f'<textarea name="json" rows="6" spellcheck="false">{e(pasted)}</textarea></label>'
@@ -356,24 +370,31 @@ def event_form(
     )
 
 
-def _input(f: FormField, values: Mapping[str, list[str]], lang: Lang) -> str:
+def _input(f: FormField, values: Mapping[str, list[str]], lang: Lang, labels: Labels) -> str:
     star = f' <abbr class="req" title="{e(t("required", lang))}">*</abbr>' if f.required else ""
-    label = f"<code>{e(f.key)}</code>{star}"
+    words = labels.field(f.path, lang)
+    key = f'<code class="key">{e(f.key)}</code>'
+    named = f"{e(words)} {key}" if words != f.path else key
+    label = f"{named}{star}"
     if f.widget == "group":
-        inner = "\n".join(_input(c, values, lang) for c in f.children)
+        inner = "\n".join(_input(c, values, lang, labels) for c in f.children)
         return f'<fieldset class="group"><legend>{label}</legend>{inner}</fieldset>'
     name, current = e(f.name), values.get(f.name, [])
     first = current[0] if current else ""
     if f.widget == "multi":
         boxes = "".join(
             f'<label class="check"><input type="checkbox" name="{name}" value="{e(o)}"'
-            f"{' checked' if o in current else ''}> {e(o)}</label>"
+            f"{' checked' if o in current else ''}> {e(labels.value(f.path, o, lang))}</label>"
             for o in f.options
         )
         return f'<div class="field multi"><span class="name">{label}</span>{boxes}</div>'
     if f.widget in ("select", "bool"):
         options = f.options if f.widget == "select" else ("true", "false")
-        shown = {"true": t("yes", lang), "false": t("no", lang)} if f.widget == "bool" else {}
+        shown = (
+            {"true": t("yes", lang), "false": t("no", lang)}
+            if f.widget == "bool"
+            else {o: labels.value(f.path, o, lang) for o in options}
+        )
         empty = f"({shown.get(f.default, f.default)})" if f.default is not None else ""
         opts = [f'<option value="">{e(empty)}</option>'] + [
             f'<option value="{e(o)}"{" selected" if o == first else ""}>{e(shown.get(o, o))}</option>'
