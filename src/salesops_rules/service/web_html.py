@@ -52,6 +52,9 @@ UI: dict[str, dict[Lang, str]] = {
     "always": {"zh": "（总是适用）", "en": "(always)"},
     "row": {"zh": "行", "en": "row"},
     "table_rows": {"zh": "表中引用本条的行", "en": "table rows that cite this article"},
+    # a table's hit policy (`hit:` in the rule file)
+    "hit_unique": {"zh": "至多一行适用", "en": "at most one row applies"},
+    "hit_first": {"zh": "第一个适用的行为准", "en": "the first row that applies wins"},
     "in_force": {"zh": "生效", "en": "in force"},
     "from": {"zh": "自", "en": "from"},
     "to": {"zh": "至", "en": "to"},
@@ -298,7 +301,7 @@ def _rows(rule: CompiledRule, rows: Sequence[CompiledRow], lang: Lang) -> str:
             shown.append(getattr(value, "source", None) or _plain(value))
         body.append(f"<tr><td>{row.index + 1}</td>" + "".join(f"<td>{e(s)}</td>" for s in shown) + "</tr>")
     return (
-        f'<table class="rows"><caption>{e(t("table_rows", lang))} ({e(rule.table.hit)})</caption>'
+        f'<table class="rows"><caption>{e(t("table_rows", lang))} ({e(t("hit_" + rule.table.hit, lang))})</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
