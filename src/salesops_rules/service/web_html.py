@@ -300,8 +300,9 @@ def _rows(rule: CompiledRule, rows: Sequence[CompiledRow], lang: Lang) -> str:
             value = values.get(name, "—")
             shown.append(getattr(value, "source", None) or _plain(value))
         body.append(f"<tr><td>{row.index + 1}</td>" + "".join(f"<td>{e(s)}</td>" for s in shown) + "</tr>")
+    hit = t("hit_" + rule.table.hit, lang)
     return (
-        f'<table class="rows"><caption>{e(t("table_rows", lang))} ({e(t("hit_" + rule.table.hit, lang))})</caption>'
+        f'<table class="rows"><caption>{e(t("table_rows", lang))} ({e(hit)})</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
