@@ -336,7 +336,8 @@ def test_yaml_errors_duplicate_keys_and_names(tmp_path: Path) -> None:
         f"(first at line {line_of(dup, 'cite: 第十一条')})",
         f"{dup}:{line_of(dup, 'name: same') + 4}:3: error [same]: duplicate case name `same`",
         f"  help: first at line {line_of(dup, 'name: same')}",
-        f"{tmp_path / 'c-not-cases.yaml'}:1:1: error: a case file needs a top-level `cases:` or `ledger_cases:` list",
+        f"{tmp_path / 'c-not-cases.yaml'}:1:1: error: "
+        "a case file needs a top-level `cases:` or `ledger_cases:` list",
     ]
 
 
