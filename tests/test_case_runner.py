@@ -291,7 +291,7 @@ def test_unknown_keys_and_bad_shapes_are_errors_with_positions(tmp_path: Path) -
     assert error.message.splitlines() == [
         "policy test cases do not load: 11 errors",
         f"{p}:{pos(path, 'extra')}: error: unknown key `extra` at the top of a case file",
-        "  help: keys: `cases`, `event_defaults`",
+        "  help: keys: `cases`, `ledger_cases`, `event_defaults`",
         f"{p}:{pos(path, 'verdicts')}: error [one]: unknown key `verdicts` at `cases.0.expect.verdicts`",
         f"{p}:{pos(path, 'values: {deposit_ratio')}: error [one]: `cases.0.expect.values`: "
         "`deposit_ratio: null` is not a value; list `deposit_ratio` under `absent` instead",
@@ -336,7 +336,8 @@ def test_yaml_errors_duplicate_keys_and_names(tmp_path: Path) -> None:
         f"(first at line {line_of(dup, 'cite: 第十一条')})",
         f"{dup}:{line_of(dup, 'name: same') + 4}:3: error [same]: duplicate case name `same`",
         f"  help: first at line {line_of(dup, 'name: same')}",
-        f"{tmp_path / 'c-not-cases.yaml'}:1:1: error: a case file needs a top-level `cases:` list",
+        f"{tmp_path / 'c-not-cases.yaml'}:1:1: error: "
+        "a case file needs a top-level `cases:` or `ledger_cases:` list",
     ]
 
 

@@ -123,4 +123,6 @@ def test_the_bundled_policy_passes_its_own_cases(capsys: pytest.CaptureFixture[s
     assert main(["test", str(SHIPPED)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith(" failed") and out[0].split(": ")[1].endswith(" 0 failed")
-    assert out[1].startswith("rule coverage: ")
+    assert out[1].split(": ")[1].endswith(" 0 failed")
+    assert out[1].split(": ")[0].endswith(" ledger cases")
+    assert out[2].startswith("rule coverage: ")

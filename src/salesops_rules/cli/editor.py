@@ -72,49 +72,67 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    from ..audit.ledger_cases import run_ledger_cases  # the audit machinery, only when testing
+
     folder = _folder(args)
     policy = load_from(folder, f"policy `{folder}`")
     where = Path(args.cases) if args.cases else folder / "tests"
     try:
-        cases = cases_mod.load_cases(where)
+        suite = cases_mod.load_suite(where)
     except cases_mod.CaseFileError as error:
         head, *rest = error.message.splitlines()
         raise BadInputError(head, rest, error.findings) from None
+    cases, ledger_cases = suite.cases, suite.ledger_cases
     if args.k is not None:
         # As `pytest -k`, by name; but a plain substring, any case: no expression language.
-        chosen = [case for case in cases if args.k.casefold() in case.name.casefold()]
-        if not chosen:
+        cases = [case for case in cases if args.k.casefold() in case.name.casefold()]
+        ledger_cases = [case for case in ledger_cases if args.k.casefold() in case.name.casefold()]
+        if not cases and not ledger_cases:
+            total = len(suite.cases) + len(suite.ledger_cases)
             raise BadInputError(
-                f"no case name contains `{args.k}` (of {len(cases)} cases in `{where}`)",
+                f"no case name contains `{args.k}` (of {total} cases in `{where}`)",
                 ["  help: `-k` picks the cases whose name contains the text, in any case"],
             )
-        cases = chosen
     results = cases_mod.run_cases(policy, cases)
+    ledger_results = run_ledger_cases(policy, ledger_cases)
     failed = [r for r in results if not r.passed]
-    coverage = rule_coverage(policy.compiled, results)
+    ledger_failed = [r for r in ledger_results if not r.passed]
+    found = {rule for r in ledger_results for rule in r.rules}
+    coverage = rule_coverage(policy.compiled, results, found)
     if args.json:
         report = {
             "cases": len(results),
             "passed": len(results) - len(failed),
+            "ledger_cases": len(ledger_results),
+            "ledger_passed": len(ledger_results) - len(ledger_failed),
             "failed": [
                 {"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in failed
-            ],
+            ]
+            + [{"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in ledger_failed],
             "coverage": coverage.to_json(),
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        for result in failed:
-            print(*(f"FAIL {m}" for m in result.mismatches), sep="\n")
+        for mismatches in [r.mismatches for r in failed] + [r.mismatches for r in ledger_failed]:
+            print(*(f"FAIL {m}" for m in mismatches), sep="\n")
         print(f"{_count(len(results), 'case')}: {len(results) - len(failed)} passed, {len(failed)} failed")
+        if suite.ledger_cases:
+            ran, passed = len(ledger_results), len(ledger_results) - len(ledger_failed)
+            print(f"{_count(ran, 'ledger case')}: {passed} passed, {len(ledger_failed)} failed")
         # With -k the coverage is of the chosen cases only: its lists would name most rules.
         print("\n".join(coverage_lines(coverage, policy.compiled.root, full=args.k is None)))
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if failed or ledger_failed else EXIT_OK
 
 
 def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list[str]:
     out = [
         f"rule coverage: {coverage.exercised} of {coverage.rules} rules exercised, "
         f"{coverage.rows_seen} of {coverage.rows} table rows matched"
+        + (
+            f", {coverage.ledger_exercised} of {coverage.ledger_rules} ledger rules found something"
+            if coverage.ledger_rules
+            else ""
+        )
     ]
     if not full:
         return out
@@ -126,6 +144,12 @@ def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list
     if coverage.unseen_rows:
         out.append("table rows no case matched:")
         out += [f"  {u.rule.id} row {u.row} ({u.rule.cite.label})" for u in coverage.unseen_rows]
+    if coverage.ledger_unexercised:
+        out.append("ledger rules no ledger case made find something:")
+        out += [
+            f"  {r.id} ({r.cite.label}) at {in_pack(r.file, root)}:{r.line}"
+            for r in coverage.ledger_unexercised
+        ]
     return out
 
 

@@ -36,14 +36,23 @@ import yaml
 from pydantic import BaseModel
 
 from ..errors import EventError, Finding
-from ..model.cases import ApprovalExpect, CaseSpec, CodeExpect, Expect, NoteExpect, PenaltyExpect
+from ..model.cases import (
+    ApprovalExpect,
+    CaseSpec,
+    CodeExpect,
+    Expect,
+    FindingExpect,
+    LedgerCaseSpec,
+    NoteExpect,
+    PenaltyExpect,
+)
 from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
 from .loader import Report, validate_model
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
-FILE_KEYS = ("cases", "event_defaults")
+FILE_KEYS = ("cases", "ledger_cases", "event_defaults")
 
 
 class CaseFileError(ValueError):
@@ -76,6 +85,32 @@ class Case:
         return self.source.where((*self.path, *path))[0]
 
 
+@dataclass(frozen=True)
+class LedgerCase:
+    """Events judged together by the rules across events; run by `audit/ledger_cases.py`."""
+
+    name: str
+    cite: str
+    events: list[dict[str, Any]]  # as written: `event_defaults` are for single events only
+    findings: tuple[FindingExpect, ...]
+    source: Source
+    path: PathKey
+    as_of: dt.datetime | dt.date | None = None
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    def line(self, *path: str | int) -> int:
+        return self.source.where((*self.path, *path))[0]
+
+
+@dataclass(frozen=True)
+class Suite:
+    cases: list[Case]
+    ledger_cases: list[LedgerCase]
+
+
 @dataclass
 class CaseResult:
     case: Case
@@ -90,7 +125,12 @@ class CaseResult:
 
 
 def load_cases(path: str | Path) -> list[Case]:
-    """The cases of one YAML file, or of every *.yaml under a folder; raises CaseFileError."""
+    """The single-event cases of one YAML file, or of every *.yaml under a folder; raises CaseFileError."""
+    return load_suite(path).cases
+
+
+def load_suite(path: str | Path) -> Suite:
+    """The cases and ledger cases of one YAML file or a folder; raises CaseFileError for either."""
     root = Path(path)
     if root.is_dir():
         files = sorted(root.rglob("*.yaml"))
@@ -100,60 +140,83 @@ def load_cases(path: str | Path) -> list[Case]:
         raise CaseFileError([Finding(str(root), 1, 1, None, "no such case file or folder")])
     report = Report()
     cases: list[Case] = []
+    ledger_cases: list[LedgerCase] = []
     for file in files:
-        cases += _load_file(file, report)
+        singles, ledgers = _load_file(file, report)
+        cases += singles
+        ledger_cases += ledgers
     if report.findings:
         raise CaseFileError(report.findings)
-    return cases
+    return Suite(cases, ledger_cases)
 
 
-def _load_file(file: Path, report: Report) -> list[Case]:
+def _load_file(file: Path, report: Report) -> tuple[list[Case], list[LedgerCase]]:
     try:
         source = load(file)
     except YamlSyntaxError as error:
         report.findings.append(Finding(str(file), error.line, error.column, None, error.message, error.help))
-        return []
+        return [], []
     except (OSError, UnicodeDecodeError) as error:
         report.findings.append(Finding(str(file), 1, 1, None, f"cannot read the file: {error}"))
-        return []
+        return [], []
     for line, column, message, help in source.all_problems():
         report.findings.append(Finding(source.file, line, column, None, message, help))
     data = source.data
-    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
-        report.at(source, (), "a case file needs a top-level `cases:` list")
-        return []
+    lists = ("cases", "ledger_cases")
+    if not isinstance(data, dict) or not any(isinstance(data.get(k), list) for k in lists):
+        report.at(source, (), "a case file needs a top-level `cases:` or `ledger_cases:` list")
+        return [], []
     for key in sorted(set(data) - set(FILE_KEYS)):
         report.at(
             source,
             (key,),
             f"unknown key `{key}` at the top of a case file",
-            help="keys: `cases`, `event_defaults`",
+            help="keys: `cases`, `ledger_cases`, `event_defaults`",
         )
     defaults = data.get("event_defaults", {})
     if not isinstance(defaults, dict):
         report.at(source, ("event_defaults",), "`event_defaults` must be a mapping of event fields")
         defaults = {}
     cases: list[Case] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(data["cases"]):
+    seen: dict[str, int] = {}  # case names, of both lists: `-k` and reports name a case by it
+    for i, spec in _specs(CaseSpec, data, "cases", source, report, seen):
+        event = _merged(defaults, spec.event)
+        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i), spec.as_of))
+    ledger_cases: list[LedgerCase] = []
+    for i, ledger in _specs(LedgerCaseSpec, data, "ledger_cases", source, report, seen):
+        path: PathKey = ("ledger_cases", i)
+        found = ledger.expect.findings
+        ledger_cases.append(
+            LedgerCase(ledger.name, ledger.cite, ledger.events, found, source, path, ledger.as_of)
+        )
+    return cases, ledger_cases
+
+
+def _specs(
+    model: type[Any], data: dict[str, Any], key: str, source: Source, report: Report, seen: dict[str, int]
+) -> Iterable[tuple[int, Any]]:
+    """Each entry of the list `key` that validates as `model`, with its index; names unique."""
+    entries = data.get(key, [])
+    if not isinstance(entries, list):
+        report.at(source, (key,), f"`{key}` must be a list of cases")
+        return
+    for i, raw in enumerate(entries):
         name = raw.get("name") if isinstance(raw, dict) else None
         label = name if isinstance(name, str) else f"case {i + 1}"
-        spec = validate_model(CaseSpec, raw, source, report, ("cases", i), label)
+        spec = validate_model(model, raw, source, report, (key, i), label)
         if spec is None:
             continue
         if spec.name in seen:
             report.at(
                 source,
-                ("cases", i, "name"),
+                (key, i, "name"),
                 f"duplicate case name `{spec.name}`",
                 spec.name,
                 f"first at line {seen[spec.name]}",
             )
             continue
-        seen[spec.name] = source.where(("cases", i, "name"))[0]
-        event = _merged(defaults, spec.event)
-        cases.append(Case(spec.name, spec.cite, event, spec.expect, source, ("cases", i), spec.as_of))
-    return cases
+        seen[spec.name] = source.where((key, i, "name"))[0]
+        yield i, spec
 
 
 def _merged(defaults: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +238,7 @@ def run_cases(policy: Policy, cases: Iterable[Case]) -> list[CaseResult]:
 def run_case(policy: Policy, case: Case) -> CaseResult:
     """Judge the case's event and compare the decision with what the case expects."""
     problems: list[tuple[PathKey, str]] = []
-    if case.cite not in _labels(policy):
+    if case.cite not in clause_labels(policy):
         problems.append((("cite",), f"cite: `{case.cite}` is not a clause of the catalogue"))
     try:
         decision, trace = policy.trace(case.event, as_of=case.as_of)
@@ -210,7 +273,7 @@ def _located(case: Case, problems: list[tuple[PathKey, str]]) -> list[str]:
     return [f"{case.file}:{case.line(*path)}: {case.name}: {message}" for path, message in problems]
 
 
-def _labels(policy: Policy) -> set[str]:
+def clause_labels(policy: Policy) -> set[str]:
     labels = set()
     for article in policy.compiled.catalogue.articles:
         labels.add(cite_label(article.article))
@@ -393,3 +456,8 @@ def _plain_scalar(text: str) -> bool:
         return bool(yaml.safe_load(text) == text)
     except yaml.YAMLError:
         return False
+
+
+def show_value(value: Any) -> str:
+    """A value as the case file would write it, for the reports of other case runners."""
+    return _show(value)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .cases import CaseResult
-from .compiled import CompiledPolicy, CompiledRule
+from .compiled import CompiledLedgerRule, CompiledPolicy, CompiledRule
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class RuleCoverage:
     rows: int  # rows of all tables
     rows_seen: int
     unseen_rows: tuple[UnseenRow, ...]
+    # Rules across events: exercised when some ledger case made them find something.
+    ledger_rules: int = 0
+    ledger_exercised: int = 0
+    ledger_unexercised: tuple[CompiledLedgerRule, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -41,10 +45,19 @@ class RuleCoverage:
             "table_rows": self.rows,
             "table_rows_seen": self.rows_seen,
             "unseen_rows": [{"rule": u.rule.id, "row": u.row} for u in self.unseen_rows],
+            "ledger_rules": self.ledger_rules,
+            "ledger_rules_exercised": self.ledger_exercised,
+            "unexercised_ledger_rules": [
+                {"rule": r.id, "cite": r.cite.label, "file": r.file, "line": r.line}
+                for r in self.ledger_unexercised
+            ],
         }
 
 
-def rule_coverage(policy: CompiledPolicy, results: Iterable[CaseResult]) -> RuleCoverage:
+def rule_coverage(
+    policy: CompiledPolicy, results: Iterable[CaseResult], ledger_found: Iterable[str] = ()
+) -> RuleCoverage:
+    """`ledger_found`: the ids of the rules across events that found something in a ledger case."""
     applied: set[str] = set()
     matched: set[tuple[str, int]] = set()
     for result in results:
@@ -55,6 +68,8 @@ def rule_coverage(policy: CompiledPolicy, results: Iterable[CaseResult]) -> Rule
         (rule, row.index + 1) for rule in policy.rules if rule.table is not None for row in rule.table.rows
     ]
     unseen = tuple(UnseenRow(rule, n) for rule, n in rows if (rule.id, n) not in matched)
+    found = set(ledger_found)
+    ledger_unexercised = tuple(rule for rule in policy.ledger_rules if rule.id not in found)
     return RuleCoverage(
         rules=len(policy.rules),
         exercised=len(policy.rules) - len(unexercised),
@@ -62,4 +77,7 @@ def rule_coverage(policy: CompiledPolicy, results: Iterable[CaseResult]) -> Rule
         rows=len(rows),
         rows_seen=len(rows) - len(unseen),
         unseen_rows=unseen,
+        ledger_rules=len(policy.ledger_rules),
+        ledger_exercised=len(policy.ledger_rules) - len(ledger_unexercised),
+        ledger_unexercised=ledger_unexercised,
     )

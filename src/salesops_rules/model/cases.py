@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _single(value: Any) -> Any:
@@ -112,3 +112,36 @@ class CaseSpec(Spec):
     # The time the event is judged at (`evaluate(event, as_of=...)`); absent: none is given.
     as_of: dt.datetime | dt.date | None = None
     expect: Expect = Field(default_factory=Expect)
+
+
+class FindingExpect(Spec):
+    """One finding of a rule across events: of an event (`event`: its id) or of a period (`month`)."""
+
+    rule: str = Field(min_length=1)
+    event: str | None = Field(default=None, min_length=1)
+    # A finding of no event (a month without its report) counts under the month it is of.
+    month: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}$")
+    category: Literal["violation", "obligation"]
+    code: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> FindingExpect:
+        if (self.event is None) == (self.month is None):
+            raise ValueError("a finding names either its `event` or its `month`, not both nor neither")
+        return self
+
+
+class LedgerExpect(Spec):
+    # Required, and compared whole: `findings: []` says the rules across events find nothing.
+    findings: tuple[FindingExpect, ...]
+
+
+class LedgerCaseSpec(Spec):
+    """A ledger case: several events judged together by the rules across events (`ledger_rules:`)."""
+
+    name: str = Field(min_length=1)
+    cite: str = Field(min_length=1)
+    events: list[dict[str, Any]] = Field(min_length=1)
+    # The time the ledger is judged at (`audit --as-of`); absent: 00:00 of its last event's day.
+    as_of: dt.datetime | dt.date | None = None
+    expect: LedgerExpect
