@@ -11,6 +11,7 @@ import dataclasses
 import html
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 from ..model.decision import Decision
@@ -83,7 +84,7 @@ def markdown(doc: Explanation, lang: Lang) -> str:
 
 
 def _none(lang: Lang) -> str:
-    return "无" if lang == "zh" else "none"
+    return WORDS["none"][lang]
 
 
 # ---- HTML ----
@@ -104,6 +105,26 @@ footer { margin-top: 2rem; color: #777; font-size: .85rem; }
 """
 
 
+def sections_html(doc: Explanation, lang: Lang, inline: Callable[[str], str], heading: str) -> list[str]:
+    """The sections of an explanation as HTML lines; every text goes through `inline`, which
+    escapes it (and may make links of it: the web page links each clause to its article)."""
+    out: list[str] = []
+    for section in doc.sections:
+        if not section.entries and not section.always:
+            continue
+        out.append(f"<{heading}>{html.escape(section.title)}</{heading}>")
+        if not section.entries:
+            out.append(f'<p class="none">{html.escape(_none(lang))}</p>')
+            continue
+        out.append("<ul>")
+        for entry in section.entries:
+            details = "".join(f"<li>{inline(d)}</li>" for d in entry.details)
+            nested = f'<ul class="details">{details}</ul>' if details else ""
+            out.append(f"<li>{inline(entry.text)}{nested}</li>")
+        out.append("</ul>")
+    return out
+
+
 def page(doc: Explanation, decision: Decision, lang: Lang) -> str:
     """One HTML page with its style inline and nothing fetched: it can be attached to a file."""
     e = html.escape
@@ -112,19 +133,7 @@ def page(doc: Explanation, decision: Decision, lang: Lang) -> str:
         f"<h1>{e(doc.heading)} "
         f'<span class="verdict verdict-{e(verdict)}">{e(WORDS[verdict][lang])}</span></h1>'
     ]
-    for section in doc.sections:
-        if not section.entries and not section.always:
-            continue
-        body.append(f"<h2>{e(section.title)}</h2>")
-        if not section.entries:
-            body.append(f'<p class="none">{e(_none(lang))}</p>')
-            continue
-        body.append("<ul>")
-        for entry in section.entries:
-            details = "".join(f"<li>{e(d)}</li>" for d in entry.details)
-            nested = f'<ul class="details">{details}</ul>' if details else ""
-            body.append(f"<li>{e(entry.text)}{nested}</li>")
-        body.append("</ul>")
+    body += sections_html(doc, lang, e, "h2")
     footer = f"{decision.policy.name} {decision.policy.version} · salesops-rules"
     return (
         "<!DOCTYPE html>\n"

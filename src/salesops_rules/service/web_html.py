@@ -21,6 +21,7 @@ from ..engine.diff import Change
 from ..engine.explain import Lang
 from ..engine.labels import Labels
 from ..engine.places import in_pack as relative
+from ..engine.render import sections_html
 from ..engine.trace import RuleTrace
 from ..errors import EventError
 from ..model.catalogue import Catalogue
@@ -447,19 +448,7 @@ def decision_card(compiled: CompiledPolicy, decision: Decision, trace: list[Rule
         f'<section class="decision" data-event="{e(decision.event_id)}">',
         f"<h2>{verdict_badge(decision, lang)} {linked(doc.heading, cat, lang)}</h2>",
     ]
-    for section in doc.sections:
-        if not section.entries and not section.always:
-            continue
-        out.append(f"<h3>{e(section.title)}</h3>")
-        if not section.entries:
-            out.append(f'<p class="none">{e(explain.WORDS["none"][lang])}</p>')
-            continue
-        out.append("<ul>")
-        for entry in section.entries:
-            details = "".join(f"<li>{linked(d, cat, lang)}</li>" for d in entry.details)
-            nested = f'<ul class="details">{details}</ul>' if details else ""
-            out.append(f"<li>{linked(entry.text, cat, lang)}{nested}</li>")
-        out.append("</ul>")
+    out += sections_html(doc, lang, lambda text: linked(text, cat, lang), "h3")
     out.append("</section>")
     return "\n".join(out)
 
