@@ -25,6 +25,7 @@ from ..model.catalogue import Catalogue
 from ..model.citation import Cite
 from ..model.decision import Text
 from ..model.events import EVENT_MODELS, ROLES, ViolationCode
+from ..model.labels import LabelsFile
 from ..model.policy import (
     Bilingual,
     CiteSpec,
@@ -274,6 +275,9 @@ class _Builder:
         self.catalogue = self._file(CATALOGUE, Catalogue)
         self.roles_file = self._file(ROLES_FILE, RolesFile)
         penalties_file = self._file(PENALTIES, PenaltiesFile)
+        # Words are read by explain and the report, later; checked here so that a bad file is
+        # refused at load (and by the service's reload gate), not on the first explanation.
+        self._file(LABELS, LabelsFile)
         if self.manifest is not None:
             self.value_types = {n: VALUE_TYPES[v.type] for n, v in self.manifest.values.items()}
         self.scopes = {kind: event_scope(model, self.value_types) for kind, model in EVENT_MODELS.items()}
