@@ -161,7 +161,7 @@ def run(clients: int) -> dict[str, Any]:
     rows = []
     with tempfile.TemporaryDirectory() as temp:
         folder, clean = Path(temp) / "policy", Path(temp) / "clean"
-        from salesops_rules.engine.loader import default_policy_dir
+        from salesops_rules.core.loader import default_policy_dir
 
         shutil.copytree(default_policy_dir(), clean)
         shutil.copytree(clean, folder)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from salesops_rules import Policy, load_policy
-from salesops_rules.engine.loader import SPECIAL_FILES
+from salesops_rules.core.loader import SPECIAL_FILES
 
 JDM = Path(__file__).resolve().with_name("article24.jdm.json")
 POLICY_DIR = Path(__file__).resolve().parents[1] / "policy"

@@ -18,7 +18,7 @@ import pytest
 from audit_support import findings, handover, receipt, run_audit, write_jsonl
 from salesops_rules import load_policy
 from salesops_rules.cli import main
-from salesops_rules.engine.asof import due_instant, judgement_time
+from salesops_rules.core.asof import due_instant, judgement_time
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from serving import call, running

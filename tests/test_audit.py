@@ -108,7 +108,7 @@ def test_the_report_leads_with_breaches_and_links_each_finding(tmp_path: Path) -
     # The explanation of line 1 is the `explain` of that event, as of the time the ledger is judged at.
     assert result.as_of is not None
     decision, trace = POLICY.trace(contract("C-1", "2011-12-01", amount=BIG), as_of=result.as_of)
-    from salesops_rules.engine.explain import lines
+    from salesops_rules.render.explain import lines
 
     assert "\n".join(lines(POLICY.compiled, decision, trace)).strip() in report
 

@@ -17,7 +17,7 @@ import pytest
 
 from audit_support import POLICY, run_audit
 from salesops_rules.audit import AuditResult
-from salesops_rules.engine.decision_log import DecisionLog
+from salesops_rules.audit.decision_log import DecisionLog
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

@@ -25,7 +25,7 @@ from salesops_rules import load_policy
 from salesops_rules.audit.chunks import Samples, Tally
 from salesops_rules.audit.ledger import JsonLinesDecoder
 from salesops_rules.audit.records import RecordError
-from salesops_rules.engine.evaluator import Outcome, outcome, parse_event
+from salesops_rules.core.evaluator import Outcome, outcome, parse_event
 from salesops_rules.errors import EventError
 from salesops_rules.model.audit import DIMENSIONS, DISMISSAL, AuditFinding, AuditTotals
 

@@ -1,4 +1,4 @@
-"""The policy test case runner (engine/cases.py): how it loads case files and reports mismatches."""
+"""The policy test case runner (tools/cases.py): how it loads case files and reports mismatches."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from salesops_rules import Policy, load_policy
-from salesops_rules.engine.cases import CaseFileError, load_cases, run_case, run_cases
+from salesops_rules.tools.cases import CaseFileError, load_cases, run_case, run_cases
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from salesops_rules import Decision, load_policy
-from salesops_rules.engine.cases import load_cases
+from salesops_rules.tools.cases import load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = load_cases(ROOT / "policy" / "tests")

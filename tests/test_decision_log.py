@@ -20,10 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import Decision, Policy, load_policy
+from salesops_rules.audit import decision_log as decision_log_module
+from salesops_rules.audit.decision_log import SCHEMA_VERSION, DecisionLog, DecisionLogError
 from salesops_rules.cli import main
-from salesops_rules.engine import decision_log as decision_log_module
-from salesops_rules.engine.decision_log import SCHEMA_VERSION, DecisionLog, DecisionLogError
-from salesops_rules.engine.evaluator import parse_event
+from salesops_rules.core.evaluator import parse_event
 
 HASH = "ab" * 32
 
@@ -135,7 +135,7 @@ def test_threads_append_concurrently(tmp_path: Path, policy: Policy) -> None:
 APPENDER = """
 import sys
 from salesops_rules import Decision
-from salesops_rules.engine.decision_log import DecisionLog
+from salesops_rules.audit.decision_log import DecisionLog
 decision = Decision.model_validate_json(sys.argv[2])
 with DecisionLog(sys.argv[1]) as log:
     for _ in range(100):
@@ -164,7 +164,7 @@ def test_processes_append_to_one_file(tmp_path: Path, policy: Policy) -> None:
 OPENER = """
 import json, sys
 from salesops_rules import Decision
-from salesops_rules.engine.decision_log import DecisionLog
+from salesops_rules.audit.decision_log import DecisionLog
 decision = Decision.model_validate_json(sys.argv[1])
 for line in sys.stdin:
     try:

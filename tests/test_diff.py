@@ -13,7 +13,7 @@ import pytest
 from editor_support import SHIPPED, deposit_60
 from salesops_rules import load_policy
 from salesops_rules.cli import main
-from salesops_rules.engine import diff
+from salesops_rules.tools import diff
 
 CHANGE = dt.date(2012, 7, 1)
 

@@ -13,7 +13,7 @@ import pytest
 
 from editor_support import MINI, SHIPPED, assemble, deposit_60
 from salesops_rules import PolicyError, load_policy
-from salesops_rules.engine import lint
+from salesops_rules.tools import lint
 
 
 def contract(date: str, product_class: str = "custom", customer: str = "new") -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""What a missing field expects, read from the event models' schemas (`engine/expected.py`)."""
+"""What a missing field expects, read from the event models' schemas (`core/expected.py`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from salesops_rules.engine.expected import expected
+from salesops_rules.core.expected import expected
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import pytest
 
 from salesops_rules import load_policy
 from salesops_rules.cli import main
-from salesops_rules.engine import explain, render
+from salesops_rules.render import explain
+from salesops_rules.render import formats as render
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EVENT = EXAMPLES / "new-customer-custom-order.json"

@@ -1,13 +1,13 @@
-"""Conditions in words (`engine/wording.py`): the policy language as a reader says it."""
+"""Conditions in words (`render/wording.py`): the policy language as a reader says it."""
 
 from __future__ import annotations
 
 import pytest
 
 from salesops_rules import load_policy
-from salesops_rules.engine.labels import labels_of
-from salesops_rules.engine.trace import Fact
-from salesops_rules.engine.wording import Wording
+from salesops_rules.core.labels import labels_of
+from salesops_rules.core.trace import Fact
+from salesops_rules.render.wording import Wording
 
 LABELS = labels_of(load_policy().compiled)
 ZH, EN = Wording(LABELS, "zh"), Wording(LABELS, "en")

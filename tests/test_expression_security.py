@@ -1,6 +1,6 @@
 """Sandbox escapes, after simpleeval's test_security.py: every one refused when the policy loads.
 
-The expression compiler (engine/expressions.py) turns checked expressions into Python code,
+The expression compiler (core/expressions.py) turns checked expressions into Python code,
 so its whitelist is the only wall between a policy file and the interpreter. Each attempt
 below must raise ExpressionError at compile time (never compile, never crash with another
 exception); the policy-level tests check that the loader turns that into a PolicyError.
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from salesops_rules import PolicyError, load_policy
-from salesops_rules.engine.expressions import MAX_LENGTH, ExpressionError, compile_expression
-from salesops_rules.engine.scope import VALUE_TYPES, Type, event_scope
+from salesops_rules.core.expressions import MAX_LENGTH, ExpressionError, compile_expression
+from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
 from salesops_rules.model.events import Contract
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"

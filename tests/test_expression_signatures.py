@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from salesops_rules import load_policy
-from salesops_rules.engine.expressions import EvaluationError, ExpressionError, compile_expression
-from salesops_rules.engine.scope import NUMBER, Type, event_scope
+from salesops_rules.core.expressions import EvaluationError, ExpressionError, compile_expression
+from salesops_rules.core.scope import NUMBER, Type, event_scope
 from salesops_rules.model.events import CashReceipt, Contract, VehicleService
 
 ROOT = Path(__file__).resolve().parent.parent

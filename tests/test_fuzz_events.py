@@ -33,9 +33,9 @@ from salesops_rules import EventError, load_policy
 from salesops_rules.audit import AuditOptions, audit_ledger, open_ledger
 from salesops_rules.audit.ledger import JsonLinesDecoder
 from salesops_rules.audit.records import RecordError
-from salesops_rules.engine import explain as explain_mod
-from salesops_rules.engine.evaluator import parse_event
+from salesops_rules.core.evaluator import parse_event
 from salesops_rules.model import jsonread
+from salesops_rules.render import explain as explain_mod
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import event_mix

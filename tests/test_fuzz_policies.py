@@ -32,10 +32,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import EventError, PolicyError, load_policy
-from salesops_rules.engine.expressions import FUNCTIONS, EvaluationError, ExpressionError, compile_expression
-from salesops_rules.engine.lint import lint_compiled
-from salesops_rules.engine.scope import VALUE_TYPES, Type, event_scope
+from salesops_rules.core.expressions import FUNCTIONS, EvaluationError, ExpressionError, compile_expression
+from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
 from salesops_rules.model.events import EVENT_MODELS
+from salesops_rules.tools.lint import lint_compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policy"

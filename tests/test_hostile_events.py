@@ -19,11 +19,11 @@ import pytest
 from salesops_rules import EventError, Policy, load_policy
 from salesops_rules.cli import common as cli_common
 from salesops_rules.cli import main
-from salesops_rules.engine import explain as explain_mod
-from salesops_rules.engine.diff import diff, read_corpus
 from salesops_rules.model import jsonread
+from salesops_rules.render import explain as explain_mod
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
+from salesops_rules.tools.diff import diff, read_corpus
 from serving import call, running
 
 CONTRACT = {

@@ -14,7 +14,7 @@ import yaml
 
 from hostile_policies import CASES, POLICY_DIR, Hostile, make_policy
 from salesops_rules import PolicyError, load_policy
-from salesops_rules.engine.lint import lint_policy
+from salesops_rules.tools.lint import lint_policy
 
 pytestmark = pytest.mark.skipif(not yaml.__with_libyaml__, reason="positions of flow nesting are libyaml's")
 

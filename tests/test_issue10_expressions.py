@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from salesops_rules.engine.expressions import ExpressionError, compile_expression
-from salesops_rules.engine.scope import event_scope
+from salesops_rules.core.expressions import ExpressionError, compile_expression
+from salesops_rules.core.scope import event_scope
 from salesops_rules.model.events import ApprovalRecord, CreditSale
 
 SCOPE = event_scope(CreditSale, {})

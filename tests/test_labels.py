@@ -1,7 +1,7 @@
 """Every name a reader may meet has words in both languages in the pack's labels.yaml.
 
 `explain` and the report render kinds, fields, the values of closed fields, codes, approval
-actions and functions through `engine/labels.py`; a name without a label would be shown
+actions and functions through `core/labels.py`; a name without a label would be shown
 as it is, in English, to a Chinese reader. These tests walk the event models and the pack,
 so a field or code added later without its words fails here.
 """
@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from salesops_rules import load_policy
-from salesops_rules.engine.evaluator import NOT_IN_FORCE, REFER
-from salesops_rules.engine.expressions import FUNCTIONS
-from salesops_rules.engine.labels import FILE, labels_of
-from salesops_rules.engine.scope import fields_of
+from salesops_rules.core.evaluator import NOT_IN_FORCE, REFER
+from salesops_rules.core.expressions import FUNCTIONS
+from salesops_rules.core.labels import FILE, labels_of
+from salesops_rules.core.scope import fields_of
 from salesops_rules.model.events import EVENT_MODELS
 
 POLICY = load_policy()

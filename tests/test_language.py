@@ -40,8 +40,8 @@ from typing import Any
 import pytest
 
 from salesops_rules import load_policy
-from salesops_rules.engine import render
 from salesops_rules.policy import Policy
+from salesops_rules.render import formats as render
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -11,7 +11,7 @@ import pytest
 from salesops_rules import Policy, load_policy
 from salesops_rules.audit.ledger_cases import run_ledger_case, run_ledger_cases
 from salesops_rules.cli import main
-from salesops_rules.engine.cases import CaseFileError, load_cases, load_suite
+from salesops_rules.tools.cases import CaseFileError, load_cases, load_suite
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 

@@ -18,7 +18,7 @@ from audit_support import run_audit, write_jsonl
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.audit.report import build, markdown
 from salesops_rules.cli import main
-from salesops_rules.engine import explain
+from salesops_rules.render import explain
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 POLICY = load_policy()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from editor_support import MINI, POLICIES, SHIPPED, assemble, lint_case
-from salesops_rules.engine import lint
-from salesops_rules.engine.expressions import Expression
-from salesops_rules.engine.loader import load_policy
+from salesops_rules.core.expressions import Expression
+from salesops_rules.core.loader import load_policy
+from salesops_rules.tools import lint
 
 # Each folder under tests/policies/lint/ is laid over tests/policies/mini: (finding, help) as printed.
 CASES: list[tuple[str, list[tuple[str, str | None]]]] = [

@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from salesops_rules import load_policy
-from salesops_rules.engine.lint import lint_policy
-from salesops_rules.engine.scope import NUMBER, event_scope
-from salesops_rules.engine.tables import conjunction
+from salesops_rules.core.scope import NUMBER, event_scope
 from salesops_rules.model.events import Contract
+from salesops_rules.tools.lint import lint_policy
+from salesops_rules.tools.tables import conjunction
 
 ROOT = Path(__file__).resolve().parent.parent
 NARROW = "amount > 12345678901234567.89 and amount < 12345678901234567.91"

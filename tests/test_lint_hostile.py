@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from salesops_rules import load_policy
-from salesops_rules.engine.lint import lint_compiled
+from salesops_rules.tools.lint import lint_compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 20

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from editor_support import MINI, assemble
-from salesops_rules.engine import tables
-from salesops_rules.engine.compiled import CompiledRule
-from salesops_rules.engine.loader import load_policy
-from salesops_rules.engine.scope import VALUE_TYPES, event_scope
+from salesops_rules.core.compiled import CompiledRule
+from salesops_rules.core.loader import load_policy
+from salesops_rules.core.scope import VALUE_TYPES, event_scope
 from salesops_rules.model.events import EVENT_MODELS
+from salesops_rules.tools import tables
 
 STEP = Decimal("0.01")
 ENUMS = {"customer.type": ["existing", "new"], "product_class": ["stock", "made_to_order", "custom"]}
@@ -190,8 +190,8 @@ def test_the_shipped_table_has_exactly_the_gap_of_article_24(tmp_path: Path) -> 
 
 
 def test_regions_read_as_intervals() -> None:
-    from salesops_rules.engine.compiled import Cell
-    from salesops_rules.engine.scope import NUMBER, Type
+    from salesops_rules.core.compiled import Cell
+    from salesops_rules.core.scope import NUMBER, Type
 
     scope = {"amount": NUMBER, "customer.type": Type("str", ("existing", "new"), nullable=True)}
     cells = (Cell("amount", ">", Decimal(1000)), Cell("amount", "<=", Decimal(10000)))

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from salesops_rules import EventError, Policy, PolicyError, load_policy
 from salesops_rules.cli import main
-from salesops_rules.engine.approvals import Chain, Step, judge
+from salesops_rules.core.approvals import Chain, Step, judge
 from salesops_rules.model.citation import Cite
 from salesops_rules.model.events import ApprovalRecord
 from test_penalties_chain import copy_policy

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import load_policy
-from salesops_rules.engine.evaluator import outcome
+from salesops_rules.core.evaluator import outcome
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import event_mix

@@ -20,9 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import Policy, PolicyError, load_policy
-from salesops_rules.engine import explain
-from salesops_rules.engine.compiled import CompiledOutcome, CompiledRule
-from salesops_rules.engine.loader import VIOLATION_CODES
+from salesops_rules.core.compiled import CompiledOutcome, CompiledRule
+from salesops_rules.core.loader import VIOLATION_CODES
+from salesops_rules.render import explain
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 CLERK = {"id": "E-07", "role": "clerk", "monthly_salary": "3000.00"}

@@ -8,7 +8,7 @@ import pytest
 
 from salesops_rules import Policy, load_policy
 from salesops_rules.audit.ledger_cases import run_ledger_case
-from salesops_rules.engine.cases import Case, CaseFileError, LedgerCase, Suite, load_suite, run_case
+from salesops_rules.tools.cases import Case, CaseFileError, LedgerCase, Suite, load_suite, run_case
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 CASES_DIR = POLICY_DIR / "tests"

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import Decision, load_policy
-from salesops_rules.engine.compiled import CompiledOutcome
-from salesops_rules.engine.expressions import Expression, compile_expression
-from salesops_rules.engine.scope import VALUE_TYPES, Type, event_scope
+from salesops_rules.core.compiled import CompiledOutcome
+from salesops_rules.core.expressions import Expression, compile_expression
+from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
 from salesops_rules.model.citation import Cite, cite_label
 from salesops_rules.model.events import EVENT_MODELS, ROLES, ApprovalRecord, Contract
 

@@ -13,7 +13,7 @@ import pytest
 
 from audit_support import findings, ledger_findings, run_audit, write_jsonl
 from salesops_rules import load_policy
-from salesops_rules.engine import periods
+from salesops_rules.core import periods
 from salesops_rules.model.events import EVENT_MODELS
 from test_benchmark_baseline import handwritten
 

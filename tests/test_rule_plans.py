@@ -16,7 +16,7 @@ import networkx as nx
 import pytest
 
 from salesops_rules import load_policy
-from salesops_rules.engine import loader
+from salesops_rules.core import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 

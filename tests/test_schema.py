@@ -12,9 +12,9 @@ import pytest
 
 from editor_support import SHIPPED
 from salesops_rules.cli import main
-from salesops_rules.engine import schema
-from salesops_rules.engine.loader import CATALOGUE, LABELS, MANIFEST, PENALTIES, ROLES_FILE
-from salesops_rules.engine.yamlsource import load
+from salesops_rules.core.loader import CATALOGUE, LABELS, MANIFEST, PENALTIES, ROLES_FILE
+from salesops_rules.core.yamlsource import load
+from salesops_rules.tools import schema
 
 FILE_TYPE = {
     MANIFEST: "policy",

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from salesops_rules.cli import main
-from salesops_rules.engine.fingerprint import policy_hash
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.core.fingerprint import policy_hash
+from salesops_rules.core.loader import default_policy_dir
 from serving import TOKEN, bearer, call
 
 EXAMPLE = (Path(__file__).resolve().parent.parent / "examples" / "new-customer-custom-order.json").read_text(

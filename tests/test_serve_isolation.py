@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import serving
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.service import holder as holder_module
 from salesops_rules.service.app import create_app
 from salesops_rules.service.candidate import Limits

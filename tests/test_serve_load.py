@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from salesops_rules.engine.decision_log import DecisionLog
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.audit.decision_log import DecisionLog
+from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.service.app import create_app
 from salesops_rules.service.candidate import Limits
 from salesops_rules.service.guard import Access

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from salesops_rules import load_policy
-from salesops_rules.engine.decision_log import DecisionLog
-from salesops_rules.engine.fingerprint import policy_hash
-from salesops_rules.engine.lint import lint_compiled
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.audit.decision_log import DecisionLog
+from salesops_rules.core.fingerprint import policy_hash
+from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.service import holder as holder_module
 from salesops_rules.service.app import create_app
 from salesops_rules.service.guard import Access
 from salesops_rules.service.holder import PolicyHolder
+from salesops_rules.tools.lint import lint_compiled
 from serving import TOKEN, bearer, call, running
 
 BAD_RULE = """rules:

@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops_rules import load_policy
-from salesops_rules.engine.cases import load_cases
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.errors import EventError
 from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from salesops_rules.service.web_form import Params, event_from_form, event_from_json, form_fields, form_values
+from salesops_rules.tools.cases import load_cases
 from serving import call, running
 
 POLICY = load_policy(default_policy_dir())
@@ -183,7 +183,7 @@ def test_any_form_input_is_an_event_or_a_named_problem(kind: str, pairs: list[tu
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh", ['>合同<', "客户类型 <code", '<option value="new">新客户</option>', "> 营业执照</label>"]),
+        ("zh", [">合同<", "客户类型 <code", '<option value="new">新客户</option>', "> 营业执照</label>"]),
         ("en", [">contract<", "the customer type <code", '<option value="new">new customer</option>']),
     ],
 )

@@ -14,7 +14,7 @@ import pytest
 
 from browser import SHOTS, page
 from editor_support import deposit_60
-from salesops_rules.engine.loader import default_policy_dir
+from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from serving import running

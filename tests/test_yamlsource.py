@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from salesops_rules.engine import yamlsource
-from salesops_rules.engine.literals import MAX_DIGITS, LiteralError, read_number
-from salesops_rules.engine.yamlsource import YamlSyntaxError, load, loads
+from salesops_rules.core import yamlsource
+from salesops_rules.core.literals import MAX_DIGITS, LiteralError, read_number
+from salesops_rules.core.yamlsource import YamlSyntaxError, load, loads
 
 
 def test_plain_data_is_read_with_exact_numbers_and_dates() -> None:

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from .engine import evaluator, loader
-from .engine.compiled import CompiledPolicy
-from .engine.trace import RuleTrace
+from .core import evaluator, loader
+from .core.compiled import CompiledPolicy
+from .core.trace import RuleTrace
 from .model.decision import Decision
 from .model.events import EventBase
 

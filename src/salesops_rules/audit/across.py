@@ -21,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..engine import periods
-from ..engine.compiled import CompiledLedgerRule, EventSide, LedgerFinding
-from ..engine.evaluator import REFER, REFER_CITE
-from ..engine.labels import Labels
+from ..core import periods
+from ..core.compiled import CompiledLedgerRule, EventSide, LedgerFinding
+from ..core.evaluator import REFER, REFER_CITE
+from ..core.labels import Labels
 from ..model.audit import NOBODY, AuditFinding
 from ..model.events import EventBase
 

@@ -20,9 +20,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..engine.compiled import PenaltyRule
-from ..engine.evaluator import Outcome, outcome, parse_event
-from ..engine.labels import labels_of
+from ..core.compiled import PenaltyRule
+from ..core.evaluator import Outcome, outcome, parse_event
+from ..core.labels import labels_of
 from ..errors import EventError
 from ..model.audit import (
     DIMENSIONS,
@@ -413,7 +413,7 @@ def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Dec
 
 
 def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:
-    from ..engine.decision_log import DecisionLog
+    from .decision_log import DecisionLog
 
     with DecisionLog(settings.log or "") as log:
         log.append_many(entries, policy_hash=settings.policy_hash, source="audit")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..engine.scope import fields_of
+from ..core.scope import fields_of
 from ..model import jsonread
 from ..model.events import EVENT_MODELS
 from .records import LedgerError, RecordError

@@ -1,6 +1,6 @@
 """Ledger cases: events of a case file judged together, by the audit's own rules across events.
 
-A ledger case (`ledger_cases:` of a file under `policy/tests/`, loaded by `engine/cases.py`)
+A ledger case (`ledger_cases:` of a file under `policy/tests/`, loaded by `tools/cases.py`)
 is written out as a JSON Lines ledger and audited by `audit_ledger`, one worker, so the
 findings are those an audit of the same events gives, by the same code. Its `findings`
 are compared whole with the findings of the rules across events (those with a `rule`):
@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..engine.cases import LedgerCase, clause_labels, show_value
-from ..engine.yamlsource import PathKey
+from ..core.yamlsource import PathKey
 from ..policy import Policy
+from ..tools.cases import LedgerCase, clause_labels, show_value
 from .ledger import open_ledger
 from .run import AuditOptions, audit_ledger
 

@@ -15,7 +15,7 @@ order. It leads with what an auditor looks for first:
 Its size is bounded whatever the ledger: counts per group, the first findings of each
 group, and the full explanation of at most `AuditOptions.explained` events; every finding
 is a row of findings.csv. Every word is in the report's language; names of the contract
-are shown through the pack's labels (engine/labels.py).
+are shown through the pack's labels (core/labels.py).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..engine.compiled import CompiledLedgerRule, CompiledPolicy
-from ..engine.labels import Labels, labels_of
+from ..core.compiled import CompiledLedgerRule, CompiledPolicy
+from ..core.labels import Labels, labels_of
 from ..model.audit import CATEGORIES, DISMISSAL, NOBODY, AuditFinding
 from ..model.citation import cite_label
 from .run import FINDINGS_FILE, SKIPPED_FILE, AuditResult

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import explain as explain_mod
-from ..engine.evaluator import parse_event
-from ..engine.labels import labels_of
+from ..core.evaluator import parse_event
+from ..core.labels import labels_of
 from ..errors import EventError
 from ..model.audit import DIMENSIONS, DISMISSAL, DISMISSALS_KEPT, AuditFinding, AuditTotals, SkippedRecord
 from ..policy import Policy
+from ..render import explain as explain_mod
 from .across import FactStore
 from .chunks import (
     FINDINGS_COLUMNS,
@@ -235,7 +235,7 @@ def ledger_end(as_of: dt.datetime | None, last_day: str | None) -> dt.datetime |
 
 
 def _hash(policy: Policy) -> str:
-    from ..engine.fingerprint import policy_hash
+    from ..core.fingerprint import policy_hash
 
     return policy_hash(policy.compiled.root)
 

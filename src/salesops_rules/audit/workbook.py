@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..engine.compiled import CompiledPolicy
-from ..engine.labels import labels_of
+from ..core.compiled import CompiledPolicy
+from ..core.labels import labels_of
 from .report import Cell, Chart, Code, Link, Table, build, cell_text, w
 from .run import FINDINGS_FILE, AuditResult
 

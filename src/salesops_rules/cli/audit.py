@@ -11,7 +11,7 @@ from ..audit.ledger import Ledger
 from ..audit.progress import ProgressBar, wanted
 from ..audit.report import build, html, markdown, w, where
 from ..audit.run import AuditResult, explain_position
-from ..engine.compiled import CompiledPolicy
+from ..core.compiled import CompiledPolicy
 from ..model.audit import CATEGORIES
 from ..policy import Policy
 from .common import EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, policy_from

@@ -1,11 +1,11 @@
-"""`coverage`: every article of the regulation, and what enforces it (`engine/article_coverage.py`)."""
+"""`coverage`: every article of the regulation, and what enforces it (`tools/article_coverage.py`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from ..engine.article_coverage import STATUS_TEXT, ArticleCoverage, coverage, rule_cites, summary
+from ..tools.article_coverage import STATUS_TEXT, ArticleCoverage, coverage, rule_cites, summary
 from .common import EXIT_OK, add_policy, policy_from
 
 __all__ = ["ArticleCoverage", "coverage", "rule_cites", "summary"]

@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 import json
 
-from ..engine import render as render_mod
-from ..engine.asof import judgement_time
+from ..core.asof import judgement_time
+from ..render import formats as render_mod
 from .common import EXIT_OK, BadInputError, add_policy, policy_from, read_event
 
 

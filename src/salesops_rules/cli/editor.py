@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from ..engine import cases as cases_mod
-from ..engine import diff as diff_mod
-from ..engine import lint as lint_mod
-from ..engine import schema as schema_mod
-from ..engine.loader import default_policy_dir
-from ..engine.places import in_pack
-from ..engine.rulecoverage import RuleCoverage, rule_coverage
+from ..core.loader import default_policy_dir
+from ..core.places import in_pack
+from ..tools import cases as cases_mod
+from ..tools import diff as diff_mod
+from ..tools import lint as lint_mod
+from ..tools import schema as schema_mod
+from ..tools.rulecoverage import RuleCoverage, rule_coverage
 from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
 
 
@@ -105,9 +105,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             "passed": len(results) - len(failed),
             "ledger_cases": len(ledger_results),
             "ledger_passed": len(ledger_results) - len(ledger_failed),
-            "failed": [
-                {"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in failed
-            ]
+            "failed": [{"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in failed]
             + [{"case": r.case.name, "file": r.case.file, "mismatches": r.mismatches} for r in ledger_failed],
             "coverage": coverage.to_json(),
         }

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.decision_log import DecisionLog, DecisionLogError, LoggedDecision
+from ..audit.decision_log import DecisionLog, DecisionLogError, LoggedDecision
 from .common import EXIT_OK, BadInputError, add_policy, policy_path
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 A case file (under `policy/tests/`) holds `cases:`, each `{name, cite, event, expect}`,
 and optionally `event_defaults:`, merged under every case's event so that a case states
 only what it is about. Every key of `expect` is optional; a key that is given is checked
-(`engine/cases.py` says how). Unknown keys are errors, as everywhere in a policy.
+(`tools/cases.py` says how). Unknown keys are errors, as everywhere in a policy.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 These models describe the YAML only. Whether a rule's expressions name real fields,
 whether its approval chain is a valid graph, whether its citation exists: those are
-checked by the loader (`engine/loader.py`), which knows the event models, the role
+checked by the loader (`core/loader.py`), which knows the event models, the role
 graph and the catalogue.
 """
 

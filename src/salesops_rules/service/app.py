@@ -22,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..engine import explain as explain_mod
-from ..engine.decision_log import DecisionLog, DecisionLogError
+from ..audit.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
 from ..model import jsonread
 from ..model.decision import Decision
 from ..model.events import EVENT_ADAPTER
+from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
 from .holder import ActivePolicy, PolicyHolder

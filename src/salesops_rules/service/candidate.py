@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ..engine.fingerprint import policy_files
+from ..core.fingerprint import policy_files
 from ..errors import Finding
 
 MIB = 1 << 20

@@ -1,7 +1,7 @@
 """The policy a running service answers with, and the gate a new one must pass to replace it.
 
 A reload loads the folder again and swaps the new policy in only if it loads, has no
-lint error (`engine/lint.py`; its warnings are passed on) and did not change while it
+lint error (`tools/lint.py`; its warnings are passed on) and did not change while it
 was read; otherwise the working policy stays and the refusal says why. The gate runs in
 a child process with a time and a memory limit (`candidate.py`); the service reads the
 folder itself only once the child accepted it, and only if its files are the ones the
@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine.fingerprint import policy_hash
-from ..engine.lint import lint_compiled
-from ..engine.loader import default_policy_dir
+from ..core.fingerprint import policy_hash
+from ..core.loader import default_policy_dir
 from ..errors import Finding, PolicyError
 from ..policy import Policy, load_policy
+from ..tools.lint import lint_compiled
 from .candidate import Check, Limits, Verdict, check_in_child, manifest
 
 logger = logging.getLogger("salesops_rules.service")
@@ -85,7 +85,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "column": finding.column,
         "rule": finding.rule,
         "severity": finding.severity,
-        # Which lint check found it (`load` for the loader's own); see `engine/lint.py`.
+        # Which lint check found it (`load` for the loader's own); see `tools/lint.py`.
         "check": getattr(finding, "check", "load"),
         "message": finding.message,
         "help": finding.help,

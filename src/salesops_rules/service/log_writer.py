@@ -15,7 +15,7 @@ import queue
 import threading
 from typing import Any
 
-from ..engine.decision_log import DecisionLog
+from ..audit.decision_log import DecisionLog
 from ..model.decision import Decision
 
 MAX_BATCH = 256

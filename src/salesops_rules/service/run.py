@@ -15,7 +15,7 @@ from types import FrameType
 
 import uvicorn
 
-from ..engine.decision_log import DecisionLog
+from ..audit.decision_log import DecisionLog
 from .app import create_app
 from .guard import Access
 from .holder import PolicyHolder, ReloadOutcome

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel
 
-from ..engine.asof import judgement_time
+from ..core.asof import judgement_time
 from ..model.decision import Decision
 from .holder import ActivePolicy
 

@@ -21,11 +21,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..engine.diff import compare
-from ..engine.explain import Lang
-from ..engine.labels import labels_of
+from ..core.labels import labels_of
 from ..errors import EventError
 from ..model.events import EVENT_MODELS
+from ..render.explain import Lang
+from ..tools.diff import compare
 from . import web_html as page
 from .holder import ActivePolicy, PolicyHolder
 from .web_form import PREFIX, Params, dumps, event_from_form, event_from_json, form_values

@@ -1,6 +1,6 @@
 """The web page's HTML, laid out on the server: no script, nothing fetched, every text escaped.
 
-Decisions are explained by `engine/explain.py` (the same sections as `explain`); this
+Decisions are explained by `render/explain.py` (the same sections as `explain`); this
 module only lays them out and turns every clause label in them (第二十四条) into a link
 to that article on the pack page.
 """
@@ -15,17 +15,17 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from ..engine import explain
-from ..engine.compiled import CompiledPolicy, CompiledRow, CompiledRule
-from ..engine.diff import Change
-from ..engine.explain import Lang
-from ..engine.labels import Labels
-from ..engine.places import in_pack as relative
-from ..engine.render import sections_html
-from ..engine.trace import RuleTrace
+from ..core.compiled import CompiledPolicy, CompiledRow, CompiledRule
+from ..core.labels import Labels
+from ..core.places import in_pack as relative
+from ..core.trace import RuleTrace
 from ..errors import EventError
 from ..model.catalogue import Catalogue
 from ..model.decision import Decision, Obligation, Violation
+from ..render import explain
+from ..render.explain import Lang
+from ..render.formats import sections_html
+from ..tools.diff import Change
 from .web_form import FormField, form_fields
 from .web_pack import ArticleView, CaseView, PackView
 

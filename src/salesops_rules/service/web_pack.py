@@ -1,8 +1,8 @@
 """What the web page shows of a pack, article by article: text, what enforces it, its test cases.
 
 Everything is read from the compiled policy and the library functions behind the commands
-(`engine/article_coverage.py` for `coverage`, `engine/cases.py` and
-`engine/rulecoverage.py` for `test`); nothing here decides what enforces an article. The
+(`tools/article_coverage.py` for `coverage`, `tools/cases.py` and
+`tools/rulecoverage.py` for `test`); nothing here decides what enforces an article. The
 view is built once per loaded policy (its hash), not per request.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine import cases as cases_mod
-from ..engine.article_coverage import ArticleCoverage, coverage, rule_cites, summary
-from ..engine.compiled import CompiledLedgerRule, CompiledPolicy, CompiledRow, CompiledRule
-from ..engine.places import in_pack as relative
-from ..engine.rulecoverage import RuleCoverage, rule_coverage
+from ..core.compiled import CompiledLedgerRule, CompiledPolicy, CompiledRow, CompiledRule
+from ..core.places import in_pack as relative
 from ..model.catalogue import Article
 from ..policy import Policy
+from ..tools import cases as cases_mod
+from ..tools.article_coverage import ArticleCoverage, coverage, rule_cites, summary
+from ..tools.rulecoverage import RuleCoverage, rule_coverage
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS = (
     "regulation.yaml",
     "roles.yaml",
     "penalties.yaml",
-    "labels.yaml",  # words for names (engine/labels.py), read by explain and the report
+    "labels.yaml",  # words for names (core/labels.py), read by explain and the report
 )
 SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold

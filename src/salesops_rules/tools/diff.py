@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.loader import SPECIAL_FILES
+from ..core.trace import RuleTrace
+from ..core.yamlsource import YamlSyntaxError, load
 from ..errors import EventError
 from ..model import jsonread
 from ..model.audit import SkippedRecord
 from ..model.decision import Decision
 from ..policy import Policy
-from .loader import SPECIAL_FILES
-from .trace import RuleTrace
-from .yamlsource import YamlSyntaxError, load
 
 COMPARED = ("verdict", "values", "approvals", "obligations", "violations", "penalties")
 OUTSIDE_RULES = "(roles, penalties or catalogue)"

@@ -35,6 +35,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from ..core.loader import Report, validate_model
+from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import EventError, Finding
 from ..model.cases import (
     ApprovalExpect,
@@ -49,8 +51,6 @@ from ..model.cases import (
 from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
-from .loader import Report, validate_model
-from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
 FILE_KEYS = ("cases", "ledger_cases", "event_defaults")
 

@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ..core.compiled import CompiledPolicy
+from ..core.trace import RuleTrace
 from ..model.decision import Decision
-from .compiled import CompiledPolicy
 from .explain import WORDS, Explanation, Lang, explanation, lines
-from .trace import RuleTrace
 
 Format = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[str, ...] = ("text", "json", "markdown", "html")

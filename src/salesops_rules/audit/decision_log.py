@@ -2,7 +2,7 @@
 
 An auditor later asks "which rules decided this, and under which version?"; each entry
 answers with the event as received, the whole decision, the ids of the rules that made
-it and the policy's name, version and content hash (`engine/fingerprint.py`).
+it and the policy's name, version and content hash (`core/fingerprint.py`).
 
 Appending is safe from many threads (one connection per thread) and from several
 processes (WAL journal, a busy timeout, each append one short transaction). Opening is

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .approvals import Chain
-from .compiled import Cell, CompiledOutcome, CompiledTable, ValueSource
-from .expressions import COMPARE_TEXT, Expression
-from .scope import Type
+from ..core.approvals import Chain
+from ..core.compiled import Cell, CompiledOutcome, CompiledTable, ValueSource
+from ..core.expressions import COMPARE_TEXT, Expression
+from ..core.scope import Type
 
 CENT = Decimal("0.01")
 # Beyond these a table is not analysed (lint says so): the analysis grows with rows times

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..core.approvals import Chain
+from ..core.compiled import CompiledOutcome, CompiledPolicy, CompiledRule
+from ..core.evaluator import REFER_CITE
 from ..model.citation import Cite
-from .approvals import Chain
-from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule
-from .evaluator import REFER_CITE
 
 Status = Literal["enforced", "non_computable", "not_enforced"]
 

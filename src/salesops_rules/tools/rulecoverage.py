@@ -1,6 +1,6 @@
 """Rule coverage of policy test cases: which rules no case exercised, which table rows no case hit.
 
-Read from the results of `engine/cases.py` (the rules each case's decision applied and the
+Read from the results of `tools/cases.py` (the rules each case's decision applied and the
 table rows that matched), never by running the cases again. A rule counts as exercised
 when some case's decision applied it (its `then`, its `else`, or a row of its table); a
 row of a table counts when some case matched it, so a row never matched is an outcome of
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..core.compiled import CompiledLedgerRule, CompiledPolicy, CompiledRule
 from .cases import CaseResult
-from .compiled import CompiledLedgerRule, CompiledPolicy, CompiledRule
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,13 @@ from typing import Any
 
 import networkx as nx
 
+from ..core import loader
+from ..core.compiled import Cell, CompiledOutcome, CompiledPolicy, CompiledRule, CompiledTable
+from ..core.scope import VALUE_TYPES, Type, event_scope
+from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import Finding, PolicyError
 from ..model.events import EVENT_MODELS
-from . import loader, tables
-from .compiled import Cell, CompiledOutcome, CompiledPolicy, CompiledRule, CompiledTable
-from .scope import VALUE_TYPES, Type, event_scope
-from .yamlsource import PathKey, Source, YamlSyntaxError, load
+from . import tables
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)

@@ -165,7 +165,7 @@ class ExpectPlan:
     covers: str | None
     scope: tuple[EventSide, ...] | None  # None: every period of the ledger's span
     group_by: tuple[str, ...]
-    per: str = "month"  # week, month, quarter or year (engine/periods.py)
+    per: str = "month"  # week, month, quarter or year (core/periods.py)
     if_recorded: bool = False  # judged only on a ledger holding an event of the expected kind
 
 

@@ -13,7 +13,7 @@ file (an alias shares its value, and the count stops a billion laughs at the fir
 past the budget), merge keys, nesting deeper than `MAX_DEPTH`, files over `MAX_BYTES` or other
 than regular files (a FIFO or a link to /dev/zero is refused before a byte is read),
 bytes that are not UTF-8, control and bidirectional-override characters, numbers that
-are not plain decimals (`engine/literals.py`), dates that are not on the calendar, and
+are not plain decimals (`core/literals.py`), dates that are not on the calendar, and
 duplicate keys (which PyYAML silently merges). Numbers with a point become `Decimal`,
 never float.
 """

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from ..core.compiled import CompiledLedgerRule, CompiledPolicy
+from ..core.labels import Labels, labels_of
+from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
 from ..model.decision import Decision, LawCitation, Obligation, Penalty
-from .compiled import CompiledLedgerRule, CompiledPolicy
-from .labels import Labels, labels_of
-from .trace import RuleTrace
 from .wording import Wording
 
 Lang = Literal["zh", "en"]
@@ -132,7 +132,7 @@ class Section:
 
 @dataclass
 class Explanation:
-    """What `explain` says, before it is laid out as text, Markdown or HTML (`engine/render.py`)."""
+    """What `explain` says, before it is laid out as text, Markdown or HTML (`render/formats.py`)."""
 
     heading: str
     sections: list[Section]

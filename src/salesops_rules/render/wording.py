@@ -12,8 +12,8 @@ import ast
 import re
 from collections.abc import Iterable
 
-from .labels import Labels
-from .trace import Fact
+from ..core.labels import Labels
+from ..core.trace import Fact
 
 _OPS = {
     "zh": {

@@ -1,1 +1,0 @@
-"""Behaviour: loading, compiling and evaluating policies, and explaining decisions."""

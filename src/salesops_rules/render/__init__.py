@@ -1,0 +1,1 @@
+"""The renderings for auditors: a decision and its trace in words, text, Markdown, HTML."""
