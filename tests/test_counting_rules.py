@@ -25,6 +25,7 @@ from audit_support import findings, run_audit
 from salesops_rules import Policy, load_policy
 from salesops_rules.audit.counting import months_before
 from salesops_rules.audit.ledger_cases import run_ledger_cases
+from salesops_rules.cli import main
 from salesops_rules.tools.cases import load_suite
 
 PACK = Path(__file__).resolve().parent / "policies" / "counting"
@@ -36,7 +37,7 @@ def test_the_packs_ledger_cases_pass() -> None:
     suite = load_suite(PACK / "tests")
     results = run_ledger_cases(POLICY, suite.ledger_cases)
     assert [r.mismatches for r in results if not r.passed] == []
-    assert len(results) == 15
+    assert len(results) == 16
     assert set().union(*(r.rules for r in results)) == {r.id for r in POLICY.compiled.ledger_rules}
 
 
@@ -70,6 +71,11 @@ def review(eid: str, day: dt.date, employee: str | None) -> dict[str, Any]:
     if employee is not None:
         event["employee"] = {"id": employee, "role": "clerk"}
     return event
+
+
+def quotation(eid: str, day: dt.date, customer: str, amount: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"kind": "quotation", "id": eid, "date": day.isoformat(), "customer_id": customer}
+    return event if amount is None else event | {"amount": amount}
 
 
 def write(path: Path, events: list[dict[str, Any]]) -> Path:
@@ -146,6 +152,26 @@ def test_a_window_names_twenty_events_then_how_many_more(tmp_path: Path) -> None
     assert last[4].endswith(": " + ", ".join(f"I-{i}" for i in range(20)) + " and 5 more")
 
 
+def test_the_report_says_how_each_counting_rule_counts_and_what_it_found(tmp_path: Path) -> None:
+    events = [incident("I-1", START, "E-1"), incident("I-2", START + dt.timedelta(days=30), "E-1")]
+    ledger = write(tmp_path / "ledger.jsonl", [*events, review("R-1", START, None)])
+    out = tmp_path / "out"
+    assert main(["audit", "--policy", str(PACK), str(ledger), "--out", str(out), "--format", "md"]) == 1
+    lines = (out / "report.md").read_text(encoding="utf-8").splitlines()
+    header = "| ledger rule | article | title | groups and orders | missing | late | open | found (counted) |"
+    assert header in lines
+    assert (
+        "| `incident.repeat-within-3-months` | 第一条 | a second offence within three months | each incident "
+        "counts, per the employee's id; found when any 3 months holds at least 2 | 0 | 0 | 0 | 1 |"
+    ) in lines
+    assert (
+        "| `hygiene.three-months-failed` | 第二条 | hygiene check failed three months in a row | "
+        "each hygiene self-check where not passed counts, per the employee's id; "
+        "found when each of 3 months in a row holds at least 1; counted anew after a finding "
+        "| 0 | 0 | 0 | 0 |"
+    ) in lines
+
+
 # ---- the property: a plain reading of the rules, whatever the chunking ----
 
 
@@ -159,7 +185,7 @@ def _quarter_end(label: str) -> dt.date:
 
 
 def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
-    """What the pack's five rules find, read plainly: (rule, event or month, employee, code)."""
+    """What the pack's six rules find, read plainly: (rule, event or month, employee, code)."""
     found: Counter[tuple[str, str, str, str]] = Counter()
     rows = [(dt.date.fromisoformat(e["date"]), line, e) for line, e in enumerate(events)]
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -195,6 +221,21 @@ def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]
             if len(ids) >= 2:
                 found[("review.one-per-employee-per-quarter", ids[1], who, "too_many_reviews")] += 1
     first, last = rows[0][0], rows[-1][0]
+    quoted: dict[tuple[str, int, int], bool] = {}  # (customer, year, month) -> some quotation has an amount
+    for day, _, event in rows:
+        if event["kind"] == "quotation":
+            key = (event["customer_id"], day.year, day.month)
+            quoted[key] = quoted.get(key, False) or "amount" in event
+    run, previous = 0, None
+    for customer, year, month in sorted(quoted):
+        before = (customer, year, month - 1) if month > 1 else (customer, year - 1, 12)
+        has_amount = quoted[(customer, year, month)]
+        run = 0 if has_amount else (run + 1 if run and previous == before else 1)
+        previous = (customer, year, month)
+        if run >= 2:  # no restart: every further month of the run finds again
+            end = dt.date(year, month, calendar.monthrange(year, month)[1])
+            code = "review_quotations" if end < last else "write_the_amount"
+            found[("quotation.no-amount-two-months", f"{year:04d}-{month:02d}", "—", code)] += 1
     held = {_quarter(d) for d, _, e in rows if e["kind"] == "internal_review"}
     day = first
     while _quarter(day) <= _quarter(last):
@@ -214,8 +255,11 @@ def ledgers(draw: st.DrawFn) -> list[dict[str, Any]]:
     for i in range(draw(st.integers(min_value=1, max_value=30))):
         day = START + dt.timedelta(days=draw(st.integers(min_value=0, max_value=420)))
         who = draw(st.sampled_from(["E-1", "E-2", "E-3"]))
-        kind = draw(st.sampled_from(["incident", "hygiene_check", "internal_review"]))
-        if kind == "incident":
+        kind = draw(st.sampled_from(["incident", "hygiene_check", "internal_review", "quotation"]))
+        if kind == "quotation":
+            amount = draw(st.sampled_from([None, None, "800.00"]))
+            events.append(quotation(f"X-{i}", day, draw(st.sampled_from(["KH-1", "KH-2"])), amount))
+        elif kind == "incident":
             events.append(incident(f"X-{i}", day, who))
         elif kind == "hygiene_check":
             events.append(hygiene(f"X-{i}", day, who, draw(st.booleans())))
@@ -242,7 +286,9 @@ def test_processes_and_dask_find_the_same_as_one_process(tmp_path: Path) -> None
     for i in range(240):
         day = START + dt.timedelta(days=(i * 37) % 400)
         who = f"E-{i % 4}"
-        if i % 3 == 0:
+        if i % 4 == 3:
+            events.append(quotation(f"Q-{i}", day, f"KH-{i % 3}", "800.00" if i % 7 == 0 else None))
+        elif i % 3 == 0:
             events.append(incident(f"I-{i}", day, who))
         elif i % 3 == 1:
             events.append(hygiene(f"H-{i}", day, who, i % 5 != 0))

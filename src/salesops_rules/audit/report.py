@@ -236,7 +236,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "within": {"en": " within {n} days", "zh": "，{n} 天内"},
     "counting": {
-        "en": "{kind}{when} counted{group}, found when {window} holds {threshold}{restart}",
+        "en": "each {kind}{when} counts{group}; found when {window} holds {threshold}{restart}",
         "zh": "计入{when}的{kind}{group}；{window}内{threshold}即为发现{restart}",
     },
     "count_when": {"en": " where {when}", "zh": "满足 {when} "},
