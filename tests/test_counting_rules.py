@@ -37,7 +37,7 @@ def test_the_packs_ledger_cases_pass() -> None:
     suite = load_suite(PACK / "tests")
     results = run_ledger_cases(POLICY, suite.ledger_cases)
     assert [r.mismatches for r in results if not r.passed] == []
-    assert len(results) == 16
+    assert len(results) == 17
     assert set().union(*(r.rules for r in results)) == {r.id for r in POLICY.compiled.ledger_rules}
 
 
@@ -76,6 +76,11 @@ def review(eid: str, day: dt.date, employee: str | None) -> dict[str, Any]:
 def quotation(eid: str, day: dt.date, customer: str, amount: str | None) -> dict[str, Any]:
     event: dict[str, Any] = {"kind": "quotation", "id": eid, "date": day.isoformat(), "customer_id": customer}
     return event if amount is None else event | {"amount": amount}
+
+
+def filing(eid: str, day: dt.date, period: str, catalogue: bool) -> dict[str, Any]:
+    event = {"kind": "document_filing", "id": eid, "date": day.isoformat(), "period": period}
+    return event | {"catalogue": catalogue}
 
 
 def write(path: Path, events: list[dict[str, Any]]) -> Path:
@@ -185,7 +190,7 @@ def _quarter_end(label: str) -> dt.date:
 
 
 def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
-    """What the pack's six rules find, read plainly: (rule, event or month, employee, code)."""
+    """What the pack's seven rules find, read plainly: (rule, event or month, employee, code)."""
     found: Counter[tuple[str, str, str, str]] = Counter()
     rows = [(dt.date.fromisoformat(e["date"]), line, e) for line, e in enumerate(events)]
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -221,6 +226,15 @@ def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]
             if len(ids) >= 2:
                 found[("review.one-per-employee-per-quarter", ids[1], who, "too_many_reviews")] += 1
     first, last = rows[0][0], rows[-1][0]
+    filed: dict[str, str] = {}  # month filed without a catalogue -> its first such filing
+    for _, _, event in rows:
+        if event["kind"] == "document_filing" and not event["catalogue"] and "Q" not in event["period"]:
+            filed.setdefault(event["period"], event["id"])
+    for month, eid in filed.items():
+        year, number = int(month[:4]), int(month[5:])
+        before = f"{year:04d}-{number - 1:02d}" if number > 1 else f"{year - 1:04d}-12"
+        if before in filed:  # two months in a row, each completing run found (no restart)
+            found[("filing.no-catalogue-two-months", eid, "—", "catalogue_filings")] += 1
     quoted: dict[tuple[str, int, int], bool] = {}  # (customer, year, month) -> some quotation has an amount
     for day, _, event in rows:
         if event["kind"] == "quotation":
@@ -255,8 +269,12 @@ def ledgers(draw: st.DrawFn) -> list[dict[str, Any]]:
     for i in range(draw(st.integers(min_value=1, max_value=30))):
         day = START + dt.timedelta(days=draw(st.integers(min_value=0, max_value=420)))
         who = draw(st.sampled_from(["E-1", "E-2", "E-3"]))
-        kind = draw(st.sampled_from(["incident", "hygiene_check", "internal_review", "quotation"]))
-        if kind == "quotation":
+        kind = draw(st.sampled_from(["incident", "hygiene_check", "internal_review", "quotation", "filing"]))
+        if kind == "filing":
+            # the month (or quarter) it files may be before or after the month it is made in
+            period = draw(st.sampled_from([f"2012-{m:02d}" for m in range(1, 13)] + ["2012-Q1"]))
+            events.append(filing(f"X-{i}", day, period, draw(st.booleans())))
+        elif kind == "quotation":
             amount = draw(st.sampled_from([None, None, "800.00"]))
             events.append(quotation(f"X-{i}", day, draw(st.sampled_from(["KH-1", "KH-2"])), amount))
         elif kind == "incident":

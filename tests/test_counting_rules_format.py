@@ -89,8 +89,8 @@ def test_the_pack_loads_with_its_plans() -> None:
             "  help: write `at_least: 1` or more; for a window with no event use `at_most: 0`",
         ),
         (
-            "      found_when: {at_most: 0}",
-            "      found_when: {at_most: -1}",
+            "      per: quarter\n      found_when: {at_most: 0}",
+            "      per: quarter\n      found_when: {at_most: -1}",
             "counting.yaml:64:20: error [review.every-quarter]: `at_most` is `-1`: "
             "no window holds fewer than 0 events\n"
             "  help: write `at_most: 0` for a period with no counted event",
@@ -177,6 +177,19 @@ def test_the_pack_loads_with_its_plans() -> None:
 )
 def test_a_broken_counting_rule_is_one_finding(tmp_path: Path, old: str, new: str, expected: str) -> None:
     assert broken(tmp_path, old, new) == [expected]
+
+
+def test_covers_names_a_period_field_and_needs_per(tmp_path: Path) -> None:
+    assert broken(tmp_path / "a", "      covers: period", "      covers: catalogue") == [
+        "counting.yaml:101:7: error [filing.no-catalogue-two-months]: `catalogue` of `document_filing` is "
+        "a boolean; here a field must be a string or a date or a timestamp"
+    ]
+    old = "      covers: period\n      per: month\n      in_a_row: 2"
+    assert broken(tmp_path / "b", old, "      covers: period\n      within_days: 30") == [
+        "counting.yaml:101:7: error [filing.no-catalogue-two-months]: "
+        "`covers` names the period an event counts in: it needs `per`\n"
+        "  help: a sliding window (`within_days`, `within_months`) counts by the events' dates"
+    ]
 
 
 def test_a_counting_rule_finds_found_not_missing(tmp_path: Path) -> None:

@@ -44,8 +44,9 @@ class ChunkFacts:
     targets: list[tuple[int, str, str, int, str]] = field(
         default_factory=list
     )  # (rule, key, day, seq, event_id)
-    # one per event a counting rule counts: rule, group, day, seq, position, event id, kind, employee, month
-    counted: list[tuple[int, str, str, int, int, str, str, str, str]] = field(default_factory=list)
+    # one per event a counting rule counts: rule, group, period ("" for a sliding window), day, seq,
+    # position, event id, kind, employee, month
+    counted: list[tuple[int, str, str, str, int, int, str, str, str, str]] = field(default_factory=list)
     problems: list[AuditFinding] = field(default_factory=list)
     # Events with a duty still open at their own time: judged again, as of the ledger's end
     # (seq, position, employee, raw payload, codes a ledger rule decides instead).
@@ -173,13 +174,18 @@ def _count(
     if any(ns.get(name) is None for name in plan.group_by):
         return  # no group to count it for: an incident naming no employee is nobody's repeat
     group = _group(plan.group_by, ns)
-    if plan.at_most is not None and plan.group_by:
-        assert plan.per is not None
-        # A group is judged in the periods it has events of the kind in, counted or not.
-        facts.scope.add((index, group, periods.label(day, plan.per)))
+    period = ""
+    if plan.per is not None:
+        own = periods.label(day, plan.per)
+        period = period_of(ns.get(plan.covers), own, plan.per) if plan.covers is not None else own
+        if not periods.is_label(period, plan.per):
+            return  # a record of another period (a quarter's filing) is not one of these, as for `expect`
+        if plan.at_most is not None and plan.group_by:
+            # A group is judged in the periods it has events of the kind in, counted or not.
+            facts.scope.add((index, group, period))
     if holds:
         facts.counted.append(
-            (index, group, day.isoformat(), seq, position, event.id, _kind(event), employee, month)
+            (index, group, period, day.isoformat(), seq, position, event.id, _kind(event), employee, month)
         )
 
 
@@ -222,8 +228,8 @@ CREATE TABLE scope (rule INTEGER, grp TEXT, period TEXT, PRIMARY KEY (rule, grp,
 CREATE TABLE source (rule INTEGER, key TEXT, day TEXT, seq INTEGER, position INTEGER, event_id TEXT,
                      kind TEXT, employee TEXT, month TEXT);
 CREATE TABLE target (rule INTEGER, key TEXT, day TEXT, seq INTEGER, event_id TEXT);
-CREATE TABLE counted (rule INTEGER, grp TEXT, day TEXT, seq INTEGER, position INTEGER, event_id TEXT,
-                      kind TEXT, employee TEXT, month TEXT);
+CREATE TABLE counted (rule INTEGER, grp TEXT, period TEXT, day TEXT, seq INTEGER, position INTEGER,
+                      event_id TEXT, kind TEXT, employee TEXT, month TEXT);
 """
 
 
@@ -332,7 +338,7 @@ class FactStore:
         db.executemany("INSERT OR IGNORE INTO scope VALUES (?, ?, ?)", sorted(facts.scope))
         db.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.sources)
         db.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?)", facts.targets)
-        db.executemany("INSERT INTO counted VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.counted)
+        db.executemany("INSERT INTO counted VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.counted)
 
     def close(self) -> None:
         self.db.close()
@@ -341,7 +347,7 @@ class FactStore:
         """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
-        self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, day, seq)")
+        self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, period, day, seq)")
         if first_day is None or last_day is None:
             return
         end = dt.date.fromisoformat(last_day)
@@ -473,11 +479,13 @@ class FactStore:
         if plan.at_most is not None and not plan.group_by and not groups:
             groups = [("[]",)]  # the whole company is judged in every period, counted events or not
         for (group,) in groups:
+            # In period order (an event may count in a period other than its date's: `covers`),
+            # then by date and place in the ledger; a sliding window's period is "".
             events = (
-                counting.Counted(dt.date.fromisoformat(day), *rest)
-                for day, *rest in self.db.execute(
-                    "SELECT day, seq, position, event_id, kind, employee, month FROM counted "
-                    "WHERE rule = ? AND grp = ? ORDER BY day, seq",
+                counting.Counted(period, dt.date.fromisoformat(day), *rest)
+                for period, day, *rest in self.db.execute(
+                    "SELECT period, day, seq, position, event_id, kind, employee, month FROM counted "
+                    "WHERE rule = ? AND grp = ? ORDER BY period, day, seq",
                     (index, group),
                 )
             )

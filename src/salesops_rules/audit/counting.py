@@ -25,6 +25,7 @@ SHOWN = 20  # ids of counted events a finding names per window (or period); then
 class Counted:
     """One counted event of a group, as the fact store keeps it."""
 
+    period: str  # the period it counts in ("" in a sliding window)
     day: dt.date
     seq: int
     position: int
@@ -150,17 +151,17 @@ def _tallies(plan: CountPlan, events: Iterable[Counted], due: Iterable[str] | No
     pending = next(stream, None)
     if due is None:
         while pending is not None:
-            tally = Tally(periods.label(pending.day, per))
-            while pending is not None and periods.label(pending.day, per) == tally.period:
+            tally = Tally(pending.period)
+            while pending is not None and pending.period == tally.period:
                 tally.add(pending, plan.at_least)
                 pending = next(stream, None)
             yield tally
         return
     for period in due:
         tally = Tally(period)
-        # Events are in date order, periods too: those before `period` are out of scope.
-        while pending is not None and periods.label(pending.day, per) <= period:
-            if periods.label(pending.day, per) == period:
+        # Events come in period order, periods too: those before `period` are out of scope.
+        while pending is not None and pending.period <= period:
+            if pending.period == period:
                 tally.add(pending, plan.at_least)
             pending = next(stream, None)
         yield tally

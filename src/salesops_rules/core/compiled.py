@@ -187,6 +187,7 @@ class CountPlan:
     group_by: tuple[str, ...]
     # The window: calendar periods (`per`, `in_a_row` of them), or a sliding one of days or months.
     per: str | None
+    covers: str | None  # a field naming the period an event counts in; None: its date's
     in_a_row: int
     within_days: int | None
     within_months: int | None

@@ -194,10 +194,19 @@ class LedgerRuleCompiler:
         spec = self.spec.count
         assert spec is not None
         base: PathKey = ("count",)
-        counted = self.side(spec, base, list(spec.group_by))
+        read = [*spec.group_by, *([spec.covers] if spec.covers is not None else [])]
+        counted = self.side(spec, base, read)
         if counted is not None:
             for i, name in enumerate(spec.group_by):
                 self.field(spec.kind, name, (*base, "group_by", i), SCALAR_KINDS)
+            if spec.covers is not None:
+                self.field(spec.kind, spec.covers, (*base, "covers"), ("str", "date", "datetime"))
+        if spec.covers is not None and spec.per is None:
+            self.error(
+                (*base, "covers"),
+                "`covers` names the period an event counts in: it needs `per`",
+                "a sliding window (`within_days`, `within_months`) counts by the events' dates",
+            )
         windows = [k for k in ("per", "within_days", "within_months") if getattr(spec, k) is not None]
         sliding = spec.per is None
         if len(windows) != 1:
@@ -275,6 +284,7 @@ class LedgerRuleCompiler:
             counted=counted,
             group_by=spec.group_by,
             per=spec.per,
+            covers=spec.covers,
             in_a_row=spec.in_a_row or 1,
             within_days=spec.within_days,
             within_months=spec.within_months,

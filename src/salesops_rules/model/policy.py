@@ -304,6 +304,9 @@ class CountSpec(EventPattern):
     # The window, one of: calendar periods (`in_a_row` of them), or a sliding window ending
     # on each counted event. Bounds are checked by the loader, with a help line.
     per: Literal["week", "month", "quarter", "year"] | None = None
+    # With `per`: a field naming the period an event counts in (its label, or a date), as
+    # `expect`'s `covers`; absent or null: the period of the event's date.
+    covers: str | None = None
     in_a_row: int | None = Field(default=None, strict=True)
     within_days: int | None = Field(default=None, strict=True)
     within_months: int | None = Field(default=None, strict=True)
