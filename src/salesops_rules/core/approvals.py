@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
-
-import networkx as nx
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..model.citation import Cite
 from ..model.events import ApprovalRecord
+
+# networkx builds and checks chains at load; evaluating reads the tuples made from them.
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ChainError(Exception):
 
 def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> nx.DiGraph:
     """A DAG of step indices from (role or roles, after-roles) pairs; raises ChainError on a bad one."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     index: dict[str, int] = {}
     for i, (role, _) in enumerate(steps):
@@ -80,6 +84,8 @@ def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | N
 
 def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
     """Pairs of roles that one chain orders one way and another the other way."""
+    import networkx as nx
+
     merged = nx.DiGraph()
     for name, graph in chains:
         for a, b in graph.edges:
@@ -102,6 +108,8 @@ def make_chain(
     graph: nx.DiGraph,
     specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None, bool]],
 ) -> Chain:
+    import networkx as nx
+
     steps = tuple(
         Step(
             roles[0],

@@ -15,9 +15,8 @@ from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Finding, PolicyError
@@ -77,6 +76,10 @@ VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-d
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 
 M = TypeVar("M", bound=BaseModel)
+
+# networkx orders rules and chains at load only; a policy read from the cache never needs it.
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class Report:
@@ -561,6 +564,8 @@ class _Builder:
             # Rules sort by their place in the files; a value runs as soon as it can (-1),
             # so a rule becomes ready exactly when the rules setting what it reads are done.
             order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
+            import networkx as nx
+
             graph = nx.DiGraph()
             graph.add_nodes_from(order)
             for rule in of_kind:
