@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.loader import default_policy_dir
 from ..core.places import in_pack
 from ..tools import schema as schema_mod
 from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 def _folder(args: argparse.Namespace) -> Path:
     """The policy folder named on the command, else `--policy`, else the bundled one."""
-    from ..core.loader import default_policy_dir
-
     return policy_path(args) or default_policy_dir()
 
 
