@@ -14,6 +14,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..core import periods
 from ..core.compiled import CountPlan
@@ -21,9 +22,8 @@ from ..core.compiled import CountPlan
 SHOWN = 20  # ids of counted events a finding names per window (or period); then "and N more"
 
 
-@dataclass(frozen=True)
-class Counted:
-    """One counted event of a group, as the fact store keeps it."""
+class Counted(NamedTuple):
+    """One counted event of a group, as the fact store keeps it (a tuple: made per row read)."""
 
     period: str  # the period it counts in ("" in a sliding window)
     day: dt.date
