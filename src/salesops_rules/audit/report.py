@@ -32,7 +32,6 @@ from pathlib import Path
 from ..core.compiled import Amounts, CompiledLedgerRule, CompiledPolicy
 from ..core.labels import Labels, labels_of
 from ..model.audit import CATEGORIES, DISMISSAL, NOBODY, AuditFinding
-from ..model.citation import cite_label
 from .run import FINDINGS_FILE, SKIPPED_FILE, AuditResult
 
 
@@ -596,7 +595,7 @@ def group_title(dimension: str, key: str, policy: CompiledPolicy, lang: str) -> 
         return key
     number = int(key)
     article = policy.catalogue.article(number)
-    label = cite_label(number)
+    label = policy.catalogue.label(number)
     if article is None:
         return label
     gloss = article.zh if lang == "zh" else article.en
@@ -632,7 +631,7 @@ def _articles(doc: Document, result: AuditResult, policy: CompiledPolicy, labels
     add(
         Chart(
             w("by_article_chart", lang),
-            [(cite_label(int(k)), groups[("article", k, "violation")]) for k in keys],
+            [(policy.catalogue.label(int(k)), groups[("article", k, "violation")]) for k in keys],
             "chart-article",
             sheet("article_chart", lang),
         )
@@ -666,7 +665,7 @@ def _articles(doc: Document, result: AuditResult, policy: CompiledPolicy, labels
         )
         found = samples.get(key, [])
         add(Table(_finding_header(lang), [_finding_row(result, f, policy, labels, lang) for f in found]))
-        what = f"{w('violation', lang)}{_colon(lang)}{cite_label(int(key))}"
+        what = f"{w('violation', lang)}{_colon(lang)}{policy.catalogue.label(int(key))}"
         _more(doc, result, groups[("article", key, "violation")], len(found), what, lang)
 
 
@@ -730,7 +729,7 @@ def _category(
         found = samples.get(key, [])
         add(Heading(3, group_title("article", key, policy, lang), f"{title}-{_slug(key)}"))
         add(Table(_finding_header(lang), [_finding_row(result, f, policy, labels, lang) for f in found]))
-        what = f"{w(category, lang)}{_colon(lang)}{cite_label(int(key))}"
+        what = f"{w(category, lang)}{_colon(lang)}{policy.catalogue.label(int(key))}"
         _more(doc, result, groups[("article", key, category)], len(found), what, lang)
 
 

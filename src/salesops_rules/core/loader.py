@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
-from ..model.citation import Cite
+from ..model.citation import DEFAULT_NUMBERING, Cite, pattern_problem
 from ..model.decision import Text
 from ..model.events import EVENT_MODELS, ROLES, ViolationCode
 from ..model.labels import LabelsFile
@@ -255,6 +255,7 @@ class _Builder:
         self.broken_chains: set[str] = set()  # declared, but reported as invalid already
         self.penalties: dict[str, PenaltyRule] = {}
         self.sanctions: dict[str, SanctionForm] = {}
+        self.numbering = DEFAULT_NUMBERING  # the catalogue's, once checked
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
@@ -282,6 +283,8 @@ class _Builder:
     def build(self) -> CompiledPolicy | None:
         self.manifest = self._file(MANIFEST, Manifest)
         self.catalogue = self._file(CATALOGUE, Catalogue)
+        if self.catalogue is not None:
+            self._check_numbering(self.catalogue)
         self.roles_file = self._file(ROLES_FILE, RolesFile)
         penalties_file = self._file(PENALTIES, PenaltiesFile)
         # Words are read by explain and the report, later; checked here so that a bad file is
@@ -376,6 +379,46 @@ class _Builder:
         )
 
     # ---- citations ----
+    def _check_numbering(self, catalogue: Catalogue) -> None:
+        """The numbering's patterns, and each article's label against them; a bad pattern
+        leaves the default numbering in place, so that the other findings still read."""
+        source = self.sources[CATALOGUE]
+        numbering = catalogue.regulation.numbering
+        bad = False
+        for key in ("article", "item"):
+            pattern = getattr(numbering, key)
+            problem = pattern_problem(pattern)
+            if problem is not None:
+                bad = True
+                self.report.at(
+                    source,
+                    ("regulation", "numbering", key),
+                    f"numbering pattern `{pattern}` {problem}",
+                    None,
+                    "write `{n}` (digits) or `{n:zh}` (Chinese numerals) once, as in "
+                    '`article: "{n:zh}、"` and `item: "{n}."`',
+                )
+        if bad:
+            self.numbering = DEFAULT_NUMBERING
+            return
+        self.numbering = numbering
+        for i, article in enumerate(catalogue.articles):
+            try:
+                wanted = numbering.label(article.article)
+            except ValueError as error:  # Chinese numerals past 99
+                self.report.at(source, ("articles", i, "article"), str(error), None, "number it with `{n}`")
+                continue
+            if article.label != wanted:
+                self.report.at(
+                    source,
+                    ("articles", i, "label"),
+                    f"article {article.article} is labelled `{article.label}`, "
+                    f"but the numbering gives `{wanted}`",
+                    None,
+                    f"write `label: {wanted}`, or change `regulation.numbering.article` "
+                    f"(`{numbering.article}`)",
+                )
+
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:
         if self.catalogue is not None:
             article = self.catalogue.article(spec.article)
@@ -406,7 +449,7 @@ class _Builder:
                     f"the catalogue says: {article.reason}",
                 )
         try:
-            return Cite.of(spec.article, spec.item)
+            return Cite.of(spec.article, spec.item, self.numbering)
         except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded
             if self.catalogue is None:
                 self.report.at(source, path, str(error), rule)
