@@ -880,13 +880,23 @@ def _new_penalty(rule: PenaltyRule, salary: Decimal | None, values: dict[str, An
     alternatives = None
     if rule.alternatives:
         alternatives = [Alternative.assemble(**_amounts(a, salary, values)) for a in rule.alternatives]
-    own = Amounts(rule.sanction, rule.months, rule.fine, rule.bonus, rule.bonus_ratio, rule.bonus_of)
+    own = _amounts(
+        Amounts(rule.sanction, rule.months, rule.fine, rule.bonus, rule.bonus_ratio, rule.bonus_of),
+        salary,
+        values,
+    )
+    # In the order of the model's fields: a dump lists them in the order they are given here.
     return Penalty.assemble(
+        sanction=own.pop("sanction"),
         for_=rule.code,
+        deduction_months=own.pop("deduction_months"),
+        deduction_amount=own.pop("deduction_amount"),
         cite=rule.cite,
         requires_determination=rule.requires_determination,
+        deduction_cap_per_month=None,
+        months_to_recover=None,
+        **own,
         alternatives=alternatives,
-        **_amounts(own, salary, values),
     )
 
 
