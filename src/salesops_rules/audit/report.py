@@ -32,6 +32,7 @@ from pathlib import Path
 from ..core.compiled import Amounts, CompiledLedgerRule, CompiledPolicy
 from ..core.labels import Labels, labels_of
 from ..model.audit import CATEGORIES, DISMISSAL, NOBODY, AuditFinding
+from ..model.money import percent
 from .run import FINDINGS_FILE, SKIPPED_FILE, AuditResult
 
 
@@ -321,7 +322,7 @@ def _sanction_text(amounts: Amounts, months: str | None, lang: str, policy: Comp
             text += w("yuan", lang).format(a=f"{bounds[0]:.2f}", b=f"{bounds[1]:.2f}")
     if amounts.bonus_ratio is not None and amounts.bonus_of is not None:
         value = labels_of(policy).field(amounts.bonus_of, lang)
-        text += w("share", lang).format(ratio=f"{amounts.bonus_ratio * 100:g}%", value=value)
+        text += w("share", lang).format(ratio=percent(amounts.bonus_ratio), value=value)
     return text
 
 

@@ -26,6 +26,7 @@ from ..model.decision import Text
 from ..model.events import EVENT_MODELS, ROLES, ViolationCode
 from ..model.labels import LabelsFile
 from ..model.policy import (
+    MEASURES,
     ONE_OF,
     REWARDS,
     AmountsSpec,
@@ -550,6 +551,20 @@ class _Builder:
                     None,
                     f"a penalty lists alternatives under `{ONE_OF}:`; name this sanction otherwise",
                 )
+                continue
+            unknown = [(j, m) for j, m in enumerate(form.measures) if m not in MEASURES]
+            for j, measure in unknown:
+                close = self.suggest(measure, MEASURES)
+                self.report.at(
+                    source,
+                    ("sanctions", name, "measures", j),
+                    f"sanction `{name}`: unknown measure `{measure}`",
+                    None,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "the measures: " + ", ".join(f"`{m}`" for m in MEASURES),
+                )
+            if unknown:
                 continue
             self.sanctions[name] = SanctionForm(name, frozenset(form.measures), Text(zh=form.zh, en=form.en))
         for i, penalty in enumerate(spec.penalties):

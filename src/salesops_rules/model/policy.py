@@ -406,9 +406,6 @@ MEASURES = (
     "dismissal",
     "other",
 )
-Measure = Literal[
-    "warning", "deduction", "fine", "bonus", "certificate", "demotion", "transfer", "dismissal", "other"
-]
 REWARDS = frozenset({"bonus", "certificate"})  # measures that reward rather than punish
 ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 
@@ -416,7 +413,7 @@ ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 class SanctionSpec(Spec):
     """A form of sanction the regulation names: its measures and its words."""
 
-    measures: tuple[Measure, ...] = Field(min_length=1)
+    measures: tuple[str, ...] = Field(min_length=1)  # of MEASURES, checked by the loader
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
 

@@ -18,6 +18,7 @@ from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
 from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty
+from ..model.money import percent
 from .wording import Wording
 
 Lang = Literal["zh", "en"]
@@ -338,7 +339,7 @@ def _sanction(p: Penalty | Alternative, lang: Lang, policy: CompiledPolicy) -> s
         text += _w("yuan", lang).format(low=f"{p.bonus_yuan.min:.2f}", high=f"{p.bonus_yuan.max:.2f}")
     if p.bonus_ratio is not None and p.bonus_of is not None:
         value = labels_of(policy).field(p.bonus_of, lang)
-        share = _w("share", lang).format(ratio=f"{p.bonus_ratio * 100:g}%", value=value)
+        share = _w("share", lang).format(ratio=percent(p.bonus_ratio), value=value)
         known = f"{p.bonus_amount:.2f}" if p.bonus_amount is not None else _w("share_unknown", lang)
         text += f"{share}{_w('equals', lang).format(amount=known)}"
     return text
