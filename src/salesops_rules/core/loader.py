@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
@@ -54,7 +55,9 @@ from .compiled import (
     CompiledRule,
     CompiledTable,
     CompiledViolation,
+    DatedValue,
     PenaltyRule,
+    PlainSource,
     ValueInfo,
     ValueSource,
 )
@@ -75,6 +78,11 @@ SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
+DATED_HELP = (
+    "a dated value maps the first day of each value to it, oldest first: "
+    "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
+)
+_DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -768,6 +776,41 @@ class _RuleCompiler:
         return compiled
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
+        if isinstance(raw, dict):
+            return self.dated(raw, declared, path)
+        return self.plain(raw, declared, path)
+
+    def dated(self, raw: dict[str, Any], declared: str, path: PathKey) -> DatedValue | None:
+        """`{2011-11-01: 0.50, 2012-07-01: 0.60}`: each value checked as a plain one, the days ascending."""
+        if not raw:
+            self.error(path, "a dated value needs at least one `date: value`", DATED_HELP)
+            return None
+        written: list[tuple[dt.date, PlainSource]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if written and day <= written[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{written[-1][0].isoformat()}`: a dated value's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            before = len(self.b.report.findings)
+            source = self.plain(item, declared, where)
+            if len(self.b.report.findings) > before:
+                ok = False
+                continue
+            written.append((day, source))
+        return DatedValue.of(str(path[-1]), self.spec.id, written) if ok else None
+
+    def plain(self, raw: Any, declared: str, path: PathKey) -> PlainSource:
         if raw is None:
             return None
         if isinstance(raw, str):
@@ -787,7 +830,7 @@ class _RuleCompiler:
         if declared == "ratio" and not 0 <= raw <= 1:
             self.error(path, f"ratio `{raw}` is outside 0 to 1", "write 30% as 0.30")
             return None
-        value: ValueSource = raw
+        value: PlainSource = raw
         return value
 
     def approvals(
@@ -909,6 +952,16 @@ class _RuleCompiler:
         if condition is None:
             return None
         return CompiledRow(r, condition, tuple(cells), then, row_cite)
+
+
+def _date_key(key: str) -> dt.date | str:
+    """A dated value's key as its day, or why it is not one."""
+    if not _DATE_KEY.fullmatch(key):
+        return f"`{key}` is not a date: a dated value's keys are days written YYYY-MM-DD"
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError as error:
+        return f"`{key}` is not a date on the calendar: {error}"
 
 
 def _kind_of(declared: str) -> str:

@@ -140,6 +140,10 @@ class RolesFile(Spec):
 # ---- rule files ----
 
 ValueExpr = bool | int | Decimal | str  # a string is an expression
+# A value that changes on dates, the OpenFisca way: `{2011-11-01: 0.50, 2012-07-01: 0.60}`,
+# each key the first day its value is in force. Keys stay text here (YAML keys are read as
+# written); the loader checks that each is a date, in ascending order, and each value's type.
+DatedValueExpr = dict[str, ValueExpr | None]
 
 
 class ViolationSpec(Spec):
@@ -175,7 +179,8 @@ class ObligationSpec(Spec):
 
 class Outcome(Spec):
     # null states that the regulation requires none here (as opposed to saying nothing).
-    values: dict[str, ValueExpr | None] = Field(default_factory=dict)
+    # A value may be dated (`DatedValueExpr`): the one in force on the event's date is used.
+    values: dict[str, ValueExpr | DatedValueExpr | None] = Field(default_factory=dict)
     # A chain name from roles.yaml, or the steps written out.
     approvals: str | tuple[StepSpec, ...] | None = None
     obligations: tuple[ObligationSpec, ...] = ()

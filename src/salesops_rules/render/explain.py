@@ -17,7 +17,7 @@ from ..core.labels import Labels, labels_of
 from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Decision, LawCitation, Obligation, Penalty
+from ..model.decision import Decision, LawCitation, Obligation, Penalty, ValueInForce
 from .wording import Wording
 
 Lang = Literal["zh", "en"]
@@ -53,6 +53,9 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "overridden by {rule} (the specific rule prevails)",
     },
     "not_in_force": {"zh": "该规则在事件日期不生效", "en": "not in force on the event's date"},
+    "since": {"zh": "（{since} 起适用的值）", "en": " (the value in force from {since})"},
+    "span": {"zh": "（{since} 至 {until} 适用的值）", "en": " (the value in force from {since} to {until})"},
+    "dated": {"zh": "分期规定的值：{values}", "en": "dated values taken: {values}"},
     "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
     "dismissal": {"zh": "解聘", "en": "dismissal"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
@@ -269,8 +272,18 @@ def _deadline(obligation: Obligation, lang: Lang) -> str:
     return _w("deadline", lang).format(when=obligation.deadline.isoformat(sep=" ", timespec="minutes"))
 
 
+def _in_force(entry: ValueInForce, lang: Lang) -> str:
+    """The days a dated value taken is in force: `(the value in force from 2012-07-01)`."""
+    if entry.until is None:
+        return _w("since", lang).format(since=entry.since.isoformat())
+    return _w("span", lang).format(since=entry.since.isoformat(), until=entry.until.isoformat())
+
+
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
     rows = []
+    dated: dict[str, list[ValueInForce]] = {}
+    for entry in decision.values_in_force:
+        dated.setdefault(entry.name, []).append(entry)
     for name, value in decision.values.items():
         info = policy.values.get(name)
         label = getattr(info.label, lang) if info else name
@@ -281,7 +294,9 @@ def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wordi
             if value is False
             else words.value(str(value), name)
         )
-        rows.append(f"{label}{_colon(lang)}{shown}")
+        # Rules that agree on a value may each have taken a dated one: each is said, once.
+        spans = dict.fromkeys(_in_force(e, lang) for e in dated.get(name, ()))
+        rows.append(f"{label}{_colon(lang)}{shown}" + "".join(spans))
     return _listing(_w("values", lang), rows)
 
 
@@ -421,6 +436,11 @@ def _rules(
                 f"{_w('sets', lang)}{_colon(lang)}"
                 + words.w("list_sep").join(_set(k, v, lang, words, labels) for k, v in node.sets.items())
             )
+        if node.dated:
+            taken = words.w("list_sep").join(
+                labels.field(name, lang) + _in_force(entry, lang) for name, entry in node.dated.items()
+            )
+            out.append(_w("dated", lang).format(values=taken))
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
