@@ -821,9 +821,16 @@ class _RuleCompiler:
             and not isinstance(raw, bool)
         )
         if not literal_ok:
+            shown = (
+                f"`{raw}`"
+                if isinstance(raw, bool | int | Decimal)
+                else "a list"
+                if isinstance(raw, list)
+                else "a mapping"
+            )
             self.error(
                 path,
-                f"`{raw}` is not a {declared}",
+                f"{shown} is not a {declared}",
                 "a string value is read as an expression: quote text as \"'text'\"",
             )
             return None
@@ -934,6 +941,14 @@ class _RuleCompiler:
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
         for name in inputs:
+            if isinstance(row.when.get(name), dict):
+                self.error(
+                    (*path, "when", name),
+                    f"the condition on `{name}` cannot change on dates: only a row's values can",
+                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    "or write the rule once per period with `effective_from`/`effective_to`",
+                )
+                continue
             cell = _cell(name, row.when.get(name, "-"))
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
