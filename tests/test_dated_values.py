@@ -388,6 +388,7 @@ ERRORS = [
     ("{}", "a dated value needs at least one `date: value`"),
     ("{2011-11-01: [0.5]}", "a list is not a ratio"),
     ("{2011-11-01: {2012-01-01: 0.5}}", "a mapping is not a ratio"),
+    ("{2011-11-01: 2012-01-01}", "`2012-01-01` is not a ratio"),
     ('{2011-11-01: "amount > 5"}', "`amount > 5` is a boolean, but ratio is needed here"),
 ]
 

@@ -822,11 +822,7 @@ class _RuleCompiler:
         )
         if not literal_ok:
             shown = (
-                f"`{raw}`"
-                if isinstance(raw, bool | int | Decimal)
-                else "a list"
-                if isinstance(raw, list)
-                else "a mapping"
+                "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else f"`{raw}`"
             )
             self.error(
                 path,
