@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from ..model.citation import Cite
 from ..model.decision import Text
@@ -32,11 +31,9 @@ from .compiled import (
 )
 from .expressions import ExpressionError, compile_expression
 from .extract import make_extractor
+from .loading import BuildContext, validate_rule
 from .scope import DATE, Type, fields_of
 from .yamlsource import PathKey, Source
-
-if TYPE_CHECKING:
-    from .loader import _Builder
 
 # What a ledger expression may name: the event's own fields and its date. Decision values
 # and `approvals_satisfied` belong to one event's decision, which a ledger rule does not see.
@@ -75,7 +72,7 @@ class LedgerRuleCompiler:
 
     def __init__(
         self,
-        builder: _Builder,
+        builder: BuildContext,
         spec: LedgerRuleSpec,
         source: Source,
         path: PathKey,
@@ -290,14 +287,12 @@ _KIND_WORDS = {
 
 
 def compile_file(
-    builder: _Builder,
+    builder: BuildContext,
     source: Source,
     seen: dict[str, tuple[Source, PathKey]],
     rules: list[CompiledRule],
 ) -> list[CompiledLedgerRule]:
     """The `ledger_rules:` of one rule file; ids share one namespace with the single-event rules."""
-    from .loader import validate_rule  # the loader's schema and id checks, with their paths
-
     raw_rules = source.data["ledger_rules"]
     if not isinstance(raw_rules, list):
         builder.report.at(source, ("ledger_rules",), "`ledger_rules` must be a list")

@@ -16,10 +16,9 @@ from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import networkx as nx
-from pydantic import BaseModel, ValidationError
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
@@ -30,8 +29,6 @@ from ..model.labels import LabelsFile
 from ..model.policy import (
     Bilingual,
     CiteSpec,
-    LedgerRuleSpec,
-    LegalNoteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
@@ -64,6 +61,7 @@ from .compiled import (
 from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
 from .literals import LiteralError, read_number
+from .loading import M, Report, validate_model, validate_rule
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
@@ -83,124 +81,6 @@ DATED_HELP = (
     "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
 )
 _DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class Report:
-    """Collects findings, each located by a path into one source file."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def at(
-        self,
-        source: Source,
-        path: PathKey,
-        message: str,
-        rule: str | None = None,
-        help: str | None = None,
-    ) -> None:
-        line, column = source.where(path)
-        # Names and ids quoted in a message come from the policy, which may hold a line
-        # break in quoted text: shown escaped, a finding stays one line.
-        self.findings.append(
-            Finding(
-                source.file,
-                line,
-                column,
-                rule and _escape_breaks(rule),
-                _escape_breaks(message),
-                help and _escape_breaks(help),
-            )
-        )
-
-    def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
-        for problem in error.errors(include_url=False):
-            loc = tuple(str(p) if not isinstance(p, int) else p for p in problem["loc"])
-            path = (*base, *_yaml_path(loc))
-            where = ".".join(str(p) for p in path) or "(top)"
-            message, help = _schema_message(problem, where)
-            self.at(source, path, message, rule, help)
-
-
-def _escape_breaks(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
-    # pydantic names union branches and aliases in loc; keep only what the YAML has.
-    skip = {
-        "str",
-        "tuple[StepSpec, ...]",
-        "function-after[_one_body()]",
-        "bool",
-        "int",
-        "decimal",
-        "tuple[str, ...]",
-        "function-after[_months_fit_sanction()]",
-        "function-after[_reason_iff_not_computable()]",
-    }
-    path = [p for p in loc if p not in skip]
-    return tuple("else" if p == "else_" else p for p in path)
-
-
-def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
-    kind = problem["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    if kind == "missing":
-        return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    text = str(problem["msg"]).removeprefix("Value error, ")
-    text = text[:1].lower() + text[1:]
-    if kind == "date_type":
-        shown = problem.get("input")
-        got = f"`{shown}`" if isinstance(shown, str | int | float) and len(str(shown)) <= 40 else "this"
-        return f"`{where}`: {got} is not a date", "write a date unquoted as YYYY-MM-DD, as in `2011-12-07`"
-    return f"`{where}`: {text}", None
-
-
-def validate_model(
-    model: type[M], data: Any, source: Source, report: Report, base: PathKey = (), rule: str | None = None
-) -> M | None:
-    """`data` as a `model`, or None with every schema error reported at its place in `source`."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        report.schema(source, error, base, rule)
-        return None
-
-
-AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec, LegalNoteSpec)
-
-
-def validate_rule(
-    model: type[AnyRule],
-    raw: Any,
-    source: Source,
-    report: Report,
-    path: PathKey,
-    seen: dict[str, tuple[Source, PathKey]],
-) -> AnyRule | None:
-    """One rule against its schema, and its id against every id seen so far (one namespace)."""
-    rule_id = raw.get("id") if isinstance(raw, dict) else None
-    spec = validate_model(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
-    if spec is None:
-        return None
-    if spec.id in seen:
-        first_source, first_path = seen[spec.id]
-        line = first_source.where(first_path)[0]
-        report.at(
-            source,
-            (*path, "id"),
-            f"duplicate rule id `{spec.id}`",
-            spec.id,
-            f"first defined at {first_source.file}:{line}",
-        )
-        return None
-    seen[spec.id] = (source, (*path, "id"))
-    return spec
-
 
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
