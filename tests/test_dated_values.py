@@ -459,3 +459,17 @@ def test_a_condition_cell_cannot_be_dated(tmp_path: Path) -> None:
         "the condition on `amount` cannot change on dates: only a row's values can",
     )
     assert finding.help is not None and "effective_from" in finding.help
+
+
+def test_the_web_page_compare_says_the_dated_value(dated: Policy) -> None:
+    from salesops_rules.service.web_html import changes_list
+
+    changes = diff_mod.compare(dated.evaluate(contract("2012-06-30")), dated.evaluate(contract("2012-07-01")))
+    html = changes_list(dated.compiled, changes, "en")
+    assert (
+        '<tr class="dated"><td colspan="4">dated value in force: contract.payment-terms from 2011-11-01 '
+        "-&gt; contract.payment-terms from 2012-07-01</td></tr>"
+    ) in html
+    assert "适用的分期规定值：contract.payment-terms from 2011-11-01" in changes_list(
+        dated.compiled, changes, "zh"
+    )

@@ -82,6 +82,7 @@ DATED_HELP = (
 )
 _DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent.parent
