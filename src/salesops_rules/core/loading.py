@@ -153,3 +153,5 @@ def validate_rule(
         return None
     seen[spec.id] = (source, (*path, "id"))
     return spec
+
+

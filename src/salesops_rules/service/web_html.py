@@ -480,9 +480,8 @@ def changes_list(compiled: CompiledPolicy, changes: Sequence[Change], lang: Lang
             f"<tr><th>{label}<code>{e(c.field)}</code></th><td>{e(c.old)}</td><td>→</td><td>{e(c.new)}</td></tr>"
         )
         if c.dated:  # why the value differs: the dated values taken on each side
-            rows.append(
-                f'<tr class="dated"><td colspan="4">{e(t("dated", lang))}{"：" if lang == "zh" else ": "}{e(c.dated)}</td></tr>'
-            )
+            said = e(t("dated", lang)) + ("：" if lang == "zh" else ": ") + e(c.dated)
+            rows.append(f'<tr class="dated"><td colspan="4">{said}</td></tr>')
     caption = e(t("changes", lang))
     return f'<table class="changes"><caption>{caption}</caption>{"".join(rows)}</table>'
 
