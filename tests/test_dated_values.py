@@ -473,3 +473,19 @@ def test_the_web_page_compare_says_the_dated_value(dated: Policy) -> None:
     assert "适用的分期规定值：contract.payment-terms from 2011-11-01" in changes_list(
         dated.compiled, changes, "zh"
     )
+
+
+def test_a_dated_value_of_a_rule_that_then_fails_is_not_named(tmp_path: Path) -> None:
+    """The rule's next value cannot be computed: the rule's values are all undetermined, none taken."""
+    root = assemble(tmp_path / "policy", MINI)
+    (root / "rules.yaml").write_text(
+        "rules:\n"
+        "  - id: terms\n    on: contract\n    cite: {article: 24}\n"
+        "    then: {values: {deposit_ratio: {2011-01-01: 0.50},\n"
+        '                    payment_on_delivery: "round_money(amount * 1000000000000000000000000) > 0"}}\n',
+        encoding="utf-8",
+    )
+    decision = load_policy(root).evaluate(contract("2012-01-01"))
+    assert "deposit_ratio" not in decision.values
+    assert decision.values_in_force == []
+    assert [o.code for o in decision.obligations] == ["refer_to_general_manager"]

@@ -273,6 +273,8 @@ def _run_plan(
         _run(state, rule, reads)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
+    if state.in_force:  # a value a later failure of its rule made undetermined was not taken
+        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
     return parsed, kind, day, state
 
 
