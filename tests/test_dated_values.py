@@ -489,3 +489,13 @@ def test_a_dated_value_of_a_rule_that_then_fails_is_not_named(tmp_path: Path) ->
     assert "deposit_ratio" not in decision.values
     assert decision.values_in_force == []
     assert [o.code for o in decision.obligations] == ["refer_to_general_manager"]
+
+
+def test_the_pack_page_shows_a_dated_cell_as_written(dated: Policy) -> None:
+    from salesops_rules.service.web_html import _rows
+
+    rule = next(r for r in dated.compiled.rules if r.id == "contract.payment-terms")
+    assert rule.table is not None
+    html = _rows(rule, rule.table.rows, "en")
+    assert html.count("<td>{2011-11-01: 0.50, 2012-07-01: 0.60}</td>") == 2
+    assert "DatedValue" not in html

@@ -48,6 +48,12 @@ class DatedValue:
         """The index of the source in force on `day` (the last start on or before it), or -1."""
         return bisect_right(self.starts, day) - 1
 
+    @property
+    def source(self) -> str:
+        """As an editor writes it, `{2011-11-01: 0.50, 2012-07-01: 0.60}`: shown where a value's text is."""
+        pairs = zip(self.starts, self.sources, strict=True)
+        return "{" + ", ".join(f"{day.isoformat()}: {_written(source)}" for day, source in pairs) + "}"
+
     @classmethod
     def of(cls, name: str, rule: str, written: list[tuple[dt.date, PlainSource]]) -> DatedValue:
         """From `(day, source)` pairs in ascending order: each in force until the day before the next."""
@@ -61,6 +67,16 @@ class DatedValue:
 
 
 ValueSource = PlainSource | DatedValue
+
+
+def _written(source: PlainSource) -> str:
+    if isinstance(source, Expression):
+        return f'"{source.source}"'
+    if source is None:
+        return "null"
+    if isinstance(source, bool):
+        return "true" if source else "false"
+    return str(source)
 
 
 @dataclass(frozen=True)
