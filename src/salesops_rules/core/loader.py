@@ -18,8 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
@@ -60,6 +58,7 @@ from .compiled import (
 )
 from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
+from .graphs import Graph
 from .literals import LiteralError, read_number
 from .loading import M, Report, validate_model, validate_rule
 from .scope import VALUE_TYPES, Type, event_scope
@@ -281,7 +280,7 @@ class _Builder:
 
     def chain(
         self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
-    ) -> tuple[chains_mod.Chain, nx.DiGraph] | None:
+    ) -> tuple[chains_mod.Chain, Graph[int]] | None:
         known = self.roles_file.roles if self.roles_file is not None else {}
         ok = True
         for i, step in enumerate(steps):
@@ -450,7 +449,7 @@ class _Builder:
             # Rules sort by their place in the files; a value runs as soon as it can (-1),
             # so a rule becomes ready exactly when the rules setting what it reads are done.
             order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
-            graph = nx.DiGraph()
+            graph: Graph[tuple[str, str]] = Graph()
             graph.add_nodes_from(order)
             for rule in of_kind:
                 for name in rule.sets:
@@ -477,15 +476,18 @@ class _Builder:
                     for setter in graph.predecessors(("value", name)):
                         if setter != ("rule", user.id):
                             graph.add_edge(setter, ("rule", user.id))
-            if not nx.is_directed_acyclic_graph(graph):
-                cycle = [node[1] for node, _ in nx.find_cycle(graph) if node[0] == "rule"]
+            if not graph.is_acyclic():
+                import networkx as nx  # to name the cycle, as ever
+
+                found = nx.find_cycle(graph.networkx_copy())
+                cycle = [node[1] for node, _ in found if node[0] == "rule"]
                 first = next(r for r in of_kind if r.id == cycle[0])
                 self._at_rule(
                     first,
                     "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
                 )
                 continue
-            ordered = nx.lexicographical_topological_sort(graph, key=lambda node: (order[node], node[1]))
+            ordered = graph.lexicographic_order(key=lambda node: (order[node], node[1]))
             by_id = {r.id: r for r in of_kind}
             plans[kind] = tuple(by_id[node[1]] for node in ordered if node[0] == "rule")
         return plans
