@@ -92,6 +92,8 @@ class Expect(Spec):
     rules: tuple[str, ...] | None = None
     # The legal notes beside the decision, in any order: exactly these ids.
     legal_notes: tuple[NoteExpect, ...] | None = None
+    # The dated values the decision took, by name: the first day of the value in force.
+    values_in_force: dict[str, dt.date] | None = None
 
     @field_validator("values", mode="before")
     @classmethod
