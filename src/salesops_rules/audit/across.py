@@ -124,7 +124,7 @@ def facts_of(
     for reader in readers:
         rule = rules[reader.rule]
         if rule.in_force_from is not None and day < rule.in_force_from:
-            continue  # 第四十条: an event before the policy's first day is not judged under it
+            continue  # policy.yaml `in_force`: an event before the policy's first day is not judged under it
         ns = reader.side.read(event)
         ns["event_date"] = day
         try:
