@@ -361,7 +361,8 @@ class FactStore:
         self.db.close()
 
     def resolve(self, first_day: str | None, last_day: str | None, seq: int) -> Iterator[AuditFinding]:
-        """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
+        """Every finding of every ledger rule, rule by rule, each in ledger order (a counting rule's
+        group by group, each in date order); `seq` numbers them."""
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
         self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, period, day, seq)")
