@@ -42,6 +42,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+from . import loader
 from .compiled import CompiledPolicy
 from .fingerprint import policy_hash
 
@@ -85,8 +86,6 @@ def load_policy(path: str | Path | None = None, folder: Path | None = None) -> C
     Raises what the loader raises for a folder that does not load; a cache that cannot be
     read or written is passed by, never an error.
     """
-    from . import loader
-
     root = Path(path) if path is not None else loader.default_policy_dir()
     folder = folder if folder is not None else cache_folder()
     try:
