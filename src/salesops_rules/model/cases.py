@@ -27,7 +27,7 @@ Scalar = Annotated[Any, AfterValidator(_single)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CodeExpect(Spec):

@@ -21,7 +21,7 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 class Spec(BaseModel):
     """Every policy model rejects unknown keys: a misspelt key is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Bilingual(Spec):
