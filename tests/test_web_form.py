@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import EVENT_MODELS
 from salesops_rules import load_policy
 from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.errors import EventError
-from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from salesops_rules.service.web_form import Params, event_from_form, event_from_json, form_fields, form_values

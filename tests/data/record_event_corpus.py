@@ -1,7 +1,9 @@
 """Record how the bundled pack reads events: the reference for tests/test_event_corpus.py.
 
-Run once, before the event models moved from Python into policy/events.yaml (issue 9):
-`python tests/data/record_event_corpus.py`. It collects the events of examples/ and of the
+Run once before the event models moved from Python into policy/events.yaml (issue 9),
+with the hand-written classes; the file it wrote is the reference the pack's models are
+held to. Run again (`python tests/data/record_event_corpus.py`) only to record a change of
+the contract on purpose, and say it in CHANGELOG.md. It collects the events of examples/ and of the
 pack's test cases, makes invalid ones from them (each field left out, null, of a wrong
 type, and an unknown field beside it), and writes every event with what parsing it gave
 (the event as read, or every error path and message) and, for a valid one, its decision.
@@ -28,7 +30,20 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).with_name("event_corpus.json.gz")
 
 # Wrong values a field may be given; each is tried on every field path.
-MUTATIONS: list[Any] = [None, 1.5, "", "x", True, 12, -3, [], {}, "2011-12-01", "2011-12-01T09:30:00", "12.345"]
+MUTATIONS: list[Any] = [
+    None,
+    1.5,
+    "",
+    "x",
+    True,
+    12,
+    -3,
+    [],
+    {},
+    "2011-12-01",
+    "2011-12-01T09:30:00",
+    "12.345",
+]
 
 
 def plain(value: Any) -> Any:
@@ -103,10 +118,15 @@ def crafted(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     contract = first["contract"]
     for amounts in (["3000", "2000"], ["3000", "99999999"], ["0.01"]):
-        schedule = [{"due": "2012-01-0%d" % (i + 1), "amount": a} for i, a in enumerate(amounts)]
+        schedule = [{"due": f"2012-01-0{i + 1}", "amount": a} for i, a in enumerate(amounts)]
         found.append({**contract, "amount": "5000", "collection_schedule": schedule})
     receipt = first["cash_receipt"]
-    for handed in ("2011-12-01T08:00:00", "2011-12-01T09:30:00", "2011-12-01T09:30:00+09:00", "2011-12-02T00:00:00"):
+    for handed in (
+        "2011-12-01T08:00:00",
+        "2011-12-01T09:30:00",
+        "2011-12-01T09:30:00+09:00",
+        "2011-12-02T00:00:00",
+    ):
         found.append({**receipt, "received_at": "2011-12-01T09:30:00", "handed_to_finance_at": handed})
     trip = first["vehicle_trip"]
     for start, end in ((100, 50), (100, 100), (100, 150), (None, 50)):
@@ -116,7 +136,10 @@ def crafted(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found.append({**service, "vehicle_since": "2011-12-01", "done": done})
     doc = first["sales_document"]
     for at in ("2011-12-04T23:59:59", "2011-12-05T00:00:00"):
-        records = [{"role": "clerk", "by": "E-07", "at": "2011-12-05T10:00:00"}, {"role": "logistics_supervisor", "by": "E-02", "at": at}]
+        records = [
+            {"role": "clerk", "by": "E-07", "at": "2011-12-05T10:00:00"},
+            {"role": "logistics_supervisor", "by": "E-02", "at": at},
+        ]
         found.append({**doc, "date": "2011-12-05", "approvals": records})
     rec = first["receivable"]
     for extra in (
@@ -128,7 +151,13 @@ def crafted(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {"employee": emp, "settled_by": "E-99"},
         {"employee": emp, "settled_by": "E-01"},
         {"settled_by": "E-99"},
-        {"amount": "100", "paid": "200", "settled_by": "E-99", "employee": emp, "customer_notified_at": "2099-01-01T00:00:00"},
+        {
+            "amount": "100",
+            "paid": "200",
+            "settled_by": "E-99",
+            "employee": emp,
+            "customer_notified_at": "2099-01-01T00:00:00",
+        },
     ):
         found.append({**rec, **extra})
     hand = first["handover"]
@@ -139,7 +168,7 @@ def crafted(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {"employee": emp, "successor": "E-02", "completed": True},
     ):
         found.append({**hand, **extra})
-    for kind, event in first.items():
+    for event in first.values():
         without = {k: v for k, v in event.items() if k != "date"}
         found.append(without)
         found.append({**event, "date": None})
@@ -148,7 +177,7 @@ def crafted(base: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def record(event: dict[str, Any], policy: Any) -> dict[str, Any]:
     try:
-        parsed = parse_event(event)
+        parsed = parse_event(policy.compiled, event)
     except EventError as error:
         return {"event": event, "problems": [list(p) for p in error.problems]}
     entry: dict[str, Any] = {"event": event, "read": parsed.model_dump(mode="json")}
@@ -171,14 +200,15 @@ def main() -> int:
             continue
         seen.add(key)
         entries.append(record(event, policy))
-    from salesops_rules.model.events import EVENT_ADAPTER, EVENT_MODELS
-
-    schemas = {kind: model.model_json_schema() for kind, model in EVENT_MODELS.items()}
-    union = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
+    events = policy.compiled.events
+    schemas = {kind: events.json_schema(kind) for kind in events.kinds}
+    union = events.union_schema
     with gzip.open(OUT, "wt", encoding="utf-8") as out:
-        json.dump({"entries": entries, "schemas": schemas, "union": union}, out, ensure_ascii=False, sort_keys=True)
+        json.dump(
+            {"entries": entries, "schemas": schemas, "union": union}, out, ensure_ascii=False, sort_keys=True
+        )
     valid = sum("read" in e for e in entries)
-    print(f"{len(entries)} events, {valid} valid, written to {OUT}", file=sys.stderr)
+    sys.stderr.write(f"{len(entries)} events, {valid} valid, written to {OUT}\n")
     return 0
 
 

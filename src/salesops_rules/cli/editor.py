@@ -159,7 +159,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     new = load_from(args.new, f"new policy `{args.new}`")
     if not Path(args.events).exists():
         raise BadInputError(f"no such events file or folder: `{args.events}`")
-    report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events))
+    report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events, new.compiled.events))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

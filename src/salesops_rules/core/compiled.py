@@ -22,6 +22,7 @@ from ..model.decision import (
     Violation,
 )
 from .approvals import Chain
+from .eventkinds import EventKinds
 from .expressions import Expression
 
 # A value is a literal fixed in the YAML or an expression over the event.
@@ -251,6 +252,7 @@ class CompiledPolicy:
     plans: dict[str, tuple[CompiledRule, ...]]  # per event kind, in dependency order
     extractors: dict[str, Callable[[Any], dict[str, Any]]]
     penalties: dict[str, PenaltyRule]
+    events: EventKinds  # the pack's event kinds (events.yaml): models, adapter, people
     warnings: list[str] = field(default_factory=list)
     # Filled on first use by the evaluator: each cited clause's text, built once.
     citation_cache: dict[Cite, Citation] = field(default_factory=dict)

@@ -99,3 +99,14 @@ Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_money_text,
 PositiveMoney = Annotated[
     Decimal, BeforeValidator(_positive_money), PlainSerializer(_money_text, when_used="json")
 ]
+
+
+def _ratio(value: Any) -> Decimal:
+    result = _to_decimal(value)
+    if not 0 <= result <= 1:
+        raise ValueError(f"{quoted(value)} is not a ratio from 0 to 1 (write 30% as `0.30`)")
+    return result
+
+
+# A share, from 0 to 1, exact: floats are refused as for money.
+Ratio = Annotated[Decimal, BeforeValidator(_ratio), PlainSerializer(str, when_used="json")]
