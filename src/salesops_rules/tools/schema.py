@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..model.catalogue import Catalogue
+from ..model.event_spec import EventsFile
 from ..model.labels import LabelsFile
 from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
 
@@ -27,6 +28,11 @@ FILE_TYPES: dict[str, tuple[type[BaseModel], str]] = {
     "roles": (RolesFile, "roles.yaml: the roles and the named approval chains"),
     "penalties": (PenaltiesFile, "penalties.yaml: the sanction of each violation code"),
     "labels": (LabelsFile, "labels.yaml: the words of kinds, fields, values, codes and actions"),
+    # Not `events`: `schema events` prints the JSON Schemas of the events themselves.
+    "event-kinds": (
+        EventsFile,
+        "events.yaml: the event kinds, their fields, shapes, enums and checks",
+    ),
     "rules": (RulesFile, "any other *.yaml of the policy folder: a `rules:` list"),
 }
 
