@@ -265,7 +265,9 @@ GOODS = """  goods_receipt:
       signers: {type: list, of: str, zh: 签字人, en: who signed}
     checks:
       - that: len(signers) <= quantity
-        message: {zh: "签字人数 {len(signers)} 多于数量 {quantity}", en: "{len(signers)} signatures for {quantity} items"}
+        message:
+          zh: "签字人数 {len(signers)} 多于数量 {quantity}"
+          en: "{len(signers)} signatures for {quantity} items"
   quotation:
 """
 GOODS_RULE = """
