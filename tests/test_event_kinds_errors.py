@@ -312,3 +312,70 @@ def test_an_unknown_kind_is_not_matched_to_one_sharing_a_word(tmp_path: Path) ->
     ((file, _, message, help),) = refused(root)
     assert (file, message) == ("shipments.yaml", "unknown event kind `goods_receipt`")
     assert help is not None and "did you mean" not in help
+
+
+# ---- vocabularies: roles and approval actions are the pack's (roles.yaml) ----
+
+
+def test_an_unknown_approval_action_is_refused_with_a_did_you_mean(tmp_path: Path) -> None:
+    old = "      - {role: general_manager, action: approve, cite: {article: 36}"
+    root = pack(tmp_path, old, old.replace("approve", "aprove"), "roles.yaml")
+    assert refused(root) == [
+        (
+            "roles.yaml",
+            line_of(root, "action: aprove", "roles.yaml"),
+            "unknown approval action `aprove`",
+            "did you mean `approve`?",
+        )
+    ]
+
+
+def test_an_action_the_pack_does_not_declare_lists_those_it_does(tmp_path: Path) -> None:
+    old = "      - {role: general_manager, action: approve, cite: {article: 36}"
+    root = pack(tmp_path, old, old.replace("approve", "countersign"), "roles.yaml")
+    ((_, _, message, help),) = refused(root)
+    assert message == "unknown approval action `countersign`"
+    assert help == (
+        "actions: `review`, `approve`, `sign`, `supervise`, `permit` "
+        "(declared under `actions:` in roles.yaml)"
+    )
+
+
+def test_a_role_and_an_action_the_pack_adds_are_used_like_any_other(tmp_path: Path) -> None:
+    root = pack(
+        tmp_path,
+        "  finance: {zh: 财务, en: finance}\n",
+        "  finance: {zh: 财务, en: finance}\n  auditor: {zh: 审计, en: auditor}\n",
+        "roles.yaml",
+    )
+    text = (root / "roles.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  permit: {zh: 许可, en: permission}\n",
+        "  permit: {zh: 许可, en: permission}\n  audit: {zh: 审计, en: audit}\n",
+    )
+    text = text.replace(
+        "      - {role: general_manager, action: approve, cite: {article: 36}, by_end_of: event_date}",
+        "      - {role: auditor, action: audit, cite: {article: 36}}\n"
+        "      - {role: general_manager, action: approve, cite: {article: 36}, by_end_of: event_date}",
+    )
+    (root / "roles.yaml").write_text(text, encoding="utf-8")
+    policy = load_policy(root)
+    event = {
+        "kind": "archive_access",
+        "id": "A-1",
+        "date": "2011-12-05",
+        "employee": {"id": "E-09", "role": "auditor"},
+        "action": "read",
+        "approvals": [
+            {"role": "auditor", "by": "E-10", "at": "2011-12-05T09:00:00"},
+            {"role": "general_manager", "by": "E-01", "at": "2011-12-05T10:00:00"},
+        ],
+    }
+    decision = policy.evaluate(event)
+    assert [(a.role, a.action, a.satisfied) for a in decision.approvals] == [
+        ("auditor", "audit", True),
+        ("general_manager", "approve", True),
+    ]
+    with pytest.raises(EventError) as caught:
+        load_policy().evaluate(event)  # the bundled pack has no auditor
+    assert caught.value.problems[0][0] == "$.employee.role"

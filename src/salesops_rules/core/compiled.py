@@ -247,6 +247,7 @@ class CompiledPolicy:
     catalogue: Catalogue
     values: dict[str, ValueInfo]
     roles: dict[str, Text]
+    actions: dict[str, Text]  # roles.yaml `actions`: what a step asks, with its words (may be empty)
     chains: dict[str, Chain]
     rules: tuple[CompiledRule, ...]
     plans: dict[str, tuple[CompiledRule, ...]]  # per event kind, in dependency order

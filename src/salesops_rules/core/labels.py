@@ -148,7 +148,10 @@ def _read(path: Path) -> LabelsFile:
     return labels
 
 
-def event_words(policy: CompiledPolicy) -> tuple[dict[str, Pair], dict[str, Pair], dict[str, dict[str, Pair]]]:
+Words = dict[str, Pair]
+
+
+def event_words(policy: CompiledPolicy) -> tuple[Words, Words, dict[str, Words]]:
     """The words events.yaml gives: of each kind, of each field path, of each closed field's values."""
     events = policy.events
     spec = events.spec
@@ -172,8 +175,9 @@ def event_words(policy: CompiledPolicy) -> tuple[dict[str, Pair], dict[str, Pair
 
     for info in events.kinds.values():
         walk("", dict(info.fields), 0)
-    if events.spec.approval_record in spec.shapes:  # the records of a list are read by their last name
-        walk("", {k: v for k, v in spec.shapes[events.spec.approval_record].fields.items() if k == "role"}, _DEPTH)
+    record = spec.shapes.get(spec.approval_record or "")
+    if record is not None and "role" in record.fields:  # a record's role, read by its last name
+        walk("", {"role": record.fields["role"]}, _DEPTH)
     return kinds, fields, enums
 
 
@@ -203,7 +207,10 @@ def labels_of(policy: CompiledPolicy) -> Labels:
         fields={**fields, **_pairs(data.fields)},
         enums=enums,
         codes=_pairs(data.codes),
-        actions=_pairs(data.actions),
+        actions={
+            **{name: {"zh": t.zh, "en": t.en} for name, t in policy.actions.items()},
+            **_pairs(data.actions),
+        },
         functions=_pairs(data.functions),
     )
     _CACHE[policy.root] = labels

@@ -76,6 +76,8 @@ MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS, EVENTS = (
 SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS, EVENTS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 COMPARATORS = ("<=", ">=", "<", ">", "==")
+# The approval actions of a pack whose roles.yaml declares none.
+DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -313,6 +315,7 @@ class _Builder:
             for name, spec in self.manifest.values.items()
         }
         roles = {name: Text(zh=r.zh, en=r.en) for name, r in self.roles_file.roles.items()}
+        actions = {name: Text(zh=a.zh, en=a.en) for name, a in (self.roles_file.actions or {}).items()}
         return CompiledPolicy(
             name=self.manifest.policy.name,
             version=self.manifest.policy.version,
@@ -320,6 +323,7 @@ class _Builder:
             catalogue=self.catalogue,
             values=values,
             roles=roles,
+            actions=actions,
             chains=self.chains,
             rules=tuple(rules),
             plans=plans,
@@ -408,8 +412,23 @@ class _Builder:
         self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
     ) -> tuple[chains_mod.Chain, nx.DiGraph] | None:
         known = self.roles_file.roles if self.roles_file is not None else {}
+        declared = self.roles_file.actions if self.roles_file is not None else None
+        actions = tuple(declared) if declared is not None else DEFAULT_ACTIONS
         ok = True
         for i, step in enumerate(steps):
+            if step.action not in actions:
+                close = self.suggest(step.action, actions)
+                self.report.at(
+                    source,
+                    (*path, i, "action"),
+                    f"unknown approval action `{step.action}`",
+                    rule,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "actions: " + ", ".join(f"`{a}`" for a in actions)
+                    + (" (declared under `actions:` in roles.yaml)" if declared is not None else ""),
+                )
+                ok = False
             for role in step.roles:
                 if role in known:
                     continue
