@@ -69,31 +69,47 @@ def shown(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Check:
-    """One declared check of a kind: raises ValueError with its message where `that` is false."""
+    """One declared check of a kind: where `that` is false, the event is refused with `message`."""
 
     that: Expression
     message: tuple[str | Expression, ...]  # text, and the expressions of its `{...}`
-    read: Callable[[Any], dict[str, Any]]
-    each: str | None = None
-    read_item: Callable[[Any], dict[str, Any]] | None = None
-
-    def __call__(self, event: Any) -> None:
-        names = self.read(event)
-        if self.each is None:
-            if not self.that.fn(names):
-                raise ValueError(self.text(names))
-            return
-        assert self.read_item is not None
-        prefix = self.each + "."
-        for index, item in enumerate(getattr(event, self.each)):
-            scope = dict(names)
-            scope.update({prefix + k: v for k, v in self.read_item(item).items()})
-            scope["index"] = index
-            if not self.that.fn(scope):
-                raise ValueError(self.text(scope))
+    names: frozenset[str]  # of the event, as read into the namespace
+    each: str | None = None  # a list field: the check holds for each of its records
+    item_names: tuple[str, ...] = ()  # the fields of a record it reads
+    read_item: Callable[[Any], dict[str, Any]] | None = None  # when one is a record's record
 
     def text(self, names: Mapping[str, Any]) -> str:
         return "".join(part if isinstance(part, str) else shown(part.fn(names)) for part in self.message)
+
+
+class KindChecks:
+    """The checks of one kind, run in order by the model's validator: one read of the event for all.
+
+    The namespace is the event's own field dict when every name is a field of the event (no
+    copy at all), else one extractor reading every name the checks use.
+    """
+
+    def __init__(self, checks: tuple[Check, ...], read: Callable[[Any], dict[str, Any]] | None) -> None:
+        self.checks, self.read = checks, read
+
+    def __call__(self, event: Any) -> None:
+        names: Mapping[str, Any] = event.__dict__ if self.read is None else self.read(event)
+        for check in self.checks:
+            if check.each is None:
+                if not check.that.fn(names):
+                    raise ValueError(check.text(names))
+                continue
+            scope = dict(names)
+            prefix = check.each + "."
+            for index, item in enumerate(
+                names[check.each] if check.each in names else getattr(event, check.each)
+            ):
+                fields = item.__dict__
+                for name in check.item_names:
+                    scope[prefix + name] = fields[name]
+                scope["index"] = index
+                if not check.that.fn(scope):
+                    raise ValueError(check.text(scope))
 
 
 @dataclass(frozen=True)
@@ -480,7 +496,11 @@ class EventKindsBuilder:
                 )
             model.dated_by = spec.dated_by
         checks = [self.check(model, scope, c, (*path, "checks", i)) for i, c in enumerate(spec.checks)]
-        model.checks = tuple(c for c in checks if c is not None)
+        kept = tuple(c for c in checks if c is not None)
+        if kept:
+            read_all = set().union(*(c.names for c in kept)) | {c.each for c in kept if c.each}
+            plain = all("." not in n and n in model.model_fields for n in read_all)
+            model.checks = (KindChecks(kept, None if plain else make_extractor(model, read_all, scope)),)
         if self.count > start:
             return None
         return KindInfo(name, Text(zh=spec.zh, en=spec.en), model, declared, spec)
@@ -532,11 +552,12 @@ class EventKindsBuilder:
         prefix = (spec.each or "") + "."
         item_names = {n[len(prefix) :] for n in names if spec.each and n.startswith(prefix)}
         event_names = {n for n in names if n != "index" and not (spec.each and n.startswith(prefix))}
-        read = make_extractor(model, event_names, scope)
         read_item = None
-        if item_model is not None:
+        if item_model is not None and any("." in n for n in item_names):
             read_item = make_extractor(item_model, item_names, fields_of(item_model))
-        return Check(that, tuple(parts), read, spec.each, read_item)
+        return Check(
+            that, tuple(parts), frozenset(event_names), spec.each, tuple(sorted(item_names)), read_item
+        )
 
     def expression(self, text: str, scope: Mapping[str, Type], path: PathKey) -> Expression | None:
         try:
@@ -622,5 +643,21 @@ def build_event_kinds(
     spec: EventsFile, source: Source, report: Reporter, roles: tuple[str, ...]
 ) -> EventKinds | None:
     """The kinds of `spec`, `roles` (roles.yaml) the values of the type `role`; None when
-    anything is wrong, each error reported."""
-    return EventKindsBuilder(spec, source, report, roles).build()
+    anything is wrong, each error reported.
+
+    Kinds built are kept for the next load of the same declaration (the service's reloads,
+    a pack loaded again): making the models is most of their cost, and they never change.
+    """
+    key = (spec.model_dump_json(), roles)
+    built = _BUILT.get(key)
+    if built is None:
+        built = EventKindsBuilder(spec, source, report, roles).build()
+        if built is not None:
+            if len(_BUILT) >= _KEPT:
+                _BUILT.pop(next(iter(_BUILT)))
+            _BUILT[key] = built
+    return built
+
+
+_BUILT: dict[tuple[str, tuple[str, ...]], EventKinds] = {}
+_KEPT = 8  # declarations kept
