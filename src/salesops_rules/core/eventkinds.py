@@ -23,7 +23,7 @@ from ..model.event_spec import CheckSpec, EventsFile, FieldSpec, KindSpec
 from ..model.events import Day, EventBase, Flag, Strict, Timestamp, whole_number
 from ..model.money import Money, PositiveMoney, Ratio
 from .expressions import Expression, ExpressionError, compile_expression
-from .extract import make_extractor
+from .extract import make_extractor, make_getter
 from .scope import NUMBER, Kind, Type, fields_of
 from .suggest import closest
 from .yamlsource import PathKey, Source
@@ -178,14 +178,11 @@ class EventKinds:
 
     def excluded(self, kind: str, event: Any) -> frozenset[str]:
         """Who may not approve `event`: the judged person and whoever prepared it."""
-        found = []
         field_name = self.preparer.get(kind)
-        if field_name is not None:
-            found.append(event.__dict__.get(field_name))
+        prepared = event.__dict__.get(field_name) if field_name is not None else None
         judged = self.judged.get(kind)
-        if judged is not None:
-            found.append(judged(event))
-        return frozenset(i for i in found if i)
+        person = judged(event) if judged is not None else None
+        return frozenset(i for i in (prepared, person) if i)
 
 
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
@@ -203,8 +200,7 @@ def _accessor(
 ) -> Callable[[Any], Any] | None:
     if path is None or path not in scope:
         return None
-    read = make_extractor(model, [path], dict(scope))
-    return lambda event: read(event)[path]
+    return make_getter(model, path, dict(scope))
 
 
 class EventKindsBuilder:
