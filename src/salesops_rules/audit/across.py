@@ -361,7 +361,8 @@ class FactStore:
         self.db.close()
 
     def resolve(self, first_day: str | None, last_day: str | None, seq: int) -> Iterator[AuditFinding]:
-        """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
+        """Every finding of every ledger rule, rule by rule, each in ledger order (a counting rule's
+        group by group, each in date order); `seq` numbers them."""
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
         self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, period, day, seq)")
@@ -522,10 +523,10 @@ class FactStore:
                     start = dt.date.fromisoformat(_governed_from(first_day, rule.in_force_from, plan.per))
                     due = periods.between(start, end, plan.per) if start <= end else iter(())
                 found = counting.by_period(plan, events, due, end)
+            values = json.loads(group)
             for item in found:
-                detail = self._count_detail(plan, group, item, end)
+                detail = self._count_detail(plan, values, item, end)
                 anchor = item.anchor
-                values = json.loads(group)
                 employee = (
                     values[plan.group_by.index("employee.id")]
                     if "employee.id" in plan.group_by
@@ -548,10 +549,9 @@ class FactStore:
                 for finding in rule.found if item.state == "found" else rule.open:
                     yield item.state, self._finding(rule, finding, where, detail)
 
-    def _count_detail(self, plan: CountPlan, group: str, item: counting.Found, end: dt.date) -> str:
+    def _count_detail(self, plan: CountPlan, values: list[Any], item: counting.Found, end: dt.date) -> str:
         """The group, the window and the events counted, so that an auditor sees why."""
         words = self.words
-        values = json.loads(group)
         shown = ", ".join(
             words["is"].format(a=self._field(n), b=v) for n, v in zip(plan.group_by, values, strict=True)
         )

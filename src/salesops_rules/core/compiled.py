@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,14 +21,64 @@ from ..model.decision import (
     Penalty,
     PolicyRef,
     Text,
+    ValueInForce,
     Violation,
 )
 from ..model.policy import REWARDS
 from .approvals import Chain
 from .expressions import Expression
 
-# A value is a literal fixed in the YAML or an expression over the event.
-ValueSource = Expression | bool | int | Decimal | None
+# A value is a literal fixed in the YAML or an expression over the event, or one of those
+# chosen by the event's date (`DatedValue`).
+PlainSource = Expression | bool | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A value that changes on dates: each source is in force from its day to the next one's.
+
+    Compiled once: `starts` ascending and unique, so the choice on a day is one bisection.
+    Before the first day no source is in force (the evaluator refers the case: docs/readings.md).
+    """
+
+    starts: tuple[dt.date, ...]
+    sources: tuple[PlainSource, ...]
+    # The decision's entry for each source, built once: decisions share these frozen objects.
+    entries: tuple[ValueInForce, ...]
+
+    def index_on(self, day: dt.date) -> int:
+        """The index of the source in force on `day` (the last start on or before it), or -1."""
+        return bisect_right(self.starts, day) - 1
+
+    @property
+    def source(self) -> str:
+        """As an editor writes it, `{2011-11-01: 0.50, 2012-07-01: 0.60}`: shown where a value's text is."""
+        pairs = zip(self.starts, self.sources, strict=True)
+        return "{" + ", ".join(f"{day.isoformat()}: {_written(source)}" for day, source in pairs) + "}"
+
+    @classmethod
+    def of(cls, name: str, rule: str, written: list[tuple[dt.date, PlainSource]]) -> DatedValue:
+        """From `(day, source)` pairs in ascending order: each in force until the day before the next."""
+        starts = tuple(day for day, _ in written)
+        ends = (*(day - dt.timedelta(days=1) for day in starts[1:]), None)
+        entries = tuple(
+            ValueInForce.assemble(name=name, rule=rule, since=start, until=end)
+            for start, end in zip(starts, ends, strict=True)
+        )
+        return cls(starts, tuple(source for _, source in written), entries)
+
+
+ValueSource = PlainSource | DatedValue
+
+
+def _written(source: PlainSource) -> str:
+    if isinstance(source, Expression):
+        return f'"{source.source}"'
+    if source is None:
+        return "null"
+    if isinstance(source, bool):
+        return "true" if source else "false"
+    return str(source)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from ..model.decision import (
     Penalty,
     Range,
     Text,
+    ValueInForce,
     Violation,
 )
 from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
@@ -50,6 +51,7 @@ from .compiled import (
     CompiledOutcome,
     CompiledPolicy,
     CompiledRule,
+    DatedValue,
     PenaltyRule,
     ValueSource,
     undecided,
@@ -72,6 +74,7 @@ PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has
 class _Candidate:
     rule: CompiledRule
     value: Any
+    dated: ValueInForce | None = None  # the dated value it took, if the rule's value is dated
 
 
 class _State:
@@ -90,6 +93,7 @@ class _State:
         "direct",
         "displaced",
         "event",
+        "in_force",
         "ns",
         "obligations",
         "prevailed",
@@ -134,6 +138,7 @@ class _State:
         self.silences: list[Obligation] = []
         self.by_rule: dict[str, RuleTrace] = {}
         self.event = event  # read by approval steps with a deadline (`by_end_of`)
+        self.in_force: list[ValueInForce] = []  # the dated values taken, for the decision
 
 
 def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
@@ -280,6 +285,8 @@ def _run_plan(
         _run(state, rule, reads)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
+    if state.in_force:  # a value a later failure of its rule made undetermined was not taken
+        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
     return parsed, kind, day, state
 
 
@@ -493,13 +500,28 @@ def _apply(
     cite = cite or rule.cite
     state.cites[cite.article, cite.item] = cite
     for name, source in outcome.values:
-        value = _value(source, ns)
+        dated = None
+        if isinstance(source, Expression):
+            value = source.fn(ns)
+        elif isinstance(source, DatedValue):
+            i = source.index_on(ns["event_date"])
+            if i < 0:
+                value = _before_dated(state, rule, name, source, node)
+            else:
+                dated = source.entries[i]
+                value = _value(source.sources[i], ns)
+                if node is not None:
+                    node.dated[name] = dated
+        else:
+            value = source
         if name in state.direct:
             ns[name] = value
             state.settled.add(name)
             state.prevailed.add(rule.id)
+            if dated is not None:
+                state.in_force.append(dated)
         else:
-            _offer(state, rule, name, value)
+            _offer(state, rule, name, value, dated)
         if node is not None:
             node.sets[name] = _show(value)
     if outcome.approvals is not None:
@@ -590,8 +612,32 @@ def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
     return source
 
 
-def _offer(state: _State, rule: CompiledRule, name: str, value: Any) -> None:
-    state.candidates.setdefault(name, []).append(_Candidate(rule, value))
+def _offer(
+    state: _State, rule: CompiledRule, name: str, value: Any, dated: ValueInForce | None = None
+) -> None:
+    state.candidates.setdefault(name, []).append(_Candidate(rule, value, dated))
+
+
+def _before_dated(
+    state: _State, rule: CompiledRule, name: str, source: DatedValue, node: RuleTrace | None
+) -> Any:
+    """An event dated before a dated value's first day: no value of it is in force, so none is
+    guessed; the case is referred (docs/readings.md, "Dated values")."""
+    first, day = source.starts[0].isoformat(), state.ns["event_date"].isoformat()
+    if node is not None:
+        node.detail = Text(
+            zh=f"{name} 自 {first} 起才有规定，事件日期 {day} 在此之前",
+            en=f"`{name}` is stated only from {first}; the event is dated {day}, before it",
+        )
+    _refer(
+        state,
+        rule,
+        Text(
+            zh=f"规则 {rule.id} 的 {name} 自 {first} 起才有规定，事件日期 {day} 在此之前",
+            en=f"rule {rule.id} states `{name}` only from {first}, and the event is dated {day}",
+        ),
+    )
+    return UNDETERMINED
 
 
 def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
@@ -609,6 +655,8 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
         # One candidate: nothing can beat it or disagree with it (the usual case).
         state.prevailed.add(offered[0].rule.id)
         result = offered[0].value
+        if offered[0].dated is not None and result is not UNDETERMINED:
+            state.in_force.append(offered[0].dated)
     else:
         result = _resolve(state, name, offered)
     if name == "approvals":
@@ -650,6 +698,7 @@ def _resolve(state: _State, name: str, offered: list[_Candidate]) -> Any:
         result = UNDETERMINED
     elif all(_same(v, values[0]) for v in values[1:]):
         result = values[0]
+        state.in_force += [c.dated for c in standing if c.dated is not None]
     else:
         result = UNDETERMINED
         rules = ", ".join(c.rule.id for c in standing)
@@ -775,6 +824,7 @@ def _decision(
         ],
         legal_notes=legal,
         as_of=state.as_of,
+        values_in_force=state.in_force,
     )
 
 

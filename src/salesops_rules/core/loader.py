@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
@@ -57,7 +58,9 @@ from .compiled import (
     CompiledRule,
     CompiledTable,
     CompiledViolation,
+    DatedValue,
     PenaltyRule,
+    PlainSource,
     SanctionForm,
     ValueInfo,
     ValueSource,
@@ -81,6 +84,12 @@ SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
+DATED_HELP = (
+    "a dated value maps the first day of each value to it, oldest first: "
+    "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
+)
+_DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
@@ -924,6 +933,41 @@ class _RuleCompiler:
         return next((n for n, t in scope.items() if t.kind == "datetime" and "." not in n), "FIELD")
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
+        if isinstance(raw, dict):
+            return self.dated(raw, declared, path)
+        return self.plain(raw, declared, path)
+
+    def dated(self, raw: dict[str, Any], declared: str, path: PathKey) -> DatedValue | None:
+        """`{2011-11-01: 0.50, 2012-07-01: 0.60}`: each value checked as a plain one, the days ascending."""
+        if not raw:
+            self.error(path, "a dated value needs at least one `date: value`", DATED_HELP)
+            return None
+        written: list[tuple[dt.date, PlainSource]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if written and day <= written[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{written[-1][0].isoformat()}`: a dated value's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            before = len(self.b.report.findings)
+            source = self.plain(item, declared, where)
+            if len(self.b.report.findings) > before:
+                ok = False
+                continue
+            written.append((day, source))
+        return DatedValue.of(str(path[-1]), self.spec.id, written) if ok else None
+
+    def plain(self, raw: Any, declared: str, path: PathKey) -> PlainSource:
         if raw is None:
             return None
         if isinstance(raw, str):
@@ -934,16 +978,19 @@ class _RuleCompiler:
             and not isinstance(raw, bool)
         )
         if not literal_ok:
+            shown = (
+                "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else f"`{raw}`"
+            )
             self.error(
                 path,
-                f"`{raw}` is not a {declared}",
+                f"{shown} is not a {declared}",
                 "a string value is read as an expression: quote text as \"'text'\"",
             )
             return None
         if declared == "ratio" and not 0 <= raw <= 1:
             self.error(path, f"ratio `{raw}` is outside 0 to 1", "write 30% as 0.30")
             return None
-        value: ValueSource = raw
+        value: PlainSource = raw
         return value
 
     def approvals(
@@ -1047,6 +1094,14 @@ class _RuleCompiler:
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
         for name in inputs:
+            if isinstance(row.when.get(name), dict):
+                self.error(
+                    (*path, "when", name),
+                    f"the condition on `{name}` cannot change on dates: only a row's values can",
+                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    "or write the rule once per period with `effective_from`/`effective_to`",
+                )
+                continue
             cell = _cell(name, row.when.get(name, "-"))
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
@@ -1065,6 +1120,16 @@ class _RuleCompiler:
         if condition is None:
             return None
         return CompiledRow(r, condition, tuple(cells), then, row_cite)
+
+
+def _date_key(key: str) -> dt.date | str:
+    """A dated value's key as its day, or why it is not one."""
+    if not _DATE_KEY.fullmatch(key):
+        return f"`{key}` is not a date: a dated value's keys are days written YYYY-MM-DD"
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError as error:
+        return f"`{key}` is not a date on the calendar: {error}"
 
 
 def _kind_of(declared: str) -> str:

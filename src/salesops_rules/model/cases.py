@@ -27,7 +27,7 @@ Scalar = Annotated[Any, AfterValidator(_single)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CodeExpect(Spec):
@@ -92,6 +92,8 @@ class Expect(Spec):
     rules: tuple[str, ...] | None = None
     # The legal notes beside the decision, in any order: exactly these ids.
     legal_notes: tuple[NoteExpect, ...] | None = None
+    # The dated values the decision took, by name: the first day of the value in force.
+    values_in_force: dict[str, dt.date] | None = None
 
     @field_validator("values", mode="before")
     @classmethod

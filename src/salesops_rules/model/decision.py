@@ -184,6 +184,15 @@ class Citation(Frozen):
 Value = bool | Decimal | str | int | None
 
 
+class ValueInForce(Frozen):
+    """A dated value a decision took: which rule gave it, and the days its value is in force."""
+
+    name: str
+    rule: str
+    since: dt.date  # the first day of the value taken: the last day written on or before the event's
+    until: dt.date | None = None  # its last day (the day before the next one written); None: open
+
+
 class Decision(Frozen):
     event_id: str
     kind: str
@@ -204,9 +213,15 @@ class Decision(Frozen):
         description="the judgement time given (company time); null: judged as of the latest time "
         "the event records",
     )
+    values_in_force: list[ValueInForce] = Field(
+        default_factory=list,
+        description="the dated values the decision took, each with the days it is in force "
+        "(empty when no value given is dated)",
+    )
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
         fields.setdefault("legal_notes", [])
         fields.setdefault("as_of", None)
+        fields.setdefault("values_in_force", [])
         return super().assemble(**fields)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -21,7 +21,7 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 class Spec(BaseModel):
     """Every policy model rejects unknown keys: a misspelt key is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Bilingual(Spec):
@@ -151,6 +151,30 @@ class RolesFile(Spec):
 # ---- rule files ----
 
 ValueExpr = bool | int | Decimal | str  # a string is an expression
+_PLAIN_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "boolean"}, {"type": "number"}, {"type": "string"}, {"type": "null"}]
+}
+# A value as written: a literal, an expression string, null, or a value that changes on dates,
+# the OpenFisca way: `{2011-11-01: 0.50, 2012-07-01: 0.60}`, each key the first day its value
+# is in force. Checked by the loader against the value's declared type (one clear message for
+# each wrong value, where a union here would give one per branch), the keys as dates in
+# ascending order (YAML keys are read as written, as text).
+WrittenValue = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                *_PLAIN_VALUE_SCHEMA["anyOf"],
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "additionalProperties": _PLAIN_VALUE_SCHEMA,
+                    "minProperties": 1,
+                },
+            ]
+        }
+    ),
+]
 
 
 class ViolationSpec(Spec):
@@ -186,7 +210,8 @@ class ObligationSpec(Spec):
 
 class Outcome(Spec):
     # null states that the regulation requires none here (as opposed to saying nothing).
-    values: dict[str, ValueExpr | None] = Field(default_factory=dict)
+    # A value may be dated (`DatedValueExpr`): the one in force on the event's date is used.
+    values: dict[str, WrittenValue] = Field(default_factory=dict)
     # A chain name from roles.yaml, or the steps written out.
     approvals: str | tuple[StepSpec, ...] | None = None
     obligations: tuple[ObligationSpec, ...] = ()
@@ -196,7 +221,8 @@ class Outcome(Spec):
 
 # A table cell: a value (equality), a list of values (any of them), a comparison
 # such as "<= 10000" or "> 10000", or "-" for any value.
-Cell = bool | int | Decimal | str | tuple[str, ...]
+# A mapping is read only to refuse it with its reason: a condition cannot change on dates.
+Cell = bool | int | Decimal | str | tuple[str, ...] | dict[str, Any]
 
 
 class Row(Spec):

@@ -17,7 +17,7 @@ from ..core.labels import Labels, labels_of
 from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty
+from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty, ValueInForce
 from ..model.money import percent
 from .wording import Wording
 
@@ -59,6 +59,9 @@ WORDS: dict[str, dict[Lang, str]] = {
     "share": {"zh": " {value}的 {ratio}", "en": " {ratio} of {value}"},
     "equals": {"zh": "（{amount}）", "en": " ({amount})"},
     "share_unknown": {"zh": "金额未定", "en": "amount not determined"},
+    "since": {"zh": "（{since} 起适用的值）", "en": " (the value in force from {since})"},
+    "span": {"zh": "（{since} 至 {until} 适用的值）", "en": " (the value in force from {since} to {until})"},
+    "dated": {"zh": "分期规定的值：{values}", "en": "dated values taken: {values}"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
@@ -275,8 +278,18 @@ def _deadline(obligation: Obligation, lang: Lang) -> str:
     return _w("deadline", lang).format(when=obligation.deadline.isoformat(sep=" ", timespec="minutes"))
 
 
+def _in_force(entry: ValueInForce, lang: Lang) -> str:
+    """The days a dated value taken is in force: `(the value in force from 2012-07-01)`."""
+    if entry.until is None:
+        return _w("since", lang).format(since=entry.since.isoformat())
+    return _w("span", lang).format(since=entry.since.isoformat(), until=entry.until.isoformat())
+
+
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
     rows = []
+    dated: dict[str, list[ValueInForce]] = {}
+    for entry in decision.values_in_force:
+        dated.setdefault(entry.name, []).append(entry)
     for name, value in decision.values.items():
         info = policy.values.get(name)
         label = getattr(info.label, lang) if info else name
@@ -287,7 +300,9 @@ def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wordi
             if value is False
             else words.value(str(value), name)
         )
-        rows.append(f"{label}{_colon(lang)}{shown}")
+        # Rules that agree on a value may each have taken a dated one: each is said, once.
+        spans = dict.fromkeys(_in_force(e, lang) for e in dated.get(name, ()))
+        rows.append(f"{label}{_colon(lang)}{shown}" + "".join(spans))
     return _listing(_w("values", lang), rows)
 
 
@@ -446,6 +461,11 @@ def _rules(
                 f"{_w('sets', lang)}{_colon(lang)}"
                 + words.w("list_sep").join(_set(k, v, lang, words, labels) for k, v in node.sets.items())
             )
+        if node.dated:
+            taken = words.w("list_sep").join(
+                labels.field(name, lang) + _in_force(entry, lang) for name, entry in node.dated.items()
+            )
+            out.append(_w("dated", lang).format(values=taken))
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":
