@@ -268,7 +268,7 @@ def _penalty(entry: dict[str, Any]) -> str:
 
 
 def _sanction(entry: dict[str, Any]) -> str:
-    """A sanction and its amounts: `fine 50.00-200.00 yuan`, `warning_and_deduction 1-3 months`."""
+    """A sanction and its amounts: `fine 50.00-200.00 yuan`, `NAME 1-3 months`."""
     months = entry.get("deduction_months")
     text = str(entry["sanction"]) + (f" {months['min']}-{months['max']} months" if months else "")
     for key in ("fine_yuan", "bonus_yuan"):
