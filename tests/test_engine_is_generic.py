@@ -6,7 +6,8 @@ is read token by token, code, comments and docstrings alike, for:
 
 - **names** the pack declares: event kinds, roles, violation and obligation codes (of rules,
   ledger rules, penalties and the authority), document codes and the other enum values of
-  event fields, and the names of its sanctions;
+  event fields, the names of its sanctions and of the values its decisions carry;
+- **the regulation's title** (`regulation.title` of the catalogue);
 - **field names** of its events;
 - **article labels**: any label written 第N条 (the numbering of Chinese regulations, whichever
   pack), and each pack's own labels of three characters or more (`四、2.` is too short to
@@ -90,6 +91,8 @@ def pack_words(policy: CompiledPolicy) -> dict[str, str]:
         add(code, "code")
     for name in policy.sanctions:
         add(name, "sanction")
+    for name in policy.values:
+        add(name, "value")
     for outcome in _outcomes(policy):
         for ob in outcome.obligations:
             add(ob.code, "obligation code")
@@ -124,6 +127,7 @@ def clause_grams(policy: CompiledPolicy) -> set[str]:
 def offences(policy: CompiledPolicy) -> list[str]:
     words = pack_words(policy)
     labels = {a.label for a in policy.catalogue.articles if len(a.label) >= 3}
+    labels.add(policy.catalogue.regulation.title)
     grams = clause_grams(policy)
     found = []
     for file in sorted(SRC.rglob("*.py")):

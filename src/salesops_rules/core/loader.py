@@ -1098,7 +1098,8 @@ class _RuleCompiler:
                 self.error(
                     (*path, "when", name),
                     f"the condition on `{name}` cannot change on dates: only a row's values can",
-                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    f"date the value the row gives (`{next(iter(row.then.values), 'NAME')}: "
+                    "{2011-11-01: 0.50, 2012-07-01: 0.60}`), "
                     "or write the rule once per period with `effective_from`/`effective_to`",
                 )
                 continue
