@@ -3,9 +3,12 @@ yuan, alternatives and a bonus as a share of sales (tests/packs/numbered): it lo
 without an error, decides, and every label, explanation and report line is in its terms."""
 
 import shutil
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit_support import run_audit, write_jsonl
 from salesops_rules import load_policy
@@ -137,3 +140,13 @@ def test_diff_shows_a_changed_fine_and_the_alternatives(tmp_path: Path) -> None:
     assert "fine 100.00-300.00 yuan for contract_limit_exceeded" in change.new
     assert "fine or discipline for other_breach" in change.new
     assert "sales_bonus 0.02 of sales_amount = 2400.00 for sales_bonus_due" in change.new
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=10**11))
+def test_a_bonus_share_is_the_value_times_the_ratio_rounded_half_up(cents: int) -> None:
+    amount = Decimal(cents) / 100
+    [bonus] = [p for p in POLICY.evaluate(sale(f"{amount:.2f}", eid="C-9")).penalties if p.bonus_ratio]
+    exact = amount * Decimal("0.02")
+    assert bonus.bonus_amount == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert abs(bonus.bonus_amount - exact) <= Decimal("0.005")
