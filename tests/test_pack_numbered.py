@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from audit_support import run_audit, write_jsonl
 from salesops_rules import load_policy
 from salesops_rules.audit.report import build, markdown
+from salesops_rules.cli import main
 from salesops_rules.core.evaluator import evaluate
 from salesops_rules.render.explain import lines
 from salesops_rules.tools import lint
@@ -150,3 +151,10 @@ def test_a_bonus_share_is_the_value_times_the_ratio_rounded_half_up(cents: int) 
     exact = amount * Decimal("0.02")
     assert bonus.bonus_amount == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert abs(bonus.bonus_amount - exact) <= Decimal("0.005")
+
+
+def test_a_command_on_the_pack_says_on_stderr_that_it_has_no_authority(capsys: Any) -> None:
+    assert main(["--policy", str(PACK), "--no-cache", "coverage"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"{PACK}/policy.yaml:6:1: warning: no `authority`")
+    assert "二、  enforced" in captured.out
