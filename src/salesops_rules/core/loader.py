@@ -23,6 +23,7 @@ from ..model.decision import Text
 from ..model.event_spec import EventsFile
 from ..model.labels import LabelsFile
 from ..model.policy import (
+    CODE_PATTERN,
     MEASURES,
     ONE_OF,
     REWARDS,
@@ -275,6 +276,23 @@ class _Builder:
                 None,
                 f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
             )
+        if re.fullmatch(CODE_PATTERN, spec.code) is None:
+            self.report.at(
+                source,
+                ("authority", "code"),
+                f"authority code `{spec.code}` is not lower_snake_case",
+                None,
+                "an obligation code is lowercase letters, digits and `_`, as `refer_to_authority`",
+            )
+        for lang in ("zh", "en"):
+            if not getattr(spec, lang).strip():
+                self.report.at(
+                    source,
+                    ("authority", lang),
+                    f"`authority.{lang}` is empty",
+                    None,
+                    "write the authority as a sentence names it, in Chinese (`zh`) and in English (`en`)",
+                )
         cite = self.cite(spec.cite, source, ("authority", "cite"), None)
         return Authority(spec.role, cite, spec.code, Text(zh=spec.zh, en=spec.en))
 
@@ -1138,7 +1156,8 @@ class _RuleCompiler:
                 self.error(
                     (*path, "when", name),
                     f"the condition on `{name}` cannot change on dates: only a row's values can",
-                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    f"date the value the row gives (`{next(iter(row.then.values), 'NAME')}: "
+                    "{2011-11-01: 0.50, 2012-07-01: 0.60}`), "
                     "or write the rule once per period with `effective_from`/`effective_to`",
                 )
                 continue

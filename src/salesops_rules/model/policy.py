@@ -93,11 +93,12 @@ class ValueSpec(Spec):
 class AuthoritySpec(Spec):
     """Who decides the cases the rules leave open, under which clause, and the words for them."""
 
-    role: str = Field(min_length=1)
+    # Checked by the loader, which says how to write each (a role of roles.yaml, a code).
+    role: str
     cite: CiteSpec
-    code: str = Field(pattern=CODE_PATTERN)  # the obligation of a referral
-    zh: str = Field(min_length=1)  # as a sentence names the authority: 总经理
-    en: str = Field(min_length=1)  # the general manager
+    code: str  # the obligation of a referral, lower_snake_case
+    zh: str  # the authority as a sentence names it, in each language
+    en: str
 
 
 class Manifest(Spec):

@@ -487,7 +487,7 @@ _OVERRIDDEN = re.compile(r" \(overridden by [^)]*\)$")
 
 
 def _set(name: str, value: str, lang: Lang, words: Wording, labels: Labels) -> str:
-    """What a rule set, as the evaluator noted it (`deposit_ratio = 0.20`, `obligation x = open`)."""
+    """What a rule set, as the evaluator noted it (`a_value = 0.20`, `obligation x = open`)."""
     value = _OVERRIDDEN.sub("", value)  # the override is said on a line of its own
     kind, _, code = name.partition(" ")
     if kind == "obligation" and code:
