@@ -224,6 +224,22 @@ CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
         ],
     ),
     (
+        "no-authority",
+        [
+            (
+                "policy.yaml:2:1: warning: no `authority`: the cases the rules leave open stay "
+                "undetermined (obligation `undetermined`), referred to no one",
+                "declare who decides them: `authority: {role, cite, code, zh, en}` (docs/policy-format.md)",
+            ),
+            (
+                "rules.yaml:8:7: warning [deposit]: no row matches amount > 10000, e.g. amount=10000.01",
+                "the rule states no `deposit_ratio`, `payment_on_delivery` there and such an event is "
+                "left undetermined (the pack declares no `authority`); "
+                "add a row if the regulation settles it",
+            ),
+        ],
+    ),
+    (
         "value-never-set",
         [
             (

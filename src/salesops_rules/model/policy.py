@@ -90,8 +90,20 @@ class ValueSpec(Spec):
     en: str
 
 
+class AuthoritySpec(Spec):
+    """Who decides the cases the rules leave open, under which clause, and the words for them."""
+
+    role: str = Field(min_length=1)
+    cite: CiteSpec
+    code: str = Field(pattern=CODE_PATTERN)  # the obligation of a referral
+    zh: str = Field(min_length=1)  # as a sentence names the authority: 总经理
+    en: str = Field(min_length=1)  # the general manager
+
+
 class Manifest(Spec):
     policy: PolicyInfo
+    # Absent: the pack names no one, and the cases the rules leave open stay undetermined.
+    authority: AuthoritySpec | None = None
     values: dict[str, ValueSpec] = Field(default_factory=dict)
 
 
@@ -445,25 +457,62 @@ class RulesFile(Spec):
 
 # ---- penalties.yaml ----
 
+# What a sanction (or reward) may consist of: the engine's vocabulary, which the pack's named
+# sanctions combine and word in the regulation's own terms (docs/policy-format.md).
+MEASURES = (
+    "warning",
+    "deduction",
+    "fine",
+    "bonus",
+    "certificate",
+    "demotion",
+    "transfer",
+    "dismissal",
+    "other",
+)
+REWARDS = frozenset({"bonus", "certificate"})  # measures that reward rather than punish
+ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 
-class PenaltySpec(Spec):
+
+class SanctionSpec(Spec):
+    """A form of sanction the regulation names: its measures and its words."""
+
+    measures: tuple[str, ...] = Field(min_length=1)  # of MEASURES, checked by the loader
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class BonusRatioSpec(Spec):
+    """A bonus of a share of a money value the decision carries (a percentage of sales)."""
+
+    ratio: Decimal = Field(gt=0, le=1)
+    of: str = Field(min_length=1)
+
+
+class AmountsSpec(Spec):
+    """A named sanction and the amounts its measures take (checked against its measures at load)."""
+
+    sanction: str | None = Field(default=None, min_length=1)
+    # Whole months of pay: [min, max], 0 allowed.
+    deduction_months: tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]] | None = (
+        None
+    )
+    fine_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_ratio: BonusRatioSpec | None = None
+
+
+class PenaltySpec(AmountsSpec):
     code: str = Field(pattern=CODE_PATTERN)
     cite: CiteSpec
-    sanction: Literal["warning_and_deduction", "dismissal"]
-    deduction_months: tuple[int, int] | None = None
+    # Alternatives, one of which a person picks (降级或调岗), instead of `sanction`.
+    one_of: tuple[AmountsSpec, ...] | None = None
+    # 认定, 视情节轻重: a person determines the sanction; a fine or bonus may then leave out its amounts.
     requires_determination: bool = False
     message: Bilingual
 
-    @model_validator(mode="after")
-    def _months_fit_sanction(self) -> PenaltySpec:
-        if self.sanction == "warning_and_deduction" and self.deduction_months is None:
-            raise ValueError("a `warning_and_deduction` needs `deduction_months: [min, max]`")
-        if self.deduction_months is not None:
-            low, high = self.deduction_months
-            if not 0 < low <= high:
-                raise ValueError("`deduction_months` must be [min, max] with 0 < min <= max")
-        return self
-
 
 class PenaltiesFile(Spec):
+    # The forms of sanction and reward, by the names penalties use.
+    sanctions: dict[str, SanctionSpec] = Field(default_factory=dict)
     penalties: tuple[PenaltySpec, ...]

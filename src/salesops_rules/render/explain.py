@@ -17,7 +17,8 @@ from ..core.labels import Labels, labels_of
 from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Decision, LawCitation, Obligation, Penalty, ValueInForce
+from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty, ValueInForce
+from ..model.money import percent
 from .wording import Wording
 
 Lang = Literal["zh", "en"]
@@ -53,14 +54,17 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "overridden by {rule} (the specific rule prevails)",
     },
     "not_in_force": {"zh": "该规则在事件日期不生效", "en": "not in force on the event's date"},
+    "one_of": {"zh": "以下之一：", "en": "one of: "},
+    "yuan": {"zh": " {low} 至 {high} 元", "en": " {low} to {high} yuan"},
+    "share": {"zh": " {value}的 {ratio}", "en": " {ratio} of {value}"},
+    "equals": {"zh": "（{amount}）", "en": " ({amount})"},
+    "share_unknown": {"zh": "金额未定", "en": "amount not determined"},
     "since": {"zh": "（{since} 起适用的值）", "en": " (the value in force from {since})"},
     "span": {"zh": "（{since} 至 {until} 适用的值）", "en": " (the value in force from {since} to {until})"},
     "dated": {"zh": "分期规定的值：{values}", "en": "dated values taken: {values}"},
     "dated_cell": {"zh": "第 {row} 行对{name}的条件", "en": "row {row}'s condition on {name}"},
     "cell_since": {"zh": "（{since} 起适用）", "en": " (in force from {since})"},
     "cell_span": {"zh": "（{since} 至 {until} 适用）", "en": " (in force from {since} to {until})"},
-    "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
-    "dismissal": {"zh": "解聘", "en": "dismissal"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
@@ -247,7 +251,9 @@ def explanation(
             ],
         )
     )
-    out.append(_listing(_w("penalties", lang), [_penalty(p, lang, labels) for p in decision.penalties]))
+    out.append(
+        _listing(_w("penalties", lang), [_penalty(p, lang, labels, policy) for p in decision.penalties])
+    )
     out.append(_legal_notes(decision, lang, labels))
     if ledger:
         out.append(_ledger(ledger, lang, labels))
@@ -320,25 +326,44 @@ def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Sectio
     return _listing(_w("approvals", lang), rows)
 
 
-def _penalty(p: Penalty, lang: Lang, labels: Labels) -> str:
-    text = f"{p.cite.label}{_colon(lang)}{_w(p.sanction, lang)}"
-    if p.deduction_months is not None:
-        low, high = p.deduction_months.min, p.deduction_months.max
-        months = _w("months", lang).format(a=low, b=high)
-        if p.deduction_amount is not None:
-            # The amounts are salary x months exactly, so the salary is read back from them.
-            salary = Decimal(p.deduction_amount.min) / Decimal(low)
-            text += _w("amount", lang).format(
-                low=f"{p.deduction_amount.min:.2f}",
-                high=f"{p.deduction_amount.max:.2f}",
-                months=months,
-                salary=f"{salary:.2f}",
-            )
-        else:
-            text += f" {months}{_w('salary_unknown', lang)}"
+def _penalty(p: Penalty, lang: Lang, labels: Labels, policy: CompiledPolicy) -> str:
+    if p.alternatives:
+        sep = "；" if lang == "zh" else "; "
+        choices = sep.join(_sanction(a, lang, policy) for a in p.alternatives)
+        text = f"{p.cite.label}{_colon(lang)}{_w('one_of', lang)}{choices}"
+    else:
+        text = f"{p.cite.label}{_colon(lang)}{_sanction(p, lang, policy)}"
     if p.requires_determination:
         text += _w("determination", lang)
     return f"{text} — {labels.code(p.for_, lang)}"
+
+
+def _sanction(p: Penalty | Alternative, lang: Lang, policy: CompiledPolicy) -> str:
+    """A sanction in the pack's words (penalties.yaml `sanctions:`), with its amounts."""
+    form = policy.sanctions.get(p.sanction)
+    text = getattr(form.words, lang) if form is not None else p.sanction
+    if p.deduction_months is not None:
+        low, high = p.deduction_months.min, p.deduction_months.max
+        months = _w("months", lang).format(a=low, b=high)
+        amount = p.deduction_amount
+        if amount is not None and high:
+            # The amounts are salary x months exactly, so the salary is read back from them.
+            salary = Decimal(amount.max) / Decimal(high)
+            text += _w("amount", lang).format(
+                low=f"{amount.min:.2f}", high=f"{amount.max:.2f}", months=months, salary=f"{salary:.2f}"
+            )
+        else:
+            text += f" {months}" + ("" if amount is not None else _w("salary_unknown", lang))
+    if p.fine_yuan is not None:
+        text += _w("yuan", lang).format(low=f"{p.fine_yuan.min:.2f}", high=f"{p.fine_yuan.max:.2f}")
+    if p.bonus_yuan is not None:
+        text += _w("yuan", lang).format(low=f"{p.bonus_yuan.min:.2f}", high=f"{p.bonus_yuan.max:.2f}")
+    if p.bonus_ratio is not None and p.bonus_of is not None:
+        value = labels_of(policy).field(p.bonus_of, lang)
+        share = _w("share", lang).format(ratio=percent(p.bonus_ratio), value=value)
+        known = f"{p.bonus_amount:.2f}" if p.bonus_amount is not None else _w("share_unknown", lang)
+        text += f"{share}{_w('equals', lang).format(amount=known)}"
+    return text
 
 
 def _cap(p: Penalty, lang: Lang, labels: Labels) -> str | None:

@@ -50,7 +50,6 @@ from ..model.cases import (
     NoteExpect,
     PenaltyExpect,
 )
-from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
 
@@ -278,9 +277,10 @@ def _located(case: Case, problems: list[tuple[PathKey, str]]) -> list[str]:
 
 def clause_labels(policy: Policy) -> set[str]:
     labels = set()
-    for article in policy.compiled.catalogue.articles:
-        labels.add(cite_label(article.article))
-        labels.update(cite_label(article.article, item.item) for item in article.items)
+    catalogue = policy.compiled.catalogue
+    for article in catalogue.articles:
+        labels.add(catalogue.label(article.article))
+        labels.update(catalogue.label(article.article, item.item) for item in article.items)
     return labels
 
 

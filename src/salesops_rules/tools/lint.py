@@ -39,7 +39,6 @@ from . import tables
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)
-REFERRED = "such an event is referred to the general manager (第三十九条)"
 
 # Every check lint runs, with its severity: docs/cli.md lists them for editors.
 CHECKS: dict[str, str] = {
@@ -58,6 +57,7 @@ CHECKS: dict[str, str] = {
     "value-never-set": WARNING,
     "chain-unused": WARNING,
     "version-dates": WARNING,
+    "no-authority": WARNING,
     "dated-value": WARNING,
 }
 
@@ -126,6 +126,15 @@ class _Branch:
 class _Linter:
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
+        authority = policy.authority
+        # What happens to an event the rules leave open, in the pack's words.
+        self.decider = (
+            f"referred to {authority.who.en}"
+            if authority is not None
+            else "left undetermined (the pack declares no `authority`)"
+        )
+        where = f" ({authority.cite.label})" if authority is not None else ""
+        self.referred = f"such an event is {self.decider}{where}"
         self.sources: dict[str, Source | None] = {}
         self.indexes: dict[str, dict[str, int]] = {}
         values = {
@@ -137,6 +146,10 @@ class _Linter:
         }
 
     def run(self) -> Iterator[LintFinding]:
+        for notice in self.policy.notices:
+            fields = dataclasses.asdict(notice)
+            fields["severity"] = CHECKS["no-authority"]
+            yield LintFinding(**fields, check="no-authority")
         for rule in self.policy.rules:
             if rule.table is not None:
                 yield from self._table(rule, rule.table)
@@ -234,7 +247,8 @@ class _Linter:
                 ("table", "rows"),
                 "table-gap",
                 f"no row matches {gap.text}, e.g. {tables.show_point(gap.example)}",
-                f"the rule states no {outputs} there and {REFERRED}; add a row if the regulation settles it",
+                f"the rule states no {outputs} there and {self.referred}; "
+                "add a row if the regulation settles it",
             )
         for silence in report.silences:
             names = ", ".join(f"`{n}`" for n in silence.outputs)
@@ -244,7 +258,8 @@ class _Linter:
                 "table-silent",
                 f"row {number[silence.row] + 1} states no {names} for {silence.text}, "
                 f"e.g. {tables.show_point(silence.example)}",
-                f"{REFERRED}; write `{silence.outputs[0]}: null` in the row if the regulation asks for none",
+                f"{self.referred}; write `{silence.outputs[0]}: null` in the row "
+                "if the regulation asks for none",
             )
         for overlap in report.overlaps:
             i, j = number[overlap.rows[0]], number[overlap.rows[1]]
@@ -257,7 +272,7 @@ class _Linter:
                     "table-overlap-agreeing",
                     f"{both}, e.g. {example}",
                     "they decide the same, but under hit policy `unique` an event two rows match is "
-                    "referred to the general manager; merge them",
+                    f"{self.decider}; merge them",
                 )
             else:
                 yield self._at_rule(
@@ -387,7 +402,7 @@ class _Linter:
                         f"rules `{a.rule.id}` and `{b.rule.id}` can both set `{slot}` and disagree"
                         + _from_day(tables.first_disagreement(key_a, key_b, _common_period(a.rule, b.rule)))
                         + f", e.g. {tables.show_point(example) or 'any event'}",
-                        f"neither is an `exception_to` of the other, so {REFERRED}; "
+                        f"neither is an `exception_to` of the other, so {self.referred}; "
                         "name the rule that prevails in the other's `exception_to`, or narrow a `when`",
                     )
 
@@ -547,7 +562,7 @@ class _Linter:
                 rule,
                 (*path, start.isoformat()),
                 "dated-value",
-                f"`{name}` has no value before {start.isoformat()}, but {since}: {REFERRED}",
+                f"`{name}` has no value before {start.isoformat()}, but {since}: {self.referred}",
                 "start the value on the first day the rule is in force"
                 if first
                 else "date the policy (`in_force`) or the rule (`effective_from`)",
