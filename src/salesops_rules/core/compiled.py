@@ -63,7 +63,7 @@ class DatedValue:
         starts = tuple(day for day, _ in written)
         ends = (*(day - dt.timedelta(days=1) for day in starts[1:]), None)
         entries = tuple(
-            ValueInForce.assemble(name=name, rule=rule, since=start, until=end)
+            ValueInForce.assemble(name=name, rule=rule, since=start, until=end, row=None)
             for start, end in zip(starts, ends, strict=True)
         )
         return cls(starts, tuple(source for _, source in written), entries)
@@ -137,12 +137,39 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class RowPeriod:
+    """A row with dated cells, from one day on: its cells then, and the condition they make.
+
+    `condition` is None while a dated cell states nothing yet (before its first day): the row
+    then matches no event. `entries` name the dated cells in force, for the decision.
+    """
+
+    start: dt.date
+    cells: tuple[Cell, ...]
+    condition: Expression | None
+    entries: tuple[ValueInForce, ...]
+
+
+@dataclass(frozen=True)
 class CompiledRow:
     index: int
-    condition: Expression
+    condition: Expression  # for a dated row: that of its last period (what the row says now)
     cells: tuple[Cell, ...]
     then: CompiledOutcome
     cite: Cite
+    # A row whose conditions change on dates: its periods, oldest first; () for an undated row.
+    periods: tuple[RowPeriod, ...] = ()
+    # Each dated cell as written, `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`, for display.
+    written: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def starts(self) -> tuple[dt.date, ...]:
+        return tuple(p.start for p in self.periods)
+
+    def period_on(self, day: dt.date) -> RowPeriod | None:
+        """The period in force on `day` (the last one starting on or before it), or None before the first."""
+        i = bisect_right(self.starts, day) - 1
+        return self.periods[i] if i >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -151,6 +178,11 @@ class CompiledTable:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     rows: tuple[CompiledRow, ...]
+
+    @cached_property
+    def dated(self) -> bool:
+        """Some row's conditions change on dates: the rows are read by the event's date."""
+        return any(row.periods for row in self.rows)
 
 
 @dataclass(frozen=True)

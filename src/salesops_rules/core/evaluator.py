@@ -50,7 +50,9 @@ from .compiled import (
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
+    CompiledRow,
     CompiledRule,
+    CompiledTable,
     DatedValue,
     PenaltyRule,
     ValueSource,
@@ -284,7 +286,11 @@ def _run_plan(
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
     if state.in_force:  # a value a later failure of its rule made undetermined was not taken
-        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
+        state.in_force = [
+            e
+            for e in state.in_force
+            if e.row is not None or state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED
+        ]
     return parsed, kind, day, state
 
 
@@ -359,7 +365,10 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
     table = rule.table
     assert table is not None
     ns = state.ns
-    matches = [row for row in table.rows if row.condition.fn(ns)]
+    if table.dated:
+        matches = _dated_matches(table, ns)
+    else:
+        matches = [row for row in table.rows if row.condition.fn(ns)]
     if table.hit == "first":
         matches = matches[:1]
     facts = _facts_of_inputs(table.inputs, ns) if state.trace is not None else []
@@ -395,11 +404,39 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
         return
     row = matches[0]
     node = _note(state, rule, "applied", facts=facts, row=row.index + 1)
+    if row.periods:
+        _dated_row(state, row, node)
     _cite(state, row.cite)
     _apply(state, rule, row.then, node, cite=row.cite)
     unset = [name for name in table.outputs if name not in row.then.slots]
     if unset:
         _silent(state, rule, tuple(unset), node)
+
+
+def _dated_matches(table: CompiledTable, ns: dict[str, Any]) -> list[CompiledRow]:
+    """The rows matching the event when some rows' conditions change on dates: each row's
+    condition in force on the event's date (none before a dated cell's first day)."""
+    day = ns["event_date"]
+    matches = []
+    for row in table.rows:
+        if row.periods:
+            period = row.period_on(day)
+            condition = period.condition if period is not None else None
+        else:
+            condition = row.condition
+        if condition is not None and condition.fn(ns):
+            matches.append(row)
+    return matches
+
+
+def _dated_row(state: _State, row: CompiledRow, node: RuleTrace | None) -> None:
+    """The dated cells of the row that matched, named in the decision and the trace."""
+    period = row.period_on(state.ns["event_date"])
+    assert period is not None  # it matched
+    state.in_force += period.entries
+    if node is not None:
+        for entry in period.entries:
+            node.dated[f"when {entry.name}"] = entry
 
 
 def _silent(

@@ -191,6 +191,8 @@ class ValueInForce(Frozen):
     rule: str
     since: dt.date  # the first day of the value taken: the last day written on or before the event's
     until: dt.date | None = None  # its last day (the day before the next one written); None: open
+    # For a dated condition of a table row: the row (from 1), and `name` is the input it tests.
+    row: int | None = None
 
 
 class Decision(Frozen):
