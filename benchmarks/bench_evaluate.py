@@ -154,6 +154,47 @@ def benchmark(
     }
 
 
+def split_costs(
+    policy: Policy, events: Sequence[dict[str, Any]], repeat: int, clock: Clock
+) -> dict[str, float]:
+    """Microseconds per event of each stage of one full decision, best of `repeat` passes.
+
+    validation: the event dict read into its model; rules: every rule of the plan run and
+    the verdict concluded, on the read event; assembly: the rest of `evaluate` on the read
+    event (penalties, legal notes, citations, the Decision); dump: `model_dump(mode="json")`
+    of the decision made; to_json: the engine's own JSON content of it (`Decision.to_json`).
+    """
+    from salesops_rules.core import evaluator
+
+    compiled = policy.compiled
+    parsed = [evaluator.parse_event(e) for e in events]
+    decisions = [evaluator.evaluate(compiled, e) for e in parsed]
+
+    def rules(event: Any) -> Any:
+        _, kind, _, state = evaluator._run_plan(compiled, event, None)
+        return evaluator._conclude(compiled, kind, state)
+
+    stages: dict[str, tuple[Callable[[Any], Any], Sequence[Any]]] = {
+        "validation": (evaluator.parse_event, events),
+        "rules": (rules, parsed),
+        "rules+assembly": (lambda e: evaluator.evaluate(compiled, e), parsed),
+        "dump": (lambda d: d.model_dump(mode="json"), decisions),
+    }
+    if hasattr(decisions[0], "to_json"):
+        stages["to_json"] = (lambda d: d.to_json(), decisions)
+    best = dict.fromkeys(stages, float("inf"))
+    for _ in range(repeat):
+        for name, (fn, items) in stages.items():
+            gc.collect()
+            start = clock()
+            for item in items:
+                fn(item)
+            best[name] = min(best[name], clock() - start)
+    us = {name: seconds / len(events) * 1e6 for name, seconds in best.items()}
+    us["assembly"] = us.pop("rules+assembly") - us["rules"]
+    return us
+
+
 def benchmark_zen(
     policy: Policy, events: Sequence[dict[str, Any]], check: int, repeat: int, clock: Clock
 ) -> dict[str, Any]:
@@ -223,6 +264,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 continue
             agreed.append(kind)
         results.append(benchmark(policy, kind, events, decide, args.repeat, clock))
+        if args.split:
+            results[-1]["split_us"] = split_costs(policy, events, args.repeat, clock)
     if len(kinds) > 1 and agreed:
         # The mix of the kinds whose baselines agree, against the hand-written dispatcher.
         mixed = list(event_mix.stream(agreed, args.events, seed=args.seed))
@@ -278,6 +321,7 @@ def show(report: dict[str, Any]) -> None:
     if report["not_timed"]:
         print("\nkinds with rules but no event generator yet (not timed): " + ", ".join(report["not_timed"]))
     show_summary(report["results"])
+    show_split(report["results"])
     if report["zen"] is not None:
         show_zen(report["zen"])
     if report["memory"]:
@@ -298,6 +342,17 @@ def show_summary(results: list[dict[str, Any]]) -> None:
     for r in rows:
         flag = "" if r["ratio_evaluate_dump"] <= TARGET else f"  over {TARGET}x"
         print(f"  {r['kind']:<24} {r['ratio_evaluate']:>8.1f}x {r['ratio_evaluate_dump']:>6.1f}x{flag}")
+
+
+def show_split(results: list[dict[str, Any]]) -> None:
+    rows = [r for r in results if "split_us" in r]
+    if not rows:
+        return
+    names = list(rows[0]["split_us"])
+    print("\nwhere a decision's time goes, µs per event (best pass of each stage)")
+    print(f"  {'kind':<24}" + "".join(f" {n:>11}" for n in names))
+    for r in rows:
+        print(f"  {r['kind']:<24}" + "".join(f" {r['split_us'][n]:>11.1f}" for n in names))
 
 
 def show_zen(zen_report: dict[str, Any]) -> None:
@@ -339,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=int,
         default=5_000,
         help="contract events per pass of the zen-engine run (default 5000)",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also time each stage of a decision: validation, rules, assembly, dump",
     )
     parser.add_argument("--no-zen", action="store_true", help="skip the zen-engine comparison")
     parser.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,22 @@ class Policy:
         return decision, nodes
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load and check a policy folder (the bundled one by default); raises PolicyError."""
-    return Policy(loader.load_policy(path))
+# Set (to anything but empty or 0) to decide every event with the interpreter: for debugging.
+INTERPRET_VARIABLE = "SALESOPS_RULES_INTERPRET"
+
+
+def load_policy(path: str | Path | None = None, *, interpret: bool | None = None) -> Policy:
+    """Load and check a policy folder (the bundled one by default); raises PolicyError.
+
+    Each event kind's rules are then run by a function generated for the kind
+    (core/codegen.py). `interpret=True`, or the environment variable
+    SALESOPS_RULES_INTERPRET=1, runs them by the interpreter instead, the reference the
+    generated functions are tested against: slower, the same decisions.
+    """
+    if interpret is None:
+        interpret = os.environ.get(INTERPRET_VARIABLE, "") not in ("", "0")
+    compiled = loader.load_policy(path)
+    compiled.interpreted = interpret
+    if not interpret:
+        evaluator.generate_plans(compiled)
+    return Policy(compiled)

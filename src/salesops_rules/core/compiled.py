@@ -270,6 +270,11 @@ class CompiledPolicy:
     in_force: tuple[dt.date, Cite] | None = None
     # Notes of national law (`legal_notes:`), shown beside decisions.
     legal_notes: tuple[CompiledLegalNote, ...] = ()
+    # Per kind, the plan as generated code (core/codegen.py), made on the kind's first event.
+    # `interpreted`: every event goes through the interpreter instead (the reference; for
+    # debugging, `load_policy(..., compiled=False)` or SALESOPS_RULES_INTERPRET=1).
+    runners: dict[str, Callable[..., None]] = field(default_factory=dict, repr=False, compare=False)
+    interpreted: bool = False
 
     @cached_property
     def notes_by_kind(self) -> dict[str, tuple[CompiledLegalNote, ...]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -41,6 +42,7 @@ from ..model.jsonread import shown
 from ..model.money import CENT
 from .approvals import Chain, Step, judge
 from .asof import due_instant, judgement_time, recorded_until
+from .codegen import generate
 from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
 from .expected import expected
 from .expressions import Expression
@@ -50,6 +52,8 @@ from .trace import Fact, RuleTrace
 REFER = "refer_to_general_manager"
 REFER_CITE = Cite.of(39)
 NOT_IN_FORCE = "policy_not_in_force"
+# What a rule's code may raise on one event: the rule cannot be evaluated, the event is referred.
+RULE_FAILURES = (TypeError, ArithmeticError, ValueError)
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
@@ -251,6 +255,10 @@ def _run_plan(
         return parsed, kind, day, state
     excluded = _excluded(parsed)
     records = _records(parsed)
+    if trace is None and not policy.interpreted:
+        runner = policy.runners.get(kind) or _generated(policy, kind)
+        runner(state, day, records, excluded)
+        return parsed, kind, day, state
     settled = state.settled
     for rule, dated, reads in plan:
         if dated and not rule.in_force(day):
@@ -263,6 +271,19 @@ def _run_plan(
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
     return parsed, kind, day, state
+
+
+def generate_plans(policy: CompiledPolicy) -> None:
+    """Every kind's plan as generated code, made now rather than on the kind's first event."""
+    for kind in policy.plans:
+        if kind not in policy.runners:
+            _generated(policy, kind)
+
+
+def _generated(policy: CompiledPolicy, kind: str) -> Callable[..., None]:
+    """The kind's plan as generated code, made once (two threads at once make it twice, alike)."""
+    runner = policy.runners[kind] = generate(policy, kind, _HELPERS)
+    return runner
 
 
 def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
@@ -343,7 +364,7 @@ def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
             )
         if chosen is not None:
             _apply(state, rule, chosen, node)
-    except (TypeError, ArithmeticError, ValueError) as error:
+    except RULE_FAILURES as error:
         _cannot_evaluate(state, rule, error)
 
 
@@ -880,3 +901,19 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
+
+
+# The interpreter's functions the generated plans call (core/codegen.py): one copy of each rule
+# of resolution, judgement and wording, whichever way a plan runs.
+_HELPERS: dict[str, Any] = {
+    "settle": _settle,
+    "offer": _offer,
+    "due": _due,
+    "add_violation": _add_violation,
+    "silent": _silent,
+    "run_table": _run_table,
+    "cannot_evaluate": _cannot_evaluate,
+    "value": _value,
+    "UNDETERMINED": UNDETERMINED,
+    "FAILURES": RULE_FAILURES,
+}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from .citation import Cite
-from .money import Money
+from .money import CENT, Money
 
 # A time of the company's day, as events give it: ISO 8601 in China Standard Time, without an
 # offset. JSON Schema's `date-time` requires an offset, so the schema says what is written.
@@ -168,8 +168,107 @@ class Decision(Frozen):
         "the event records",
     )
 
+    def to_json(self) -> dict[str, Any]:
+        """`model_dump(mode="json")`, made by hand in a fraction of its time (`decision_json`)."""
+        return decision_json(self)
+
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
         fields.setdefault("legal_notes", [])
         fields.setdefault("as_of", None)
         return super().assemble(**fields)
+
+
+# ---- the JSON content, written by hand ----
+#
+# `Decision.to_json()` gives what `model_dump(mode="json")` gives, in less time: the service,
+# the CLI and the audit read a decision as JSON content. A model's `__dict__` holds exactly its
+# fields, in their order (`Frozen.assemble` and validation alike), so a part whose fields are
+# all JSON already (a citation, a cite, a text) is copied in one call; only money, decimals,
+# times and nested parts are converted. tests/test_decision_json.py checks both are equal
+# over every example and policy test case, and over decisions hypothesis makes; pydantic's
+# dump stays the reference.
+
+
+def _money_json(value: Decimal | int) -> str | int:
+    """`int | Money`: an int as it is, a Decimal as money (two places, as the contract writes)."""
+    return value if isinstance(value, int) else str(value.quantize(CENT))
+
+
+def _range_json(r: Range | None) -> dict[str, Any] | None:
+    return None if r is None else {"min": _money_json(r.min), "max": _money_json(r.max)}
+
+
+def _approval_json(a: ApprovalOutcome) -> dict[str, Any]:
+    fields = a.__dict__
+    note = fields["note"]
+    return {
+        **fields,
+        "cite": dict(fields["cite"].__dict__),
+        "note": None if note is None else dict(note.__dict__),
+    }
+
+
+def _obligation_json(o: Obligation) -> dict[str, Any]:
+    fields = o.__dict__
+    deadline = fields["deadline"]
+    return {
+        **fields,
+        "cite": dict(fields["cite"].__dict__),
+        "deadline": None if deadline is None else deadline.isoformat(),
+    }
+
+
+def _violation_json(v: Violation) -> dict[str, Any]:
+    fields = v.__dict__
+    return {**fields, "cite": dict(fields["cite"].__dict__)}
+
+
+def _penalty_json(p: Penalty) -> dict[str, Any]:
+    cap = p.deduction_cap_per_month
+    return {
+        "sanction": p.sanction,
+        "for": p.for_,
+        "deduction_months": _range_json(p.deduction_months),
+        "deduction_amount": _range_json(p.deduction_amount),
+        "cite": dict(p.cite.__dict__),
+        "requires_determination": p.requires_determination,
+        "deduction_cap_per_month": None if cap is None else str(cap.quantize(CENT)),
+        "months_to_recover": _range_json(p.months_to_recover),
+    }
+
+
+def _note_json(n: LegalNote) -> dict[str, Any]:
+    fields = n.__dict__
+    cap = fields["deduction_cap"]
+    return {
+        **fields,
+        "cite": dict(fields["cite"].__dict__),
+        "also": [dict(c.__dict__) for c in fields["also"]],
+        "figures": {k: str(v.quantize(CENT)) for k, v in fields["figures"].items()},
+        "deduction_cap": None if cap is None else str(cap),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    fields = d.__dict__
+    as_of = fields["as_of"]
+    values = fields["values"]
+    # Most lists of a decision are empty or short: a comprehension (a function call on 3.11)
+    # only where there is something in them.
+    approvals, obligations, violations = fields["approvals"], fields["obligations"], fields["violations"]
+    penalties, notes = fields["penalties"], fields["legal_notes"]
+    return {
+        **fields,
+        "policy": dict(fields["policy"].__dict__),
+        # bool | Decimal | str | int | None: only a Decimal changes (its text as written).
+        "values": {k: str(v) if type(v) is Decimal else v for k, v in values.items()} if values else {},
+        "approvals": [_approval_json(a) for a in approvals] if approvals else [],
+        "obligations": [_obligation_json(o) for o in obligations] if obligations else [],
+        "violations": [_violation_json(v) for v in violations] if violations else [],
+        "penalties": [_penalty_json(p) for p in penalties] if penalties else [],
+        "citations": [dict(c.__dict__) for c in fields["citations"]],
+        "rules": list(fields["rules"]),
+        "legal_notes": [_note_json(n) for n in notes] if notes else [],
+        "as_of": None if as_of is None else as_of.isoformat(),
+    }
