@@ -57,14 +57,14 @@ class _Module:
 
 
 def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> Runner:
-    """`run(state, day, records, excluded)`: the plan of `kind` run on one event's state.
+    """`run(state, day)`: the plan of `kind` run on one event's state.
 
     `helpers` holds the interpreter's functions the generated code calls by name: `settle`,
     `offer`, `due`, `add_violation`, `silent`, `run_table`, `cannot_evaluate`, `value`,
     and `UNDETERMINED` and `FAILURES` (what a rule's code may raise on one event).
     """
     m = _Module(helpers)
-    m.line(0, "def run(state, day, records, excluded):")
+    m.line(0, "def run(state, day):")
     for local in ("ns", "settled", "applied", "cites", "candidates", "prevailed", "acted"):
         m.line(1, f"{local} = state.{local}")
     m.line(1, "violations = state.violations")
@@ -75,7 +75,7 @@ def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> R
         _step(m, rule, dated, reads, direct)
     m.line(1, "if candidates:")
     m.line(2, "for name in list(candidates):")
-    m.line(3, "settle(policy, state, name, records, excluded)")
+    m.line(3, "settle(policy, state, name)")
     source = "\n".join(m.lines) + "\n"
     exec(compile(source, f"<plan of {kind!r}>", "exec"), m.bound)  # noqa: S102 -- see the module docstring
     run: Runner = m.bound["run"]
@@ -94,7 +94,7 @@ def _step(
     for name in reads:
         n = m.const(name)
         m.line(depth, f"if {n} not in settled:")
-        m.line(depth + 1, f"settle(policy, state, {n}, records, excluded)")
+        m.line(depth + 1, f"settle(policy, state, {n})")
     if reads:
         # A value it reads is undetermined: the rule is skipped (the trace says so; nothing else).
         known = " and ".join(f"ns.get({m.const(n)}) is not UNDETERMINED" for n in reads)

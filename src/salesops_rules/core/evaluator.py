@@ -253,11 +253,9 @@ def _run_plan(
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
         return parsed, kind, day, state
-    excluded = _excluded(parsed)
-    records = _records(parsed)
     if trace is None and not policy.interpreted:
         runner = policy.runners.get(kind) or _generated(policy, kind)
-        runner(state, day, records, excluded)
+        runner(state, day)
         return parsed, kind, day, state
     settled = state.settled
     for rule, dated, reads in plan:
@@ -266,10 +264,10 @@ def _run_plan(
             continue
         for name in reads:
             if name not in settled:
-                _settle(policy, state, name, records, excluded)
+                _settle(policy, state, name)
         _run(state, rule, reads)
     for name in list(state.candidates):
-        _settle(policy, state, name, records, excluded)
+        _settle(policy, state, name)
     return parsed, kind, day, state
 
 
@@ -576,9 +574,9 @@ def _offer(state: _State, rule: CompiledRule, name: str, value: Any) -> None:
     state.candidates.setdefault(name, []).append(_Candidate(rule, value))
 
 
-def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
+def _settle(policy: CompiledPolicy, state: _State, name: str) -> None:
     if name == "approvals_satisfied":
-        _settle(policy, state, "approvals", records, excluded)
+        _settle(policy, state, "approvals")
         state.ns[name] = all(a.satisfied for a in state.approvals)
         return
     if name in state.settled:
@@ -596,7 +594,7 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
     if name == "approvals":
         state.chain = result if isinstance(result, Chain) else None
         if state.chain is not None:
-            _judge(policy, state, records, excluded)
+            _judge(policy, state)
         return
     state.ns[name] = result
 
@@ -652,10 +650,13 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) and type(a) is type(b)
 
 
-def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
-    assert state.chain is not None
-    preparer = state.event.__dict__.get("prepared_by") if state.event is not None else None
-    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event), preparer):
+def _judge(policy: CompiledPolicy, state: _State) -> None:
+    assert state.chain is not None and state.event is not None
+    # The records and who may not approve, read only for a kind with an approval chain.
+    event = state.event
+    records, excluded = _records(event), _excluded(event)
+    preparer = event.__dict__.get("prepared_by")
+    for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
         step = result.step
         _cite(state, step.cite)
         note = None
@@ -735,10 +736,13 @@ def _decision(
     values: dict[str, Any],
     verdict: Verdict,
 ) -> Decision:
-    # One sanction per kind of breach: two rules finding the same breach do not double it.
-    penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
-    for p in penalties:
-        _cite(state, p.cite)
+    penalties: list[Penalty] = []
+    if state.violations:
+        # One sanction per kind of breach: two rules finding the same breach do not double it.
+        codes = dict.fromkeys(v.code for v in state.violations)
+        penalties = [_penalty(policy, code, event) for code in codes]
+        for p in penalties:
+            _cite(state, p.cite)
     legal: list[LegalNote] = []
     if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
@@ -753,12 +757,18 @@ def _decision(
         violations=state.violations,
         penalties=penalties,
         citations=_citations(policy, state.cites),
-        rules=[
-            r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
-        ],
+        rules=_rules(state),
         legal_notes=legal,
         as_of=state.as_of,
     )
+
+
+def _rules(state: _State) -> list[str]:
+    """The rules that applied, less those displaced by an exception that did nothing else."""
+    displaced = state.displaced
+    if not displaced:  # the usual case
+        return list(state.applied)
+    return [r for r in state.applied if r not in displaced or r in state.prevailed or r in state.acted]
 
 
 def _legal_notes(
