@@ -12,6 +12,7 @@ from typing import Any
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
 from ..model.decision import (
+    ApprovalOutcome,
     Citation,
     LawCitation,
     LegalNote,
@@ -260,6 +261,8 @@ class CompiledPolicy:
     )
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
     penalty_cache: dict[tuple[str, str | None], Penalty] = field(default_factory=dict)
+    # ...approval steps' outcomes, by (id of the step, role and person, or why it is open).
+    approval_cache: dict[tuple[Any, ...], ApprovalOutcome] = field(default_factory=dict)
     # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
     capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).

@@ -59,6 +59,9 @@ NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
+# Approval step outcomes by (step, role, person) or (step, why open); a reason may name a
+# record's time, so the cache is bounded like the others rather than trusted to stay small.
+APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
@@ -657,22 +660,33 @@ def _judge(policy: CompiledPolicy, state: _State) -> None:
     records, excluded = _records(event), _excluded(event)
     preparer = event.__dict__.get("prepared_by")
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
-        step = result.step
-        _cite(state, step.cite)
+        _cite(state, result.step.cite)
+        state.approvals.append(_approval(policy, result.step, result.record, result.reason))
+
+
+def _approval(
+    policy: CompiledPolicy, step: Step, record: ApprovalRecord | None, reason: str | None
+) -> ApprovalOutcome:
+    """A step's outcome, by step, who took it and why not: the same few, made once each (bounded)."""
+    # Steps live as long as the policy that holds them and this cache: their ids are stable.
+    key = (id(step), record.role, record.by, None) if record is not None else (id(step), None, None, reason)
+    found = policy.approval_cache.get(key)
+    if found is None:
         note = None
-        if result.reason is not None:
-            note = Text.assemble(zh=_reason_zh(result.reason, step, policy), en=result.reason)
-        state.approvals.append(
-            ApprovalOutcome.assemble(
-                # A step any of several roles may take shows the role that took it.
-                role=result.record.role if result.record is not None else step.role,
-                action=step.action,
-                satisfied=result.record is not None,
-                cite=step.cite,
-                by=result.record.by if result.record is not None else None,
-                note=note,
-            )
+        if reason is not None:
+            note = Text.assemble(zh=_reason_zh(reason, step, policy), en=reason)
+        found = ApprovalOutcome.assemble(
+            # A step any of several roles may take shows the role that took it.
+            role=record.role if record is not None else step.role,
+            action=step.action,
+            satisfied=record is not None,
+            cite=step.cite,
+            by=record.by if record is not None else None,
+            note=note,
         )
+        if len(policy.approval_cache) < APPROVALS_KEPT:
+            policy.approval_cache[key] = found
+    return found
 
 
 def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
