@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from editor_support import MINI, POLICIES, assemble, deposit_60
 from salesops_rules import EventError, load_policy
-from salesops_rules.core import evaluator
+from salesops_rules.core import codegen, evaluator
 from salesops_rules.tools.cases import load_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -187,3 +187,13 @@ def test_no_string_an_editor_wrote_is_in_the_generated_source() -> None:
         assert source.startswith("def run(")
         found = sorted(w for w in written if f"'{w}'" in source or f'"{w}"' in source or f" {w}(" in source)
         assert found == [], kind
+
+
+def test_an_outcome_left_to_the_interpreter_decides_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value of a kind the generator does not write out (none today) is applied by `_apply`."""
+    monkeypatch.setattr(codegen, "_plain", lambda source: False)
+    policy = load_policy()
+    sources = [runner.__doc__ or "" for runner in policy.compiled.runners.values()]
+    assert sum("apply(state, " in s for s in sources) >= 5  # every kind that sets a value
+    for event in event_mix.stream(KINDS, 400, seed=17):
+        same_decision(policy, INTERPRETED, event)

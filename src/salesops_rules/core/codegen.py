@@ -60,7 +60,7 @@ def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> R
     """`run(state, day)`: the plan of `kind` run on one event's state.
 
     `helpers` holds the interpreter's functions the generated code calls by name: `settle`,
-    `offer`, `due`, `add_violation`, `silent`, `run_table`, `cannot_evaluate`, `value`,
+    `offer`, `due`, `add_violation`, `silent`, `run_table`, `cannot_evaluate`, `apply`,
     and `UNDETERMINED` and `FAILURES` (what a rule's code may raise on one event).
     """
     m = _Module(helpers)
@@ -152,7 +152,14 @@ def _table(m: _Module, rule: CompiledRule, depth: int, direct: frozenset[str]) -
 def _apply(
     m: _Module, rule: CompiledRule, outcome: CompiledOutcome, depth: int, direct: frozenset[str], cite: Any
 ) -> None:
-    """The effects of `outcome`, in the order `evaluator._apply` makes them."""
+    """The effects of `outcome`, in the order `evaluator._apply` makes them.
+
+    An outcome with a value of a kind not written out here (anything but an expression or a
+    literal) is applied by the interpreter's own `apply`, whole.
+    """
+    if not all(_plain(source) for _, source in outcome.values):
+        m.line(depth, f"apply(state, {m.const(rule)}, {m.const(outcome)}, None, {m.const(cite)})")
+        return
     rid = m.const(rule.id)
     m.line(depth, f"applied.append({rid})")
     m.line(depth, f"cites[{m.const((cite.article, cite.item))}] = {m.const(cite)}")
@@ -184,11 +191,12 @@ def _apply(
         m.line(depth, f"add_violation(violations, {m.const(v.found)})")
 
 
+def _plain(source: Any) -> bool:
+    return isinstance(source, Expression) or source is None or isinstance(source, bool | int | Decimal)
+
+
 def _value(m: _Module, source: Any) -> str:
-    """The code of a value: its compiled expression called, a literal as a constant; any
-    other source is computed by the interpreter's own `value`."""
+    """The code of a plain value: its compiled expression called, a literal as a constant."""
     if isinstance(source, Expression):
         return f"{m.const(source.fn)}(ns)"
-    if source is None or isinstance(source, bool | int | Decimal):
-        return m.const(source)
-    return f"value({m.const(source)}, ns)"
+    return m.const(source)

@@ -937,7 +937,7 @@ _HELPERS: dict[str, Any] = {
     "silent": _silent,
     "run_table": _run_table,
     "cannot_evaluate": _cannot_evaluate,
-    "value": _value,
+    "apply": _apply,
     "UNDETERMINED": UNDETERMINED,
     "FAILURES": RULE_FAILURES,
 }

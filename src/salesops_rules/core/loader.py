@@ -73,6 +73,7 @@ RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file ma
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 
+
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent.parent

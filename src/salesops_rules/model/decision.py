@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
 from .citation import Cite
 from .money import CENT, Money
@@ -198,15 +198,6 @@ class Decision(Frozen):
 # dump stays the reference.
 
 
-def _money_json(value: Decimal | int) -> str | int:
-    """`int | Money`: an int as it is, a Decimal as money (two places, as the contract writes)."""
-    return value if isinstance(value, int) else str(value.quantize(CENT))
-
-
-def _range_json(r: Range | None) -> dict[str, Any] | None:
-    return None if r is None else {"min": _money_json(r.min), "max": _money_json(r.max)}
-
-
 def _approval_json(a: ApprovalOutcome) -> dict[str, Any]:
     fields = a.__dict__
     note = fields["note"]
@@ -230,20 +221,6 @@ def _obligation_json(o: Obligation) -> dict[str, Any]:
 def _violation_json(v: Violation) -> dict[str, Any]:
     fields = v.__dict__
     return {**fields, "cite": dict(fields["cite"].__dict__)}
-
-
-def _penalty_json(p: Penalty) -> dict[str, Any]:
-    cap = p.deduction_cap_per_month
-    return {
-        "sanction": p.sanction,
-        "for": p.for_,
-        "deduction_months": _range_json(p.deduction_months),
-        "deduction_amount": _range_json(p.deduction_amount),
-        "cite": dict(p.cite.__dict__),
-        "requires_determination": p.requires_determination,
-        "deduction_cap_per_month": None if cap is None else str(cap.quantize(CENT)),
-        "months_to_recover": _range_json(p.months_to_recover),
-    }
 
 
 def _note_json(n: LegalNote) -> dict[str, Any]:
@@ -274,9 +251,22 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "approvals": [_approval_json(a) for a in approvals] if approvals else [],
         "obligations": [_obligation_json(o) for o in obligations] if obligations else [],
         "violations": [_violation_json(v) for v in violations] if violations else [],
-        "penalties": [_penalty_json(p) for p in penalties] if penalties else [],
+        "penalties": _PENALTIES.dump_python(penalties, mode="json") if penalties else [],
         "citations": [dict(c.__dict__) for c in fields["citations"]],
         "rules": list(fields["rules"]),
         "legal_notes": [_note_json(n) for n in notes] if notes else [],
         "as_of": None if as_of is None else as_of.isoformat(),
+        **(d.model_dump(mode="json", include=_OTHERS) if _OTHERS else {}),
     }
+
+
+# Penalties (rare, and the part whose shape grows most) are dumped by pydantic's own serializer;
+# so is any field of a decision not written out above.
+_PENALTIES: TypeAdapter[list[Penalty]] = TypeAdapter(list[Penalty])
+_BY_HAND = frozenset(
+    (
+        *("event_id", "kind", "policy", "verdict", "values", "approvals", "obligations"),
+        *("violations", "penalties", "citations", "rules", "legal_notes", "as_of"),
+    )
+)
+_OTHERS = set(Decision.model_fields) - _BY_HAND
