@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from editor_support import MINI, POLICIES, assemble, deposit_60
-from salesops_rules import EventError, load_policy
-from salesops_rules.core import codegen, evaluator
+from editor_support import MINI, POLICIES, assemble, deposit_60, deposit_dated
+from salesops_rules import EventError, Policy, load_policy
+from salesops_rules.core import codegen, evaluator, loader
 from salesops_rules.tools.cases import load_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -166,6 +166,18 @@ def test_a_pack_with_editions_and_dated_rules(tmp_path: Path) -> None:
             same_decision(generated, interpreted, {**event, "date": day})
 
 
+def test_a_pack_with_dated_values(tmp_path: Path) -> None:
+    """Dated values are applied by the interpreter's `_apply` from generated plans: alike."""
+    folder = deposit_dated(tmp_path / "deposit-dated")
+    generated, interpreted = load_policy(folder), load_policy(folder, interpret=True)
+    assert any("apply(state, " in (r.__doc__ or "") for r in generated.compiled.runners.values())
+    for case in load_cases(POLICIES / "deposit-dated" / "cases.yaml"):
+        same_decision(generated, interpreted, case.event, case.as_of)
+    for event in event_mix.stream(["contract"], 200, seed=23):
+        for day in ("2011-10-31", "2012-06-30", "2012-07-01", event["date"]):
+            same_decision(generated, interpreted, {**event, "date": day})
+
+
 # ---- the switch, and what the generated code is made of ----
 
 
@@ -175,6 +187,14 @@ def test_the_environment_variable_switches_to_the_interpreter(monkeypatch: pytes
     monkeypatch.setenv("SALESOPS_RULES_INTERPRET", "0")
     assert not load_policy().compiled.interpreted
     assert load_policy(interpret=True).compiled.interpreted
+    # A policy made from a compiled pack, as the command line makes it from its cache.
+    monkeypatch.setenv("SALESOPS_RULES_INTERPRET", "1")
+    assert Policy(loader.load_policy()).compiled.interpreted
+    monkeypatch.delenv("SALESOPS_RULES_INTERPRET")
+    lazy = Policy(loader.load_policy())
+    assert not lazy.compiled.interpreted and lazy.compiled.runners == {}
+    lazy.evaluate(json.loads(EXAMPLES[0].read_text(encoding="utf-8")))
+    assert list(lazy.compiled.runners) == ["contract"]  # made on the kind's first event
 
 
 def test_no_string_an_editor_wrote_is_in_the_generated_source() -> None:

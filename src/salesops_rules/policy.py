@@ -19,7 +19,12 @@ AsOf = str | dt.date | dt.datetime | None
 class Policy:
     """A compiled policy. Loading checks everything; evaluating parses nothing."""
 
-    def __init__(self, compiled: CompiledPolicy) -> None:
+    def __init__(self, compiled: CompiledPolicy, *, interpret: bool | None = None) -> None:
+        """`interpret`: decide with the interpreter, not the generated plans (see `load_policy`);
+        None: as the environment variable SALESOPS_RULES_INTERPRET says."""
+        if interpret is None:
+            interpret = os.environ.get(INTERPRET_VARIABLE, "") not in ("", "0")
+        compiled.interpreted = interpret
         self.compiled = compiled
 
     @property
@@ -60,10 +65,9 @@ def load_policy(path: str | Path | None = None, *, interpret: bool | None = None
     SALESOPS_RULES_INTERPRET=1, runs them by the interpreter instead, the reference the
     generated functions are tested against: slower, the same decisions.
     """
-    if interpret is None:
-        interpret = os.environ.get(INTERPRET_VARIABLE, "") not in ("", "0")
-    compiled = loader.load_policy(path)
-    compiled.interpreted = interpret
-    if not interpret:
-        evaluator.generate_plans(compiled)
-    return Policy(compiled)
+    policy = Policy(loader.load_policy(path), interpret=interpret)
+    if not policy.compiled.interpreted:
+        # Made now, so that no kind's first event waits for its plan (a policy made from a
+        # compiled pack directly, as the command line does, makes each on first use).
+        evaluator.generate_plans(policy.compiled)
+    return policy
