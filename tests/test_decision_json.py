@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from editor_support import deposit_dated
 from salesops_rules import load_policy
 from salesops_rules.tools.cases import load_cases
 
@@ -78,3 +79,11 @@ def test_every_part_of_the_decision_is_reached() -> None:
 def test_drawn_events(kind: str, seed: int, as_of: str | None) -> None:
     event = event_mix.EVERY_GENERATOR[kind](random.Random(seed), 1)
     same_json(POLICY.evaluate(event, as_of=as_of))
+
+
+def test_dated_values_in_force(tmp_path: Path) -> None:
+    policy = load_policy(deposit_dated(tmp_path / "deposit-dated"))
+    decisions = [policy.evaluate(e) for e in event_mix.stream(["contract"], 300, seed=8)]
+    for decision in decisions:
+        same_json(decision)
+    assert any(d.values_in_force for d in decisions)

@@ -286,6 +286,16 @@ def _note_json(n: LegalNote) -> dict[str, Any]:
     }
 
 
+def _in_force_json(v: ValueInForce) -> dict[str, Any]:
+    fields = v.__dict__
+    until = fields["until"]
+    return {
+        **fields,
+        "since": fields["since"].isoformat(),
+        "until": None if until is None else until.isoformat(),
+    }
+
+
 def decision_json(d: Decision) -> dict[str, Any]:
     fields = d.__dict__
     as_of = fields["as_of"]
@@ -293,7 +303,7 @@ def decision_json(d: Decision) -> dict[str, Any]:
     # Most lists of a decision are empty or short: a comprehension (a function call on 3.11)
     # only where there is something in them.
     approvals, obligations, violations = fields["approvals"], fields["obligations"], fields["violations"]
-    penalties, notes = fields["penalties"], fields["legal_notes"]
+    penalties, notes, in_force = fields["penalties"], fields["legal_notes"], fields["values_in_force"]
     return {
         **fields,
         "policy": dict(fields["policy"].__dict__),
@@ -307,6 +317,7 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "rules": list(fields["rules"]),
         "legal_notes": [_note_json(n) for n in notes] if notes else [],
         "as_of": None if as_of is None else as_of.isoformat(),
+        "values_in_force": [_in_force_json(v) for v in in_force] if in_force else [],
         **(d.model_dump(mode="json", include=_OTHERS) if _OTHERS else {}),
     }
 
@@ -317,7 +328,7 @@ _PENALTIES: TypeAdapter[list[Penalty]] = TypeAdapter(list[Penalty])
 _BY_HAND = frozenset(
     (
         *("event_id", "kind", "policy", "verdict", "values", "approvals", "obligations"),
-        *("violations", "penalties", "citations", "rules", "legal_notes", "as_of"),
+        *("violations", "penalties", "citations", "rules", "legal_notes", "as_of", "values_in_force"),
     )
 )
 _OTHERS = set(Decision.model_fields) - _BY_HAND
