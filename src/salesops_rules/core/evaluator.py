@@ -71,8 +71,8 @@ NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
-# Approval step outcomes by (step, role, person) or (step, why open); a reason may name a
-# record's time, so the cache is bounded like the others rather than trusted to stay small.
+# Approval step outcomes by (step, role, person) or (step, why open): as many as people and
+# reasons; bounded like the others all the same.
 APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
@@ -769,7 +769,8 @@ def _approval(
             by=record.by if record is not None else None,
             note=note,
         )
-        if len(policy.approval_cache) < APPROVALS_KEPT:
+        # A step with a deadline says when a late record was made: that outcome is the event's own.
+        if (record is not None or step.by_end_of is None) and len(policy.approval_cache) < APPROVALS_KEPT:
             policy.approval_cache[key] = found
     return found
 
