@@ -42,6 +42,7 @@ class _Module:
         self.bound: dict[str, Any] = {"__builtins__": {}, "bool": bool, "list": list, "map": map, "sum": sum}
         self.bound.update(helpers)
         self._names: dict[int, str] = {}
+        self.excepted: frozenset[str] = frozenset()
 
     def const(self, value: Any) -> str:
         """A generated name bound to `value` (the same object always gets the same name)."""
@@ -71,6 +72,9 @@ def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> R
     m.line(1, "obligations = state.obligations")
     m.line(1, f"policy = {m.const(policy)}")
     direct = policy.direct_values.get(kind, frozenset())
+    # Only a rule some exception names can be displaced; whether such a rule prevailed or
+    # acted is all `prevailed` and `acted` are read for (`evaluator._rules`).
+    m.excepted = frozenset().union(*(rule.exception_to for rule in policy.rules))
     for rule, dated, reads in policy.steps.get(kind, ()):
         _step(m, rule, dated, reads, direct)
     m.line(1, "if candidates:")
@@ -161,6 +165,7 @@ def _apply(
         m.line(depth, f"apply(state, {m.const(rule)}, {m.const(outcome)}, None, {m.const(cite)})")
         return
     rid = m.const(rule.id)
+    marked = rule.id in m.excepted
     m.line(depth, f"applied.append({rid})")
     m.line(depth, f"cites[{m.const((cite.article, cite.item))}] = {m.const(cite)}")
     for name, source in outcome.values:
@@ -169,12 +174,13 @@ def _apply(
         if name in direct:
             m.line(depth, f"ns[{n}] = {value}")
             m.line(depth, f"settled.add({n})")
-            m.line(depth, f"prevailed.add({rid})")
+            if marked:
+                m.line(depth, f"prevailed.add({rid})")
         else:
             m.line(depth, f"offer(state, {m.const(rule)}, {n}, {value})")
     if outcome.approvals is not None:
         m.line(depth, f"offer(state, {m.const(rule)}, 'approvals', {m.const(outcome.approvals)})")
-    if outcome.obligations or outcome.violations or not (outcome.values or outcome.approvals):
+    if marked and (outcome.obligations or outcome.violations or not (outcome.values or outcome.approvals)):
         m.line(depth, f"acted.add({rid})")
     for ob in outcome.obligations:
         inner = depth

@@ -847,21 +847,24 @@ def _decision(
     legal: list[LegalNote] = []
     if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
-    return Decision.assemble(
-        event_id=event.id,
-        kind=kind,
-        policy=policy.ref_on(day),
-        verdict=verdict,
-        values=values,
-        approvals=state.approvals,
-        obligations=state.obligations,
-        violations=state.violations,
-        penalties=penalties,
-        citations=_citations(policy, state.cites),
-        rules=_rules(state),
-        legal_notes=legal,
-        as_of=state.as_of,
-        values_in_force=state.in_force,
+    # Every field, in the model's order (a dump follows this order).
+    return Decision.assemble_from(
+        {
+            "event_id": event.id,
+            "kind": kind,
+            "policy": policy.ref_on(day),
+            "verdict": verdict,
+            "values": values,
+            "approvals": state.approvals,
+            "obligations": state.obligations,
+            "violations": state.violations,
+            "penalties": penalties,
+            "citations": _citations(policy, state.cites),
+            "rules": _rules(state),
+            "legal_notes": legal,
+            "as_of": state.as_of,
+            "values_in_force": state.in_force,
+        }
     )
 
 

@@ -42,6 +42,11 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     @classmethod
+    def assemble_from(cls, fields: dict[str, Any]) -> Self:
+        """`assemble` of a dict holding every field, kept as the model's own (no defaults filled)."""
+        return _assembled(cls, fields)  # type: ignore[no-any-return]
+
+    @classmethod
     def assemble(cls, **fields: Any) -> Self:
         """Build from the engine's own, already valid data: every field given, nothing checked.
 
