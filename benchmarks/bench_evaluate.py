@@ -186,7 +186,7 @@ def split_costs(
     from salesops_rules.core import evaluator
 
     compiled = policy.compiled
-    parsed = [evaluator.parse_event(e) for e in events]
+    parsed = [evaluator.parse_event(compiled, e) for e in events]
     decisions = [evaluator.evaluate(compiled, e) for e in parsed]
 
     def rules(event: Any) -> Any:
@@ -194,7 +194,7 @@ def split_costs(
         return evaluator._conclude(compiled, kind, state)
 
     stages: dict[str, tuple[Callable[[Any], Any], Sequence[Any]]] = {
-        "validation": (evaluator.parse_event, events),
+        "validation": (lambda e: evaluator.parse_event(compiled, e), events),
         "rules": (rules, parsed),
         "rules+assembly": (lambda e: evaluator.evaluate(compiled, e), parsed),
         "dump": (lambda d: d.model_dump(mode="json"), decisions),

@@ -39,7 +39,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
+from ..model.events import ApprovalRecord, EventBase
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
@@ -58,6 +58,7 @@ from .compiled import (
     ValueSource,
     undecided,
 )
+from .eventkinds import EventKinds
 from .expected import expected
 from .expressions import Expression
 from .legal_notes import capped, notes_for
@@ -148,36 +149,38 @@ class _State:
         self.in_force: list[ValueInForce] = []  # the dated values taken, for the decision
 
 
-def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
+def parse_event(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> EventBase:
+    """`event` read as one of the policy's kinds; raises EventError naming every bad field."""
     if isinstance(event, EventBase):
         return event
     if not isinstance(event, dict):
         raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
     try:
-        parsed: EventBase = EVENT_ADAPTER.validate_python(event)
+        parsed: EventBase = policy.events.adapter.validate_python(event)
     except Exception as error:  # pydantic's ValidationError, re-said with field paths
-        raise _event_error(error, event) from None
+        raise event_error(policy.events, error, event) from None
     return parsed
 
 
-def _event_error(error: Any, event: dict[str, Any]) -> EventError:
+def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventError:
+    """pydantic's `error` about `event` as an EventError: each problem's path and message."""
     if not isinstance(error, ValidationError):  # a defect of a validator: said, never a traceback
         return EventError([("$", f"cannot be read: {type(error).__name__}: {shown(str(error))}")])
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = _field_loc(problem["loc"])
+        loc = _field_loc(problem["loc"], events.model_names)
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
             given = shown(str(event.get("kind")))
-            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
+            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in events.kinds)
             path = "$.kind"
         elif kind == "union_tag_not_found":
             message, path = "missing `kind`", "$.kind"
         elif kind == "extra_forbidden":
             message = "unknown field"
         elif kind == "missing":
-            wanted = expected(str(event.get("kind")), loc)
+            wanted = expected(events, str(event.get("kind")), loc)
             message = f"missing field: expected {wanted}" if wanted else "missing field"
         else:
             text = str(problem["msg"]).removeprefix("Value error, ")
@@ -188,15 +191,10 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     return EventError(problems or [("$", str(error))])
 
 
-# Every kind of the event models, so that a kind added there is known here too.
-_KINDS = tuple(EVENT_MODELS)
-_MODEL_NAMES = {*_KINDS}
-
-
-def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+def _field_loc(loc: tuple[Any, ...], kinds: frozenset[str]) -> tuple[Any, ...]:
     """A problem's place without the union's tag in front: only the first step names the kind
-    (a field may be named like a kind)."""
-    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
+    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    return loc[1:] if loc and loc[0] in kinds else loc
 
 
 def evaluate(
@@ -262,7 +260,7 @@ def _run_plan(
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
     when = judgement_time(as_of) if as_of is not None else None
-    parsed = parse_event(event)
+    parsed = parse_event(policy, event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
@@ -327,15 +325,6 @@ def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite
     )
 
 
-def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
-    """The approval records an event carries: its `approvals`, and a cash `permission`."""
-    # A missing attribute on a pydantic model takes a slow path: read the field dict instead.
-    fields = event.__dict__
-    records: tuple[ApprovalRecord, ...] = fields.get("approvals", ())
-    permission = fields.get("permission")
-    return (*records, permission) if permission is not None else records
-
-
 def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
     for i, step in enumerate(chain.steps):
@@ -343,12 +332,6 @@ def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
             stamp = getattr(event, step.by_end_of)
             found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
     return found
-
-
-def _excluded(event: EventBase) -> frozenset[str]:
-    prepared = event.__dict__.get("prepared_by")
-    employee = event.employee.id if event.employee is not None else None
-    return frozenset(i for i in (prepared, employee) if i)
 
 
 def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleTrace | None:
@@ -742,7 +725,8 @@ def _judge(policy: CompiledPolicy, state: _State) -> None:
     assert state.chain is not None and state.event is not None
     # The records and who may not approve, read only for a kind with an approval chain.
     event = state.event
-    records, excluded = _records(event), _excluded(event)
+    kind: str = event.kind  # type: ignore[attr-defined]
+    records, excluded = policy.events.records(kind, event), policy.events.excluded(kind, event)
     preparer = event.__dict__.get("prepared_by")
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
         _cite(state, result.step.cite)
@@ -885,7 +869,7 @@ def _legal_notes(
         return penalties, []
     found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
     caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(kind, event)
     if caps and salary is not None:
         penalties = [_capped(policy, p, salary, min(caps)) for p in penalties]
     return penalties, [note.entry(figures) for note, figures in found]
@@ -958,7 +942,7 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
 
 
 def _penalty(policy: CompiledPolicy, code: str, event: EventBase, values: dict[str, Any]) -> Penalty:
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(event.kind, event)  # type: ignore[attr-defined]
     rule = policy.penalties[code]
     # The same breach by people of the same salary draws the same (frozen) penalty: made once.
     # The salary as written is part of the key: 3200 and 3200.00 are equal, but their amounts
