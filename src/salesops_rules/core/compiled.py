@@ -14,6 +14,7 @@ from ..errors import Finding
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
 from ..model.decision import (
+    ApprovalOutcome,
     Citation,
     LawCitation,
     LegalNote,
@@ -436,6 +437,8 @@ class CompiledPolicy:
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
     # (With a bonus that is a share of a value, the value as written too.)
     penalty_cache: dict[tuple[str, ...], Penalty] = field(default_factory=dict)
+    # ...approval steps' outcomes, by (id of the step, role and person, or why it is open).
+    approval_cache: dict[tuple[Any, ...], ApprovalOutcome] = field(default_factory=dict)
     # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
     capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
@@ -455,6 +458,11 @@ class CompiledPolicy:
     sanctions: dict[str, SanctionForm] = field(default_factory=dict)
     # The codes of obligations whose entry in penalties.yaml is a reward (granted while open).
     reward_codes: frozenset[str] = frozenset()
+    # Per kind, the plan as generated code (core/codegen.py), made on the kind's first event.
+    # `interpreted`: every event goes through the interpreter instead (the reference; for
+    # debugging, `load_policy(..., interpret=True)` or SALESOPS_RULES_INTERPRET=1).
+    runners: dict[str, Callable[..., None]] = field(default_factory=dict, repr=False, compare=False)
+    interpreted: bool = False
 
     @cached_property
     def grave_sanctions(self) -> frozenset[str]:

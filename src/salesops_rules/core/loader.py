@@ -98,6 +98,7 @@ DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
 CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
 
 
+
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent.parent
