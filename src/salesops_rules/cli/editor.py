@@ -198,7 +198,10 @@ def diff_lines(report: diff_mod.DiffReport) -> list[str]:
                 f"    {change.event_id}{dated} at {change.where}"
                 + (f"; also {', '.join(also)}" if also else "")
             )
-            out += [f"      {c.field}: {c.old} -> {c.new}" for c in change.changes]
+            for c in change.changes:
+                out.append(f"      {c.field}: {c.old} -> {c.new}")
+                if c.dated:
+                    out.append(f"        dated value in force: {c.dated}")
     if report.bad:
         out += ["", "unreadable events (left out):"]
         out += [f"  {bad.where}: {bad.message}" for bad in report.bad]
