@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.loader import default_policy_dir
 from ..core.places import in_pack
-from ..tools import cases as cases_mod
-from ..tools import diff as diff_mod
-from ..tools import lint as lint_mod
 from ..tools import schema as schema_mod
-from ..tools.rulecoverage import RuleCoverage, rule_coverage
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -24,6 +21,11 @@ from .common import (
     policy_path,
 )
 
+# The editors' tools are imported by their commands: `check` and `explain` start without them.
+if TYPE_CHECKING:
+    from ..tools import diff as diff_mod
+    from ..tools.rulecoverage import RuleCoverage
+
 
 def _folder(args: argparse.Namespace) -> Path:
     """The policy folder named on the command, else `--policy`, else the bundled one."""
@@ -34,6 +36,8 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from ..tools import lint as lint_mod
+
     folder = _folder(args)
     findings = lint_mod.lint_policy(folder)
     errors = sum(f.severity == lint_mod.ERROR for f in findings)
@@ -111,9 +115,11 @@ def _events_schema(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from ..audit.ledger_cases import run_ledger_cases  # the audit machinery, only when testing
+    from ..tools import cases as cases_mod
+    from ..tools.rulecoverage import rule_coverage
 
     folder = _folder(args)
-    policy = load_from(folder, f"policy `{folder}`")
+    policy = load_from(folder, f"policy `{folder}`", cached=not args.no_cache)
     where = Path(args.cases) if args.cases else folder / "tests"
     try:
         suite = cases_mod.load_suite(where)
@@ -193,8 +199,10 @@ def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    old = load_from(args.old, f"old policy `{args.old}`")
-    new = load_from(args.new, f"new policy `{args.new}`")
+    from ..tools import diff as diff_mod
+
+    old = load_from(args.old, f"old policy `{args.old}`", cached=not args.no_cache)
+    new = load_from(args.new, f"new policy `{args.new}`", cached=not args.no_cache)
     if not Path(args.events).exists():
         raise BadInputError(f"no such events file or folder: `{args.events}`")
     report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events, new.compiled.events))
@@ -228,7 +236,10 @@ def diff_lines(report: diff_mod.DiffReport) -> list[str]:
                 f"    {change.event_id}{dated} at {change.where}"
                 + (f"; also {', '.join(also)}" if also else "")
             )
-            out += [f"      {c.field}: {c.old} -> {c.new}" for c in change.changes]
+            for c in change.changes:
+                out.append(f"      {c.field}: {c.old} -> {c.new}")
+                if c.dated:
+                    out.append(f"        dated value in force: {c.dated}")
     if report.bad:
         out += ["", "unreadable events (left out):"]
         out += [f"  {bad.where}: {bad.message}" for bad in report.bad]
@@ -244,7 +255,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check a policy folder before any event is seen",
         description="Report every error and warning of a policy folder (exit 1 on errors).",
     )
-    add_policy(lint, positional=True)
+    add_policy(lint, positional=True, cached=False)
     lint.add_argument("--json", action="store_true", help="print the findings as JSON")
     lint.set_defaults(run=cmd_lint)
 

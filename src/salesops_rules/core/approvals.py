@@ -1,7 +1,7 @@
 """Approval chains as graphs of roles, and the judgement of approval records against them.
 
 A chain is a small DAG: each step names a role and the steps that must come before it.
-The loader builds every chain with networkx, refuses cycles and unknown roles, and also
+The loader builds every chain as a graph, refuses cycles and unknown roles, and also
 merges all chains into one precedence graph of roles, so that two chains cannot order
 the same two roles in opposite ways. At evaluation the order is precompiled: for each
 step, the indices of the steps that must precede it.
@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
-
-import networkx as nx
 
 from ..model.citation import Cite
 from ..model.events import ApprovalRecord
+from .graphs import Graph
 
 
 @dataclass(frozen=True)
@@ -30,8 +29,8 @@ class Step:
     before: tuple[int, ...]  # indices of the steps that must happen first
     roles: tuple[str, ...] = ()  # every role that may take the step; empty: `role` alone
     by_end_of: str | None = None  # a record counts only if made by the end of this event day
-    # Only the event's preparer takes the step, in their own name (第十二条: the clerk who fills
-    # in the sales document signs it); every other step still excludes them.
+    # Only the event's preparer takes the step, in their own name (who fills in a document
+    # signs it); every other step still excludes them.
     by_preparer: bool = False
 
     @property
@@ -43,6 +42,34 @@ class Step:
 class Chain:
     name: str
     steps: tuple[Step, ...]
+    # The steps of a named chain written without `cite`, given the using rule's clause.
+    filled: frozenset[int] = frozenset()
+
+
+# The clause of a step of a named chain written without `cite`: each rule using the chain
+# gives it its own (`with_cite`), so no decision ever shows this placeholder.
+UNCITED = Cite.model_construct(article=0, item=None, label="")
+
+
+def with_cite(chain: Chain, cite: Cite) -> Chain:
+    """`chain` with `cite` on its uncited steps (the clause of the rule using it); itself if none."""
+    if all(s.cite is not UNCITED for s in chain.steps):
+        return chain
+    steps = tuple(replace(s, cite=cite) if s.cite is UNCITED else s for s in chain.steps)
+    return Chain(chain.name, steps, frozenset(i for i, s in enumerate(chain.steps) if s.cite is UNCITED))
+
+
+def same_steps(a: Chain, b: Chain) -> bool:
+    """Two chains ask for the same steps: a step filled with the using rule's clause
+    (`with_cite`) is the same step whichever rule offers it."""
+    if a.steps == b.steps:
+        return True
+    if not a.filled or a.filled != b.filled or a.name != b.name or len(a.steps) != len(b.steps):
+        return False
+    return all(
+        x == y or (i in a.filled and replace(x, cite=UNCITED) == replace(y, cite=UNCITED))
+        for i, (x, y) in enumerate(zip(a.steps, b.steps, strict=True))
+    )
 
 
 class ChainError(Exception):
@@ -51,9 +78,9 @@ class ChainError(Exception):
         super().__init__(message)
 
 
-def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> nx.DiGraph:
+def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> Graph[int]:
     """A DAG of step indices from (role or roles, after-roles) pairs; raises ChainError on a bad one."""
-    graph = nx.DiGraph()
+    graph: Graph[int] = Graph()
     index: dict[str, int] = {}
     for i, (role, _) in enumerate(steps):
         takers = (role,) if isinstance(role, str) else role
@@ -72,8 +99,10 @@ def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | N
                     step=i,
                 )
             graph.add_edge(index[other], i)
-    if not nx.is_directed_acyclic_graph(graph):
-        cycle = nx.find_cycle(graph)
+    if not graph.is_acyclic():
+        import networkx as nx  # to name the cycle, as ever
+
+        cycle = nx.find_cycle(graph.networkx_copy())
         roles = " -> ".join(graph.nodes[a]["role"] for a, _ in cycle)
         raise ChainError(f"the approval order has a cycle: {roles} -> {graph.nodes[cycle[0][0]]['role']}")
     return graph
@@ -82,19 +111,23 @@ def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | N
 MAX_CYCLES = 20  # cycles listed at most
 
 
-def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
+def precedence_conflicts(chains: Iterable[tuple[str, Graph[int]]]) -> list[str]:
     """Pairs of roles that one chain orders one way and another the other way."""
-    merged = nx.DiGraph()
+    merged: Graph[str] = Graph()
     for name, graph in chains:
         for a, b in graph.edges:
             # A step any of several roles may take orders each of them.
             for first in graph.nodes[a]["roles"]:
                 for then in graph.nodes[b]["roles"]:
                     merged.add_edge(first, then, chain=name)
+    if merged.is_acyclic():
+        return []
+    import networkx as nx  # to list the cycles, as ever
+
     problems = []
     # A pack may invent roles and order them every way: some 10^8 cycles over 12 roles.
     # The first few say what is wrong; listing them all would never end.
-    for cycle in itertools.islice(nx.simple_cycles(merged), MAX_CYCLES):
+    for cycle in itertools.islice(nx.simple_cycles(merged.networkx_copy()), MAX_CYCLES):
         path = " -> ".join([*cycle, cycle[0]])
         names = sorted(
             {merged.edges[a, b]["chain"] for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)}
@@ -105,7 +138,7 @@ def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
 
 def make_chain(
     name: str,
-    graph: nx.DiGraph,
+    graph: Graph[int],
     specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None, bool]],
 ) -> Chain:
     steps = tuple(
@@ -114,7 +147,7 @@ def make_chain(
             action,
             cite,
             consent,
-            tuple(sorted(nx.ancestors(graph, i))),
+            tuple(sorted(graph.ancestors(i))),
             roles if len(roles) > 1 else (),
             deadline,
             by_preparer,
@@ -142,7 +175,7 @@ def judge(
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
     `deadlines` gives, per step index, the last day on which a record for it counts. A
-    `by_preparer` step takes only a record by `preparer`, the event's `prepared_by`.
+    `by_preparer` step takes only a record by `preparer`, who prepared the event (`people.preparer`).
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []
@@ -179,7 +212,7 @@ def _pick(
     if step.by_preparer:
         # The preparer's own record is the one the step asks for, so exclusion does not apply.
         if preparer is None:
-            return None, "the event names no preparer (`prepared_by`) to take this step"
+            return None, "the event names no preparer to take this step"
         candidates = [r for r in candidates if r.by == preparer]
         if not candidates:
             return None, f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it"

@@ -237,7 +237,7 @@ def _checked(text: str, scope: Mapping[str, Type]) -> tuple[ast.expr, _Checker, 
     except SyntaxError as error:
         raise ExpressionError(
             f"`{text}` is not a valid expression: {error.msg}",
-            "expressions use Python syntax: `amount >= 1000 and product_class == 'stock'`",
+            "expressions use Python syntax: `amount >= 1000 and status == 'open'`",
         ) from None
     checker = _Checker(text, scope)
     return tree.body, checker, checker.check(tree.body)
@@ -497,7 +497,7 @@ class _Checker:
         divisor = node.right
         if isinstance(divisor, ast.UnaryOp) and isinstance(divisor.op, ast.USub):
             divisor = divisor.operand
-        help = "multiply instead: write `deposit_paid >= amount * 0.30`, not `deposit_paid / amount >= 0.30`"
+        help = "multiply instead: write `paid >= amount * 0.30`, not `paid / amount >= 0.30`"
         if not isinstance(divisor, ast.Constant):
             raise ExpressionError(
                 f"`{self._src(node)}`: the divisor `{self._src(node.right)}` may be 0 on some event",
@@ -583,7 +583,7 @@ class _Checker:
         records, role = node.args[:2]
         name = node.func.id  # type: ignore[attr-defined]
         if not (isinstance(records, ast.Name) and records.id == "approvals"):
-            example = "approvals, 'general_manager'" + (", credit_given_at" if name == "recorded_by" else "")
+            example = "approvals, 'ROLE'" + (", A_TIMESTAMP" if name == "recorded_by" else "")
             raise ExpressionError(
                 f"`{self._src(records)}`: `{name}` reads the event's approval records",
                 f"write `{name}({example})`",
@@ -608,7 +608,7 @@ class _Checker:
         if typ is None or typ.items is None:
             raise ExpressionError(
                 f"`{self._src(records)}`: `sum_of` adds up a field of a list of records",
-                "write `sum_of(collection_schedule, 'amount')`",
+                "write `sum_of(records, 'field')`, `records` a list field whose items are a shape",
             )
         numbers = [n for n, t in typ.items if t.kind == "number"]
         if not (isinstance(name, ast.Constant) and name.value in numbers):

@@ -20,6 +20,7 @@ from ..model.event_spec import FieldSpec
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
 from .compiled import CompiledPolicy
+from .loader import default_policy_dir
 from .yamlsource import YamlSyntaxError, load
 
 FILE = "labels.yaml"
@@ -55,7 +56,7 @@ class Labels:
         return path
 
     def value(self, path: str | None, value: str, lang: str) -> str:
-        """A value of a closed field as words (`stock` of `product_class`: 常规产品)."""
+        """A value of a closed field as words (a value of an enum field, in the pack's words)."""
         for key in (path, path.rsplit(".", 1)[-1] if path else None):
             if key is not None and value in self.enums.get(key, {}):
                 return _pick(self.enums[key][value], lang, value)
@@ -67,7 +68,7 @@ class Labels:
         return value
 
     def code(self, code: str, lang: str) -> str:
-        """A violation, obligation or approval code (`general_manager.sign`) as words."""
+        """A violation, obligation or approval code (`role.action` for an approval step) as words."""
         penalty = self.policy.penalties.get(code)
         if penalty is not None:
             return penalty.message.zh if lang == "zh" else penalty.message.en
@@ -191,8 +192,6 @@ def labels_of(policy: CompiledPolicy) -> Labels:
         return cached
     path = Path(policy.root) / FILE
     if not path.is_file():
-        from .loader import default_policy_dir
-
         path = default_policy_dir() / FILE
     data = LabelsFile()
     if path.is_file():

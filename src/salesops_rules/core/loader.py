@@ -10,29 +10,29 @@ codes against the penalty table, and the order rules must run in.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
-
-import networkx as nx
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
-from ..model.citation import Cite
+from ..model.citation import DEFAULT_NUMBERING, Cite, pattern_problem
 from ..model.decision import Text
 from ..model.event_spec import EventsFile
 from ..model.labels import LabelsFile
 from ..model.policy import (
+    MEASURES,
+    ONE_OF,
+    REWARDS,
+    AmountsSpec,
     Bilingual,
     CiteSpec,
-    LedgerRuleSpec,
-    LegalNoteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
+    PenaltySpec,
     RolesFile,
     Row,
     RuleSpec,
@@ -42,7 +42,11 @@ from ..model.policy import (
 from . import approvals as chains_mod
 from . import ledger_rules as ledger_rules_mod
 from . import legal_notes as legal_notes_mod
+from .approvals import UNCITED
 from .compiled import (
+    UNDETERMINED_CODE,
+    Amounts,
+    Authority,
     Cell,
     CompiledLedgerRule,
     CompiledLegalNote,
@@ -53,14 +57,19 @@ from .compiled import (
     CompiledRule,
     CompiledTable,
     CompiledViolation,
+    DatedValue,
     PenaltyRule,
+    PlainSource,
+    SanctionForm,
     ValueInfo,
     ValueSource,
 )
 from .eventkinds import EventKinds, build_event_kinds
 from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
+from .graphs import Graph
 from .literals import LiteralError, read_number
+from .loading import M, Report, validate_model, validate_rule
 from .scope import VALUE_TYPES, Type, event_scope
 from .suggest import closest
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
@@ -78,123 +87,11 @@ RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file ma
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 # The approval actions of a pack whose roles.yaml declares none.
 DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class Report:
-    """Collects findings, each located by a path into one source file."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def at(
-        self,
-        source: Source,
-        path: PathKey,
-        message: str,
-        rule: str | None = None,
-        help: str | None = None,
-    ) -> None:
-        line, column = source.where(path)
-        # Names and ids quoted in a message come from the policy, which may hold a line
-        # break in quoted text: shown escaped, a finding stays one line.
-        self.findings.append(
-            Finding(
-                source.file,
-                line,
-                column,
-                rule and _escape_breaks(rule),
-                _escape_breaks(message),
-                help and _escape_breaks(help),
-            )
-        )
-
-    def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
-        for problem in error.errors(include_url=False):
-            loc = tuple(str(p) if not isinstance(p, int) else p for p in problem["loc"])
-            path = (*base, *_yaml_path(loc))
-            where = ".".join(str(p) for p in path) or "(top)"
-            message, help = _schema_message(problem, where)
-            self.at(source, path, message, rule, help)
-
-
-def _escape_breaks(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
-    # pydantic names union branches and aliases in loc; keep only what the YAML has.
-    skip = {
-        "str",
-        "tuple[StepSpec, ...]",
-        "function-after[_one_body()]",
-        "bool",
-        "int",
-        "decimal",
-        "tuple[str, ...]",
-        "function-after[_months_fit_sanction()]",
-        "function-after[_reason_iff_not_computable()]",
-    }
-    path = [p for p in loc if p not in skip]
-    return tuple("else" if p == "else_" else p for p in path)
-
-
-def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
-    kind = problem["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    if kind == "missing":
-        return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    text = str(problem["msg"]).removeprefix("Value error, ")
-    text = text[:1].lower() + text[1:]
-    if kind == "date_type":
-        shown = problem.get("input")
-        got = f"`{shown}`" if isinstance(shown, str | int | float) and len(str(shown)) <= 40 else "this"
-        return f"`{where}`: {got} is not a date", "write a date unquoted as YYYY-MM-DD, as in `2011-12-07`"
-    return f"`{where}`: {text}", None
-
-
-def validate_model(
-    model: type[M], data: Any, source: Source, report: Report, base: PathKey = (), rule: str | None = None
-) -> M | None:
-    """`data` as a `model`, or None with every schema error reported at its place in `source`."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        report.schema(source, error, base, rule)
-        return None
-
-
-AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec, LegalNoteSpec)
-
-
-def validate_rule(
-    model: type[AnyRule],
-    raw: Any,
-    source: Source,
-    report: Report,
-    path: PathKey,
-    seen: dict[str, tuple[Source, PathKey]],
-) -> AnyRule | None:
-    """One rule against its schema, and its id against every id seen so far (one namespace)."""
-    rule_id = raw.get("id") if isinstance(raw, dict) else None
-    spec = validate_model(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
-    if spec is None:
-        return None
-    if spec.id in seen:
-        first_source, first_path = seen[spec.id]
-        line = first_source.where(first_path)[0]
-        report.at(
-            source,
-            (*path, "id"),
-            f"duplicate rule id `{spec.id}`",
-            spec.id,
-            f"first defined at {first_source.file}:{line}",
-        )
-        return None
-    seen[spec.id] = (source, (*path, "id"))
-    return spec
+DATED_HELP = (
+    "a dated value maps the first day of each value to it, oldest first: "
+    "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
+)
+_DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def default_policy_dir() -> Path:
@@ -228,6 +125,11 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
             report.findings.append(Finding(display, line, column, None, message, help))
         if not source.refused:  # a refused value would only be reported again, as missing
             sources[file.name] = source
+    if EVENTS not in sources and not any(f.file.endswith(EVENTS) for f in report.findings):
+        # A pack without its own events judges those of the bundled pack, as with labels.yaml.
+        bundled = default_policy_dir() / EVENTS
+        if bundled != root / EVENTS and bundled.is_file():
+            sources[EVENTS] = load(bundled, str(bundled))
     for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, EVENTS):
         if required not in sources and not any(f.file.endswith(required) for f in report.findings):
             report.findings.append(
@@ -249,6 +151,8 @@ class _Builder:
         self.chains: dict[str, chains_mod.Chain] = {}
         self.broken_chains: set[str] = set()  # declared, but reported as invalid already
         self.penalties: dict[str, PenaltyRule] = {}
+        self.sanctions: dict[str, SanctionForm] = {}
+        self.numbering = DEFAULT_NUMBERING  # the catalogue's, once checked
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
@@ -281,6 +185,8 @@ class _Builder:
     def build(self) -> CompiledPolicy | None:
         self.manifest = self._file(MANIFEST, Manifest)
         self.catalogue = self._file(CATALOGUE, Catalogue)
+        if self.catalogue is not None:
+            self._check_numbering(self.catalogue)
         self.roles_file = self._file(ROLES_FILE, RolesFile)
         penalties_file = self._file(PENALTIES, PenaltiesFile)
         # Words are read by explain and the report, later; checked here so that a bad file is
@@ -334,6 +240,10 @@ class _Builder:
             legal_notes=tuple(self.legal_notes),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
             in_force=self._in_force(self.manifest),
+            authority=self._authority(self.manifest),
+            sanctions=self.sanctions,
+            reward_codes=frozenset(c for c, p in self.penalties.items() if p.reward),
+            notices=self._notices(self.manifest),
         )
 
     def _events(self) -> EventKinds | None:
@@ -346,7 +256,7 @@ class _Builder:
         def report(path: PathKey, message: str, help: str | None) -> None:
             self.report.at(source, path, message, None, help)
 
-        return build_event_kinds(spec, source, report, roles)
+        return build_event_kinds(spec, report, roles)
 
     def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
         spec = manifest.policy.in_force
@@ -355,7 +265,83 @@ class _Builder:
         cite = self.cite(spec.cite, self.sources[MANIFEST], ("policy", "in_force", "cite"), None)
         return spec.first_day, cite
 
+    def _authority(self, manifest: Manifest) -> Authority | None:
+        spec = manifest.authority
+        if spec is None:
+            return None
+        source = self.sources[MANIFEST]
+        roles = self.roles_file.roles if self.roles_file is not None else {}
+        if spec.role not in roles:
+            close = self.suggest(spec.role, list(roles))
+            self.report.at(
+                source,
+                ("authority", "role"),
+                f"authority role `{spec.role}` is not declared in roles.yaml",
+                None,
+                f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
+            )
+        cite = self.cite(spec.cite, source, ("authority", "cite"), None)
+        return Authority(spec.role, cite, spec.code, Text(zh=spec.zh, en=spec.en))
+
+    def _notices(self, manifest: Manifest) -> tuple[Finding, ...]:
+        if manifest.authority is not None:
+            return ()
+        source = self.sources[MANIFEST]
+        line, column = source.where(())
+        return (
+            Finding(
+                source.file,
+                line,
+                column,
+                None,
+                "no `authority`: the cases the rules leave open stay undetermined (obligation "
+                f"`{UNDETERMINED_CODE}`), referred to no one",
+                "declare who decides them: `authority: {role, cite, code, zh, en}` (docs/policy-format.md)",
+                "warning",
+            ),
+        )
+
     # ---- citations ----
+    def _check_numbering(self, catalogue: Catalogue) -> None:
+        """The numbering's patterns, and each article's label against them; a bad pattern
+        leaves the default numbering in place, so that the other findings still read."""
+        source = self.sources[CATALOGUE]
+        numbering = catalogue.regulation.numbering
+        bad = False
+        for key in ("article", "item"):
+            pattern = getattr(numbering, key)
+            problem = pattern_problem(pattern)
+            if problem is not None:
+                bad = True
+                self.report.at(
+                    source,
+                    ("regulation", "numbering", key),
+                    f"numbering pattern `{pattern}` {problem}",
+                    None,
+                    "write `{n}` (digits) or `{n:zh}` (Chinese numerals) once, as in "
+                    '`article: "{n:zh}、"` and `item: "{n}."`',
+                )
+        if bad:
+            self.numbering = DEFAULT_NUMBERING
+            return
+        self.numbering = numbering
+        for i, article in enumerate(catalogue.articles):
+            try:
+                wanted = numbering.label(article.article)
+            except ValueError as error:  # Chinese numerals past 99
+                self.report.at(source, ("articles", i, "article"), str(error), None, "number it with `{n}`")
+                continue
+            if article.label != wanted:
+                self.report.at(
+                    source,
+                    ("articles", i, "label"),
+                    f"article {article.article} is labelled `{article.label}`, "
+                    f"but the numbering gives `{wanted}`",
+                    None,
+                    f"write `label: {wanted}`, or change `regulation.numbering.article` "
+                    f"(`{numbering.article}`)",
+                )
+
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:
         if self.catalogue is not None:
             article = self.catalogue.article(spec.article)
@@ -386,7 +372,7 @@ class _Builder:
                     f"the catalogue says: {article.reason}",
                 )
         try:
-            return Cite.of(spec.article, spec.item)
+            return Cite.of(spec.article, spec.item, self.numbering)
         except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded
             if self.catalogue is None:
                 self.report.at(source, path, str(error), rule)
@@ -397,7 +383,7 @@ class _Builder:
         source = self.sources[ROLES_FILE]
         graphs = []
         for name, chain in spec.chains.items():
-            built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name)
+            built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name, None)
             if built is not None:
                 self.chains[name] = built[0]
                 graphs.append((name, built[1]))
@@ -409,8 +395,17 @@ class _Builder:
             self.report.at(source, ("chains",), problem)
 
     def chain(
-        self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
-    ) -> tuple[chains_mod.Chain, nx.DiGraph] | None:
+        self,
+        steps: tuple[StepSpec, ...],
+        source: Source,
+        path: PathKey,
+        rule: str | None,
+        name: str,
+        default: Cite | None,
+    ) -> tuple[chains_mod.Chain, Graph[int]] | None:
+        """A chain's steps checked and built. A step without `cite` takes `default`, the clause of
+        the rule it is written in; in a named chain (no rule, `default` None) it is left
+        `UNCITED` and takes the clause of each rule that uses the chain (`with_cite`)."""
         known = self.roles_file.roles if self.roles_file is not None else {}
         declared = self.roles_file.actions if self.roles_file is not None else None
         actions = tuple(declared) if declared is not None else DEFAULT_ACTIONS
@@ -425,7 +420,8 @@ class _Builder:
                     rule,
                     f"did you mean `{close[0]}`?"
                     if close
-                    else "actions: " + ", ".join(f"`{a}`" for a in actions)
+                    else "actions: "
+                    + ", ".join(f"`{a}`" for a in actions)
                     + (" (declared under `actions:` in roles.yaml)" if declared is not None else ""),
                 )
                 ok = False
@@ -464,27 +460,54 @@ class _Builder:
             return None
         if not ok:
             return None
-        default = Cite.of(21)
-        specs = [
-            (
-                s.roles,
-                s.action,
-                self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default,
-                s.accepts_consent,
-                s.by_end_of,
-                s.by_preparer,
-            )
-            for i, s in enumerate(steps)
-        ]
+        specs = []
+        for i, s in enumerate(steps):
+            cite = self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default or UNCITED
+            specs.append((s.roles, s.action, cite, s.accepts_consent, s.by_end_of, s.by_preparer))
         return chains_mod.make_chain(name, graph, specs), graph
 
     # ---- penalties ----
     def _build_penalties(self, spec: PenaltiesFile) -> None:
         source = self.sources[PENALTIES]
         codes = self.events.violation_codes if self.events is not None else None
+        for name, form in spec.sanctions.items():
+            if name == ONE_OF:
+                self.report.at(
+                    source,
+                    ("sanctions", name),
+                    f"`{ONE_OF}` is not a name for a sanction",
+                    None,
+                    f"a penalty lists alternatives under `{ONE_OF}:`; name this sanction otherwise",
+                )
+                continue
+            unknown = [(j, m) for j, m in enumerate(form.measures) if m not in MEASURES]
+            for j, measure in unknown:
+                close = self.suggest(measure, MEASURES)
+                self.report.at(
+                    source,
+                    ("sanctions", name, "measures", j),
+                    f"sanction `{name}`: unknown measure `{measure}`",
+                    None,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "the measures: " + ", ".join(f"`{m}`" for m in MEASURES),
+                )
+            if unknown:
+                continue
+            self.sanctions[name] = SanctionForm(name, frozenset(form.measures), Text(zh=form.zh, en=form.en))
         for i, penalty in enumerate(spec.penalties):
             path: PathKey = ("penalties", i)
-            if codes is not None and penalty.code not in codes:
+            amounts = self._amounts(penalty, penalty, source, path)
+            alternatives = tuple(
+                self._amounts(choice, penalty, source, (*path, "one_of", j))
+                for j, choice in enumerate(penalty.one_of or ())
+            )
+            if not self._penalty_shape(penalty, source, path) or amounts is None or None in alternatives:
+                continue
+            parts = alternatives if penalty.one_of is not None else (amounts,)
+            measures = frozenset().union(*(self.sanctions[a.sanction].measures for a in parts))  # type: ignore[union-attr]
+            reward = measures <= REWARDS
+            if codes is not None and penalty.code not in codes and not reward:
                 close = self.suggest(penalty.code, codes)
                 self.report.at(
                     source,
@@ -498,14 +521,154 @@ class _Builder:
             if penalty.code in self.penalties:
                 self.report.at(source, (*path, "code"), f"violation `{penalty.code}` has two penalties")
                 continue
+            assert amounts is not None
             self.penalties[penalty.code] = PenaltyRule(
                 code=penalty.code,
                 cite=self.cite(penalty.cite, source, (*path, "cite"), None),
-                sanction=penalty.sanction,
-                months=penalty.deduction_months,
+                sanction=amounts.sanction if penalty.one_of is None else ONE_OF,
+                months=amounts.months,
                 requires_determination=penalty.requires_determination,
                 message=_text(penalty.message),
+                fine=amounts.fine,
+                bonus=amounts.bonus,
+                bonus_ratio=amounts.bonus_ratio,
+                bonus_of=amounts.bonus_of,
+                alternatives=tuple(a for a in alternatives if a is not None),
+                measures=measures,
             )
+
+    def _penalty_shape(self, penalty: PenaltySpec, source: Source, path: PathKey) -> bool:
+        """A penalty names one sanction, or lists two or more alternatives with their own amounts."""
+        problem = None
+        if penalty.one_of is None and penalty.sanction is None:
+            problem = (
+                "a penalty needs `sanction` or `one_of`",
+                "name a sanction declared under `sanctions:`",
+            )
+        elif penalty.one_of is not None and penalty.sanction is not None:
+            problem = (
+                "a penalty has either `sanction` or `one_of`, not both",
+                "list the sanction as one of the alternatives",
+            )
+        elif penalty.one_of is not None and len(penalty.one_of) < 2:
+            problem = (
+                f"`one_of` lists {len(penalty.one_of)} alternative(s), not at least two",
+                "a single sanction is written `sanction: NAME`",
+            )
+        elif penalty.one_of is not None and any(
+            (penalty.deduction_months, penalty.fine_yuan, penalty.bonus_yuan, penalty.bonus_ratio)
+        ):
+            problem = (
+                "with `one_of`, the amounts go with each alternative",
+                "move them into the alternative",
+            )
+        if problem is None:
+            return True
+        self.report.at(source, path, problem[0], None, problem[1])
+        return False
+
+    def _amounts(
+        self, spec: AmountsSpec, penalty: PenaltySpec, source: Source, path: PathKey
+    ) -> Amounts | None:
+        """A sanction and its amounts, checked against the measures the sanction declares."""
+        if spec.sanction is None:
+            if spec is penalty:  # with `one_of`: the alternatives name theirs
+                return Amounts(ONE_OF)
+            self.report.at(
+                source, path, "an alternative needs its `sanction`", None, "as in `{sanction: fine}`"
+            )
+            return None
+        form = self.sanctions.get(spec.sanction)
+        if form is None:
+            close = self.suggest(spec.sanction, list(self.sanctions))
+            self.report.at(
+                source,
+                (*path, "sanction"),
+                f"sanction `{spec.sanction}` is not declared under `sanctions:`",
+                None,
+                f"did you mean `{close[0]}`?"
+                if close
+                else "declare it in penalties.yaml: `sanctions: {NAME: {measures: [...], zh: ..., en: ...}}`",
+            )
+            return None
+        ok = True
+        given = {
+            "deduction": ("deduction_months", spec.deduction_months),
+            "fine": ("fine_yuan", spec.fine_yuan),
+            "bonus": ("bonus_yuan` or `bonus_ratio", spec.bonus_yuan or spec.bonus_ratio),
+        }
+        listed = ", ".join(f"`{m}`" for m in sorted(form.measures))
+        for measure, (key, value) in given.items():
+            if value is not None and measure not in form.measures:
+                self.report.at(
+                    source,
+                    (*path, key.split("`")[0]),
+                    f"`{key}` is given, but sanction `{form.name}` has no `{measure}`",
+                    None,
+                    f"its measures: {listed}",
+                )
+                ok = False
+            elif (
+                value is None
+                and measure in form.measures
+                and (measure == "deduction" or not penalty.requires_determination)
+            ):
+                self.report.at(
+                    source,
+                    path,
+                    f"sanction `{form.name}` has a `{measure}`: the penalty needs `{key}`",
+                    None,
+                    "as in `deduction_months: [1, 3]`"
+                    if measure == "deduction"
+                    else f"or `requires_determination: true` when a person sets the amount ({measure})",
+                )
+                ok = False
+        for key in ("deduction_months", "fine_yuan", "bonus_yuan"):
+            bounds = getattr(spec, key)
+            if bounds is not None and (bounds[0] < 0 or bounds[1] < bounds[0]):
+                self.report.at(
+                    source,
+                    (*path, key),
+                    f"`{key}` must be [min, max] with 0 <= min <= max, not [{bounds[0]}, {bounds[1]}]",
+                    None,
+                    "write the smaller bound first; [x, x] for exactly x",
+                )
+                ok = False
+        if spec.bonus_yuan is not None and spec.bonus_ratio is not None:
+            self.report.at(
+                source,
+                (*path, "bonus_ratio"),
+                "a bonus is `bonus_yuan` or `bonus_ratio`, not both",
+                None,
+                "a fixed sum, or a share of a value",
+            )
+            ok = False
+        ratio = spec.bonus_ratio
+        if ratio is not None and self.manifest is not None:
+            declared = self.manifest.values.get(ratio.of)
+            if declared is None or declared.type != "money":
+                money = [n for n, v in self.manifest.values.items() if v.type == "money"]
+                close = self.suggest(ratio.of, money)
+                self.report.at(
+                    source,
+                    (*path, "bonus_ratio", "of"),
+                    f"`bonus_ratio.of` names `{ratio.of}`, which is not a money value of policy.yaml",
+                    None,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "declare it under `values:` with `type: money`",
+                )
+                ok = False
+        if not ok:
+            return None
+        return Amounts(
+            sanction=form.name,
+            months=spec.deduction_months,
+            fine=spec.fine_yuan,
+            bonus=spec.bonus_yuan,
+            bonus_ratio=ratio.ratio if ratio is not None else None,
+            bonus_of=ratio.of if ratio is not None else None,
+        )
 
     # ---- rules ----
     def _build_rules(self) -> list[CompiledRule]:
@@ -596,7 +759,7 @@ class _Builder:
             # Rules sort by their place in the files; a value runs as soon as it can (-1),
             # so a rule becomes ready exactly when the rules setting what it reads are done.
             order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
-            graph = nx.DiGraph()
+            graph: Graph[tuple[str, str]] = Graph()
             graph.add_nodes_from(order)
             for rule in of_kind:
                 for name in rule.sets:
@@ -623,15 +786,18 @@ class _Builder:
                     for setter in graph.predecessors(("value", name)):
                         if setter != ("rule", user.id):
                             graph.add_edge(setter, ("rule", user.id))
-            if not nx.is_directed_acyclic_graph(graph):
-                cycle = [node[1] for node, _ in nx.find_cycle(graph) if node[0] == "rule"]
+            if not graph.is_acyclic():
+                import networkx as nx  # to name the cycle, as ever
+
+                found = nx.find_cycle(graph.networkx_copy())
+                cycle = [node[1] for node, _ in found if node[0] == "rule"]
                 first = next(r for r in of_kind if r.id == cycle[0])
                 self._at_rule(
                     first,
                     "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
                 )
                 continue
-            ordered = nx.lexicographical_topological_sort(graph, key=lambda node: (order[node], node[1]))
+            ordered = graph.lexicographic_order(key=lambda node: (order[node], node[1]))
             by_id = {r.id: r for r in of_kind}
             plans[kind] = tuple(by_id[node[1]] for node in ordered if node[0] == "rule")
         return plans
@@ -798,12 +964,52 @@ class _RuleCompiler:
             self.error(
                 path,
                 f"`{text}` is {compiled.type.describe()}, but a deadline is a date or a timestamp",
-                "a date means by the end of that day: `date_of(received_at)`",
+                f"a date means by the end of that day: `date_of({self.timestamp_field()})`",
             )
             return None
         return compiled
 
+    def timestamp_field(self) -> str:
+        """A timestamp field of the rule's events, for an example in a help line."""
+        scope = self.b.scopes[self.spec.kinds[0]]
+        return next((n for n, t in scope.items() if t.kind == "datetime" and "." not in n), "FIELD")
+
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
+        if isinstance(raw, dict):
+            return self.dated(raw, declared, path)
+        return self.plain(raw, declared, path)
+
+    def dated(self, raw: dict[str, Any], declared: str, path: PathKey) -> DatedValue | None:
+        """`{2011-11-01: 0.50, 2012-07-01: 0.60}`: each value checked as a plain one, the days ascending."""
+        if not raw:
+            self.error(path, "a dated value needs at least one `date: value`", DATED_HELP)
+            return None
+        written: list[tuple[dt.date, PlainSource]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if written and day <= written[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{written[-1][0].isoformat()}`: a dated value's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            before = len(self.b.report.findings)
+            source = self.plain(item, declared, where)
+            if len(self.b.report.findings) > before:
+                ok = False
+                continue
+            written.append((day, source))
+        return DatedValue.of(str(path[-1]), self.spec.id, written) if ok else None
+
+    def plain(self, raw: Any, declared: str, path: PathKey) -> PlainSource:
         if raw is None:
             return None
         if isinstance(raw, str):
@@ -814,16 +1020,19 @@ class _RuleCompiler:
             and not isinstance(raw, bool)
         )
         if not literal_ok:
+            shown = (
+                "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else f"`{raw}`"
+            )
             self.error(
                 path,
-                f"`{raw}` is not a {declared}",
+                f"{shown} is not a {declared}",
                 "a string value is read as an expression: quote text as \"'text'\"",
             )
             return None
         if declared == "ratio" and not 0 <= raw <= 1:
             self.error(path, f"ratio `{raw}` is outside 0 to 1", "write 30% as 0.30")
             return None
-        value: ValueSource = raw
+        value: PlainSource = raw
         return value
 
     def approvals(
@@ -843,18 +1052,18 @@ class _RuleCompiler:
             else:
                 self.deadlines(chain, path)
                 self.preparers(chain, path)
+                chain = chains_mod.with_cite(chain, cite)
             return chain
         before = len(self.b.report.findings)
-        built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id)
+        # Steps written inline without a cite rest on the rule's own clause.
+        built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id, cite)
         if built is None or len(self.b.report.findings) > before:
             self.ok = False
             return None
         chain = built[0]
-        # Steps written inline without a cite rest on the rule's own article.
-        fixed = tuple(s if raw[i].cite else replace(s, cite=cite) for i, s in enumerate(chain.steps))
         self.deadlines(chain, path)
         self.preparers(chain, path)
-        return chains_mod.Chain(chain.name, fixed)
+        return chain
 
     def deadlines(self, chain: chains_mod.Chain, path: PathKey) -> None:
         """A step's `by_end_of` must name a date or timestamp every event of the rule's kinds has."""
@@ -883,7 +1092,7 @@ class _RuleCompiler:
             typ = self.b.scopes[kind].get(field) if field is not None else None
             if field is None or typ is None or typ.nullable:
                 with_preparer = [k for k in events.kinds if k in events.preparer]
-                named = events.spec.people.preparer or "prepared_by"
+                named = events.spec.people.preparer or "people.preparer"
                 self.error(
                     path,
                     f"chain `{chain.name}`: its `by_preparer` step needs `{named}`, "
@@ -931,6 +1140,14 @@ class _RuleCompiler:
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
         for name in inputs:
+            if isinstance(row.when.get(name), dict):
+                self.error(
+                    (*path, "when", name),
+                    f"the condition on `{name}` cannot change on dates: only a row's values can",
+                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    "or write the rule once per period with `effective_from`/`effective_to`",
+                )
+                continue
             cell = _cell(name, row.when.get(name, "-"))
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
@@ -949,6 +1166,16 @@ class _RuleCompiler:
         if condition is None:
             return None
         return CompiledRow(r, condition, tuple(cells), then, row_cite)
+
+
+def _date_key(key: str) -> dt.date | str:
+    """A dated value's key as its day, or why it is not one."""
+    if not _DATE_KEY.fullmatch(key):
+        return f"`{key}` is not a date: a dated value's keys are days written YYYY-MM-DD"
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError as error:
+        return f"`{key}` is not a date on the calendar: {error}"
 
 
 def _kind_of(declared: str) -> str:

@@ -27,7 +27,7 @@ Scalar = Annotated[Any, AfterValidator(_single)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CodeExpect(Spec):
@@ -55,12 +55,19 @@ class RangeExpect(Spec):
 class PenaltyExpect(Spec):
     # `for` is a Python keyword: `for_` here, `for` in the YAML.
     for_: str | None = Field(default=None, alias="for")
-    sanction: Literal["warning_and_deduction", "dismissal"] | None = None
+    sanction: str | None = None  # a sanction of penalties.yaml `sanctions:`, or `one_of`
     deduction_months: RangeExpect | None = None
     deduction_amount: RangeExpect | None = None
+    fine_yuan: RangeExpect | None = None
+    bonus_yuan: RangeExpect | None = None
+    bonus_ratio: Scalar | None = None
+    bonus_of: str | None = None
+    bonus_amount: Scalar | None = None
+    # With `sanction: one_of`: each alternative as the decision shows it (`{sanction, fine_yuan}`).
+    alternatives: tuple[dict[str, Any], ...] | None = None
     requires_determination: bool | None = None
     cite: str | None = None
-    # With a legal note's deduction cap and a known salary (《工资支付暂行规定》第十六条).
+    # With a legal note's deduction cap and a known salary.
     deduction_cap_per_month: Scalar | None = None
     months_to_recover: RangeExpect | None = None
 
@@ -85,6 +92,8 @@ class Expect(Spec):
     rules: tuple[str, ...] | None = None
     # The legal notes beside the decision, in any order: exactly these ids.
     legal_notes: tuple[NoteExpect, ...] | None = None
+    # The dated values the decision took, by name: the first day of the value in force.
+    values_in_force: dict[str, dt.date] | None = None
 
     @field_validator("values", mode="before")
     @classmethod
@@ -98,7 +107,7 @@ class Expect(Spec):
     @field_validator("obligations", "violations", mode="before")
     @classmethod
     def _bare_codes(cls, raw: Any) -> Any:
-        """A bare code is short for `{code}`: `[collect_deposit, {code: ..., cite: 第三十九条}]`."""
+        """A bare code is short for `{code}`: `[some_code, {code: ..., cite: LABEL}]`."""
         if isinstance(raw, list):
             return [{"code": item} if isinstance(item, str) else item for item in raw]
         return raw
@@ -106,7 +115,7 @@ class Expect(Spec):
 
 class CaseSpec(Spec):
     name: str = Field(min_length=1)
-    # The clause the case tests, as its label: 第二十四条, 第三十七条第（一）项.
+    # The clause the case tests, as its label by the catalogue's numbering.
     cite: str = Field(min_length=1)
     event: dict[str, Any]
     # The time the event is judged at (`evaluate(event, as_of=...)`); absent: none is given.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -21,7 +21,7 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 class Spec(BaseModel):
     """Every policy model rejects unknown keys: a misspelt key is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Bilingual(Spec):
@@ -90,8 +90,20 @@ class ValueSpec(Spec):
     en: str
 
 
+class AuthoritySpec(Spec):
+    """Who decides the cases the rules leave open, under which clause, and the words for them."""
+
+    role: str = Field(min_length=1)
+    cite: CiteSpec
+    code: str = Field(pattern=CODE_PATTERN)  # the obligation of a referral
+    zh: str = Field(min_length=1)  # as a sentence names the authority: 总经理
+    en: str = Field(min_length=1)  # the general manager
+
+
 class Manifest(Spec):
     policy: PolicyInfo
+    # Absent: the pack names no one, and the cases the rules leave open stay undetermined.
+    authority: AuthoritySpec | None = None
     values: dict[str, ValueSpec] = Field(default_factory=dict)
 
 
@@ -104,8 +116,8 @@ class RoleSpec(Spec):
 
 
 class StepSpec(Spec):
-    # One role, or a list of roles any one of which may take the step (第三十二条: the
-    # supervisor or the general manager approves a private trip).
+    # One role, or a list of roles any one of which may take the step (one or the other
+    # approves).
     role: str | Annotated[tuple[str, ...], Field(min_length=1)]
     action: str = Field(min_length=1)  # one of the actions of roles.yaml (or the engine's five)
     cite: CiteSpec | None = None
@@ -114,11 +126,10 @@ class StepSpec(Spec):
     # A `consent` record (approver away, signature to follow) satisfies this step.
     accepts_consent: bool = False
     # A date or timestamp of the event: a record counts only if made by the end of that
-    # day (第三十七条(四): permission before the day's cash is due at finance).
+    # day (a permission given before the day's deadline).
     by_end_of: str | None = None
-    # Only the event's preparer (`prepared_by`) takes this `sign` step, and their own record
-    # counts (第十二条: the clerk who fills in the sales document signs it); other steps still
-    # refuse the preparer.
+    # Only the event's preparer takes this `sign` step, and their own record counts (who fills
+    # in a document signs it); other steps still refuse the preparer.
     by_preparer: bool = False
 
     @property
@@ -143,6 +154,30 @@ class RolesFile(Spec):
 # ---- rule files ----
 
 ValueExpr = bool | int | Decimal | str  # a string is an expression
+_PLAIN_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "boolean"}, {"type": "number"}, {"type": "string"}, {"type": "null"}]
+}
+# A value as written: a literal, an expression string, null, or a value that changes on dates,
+# the OpenFisca way: `{2011-11-01: 0.50, 2012-07-01: 0.60}`, each key the first day its value
+# is in force. Checked by the loader against the value's declared type (one clear message for
+# each wrong value, where a union here would give one per branch), the keys as dates in
+# ascending order (YAML keys are read as written, as text).
+WrittenValue = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                *_PLAIN_VALUE_SCHEMA["anyOf"],
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "additionalProperties": _PLAIN_VALUE_SCHEMA,
+                    "minProperties": 1,
+                },
+            ]
+        }
+    ),
+]
 
 
 class ViolationSpec(Spec):
@@ -178,7 +213,8 @@ class ObligationSpec(Spec):
 
 class Outcome(Spec):
     # null states that the regulation requires none here (as opposed to saying nothing).
-    values: dict[str, ValueExpr | None] = Field(default_factory=dict)
+    # A value may be dated (`DatedValueExpr`): the one in force on the event's date is used.
+    values: dict[str, WrittenValue] = Field(default_factory=dict)
     # A chain name from roles.yaml, or the steps written out.
     approvals: str | tuple[StepSpec, ...] | None = None
     obligations: tuple[ObligationSpec, ...] = ()
@@ -188,7 +224,8 @@ class Outcome(Spec):
 
 # A table cell: a value (equality), a list of values (any of them), a comparison
 # such as "<= 10000" or "> 10000", or "-" for any value.
-Cell = bool | int | Decimal | str | tuple[str, ...]
+# A mapping is read only to refuse it with its reason: a condition cannot change on dates.
+Cell = bool | int | Decimal | str | tuple[str, ...] | dict[str, Any]
 
 
 class Row(Spec):
@@ -292,6 +329,32 @@ class FollowUpSpec(Spec):
     replaces: tuple[str, ...] = ()
 
 
+class FoundWhen(Spec):
+    """When a counting rule finds something: its window holds at least, or at most, N counted events."""
+
+    # Checked by the loader (core/ledger_rules.py), which says why with a help line.
+    at_least: int | None = Field(default=None, strict=True)
+    at_most: int | None = Field(default=None, strict=True)
+
+
+class CountSpec(EventPattern):
+    """Events of `kind` where `when` holds are counted, per group, over a window (docs/policy-format.md)."""
+
+    group_by: tuple[str, ...] = ()
+    # The window, one of: calendar periods (`in_a_row` of them), or a sliding window ending
+    # on each counted event. Bounds are checked by the loader, with a help line.
+    per: Literal["week", "month", "quarter", "year"] | None = None
+    # With `per`: a field naming the period an event counts in (its label, or a date), as
+    # `expect`'s `covers`; absent or null: the period of the event's date.
+    covers: str | None = None
+    in_a_row: int | None = Field(default=None, strict=True)
+    within_days: int | None = Field(default=None, strict=True)
+    within_months: int | None = Field(default=None, strict=True)
+    found_when: FoundWhen
+    # After a finding, its events (its periods) are not counted again.
+    restart: bool = False
+
+
 class LedgerFindingSpec(Spec):
     code: str = Field(pattern=CODE_PATTERN)
     message: Bilingual
@@ -311,16 +374,27 @@ class LedgerRuleSpec(Spec):
     title: Bilingual | None = None
     expect: ExpectSpec | None = None
     follow_up: FollowUpSpec | None = None
+    count: CountSpec | None = None
     # missing: nothing came and the deadline (or the period) had passed when the ledger ends;
     # late: the follow-up came after its deadline; open: nothing yet, but the ledger ends first.
     missing: LedgerOutcome | None = None
     late: LedgerOutcome | None = None
     open: LedgerOutcome | None = None
+    # found: what a counting rule (`count`) finds when its threshold is met.
+    found: LedgerOutcome | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> LedgerRuleSpec:
-        if (self.expect is None) == (self.follow_up is None):
-            raise ValueError("a ledger rule has either `expect` or `follow_up`")
+        forms = [f for f in (self.expect, self.follow_up, self.count) if f is not None]
+        if len(forms) != 1:
+            raise ValueError("a ledger rule has one of `expect`, `follow_up` or `count`")
+        if self.count is not None:
+            # what a counting rule finds, and when, is checked by the loader with a help line
+            return self
+        if self.found is not None:
+            raise ValueError(
+                "`found` belongs to a counting rule (`count`); this rule finds `missing`, `late` or `open`"
+            )
         if self.late is not None and (self.follow_up is None or self.follow_up.within_days is None):
             raise ValueError("`late` needs a `follow_up` with `within_days`")
         if self.missing is None and self.late is None and self.open is None:
@@ -335,7 +409,7 @@ class LawSpec(Spec):
     """An article of a national law or judicial interpretation, cited with its own text."""
 
     law: str = Field(min_length=1)  # 《中华人民共和国民法典》
-    article: str = Field(min_length=1)  # 第五百八十六条
+    article: str = Field(min_length=1)  # as the law numbers it
     zh: str = Field(min_length=1)  # the article's text
     en: str = Field(min_length=1)
 
@@ -384,25 +458,62 @@ class RulesFile(Spec):
 
 # ---- penalties.yaml ----
 
+# What a sanction (or reward) may consist of: the engine's vocabulary, which the pack's named
+# sanctions combine and word in the regulation's own terms (docs/policy-format.md).
+MEASURES = (
+    "warning",
+    "deduction",
+    "fine",
+    "bonus",
+    "certificate",
+    "demotion",
+    "transfer",
+    "dismissal",
+    "other",
+)
+REWARDS = frozenset({"bonus", "certificate"})  # measures that reward rather than punish
+ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 
-class PenaltySpec(Spec):
+
+class SanctionSpec(Spec):
+    """A form of sanction the regulation names: its measures and its words."""
+
+    measures: tuple[str, ...] = Field(min_length=1)  # of MEASURES, checked by the loader
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class BonusRatioSpec(Spec):
+    """A bonus of a share of a money value the decision carries (a percentage of sales)."""
+
+    ratio: Decimal = Field(gt=0, le=1)
+    of: str = Field(min_length=1)
+
+
+class AmountsSpec(Spec):
+    """A named sanction and the amounts its measures take (checked against its measures at load)."""
+
+    sanction: str | None = Field(default=None, min_length=1)
+    # Whole months of pay: [min, max], 0 allowed.
+    deduction_months: tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]] | None = (
+        None
+    )
+    fine_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_ratio: BonusRatioSpec | None = None
+
+
+class PenaltySpec(AmountsSpec):
     code: str = Field(pattern=CODE_PATTERN)
     cite: CiteSpec
-    sanction: Literal["warning_and_deduction", "dismissal"]
-    deduction_months: tuple[int, int] | None = None
+    # Alternatives, one of which a person picks (降级或调岗), instead of `sanction`.
+    one_of: tuple[AmountsSpec, ...] | None = None
+    # 认定, 视情节轻重: a person determines the sanction; a fine or bonus may then leave out its amounts.
     requires_determination: bool = False
     message: Bilingual
 
-    @model_validator(mode="after")
-    def _months_fit_sanction(self) -> PenaltySpec:
-        if self.sanction == "warning_and_deduction" and self.deduction_months is None:
-            raise ValueError("a `warning_and_deduction` needs `deduction_months: [min, max]`")
-        if self.deduction_months is not None:
-            low, high = self.deduction_months
-            if not 0 < low <= high:
-                raise ValueError("`deduction_months` must be [min, max] with 0 < min <= max")
-        return self
-
 
 class PenaltiesFile(Spec):
+    # The forms of sanction and reward, by the names penalties use.
+    sanctions: dict[str, SanctionSpec] = Field(default_factory=dict)
     penalties: tuple[PenaltySpec, ...]

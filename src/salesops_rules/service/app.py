@@ -27,6 +27,7 @@ from ..audit.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
 from ..model import jsonread
 from ..model.decision import Decision
+from ..policy import Policy
 from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
@@ -112,12 +113,14 @@ def create_app(
     app.state.access = access  # what `require_token` checks
     app.add_middleware(AccessMiddleware, access=access)
 
-    async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
+    async def record(
+        active: ActivePolicy, text: str, decision: Decision, dumped: str | None = None
+    ) -> dict[str, str]:
         if log is None:
             return {}
         if not writers:
             writers.append(LogWriter(log))  # started on first use, stopped by the lifespan
-        entry = await writers[0].append(text, decision, active.hash)
+        entry = await writers[0].append(text, decision, active.hash, dumped)
         return {DECISION_ID_HEADER: str(entry)}
 
     @app.post(
@@ -131,8 +134,9 @@ def create_app(
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
         decision = active.policy.evaluate(event, as_of=as_of)
-        headers = await record(active, text, decision)
-        return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
+        body = decision.model_dump_json()  # once, for the answer and the log
+        headers = await record(active, text, decision, body)
+        return Response(body, media_type="application/json", headers=headers)
 
     @app.post(
         "/v1/explain",
@@ -258,6 +262,7 @@ def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(event_defs)
             components["Event"] = event_schema
+            _put_example(document, holder.active.policy)
             document["components"]["securitySchemes"] = {
                 "token": {
                     "type": "http",
@@ -269,3 +274,18 @@ def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _put_example(document: dict[str, Any], policy: Policy) -> None:
+    """An event of the pack (the first of its test cases) as the example of every event body."""
+    from ..tools.eventdocs import examples  # the pack's examples, only when the document is built
+
+    found = examples(policy)
+    if not found:
+        return
+    example = next(iter(found.values()))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is not None and content.get("schema") == {"$ref": "#/components/schemas/Event"}:
+                content["example"] = example
