@@ -35,7 +35,7 @@ class BuildContext(Protocol):
     scopes: dict[str, dict[str, Type]]  # per event kind, the names an expression may read
     penalties: dict[str, PenaltyRule]
     penalties_loaded: bool
-    events: EventKinds | None  # the pack's event kinds (events.yaml)
+    events: EventKinds | None  # the pack's event kinds (None when events.yaml is broken)
 
     def kinds(self) -> Collection[str]: ...
 

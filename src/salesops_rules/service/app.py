@@ -105,7 +105,8 @@ def create_app(
         title="salesops-rules",
         version=__version__,
         description=(
-            "Decisions on sales-logistics events under 《销售后勤管理制度》, each part citing its clause. "
+            "Decisions on business events under the regulation of the loaded policy pack, each part "
+            "citing its clause. "
             "JSON numbers are read as exact decimals; money may also be sent as a decimal string."
         ),
     )
@@ -155,7 +156,7 @@ def create_app(
         while lines and not lines[-1]:
             lines.pop()
         headers = await record(active, text, decision)
-        body = {"decision": decision.model_dump(mode="json"), "lines": lines}
+        body = {"decision": decision.to_json(), "lines": lines}
         return JSONResponse(body, headers=headers)
 
     @app.get(
