@@ -28,16 +28,6 @@ CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
         ],
     ),
     (
-        "code-undeclared",
-        [
-            (
-                "rules.yaml:3:5: warning [deposit-due]: obligation code `colect_deposit` is not "
-                "declared in labels.yaml `codes:`",
-                "did you mean `collect_deposit`?",
-            ),
-        ],
-    ),
-    (
         "chain-unused",
         [
             (

@@ -22,7 +22,6 @@ from typing import Any
 
 import networkx as nx
 
-from ..core import labels as labels_mod
 from ..core import loader
 from ..core.compiled import (
     Cell,
@@ -33,7 +32,6 @@ from ..core.compiled import (
     DatedValue,
 )
 from ..core.scope import VALUE_TYPES, Type, event_scope
-from ..core.suggest import closest
 from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import Finding, PolicyError
 from . import tables
@@ -57,7 +55,6 @@ CHECKS: dict[str, str] = {
     "exception-no-effect": WARNING,
     "value-never-set": WARNING,
     "chain-unused": WARNING,
-    "code-undeclared": WARNING,
     "version-dates": WARNING,
     "no-authority": WARNING,
     "dated-value": WARNING,
@@ -160,7 +157,6 @@ class _Linter:
         yield from self._conflicts()
         yield from self._exceptions()
         yield from self._unused()
-        yield from self._undeclared_codes()
         yield from self._version_dates()
         yield from self._dated_values()
 
@@ -508,33 +504,6 @@ class _Linter:
                     f"approval chain `{name}` is used by no rule",
                     "a rule uses a chain with `approvals: " + name + "`",
                 )
-
-    # ---- obligation codes against the pack's declaration ----
-    def _undeclared_codes(self) -> Iterator[LintFinding]:
-        """An obligation code a rule gives that the pack's labels.yaml `codes:` does not declare.
-
-        The codes are declared with their words there; a code without them is shown to a
-        reader as it is. Only a pack with its own labels.yaml declares codes.
-        """
-        path = Path(self.policy.root) / labels_mod.FILE
-        if not path.is_file():
-            return
-        declared = set(labels_mod.labels_of(self.policy).codes)
-        for rule in self.policy.rules:
-            for outcome in _outcomes(rule):
-                for obligation in outcome.obligations:
-                    if obligation.code in declared:
-                        continue
-                    close = closest(obligation.code, declared)
-                    yield self._at_rule(
-                        rule,
-                        (),
-                        "code-undeclared",
-                        f"obligation code `{obligation.code}` is not declared in labels.yaml `codes:`",
-                        f"did you mean `{close}`?"
-                        if close
-                        else "declare it under `codes:` with its words, `{zh: ..., en: ...}`",
-                    )
 
     # ---- effective dates against the policy versions ----
     def _version_dates(self) -> Iterator[LintFinding]:
