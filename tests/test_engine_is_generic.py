@@ -47,19 +47,10 @@ PACKS = [ROOT / "policy", *sorted(p.parent for p in (ROOT / "packs").glob("*/pol
 # judged day and an event's field alike; `signed_by` an expression function and a field.
 ENGINE_NAMES = frozenset({"last_day", "signed_by"})
 
-# Temporary, until the event kinds, fields and codes are declared by the pack (issue 9 item 1,
-# branch w1-events): the event models themselves, and the fields the engine still reads by name
-# (who prepared an event, the salary, the approval records), which that change takes from the
-# pack. Keyed by file under src/salesops_rules; `*` for every word.
-UNTIL_EVENTS_IN_YAML: dict[str, frozenset[str]] = {
-    "model/events.py": frozenset({"*"}),
-    "core/evaluator.py": frozenset({"prepared_by", "monthly_salary"}),
-    "core/approvals.py": frozenset({"prepared_by"}),
-    "core/loader.py": frozenset({"prepared_by"}),
-    "audit/chunks.py": frozenset({"prepared_by", "monthly_salary"}),
-    # The service's example event in its OpenAPI schema of events.
-    "service/schemas.py": frozenset({"legal_form", "product_class", "prepared_by"}),
-}
+# Files and words exempt from the scan: none since the event kinds, fields and codes are
+# declared by the pack (issue 9, branch w1-events). Keyed by file under src/salesops_rules;
+# `*` for every word.
+UNTIL_EVENTS_IN_YAML: dict[str, frozenset[str]] = {}
 
 LABEL = re.compile(r"第[一二三四五六七八九十百零]+条")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{8,}")

@@ -238,7 +238,6 @@ def test_the_default_folder_follows_the_environment(monkeypatch: pytest.MonkeyPa
     assert cache.cache_folder() == tmp_path / "home" / ".cache" / "salesops-rules"
 
 
-
 def test_a_pack_written_after_deciding_keeps_none_of_what_deciding_filled(
     policy_dir: Path, folder: Path
 ) -> None:
