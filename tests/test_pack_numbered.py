@@ -102,6 +102,19 @@ def test_what_the_rules_leave_open_stays_undetermined_under_the_silent_clause() 
     assert "deposit_ratio" not in decision.values
 
 
+def test_explain_words_an_undetermined_case() -> None:
+    trace: list[Any] = []
+    decision = evaluate(POLICY.compiled, sale("100", "custom"), trace)
+    assert any(
+        line.startswith("  结论未定（无人受权决定）：二、2.对本事项的 定金比例 未作规定，本规定未指定决定者")
+        for line in lines(POLICY.compiled, decision, trace, "zh")
+    )
+    assert any(
+        line.startswith("  undetermined (no one is named to decide): 二、2. states no deposit ratio")
+        for line in lines(POLICY.compiled, decision, trace, "en")
+    )
+
+
 def test_explain_words_every_sanction_in_the_pack_s_terms() -> None:
     trace: list[Any] = []
     decision = evaluate(POLICY.compiled, sale("120000.50", "custom"), trace)
