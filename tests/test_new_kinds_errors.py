@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import ApprovalRecord
 from salesops_rules import EventError, Policy, PolicyError, load_policy
 from salesops_rules.cli import main
 from salesops_rules.core.approvals import Chain, Step, judge
 from salesops_rules.model.citation import Cite
-from salesops_rules.model.events import ApprovalRecord
 from test_penalties_chain import copy_policy
 
 CLERK = {"id": "E-05", "role": "clerk", "monthly_salary": "3000.00"}
@@ -304,7 +304,7 @@ def test_the_preparer_is_excluded_from_every_step_but_their_own() -> None:
 
 def test_a_by_preparer_step_without_a_preparer_is_unsatisfied() -> None:
     results = judge(SIGNATURES, [_record("clerk", "E-05")], frozenset())
-    assert results[0].reason == "the event names no preparer (`prepared_by`) to take this step"
+    assert results[0].reason == "the event names no preparer to take this step"
 
 
 PEOPLE = st.sampled_from(["E-02", "E-05", "E-06"])

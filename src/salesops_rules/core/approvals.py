@@ -10,6 +10,7 @@ step, the indices of the steps that must precede it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -107,6 +108,9 @@ def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | N
     return graph
 
 
+MAX_CYCLES = 20  # cycles listed at most
+
+
 def precedence_conflicts(chains: Iterable[tuple[str, Graph[int]]]) -> list[str]:
     """Pairs of roles that one chain orders one way and another the other way."""
     merged: Graph[str] = Graph()
@@ -121,7 +125,9 @@ def precedence_conflicts(chains: Iterable[tuple[str, Graph[int]]]) -> list[str]:
     import networkx as nx  # to list the cycles, as ever
 
     problems = []
-    for cycle in nx.simple_cycles(merged.networkx_copy()):
+    # A pack may invent roles and order them every way: some 10^8 cycles over 12 roles.
+    # The first few say what is wrong; listing them all would never end.
+    for cycle in itertools.islice(nx.simple_cycles(merged.networkx_copy()), MAX_CYCLES):
         path = " -> ".join([*cycle, cycle[0]])
         names = sorted(
             {merged.edges[a, b]["chain"] for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)}
@@ -169,7 +175,8 @@ def judge(
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
     `deadlines` gives, per step index, the last day on which a record for it counts. A
-    `by_preparer` step takes only a record by `preparer`, the event's `prepared_by`.
+    `by_preparer` step takes only a record by `preparer`, who prepared the event (the pack's
+    `people.preparer` field).
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []
@@ -206,7 +213,7 @@ def _pick(
     if step.by_preparer:
         # The preparer's own record is the one the step asks for, so exclusion does not apply.
         if preparer is None:
-            return None, "the event names no preparer (`prepared_by`) to take this step"
+            return None, "the event names no preparer to take this step"
         candidates = [r for r in candidates if r.by == preparer]
         if not candidates:
             return None, f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it"

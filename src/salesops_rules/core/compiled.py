@@ -26,6 +26,7 @@ from ..model.decision import (
 )
 from ..model.policy import REWARDS
 from .approvals import Chain
+from .eventkinds import EventKinds
 from .expressions import Expression
 
 # A value is a literal fixed in the YAML or an expression over the event, or one of those
@@ -386,11 +387,13 @@ class CompiledPolicy:
     catalogue: Catalogue
     values: dict[str, ValueInfo]
     roles: dict[str, Text]
+    actions: dict[str, Text]  # roles.yaml `actions`: what a step asks, with its words (may be empty)
     chains: dict[str, Chain]
     rules: tuple[CompiledRule, ...]
     plans: dict[str, tuple[CompiledRule, ...]]  # per event kind, in dependency order
     extractors: dict[str, Callable[[Any], dict[str, Any]]]
     penalties: dict[str, PenaltyRule]
+    events: EventKinds  # the pack's event kinds (events.yaml): models, adapter, people
     warnings: list[str] = field(default_factory=list)
     # Filled on first use by the evaluator: each cited clause's text, built once.
     citation_cache: dict[Cite, Citation] = field(default_factory=dict)

@@ -38,7 +38,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
+from ..model.events import EventBase
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
@@ -56,6 +56,7 @@ from .compiled import (
     ValueSource,
     undecided,
 )
+from .eventkinds import EventKinds
 from .expected import expected
 from .expressions import Expression
 from .legal_notes import capped, notes_for
@@ -141,36 +142,38 @@ class _State:
         self.in_force: list[ValueInForce] = []  # the dated values taken, for the decision
 
 
-def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
+def parse_event(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> EventBase:
+    """`event` read as one of the policy's kinds; raises EventError naming every bad field."""
     if isinstance(event, EventBase):
         return event
     if not isinstance(event, dict):
         raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
     try:
-        parsed: EventBase = EVENT_ADAPTER.validate_python(event)
+        parsed: EventBase = policy.events.adapter.validate_python(event)
     except Exception as error:  # pydantic's ValidationError, re-said with field paths
-        raise _event_error(error, event) from None
+        raise event_error(policy.events, error, event) from None
     return parsed
 
 
-def _event_error(error: Any, event: dict[str, Any]) -> EventError:
+def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventError:
+    """pydantic's `error` about `event` as an EventError: each problem's path and message."""
     if not isinstance(error, ValidationError):  # a defect of a validator: said, never a traceback
         return EventError([("$", f"cannot be read: {type(error).__name__}: {shown(str(error))}")])
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = _field_loc(problem["loc"])
+        loc = _field_loc(problem["loc"], events.model_names)
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
             given = shown(str(event.get("kind")))
-            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
+            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in events.kinds)
             path = "$.kind"
         elif kind == "union_tag_not_found":
             message, path = "missing `kind`", "$.kind"
         elif kind == "extra_forbidden":
             message = "unknown field"
         elif kind == "missing":
-            wanted = expected(str(event.get("kind")), loc)
+            wanted = expected(events, str(event.get("kind")), loc)
             message = f"missing field: expected {wanted}" if wanted else "missing field"
         else:
             text = str(problem["msg"]).removeprefix("Value error, ")
@@ -181,15 +184,10 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     return EventError(problems or [("$", str(error))])
 
 
-# Every kind of the event models, so that a kind added there is known here too.
-_KINDS = tuple(EVENT_MODELS)
-_MODEL_NAMES = {*_KINDS}
-
-
-def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+def _field_loc(loc: tuple[Any, ...], kinds: frozenset[str]) -> tuple[Any, ...]:
     """A problem's place without the union's tag in front: only the first step names the kind
     (a field may be named like a kind)."""
-    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
+    return loc[1:] if loc and loc[0] in kinds else loc
 
 
 def evaluate(
@@ -255,7 +253,7 @@ def _run_plan(
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
     when = judgement_time(as_of) if as_of is not None else None
-    parsed = parse_event(event)
+    parsed = parse_event(policy, event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
@@ -272,8 +270,8 @@ def _run_plan(
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
         return parsed, kind, day, state
-    excluded = _excluded(parsed)
-    records = _records(parsed)
+    excluded = policy.events.excluded(kind, parsed)
+    records = policy.events.records(kind, parsed)
     settled = state.settled
     for rule, dated, reads in plan:
         if dated and not rule.in_force(day):
@@ -305,15 +303,6 @@ def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite
     )
 
 
-def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
-    """The approval records an event carries: its `approvals`, and a cash `permission`."""
-    # A missing attribute on a pydantic model takes a slow path: read the field dict instead.
-    fields = event.__dict__
-    records: tuple[ApprovalRecord, ...] = fields.get("approvals", ())
-    permission = fields.get("permission")
-    return (*records, permission) if permission is not None else records
-
-
 def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
     for i, step in enumerate(chain.steps):
@@ -321,12 +310,6 @@ def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
             stamp = getattr(event, step.by_end_of)
             found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
     return found
-
-
-def _excluded(event: EventBase) -> frozenset[str]:
-    prepared = event.__dict__.get("prepared_by")
-    employee = event.employee.id if event.employee is not None else None
-    return frozenset(i for i in (prepared, employee) if i)
 
 
 def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleTrace | None:
@@ -718,7 +701,10 @@ def _same(a: Any, b: Any) -> bool:
 
 def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
     assert state.chain is not None
-    preparer = state.event.__dict__.get("prepared_by") if state.event is not None else None
+    # Who prepared the event, by the pack's `people.preparer` field of its kind.
+    fields = state.event.__dict__ if state.event is not None else {}
+    field = policy.events.preparer.get(fields.get("kind", ""))
+    preparer = fields.get(field) if field is not None else None
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event), preparer):
         step = result.step
         _cite(state, step.cite)
@@ -752,7 +738,7 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
     if "who prepared the event" in reason:
         return f"须由填制人本人（{reason.split('`')[1]}）以{'或'.join(names)}身份签字"
     if "names no preparer" in reason:
-        return "事项未写明填制人（prepared_by），此步无人可签"
+        return "事项未写明填制人，此步无人可签"
     if reason.startswith("an earlier step"):
         return "前一审批步骤尚未完成"
     return f"{name}的审批早于前一审批步骤"
@@ -837,7 +823,7 @@ def _legal_notes(
         return penalties, []
     found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
     caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(kind, event)
     if caps and salary is not None:
         penalties = [_capped(policy, p, salary, min(caps)) for p in penalties]
     return penalties, [note.entry(figures) for note, figures in found]
@@ -910,7 +896,7 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
 
 
 def _penalty(policy: CompiledPolicy, code: str, event: EventBase, values: dict[str, Any]) -> Penalty:
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(event.kind, event)  # type: ignore[attr-defined]
     rule = policy.penalties[code]
     # The same breach by people of the same salary draws the same (frozen) penalty: made once.
     # The salary as written is part of the key: 3200 and 3200.00 are equal, but their amounts

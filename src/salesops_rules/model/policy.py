@@ -120,7 +120,7 @@ class StepSpec(Spec):
     # One role, or a list of roles any one of which may take the step (one or the other
     # approves).
     role: str | Annotated[tuple[str, ...], Field(min_length=1)]
-    action: Literal["review", "approve", "sign", "supervise", "permit"]
+    action: str = Field(min_length=1)  # one of the actions of roles.yaml (or the engine's five)
     cite: CiteSpec | None = None
     # Roles whose step must come before this one; default: the step listed before it.
     after: tuple[str, ...] | None = None
@@ -146,6 +146,9 @@ class ChainSpec(Spec):
 
 class RolesFile(Spec):
     roles: dict[str, RoleSpec]
+    # What a step may ask of its role, with its words; without, the engine's five
+    # (`loader.DEFAULT_ACTIONS`), worded by labels.yaml.
+    actions: dict[str, RoleSpec] | None = None
     chains: dict[str, ChainSpec] = Field(default_factory=dict)
 
 

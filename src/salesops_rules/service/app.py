@@ -8,6 +8,7 @@ never a trace.
 
 from __future__ import annotations
 
+import copy
 import http
 import logging
 from collections.abc import AsyncIterator
@@ -26,7 +27,6 @@ from ..audit.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
 from ..model import jsonread
 from ..model.decision import Decision
-from ..model.events import EVENT_ADAPTER
 from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
@@ -89,6 +89,7 @@ def create_app(
     loopback names, no token, so reload over HTTP is off)."""
     access = access if access is not None else Access()
     writers: list[LogWriter] = []
+    event_body = schemas.event_body(schemas.example_event(holder.active.policy))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,7 +128,7 @@ def create_app(
         "/v1/evaluate",
         response_model=Decision,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event",
     )
     async def evaluate(request: Request, as_of: schemas.AsOfQuery = None) -> Response:
@@ -142,7 +143,7 @@ def create_app(
         "/v1/explain",
         response_model=schemas.Explanation,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event and explain the decision clause by clause",
     )
     async def explain(
@@ -191,7 +192,7 @@ def create_app(
 
     app.include_router(web_router(holder))  # the web page, /ui (service/web.py)
     _install_error_handlers(app)
-    _install_openapi(app)
+    _install_openapi(app, holder)
     return app
 
 
@@ -246,12 +247,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(error.message, [], error.help), status_code=503)
 
 
-def _install_openapi(app: FastAPI) -> None:
-    event_schema = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
-    event_defs = event_schema.pop("$defs", {})
+def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
+    built_for: list[Any] = [None]  # the event kinds the document was built from
 
     def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        # The events are the active policy's kinds: a reload that changes them changes the document.
+        events = holder.active.policy.compiled.events
+        if app.openapi_schema is None or built_for[0] is not events:
+            built_for[0] = events
+            event_schema = copy.deepcopy(events.union_schema)
+            event_defs = event_schema.pop("$defs", {})
             document = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -10,6 +11,8 @@ from pydantic import AfterValidator, BaseModel
 
 from ..core.asof import judgement_time
 from ..model.decision import Decision
+from ..policy import Policy
+from ..tools.cases import CaseFileError, load_cases
 from .holder import ActivePolicy
 
 
@@ -136,25 +139,24 @@ RELOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ReloadResult, "description": "refused: the old policy stays"},
 }
 
-EVENT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": "#/components/schemas/Event"},
-                "example": {
-                    "kind": "contract",
-                    "id": "HT-2011-1207",
-                    "date": "2011-12-07",
-                    "customer": {"id": "KH-0419", "type": "new", "legal_form": "company"},
-                    "product_class": "custom",
-                    "amount": "23456.78",
-                    "prepared_by": "E-07",
-                },
-            }
-        },
-    }
-}
+def event_body(example: dict[str, Any] | None) -> dict[str, Any]:
+    """The request body of an event, with an example from the loaded pack (its first test case)."""
+    content: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Event"}}
+    if example is not None:
+        content["example"] = example
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+def example_event(policy: Policy) -> dict[str, Any] | None:
+    """The event of the pack's first test case (`tests/*.yaml` beside it), or None."""
+    folder = Path(policy.compiled.root) / "tests"
+    if not folder.is_dir():
+        return None
+    try:
+        cases = load_cases(folder)
+    except CaseFileError:
+        return None
+    return cases[0].event if cases else None
 
 
 def policy_info(active: ActivePolicy) -> dict[str, Any]:

@@ -361,7 +361,7 @@ def event_form(
     Fields, kinds and closed values show the pack's words (`labels.yaml`); the JSON name of
     each field stays beside its words, since that is what a system sends.
     """
-    fields = "\n".join(_input(f, values, lang, labels) for f in form_fields(kind))
+    fields = "\n".join(_input(f, values, lang, labels) for f in form_fields(labels.policy.events, kind))
     return (
         f'<form class="event" method="get" action="{page}">'
         f'<input type="hidden" name="kind" value="{e(kind)}"><input type="hidden" name="lang" value="{lang}">'

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.eventkinds import EventKinds
 from ..core.loader import SPECIAL_FILES
 from ..core.trace import RuleTrace
 from ..core.yamlsource import YamlSyntaxError, load
@@ -117,7 +118,9 @@ class DiffReport:
         }
 
 
-def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
+def read_corpus(
+    path: str | Path, events: EventKinds | None = None
+) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
     """(place, event) for each event of a ledger file (JSON Lines, CSV, Excel) or a folder of JSON files."""
     # The audit's readers serve here too: a single file is a ledger (JSON Lines, CSV, Excel),
     # each file of a folder one JSON object.
@@ -142,7 +145,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEve
                 yield str(file), BadEvent(str(file), error.message)
         return
     try:
-        ledger = open_ledger(root)
+        ledger = open_ledger(root, events=events)
     except LedgerError as error:
         yield str(root), BadEvent(str(root), error.message)
         return

@@ -34,7 +34,6 @@ from ..core.compiled import (
 from ..core.scope import VALUE_TYPES, Type, event_scope
 from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import Finding, PolicyError
-from ..model.events import EVENT_MODELS
 from . import tables
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -142,7 +141,7 @@ class _Linter:
             for name, info in policy.values.items()
         }
         self.scopes: dict[str, dict[str, Type]] = {
-            kind: event_scope(model, values) for kind, model in EVENT_MODELS.items()
+            kind: event_scope(model, values) for kind, model in policy.events.models.items()
         }
 
     def run(self) -> Iterator[LintFinding]:
