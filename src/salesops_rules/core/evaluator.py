@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -38,11 +39,12 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import EventBase
+from ..model.events import ApprovalRecord, EventBase
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
 from .asof import due_instant, judgement_time, recorded_until
+from .codegen import generate
 from .compiled import (
     UNDETERMINED_CODE,
     Amounts,
@@ -50,7 +52,9 @@ from .compiled import (
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
+    CompiledRow,
     CompiledRule,
+    CompiledTable,
     DatedValue,
     PenaltyRule,
     ValueSource,
@@ -63,11 +67,16 @@ from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
 NOT_IN_FORCE = "policy_not_in_force"
+# What a rule's code may raise on one event: the rule cannot be evaluated, the event is referred.
+RULE_FAILURES = (TypeError, ArithmeticError, ValueError)
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
+# Approval step outcomes by (step, role, person) or (step, why open): as many as people and
+# reasons; bounded like the others all the same.
+APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
@@ -270,22 +279,41 @@ def _run_plan(
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
         return parsed, kind, day, state
-    excluded = policy.events.excluded(kind, parsed)
-    records = policy.events.records(kind, parsed)
-    settled = state.settled
-    for rule, dated, reads in plan:
-        if dated and not rule.in_force(day):
-            _note(state, rule, "not_in_force")
-            continue
-        for name in reads:
-            if name not in settled:
-                _settle(policy, state, name, records, excluded)
-        _run(state, rule, reads)
-    for name in list(state.candidates):
-        _settle(policy, state, name, records, excluded)
+    if trace is None and not policy.interpreted:
+        runner = policy.runners.get(kind) or _generated(policy, kind)
+        runner(state, day)
+    else:
+        settled = state.settled
+        for rule, dated, reads in plan:
+            if dated and not rule.in_force(day):
+                _note(state, rule, "not_in_force")
+                continue
+            for name in reads:
+                if name not in settled:
+                    _settle(policy, state, name)
+            _run(state, rule, reads)
+        for name in list(state.candidates):
+            _settle(policy, state, name)
     if state.in_force:  # a value a later failure of its rule made undetermined was not taken
-        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
+        state.in_force = [
+            e
+            for e in state.in_force
+            if e.row is not None or state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED
+        ]
     return parsed, kind, day, state
+
+
+def generate_plans(policy: CompiledPolicy) -> None:
+    """Every kind's plan as generated code, made now rather than on the kind's first event."""
+    for kind in policy.plans:
+        if kind not in policy.runners:
+            _generated(policy, kind)
+
+
+def _generated(policy: CompiledPolicy, kind: str) -> Callable[..., None]:
+    """The kind's plan as generated code, made once (two threads at once make it twice, alike)."""
+    runner = policy.runners[kind] = generate(policy, kind, _HELPERS)
+    return runner
 
 
 def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
@@ -351,7 +379,7 @@ def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
             )
         if chosen is not None:
             _apply(state, rule, chosen, node)
-    except (TypeError, ArithmeticError, ValueError) as error:
+    except RULE_FAILURES as error:
         _cannot_evaluate(state, rule, error)
 
 
@@ -359,7 +387,10 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
     table = rule.table
     assert table is not None
     ns = state.ns
-    matches = [row for row in table.rows if row.condition.fn(ns)]
+    if table.dated:
+        matches = _dated_matches(table, ns)
+    else:
+        matches = [row for row in table.rows if row.condition.fn(ns)]
     if table.hit == "first":
         matches = matches[:1]
     facts = _facts_of_inputs(table.inputs, ns) if state.trace is not None else []
@@ -395,11 +426,39 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
         return
     row = matches[0]
     node = _note(state, rule, "applied", facts=facts, row=row.index + 1)
+    if row.periods:
+        _dated_row(state, row, node)
     _cite(state, row.cite)
     _apply(state, rule, row.then, node, cite=row.cite)
     unset = [name for name in table.outputs if name not in row.then.slots]
     if unset:
         _silent(state, rule, tuple(unset), node)
+
+
+def _dated_matches(table: CompiledTable, ns: dict[str, Any]) -> list[CompiledRow]:
+    """The rows matching the event when some rows' conditions change on dates: each row's
+    condition in force on the event's date (none before a dated cell's first day)."""
+    day = ns["event_date"]
+    matches = []
+    for row in table.rows:
+        if row.periods:
+            period = row.period_on(day)
+            condition = period.condition if period is not None else None
+        else:
+            condition = row.condition
+        if condition is not None and condition.fn(ns):
+            matches.append(row)
+    return matches
+
+
+def _dated_row(state: _State, row: CompiledRow, node: RuleTrace | None) -> None:
+    """The dated cells of the row that matched, named in the decision and the trace."""
+    period = row.period_on(state.ns["event_date"])
+    assert period is not None  # it matched
+    state.in_force += period.entries
+    if node is not None:
+        for entry in period.entries:
+            node.dated[f"when {entry.name}"] = entry
 
 
 def _silent(
@@ -623,9 +682,9 @@ def _before_dated(
     return UNDETERMINED
 
 
-def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
+def _settle(policy: CompiledPolicy, state: _State, name: str) -> None:
     if name == "approvals_satisfied":
-        _settle(policy, state, "approvals", records, excluded)
+        _settle(policy, state, "approvals")
         state.ns[name] = all(a.satisfied for a in state.approvals)
         return
     if name in state.settled:
@@ -645,7 +704,7 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
     if name == "approvals":
         state.chain = result if isinstance(result, Chain) else None
         if state.chain is not None:
-            _judge(policy, state, records, excluded)
+            _judge(policy, state)
         return
     state.ns[name] = result
 
@@ -699,29 +758,44 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) and type(a) is type(b)
 
 
-def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
-    assert state.chain is not None
+def _judge(policy: CompiledPolicy, state: _State) -> None:
+    assert state.chain is not None and state.event is not None
+    # The records and who may not approve, read only for a kind with an approval chain.
+    event = state.event
+    kind: str = event.kind  # type: ignore[attr-defined]
+    records, excluded = policy.events.records(kind, event), policy.events.excluded(kind, event)
     # Who prepared the event, by the pack's `people.preparer` field of its kind.
-    fields = state.event.__dict__ if state.event is not None else {}
-    field = policy.events.preparer.get(fields.get("kind", ""))
-    preparer = fields.get(field) if field is not None else None
-    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event), preparer):
-        step = result.step
-        _cite(state, step.cite)
+    field = policy.events.preparer.get(kind)
+    preparer = event.__dict__.get(field) if field is not None else None
+    for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
+        _cite(state, result.step.cite)
+        state.approvals.append(_approval(policy, result.step, result.record, result.reason))
+
+
+def _approval(
+    policy: CompiledPolicy, step: Step, record: ApprovalRecord | None, reason: str | None
+) -> ApprovalOutcome:
+    """A step's outcome, by step, who took it and why not: the same few, made once each (bounded)."""
+    # Steps live as long as the policy that holds them and this cache: their ids are stable.
+    key = (id(step), record.role, record.by, None) if record is not None else (id(step), None, None, reason)
+    found = policy.approval_cache.get(key)
+    if found is None:
         note = None
-        if result.reason is not None:
-            note = Text.assemble(zh=_reason_zh(result.reason, step, policy), en=result.reason)
-        state.approvals.append(
-            ApprovalOutcome.assemble(
-                # A step any of several roles may take shows the role that took it.
-                role=result.record.role if result.record is not None else step.role,
-                action=step.action,
-                satisfied=result.record is not None,
-                cite=step.cite,
-                by=result.record.by if result.record is not None else None,
-                note=note,
-            )
+        if reason is not None:
+            note = Text.assemble(zh=_reason_zh(reason, step, policy), en=reason)
+        found = ApprovalOutcome.assemble(
+            # A step any of several roles may take shows the role that took it.
+            role=record.role if record is not None else step.role,
+            action=step.action,
+            satisfied=record is not None,
+            cite=step.cite,
+            by=record.by if record is not None else None,
+            note=note,
         )
+        # A step with a deadline says when a late record was made: that outcome is the event's own.
+        if (record is not None or step.by_end_of is None) and len(policy.approval_cache) < APPROVALS_KEPT:
+            policy.approval_cache[key] = found
+    return found
 
 
 def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
@@ -785,33 +859,44 @@ def _decision(
     verdict: Verdict,
 ) -> Decision:
     # One sanction per kind of breach: two rules finding the same breach do not double it.
-    codes = dict.fromkeys(v.code for v in state.violations)
+    codes = dict.fromkeys(v.code for v in state.violations) if state.violations else {}
     if policy.reward_codes:  # a reward the pack grants while its obligation is open
         codes.update(dict.fromkeys(o.code for o in state.obligations if o.code in policy.reward_codes))
-    penalties = [_penalty(policy, code, event, values) for code in codes]
-    for p in penalties:
-        _cite(state, p.cite)
+    penalties: list[Penalty] = []
+    if codes:
+        penalties = [_penalty(policy, code, event, values) for code in codes]
+        for p in penalties:
+            _cite(state, p.cite)
     legal: list[LegalNote] = []
     if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
-    return Decision.assemble(
-        event_id=event.id,
-        kind=kind,
-        policy=policy.ref_on(day),
-        verdict=verdict,
-        values=values,
-        approvals=state.approvals,
-        obligations=state.obligations,
-        violations=state.violations,
-        penalties=penalties,
-        citations=_citations(policy, state.cites),
-        rules=[
-            r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
-        ],
-        legal_notes=legal,
-        as_of=state.as_of,
-        values_in_force=state.in_force,
+    # Every field, in the model's order (a dump follows this order).
+    return Decision.assemble_from(
+        {
+            "event_id": event.id,
+            "kind": kind,
+            "policy": policy.ref_on(day),
+            "verdict": verdict,
+            "values": values,
+            "approvals": state.approvals,
+            "obligations": state.obligations,
+            "violations": state.violations,
+            "penalties": penalties,
+            "citations": _citations(policy, state.cites),
+            "rules": _rules(state),
+            "legal_notes": legal,
+            "as_of": state.as_of,
+            "values_in_force": state.in_force,
+        }
     )
+
+
+def _rules(state: _State) -> list[str]:
+    """The rules that applied, less those displaced by an exception that did nothing else."""
+    displaced = state.displaced
+    if not displaced:  # the usual case
+        return list(state.applied)
+    return [r for r in state.applied if r not in displaced or r in state.prevailed or r in state.acted]
 
 
 def _legal_notes(
@@ -994,3 +1079,19 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
+
+
+# The interpreter's functions the generated plans call (core/codegen.py): one copy of each rule
+# of resolution, judgement and wording, whichever way a plan runs.
+_HELPERS: dict[str, Any] = {
+    "settle": _settle,
+    "offer": _offer,
+    "due": _due,
+    "add_violation": _add_violation,
+    "silent": _silent,
+    "run_table": _run_table,
+    "cannot_evaluate": _cannot_evaluate,
+    "apply": _apply,
+    "UNDETERMINED": UNDETERMINED,
+    "FAILURES": RULE_FAILURES,
+}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
 from ..model.citation import DEFAULT_NUMBERING, Cite, pattern_problem
-from ..model.decision import Text
+from ..model.decision import Text, ValueInForce
 from ..model.event_spec import EventsFile
 from ..model.labels import LabelsFile
 from ..model.policy import (
@@ -61,6 +62,7 @@ from .compiled import (
     DatedValue,
     PenaltyRule,
     PlainSource,
+    RowPeriod,
     SanctionForm,
     ValueInfo,
     ValueSource,
@@ -93,6 +95,8 @@ DATED_HELP = (
 _DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The approval actions of a pack whose roles.yaml declares none.
 DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
+CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
+
 
 
 def default_policy_dir() -> Path:
@@ -1155,34 +1159,121 @@ class _RuleCompiler:
                     f"`{name}` is not an input of this table",
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
+        dated: dict[str, list[tuple[dt.date, Cell]]] = {}
         for name in inputs:
-            if isinstance(row.when.get(name), dict):
-                self.error(
-                    (*path, "when", name),
-                    f"the condition on `{name}` cannot change on dates: only a row's values can",
-                    f"date the value the row gives (`{next(iter(row.then.values), 'NAME')}: "
-                    "{2011-11-01: 0.50, 2012-07-01: 0.60}`), "
-                    "or write the rule once per period with `effective_from`/`effective_to`",
-                )
+            raw = row.when.get(name, "-")
+            if isinstance(raw, dict):
+                found = self.dated_cell(name, raw, (*path, "when", name))
+                if found is not None:
+                    dated[name] = found
                 continue
-            cell = _cell(name, row.when.get(name, "-"))
+            cell = _cell(name, raw)
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
                 continue
             cells.append(cell)
             if cell.op != "any":
                 parts.append(_cell_source(cell))
-        text = " and ".join(parts) or "True"
-        condition = self.expression(text, (*path, "when"), "bool")
         row_cite = (
             self.b.cite(row.cite, self.source, (*self.path, *path, "cite"), self.spec.id)
             if row.cite
             else cite
         )
         then = self.outcome(row.then, (*path, "then"), row_cite)
-        if condition is None:
+        if not dated:
+            condition = self.expression(" and ".join(parts) or "True", (*path, "when"), "bool")
+            return None if condition is None else CompiledRow(r, condition, tuple(cells), then, row_cite)
+        if len(dated) + len(cells) < len(inputs):
+            return None  # a cell was refused: its finding says why
+        periods = self.row_periods(r, inputs, cells, dated, path)
+        if periods is None:
             return None
-        return CompiledRow(r, condition, tuple(cells), then, row_cite)
+        last = periods[-1]
+        assert last.condition is not None  # from the last day on, every dated cell states a condition
+        written = tuple((name, _dated_cell_text(days)) for name, days in dated.items())
+        return CompiledRow(r, last.condition, last.cells, then, row_cite, periods, written)
+
+    def dated_cell(self, name: str, raw: dict[str, Any], path: PathKey) -> list[tuple[dt.date, Cell]] | None:
+        """A condition cell that changes on dates: `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`."""
+        if not raw:
+            self.error(path, "a dated cell needs at least one `date: cell`", DATED_HELP)
+            return None
+        found: list[tuple[dt.date, Cell]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if found and day <= found[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{found[-1][0].isoformat()}`: a dated cell's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            cell = _cell(name, item) if isinstance(item, bool | int | Decimal | str | list) else None
+            if not isinstance(cell, Cell):
+                self.error(where, cell or f"a dated cell holds cells, not {_shape(item)}", CELL_HELP)
+                ok = False
+                continue
+            found.append((day, cell))
+        return found if ok else None
+
+    def row_periods(
+        self,
+        r: int,
+        inputs: tuple[str, ...],
+        cells: list[Cell],
+        dated: dict[str, list[tuple[dt.date, Cell]]],
+        path: PathKey,
+    ) -> tuple[RowPeriod, ...] | None:
+        """The row's condition on each period its dated cells make, each compiled once."""
+        plain = {cell.input: cell for cell in cells}
+        days = sorted({day for written in dated.values() for day, _ in written})
+        periods: list[RowPeriod] = []
+        for start in days:
+            now: list[Cell] = []
+            entries: list[ValueInForce] = []
+            for name in inputs:
+                if name in plain:
+                    now.append(plain[name])
+                    continue
+                written = dated[name]
+                i = bisect_right([d for d, _ in written], start) - 1
+                if i < 0:
+                    break  # this cell states nothing yet: the row matches nothing in this period
+                now.append(written[i][1])
+                until = written[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(written) else None
+                entries.append(
+                    ValueInForce.assemble(
+                        name=name, rule=self.spec.id, since=written[i][0], until=until, row=r + 1
+                    )
+                )
+            if len(now) < len(inputs):
+                periods.append(RowPeriod(start, (), None, ()))
+                continue
+            text = " and ".join(_cell_source(c) for c in now if c.op != "any") or "True"
+            condition = self.expression(text, (*path, "when"), "bool")
+            if condition is None:
+                return None
+            periods.append(RowPeriod(start, tuple(now), condition, tuple(entries)))
+        return tuple(periods)
+
+
+def _dated_cell_text(days: list[tuple[dt.date, Cell]]) -> str:
+    shown = []
+    for day, cell in days:
+        text = "-" if cell.op == "any" else _cell_source(cell).removeprefix(f"{cell.input} ")
+        shown.append(f"{day.isoformat()}: {text}")
+    return "{" + ", ".join(shown) + "}"
+
+
+def _shape(raw: Any) -> str:
+    return "a mapping" if isinstance(raw, dict) else "null" if raw is None else f"`{raw}`"
 
 
 def _date_key(key: str) -> dt.date | str:

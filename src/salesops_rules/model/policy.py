@@ -225,7 +225,8 @@ class Outcome(Spec):
 
 # A table cell: a value (equality), a list of values (any of them), a comparison
 # such as "<= 10000" or "> 10000", or "-" for any value.
-# A mapping is read only to refuse it with its reason: a condition cannot change on dates.
+# A mapping is a cell that changes on dates, `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`,
+# each key the first day its cell is in force (checked by the loader, as dated values are).
 Cell = bool | int | Decimal | str | tuple[str, ...] | dict[str, Any]
 
 

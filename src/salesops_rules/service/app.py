@@ -156,7 +156,7 @@ def create_app(
         while lines and not lines[-1]:
             lines.pop()
         headers = await record(active, text, decision)
-        body = {"decision": decision.model_dump(mode="json"), "lines": lines}
+        body = {"decision": decision.to_json(), "lines": lines}
         return JSONResponse(body, headers=headers)
 
     @app.get(

@@ -293,9 +293,13 @@ def _rows(rule: CompiledRule, rows: Sequence[CompiledRow], lang: Lang) -> str:
     body = []
     for row in rows:
         cells = {c.input: c for c in row.cells}
+        dated = dict(row.written)  # a cell that changes on dates, as written
         shown = []
         for name in inputs:
             cell = cells.get(name)
+            if name in dated:
+                shown.append(dated[name])
+                continue
             shown.append("—" if cell is None or cell.op == "any" else f"{cell.op} {_plain(cell.value)}")
         values = dict(row.then.values)
         for name in outputs:

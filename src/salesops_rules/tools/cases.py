@@ -247,7 +247,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         for path, message in error.problems:
             problems.append((("event", *_event_path(path)), f"invalid event: {path}: {message}"))
         return CaseResult(case, False, _located(case, problems), None)
-    actual = decision.model_dump(mode="json")
+    actual = decision.to_json()
     expect = case.expect
     checks = (
         ("verdict", _verdict),

@@ -225,8 +225,16 @@ def _dated(name: str, a: dict[str, Any], b: dict[str, Any]) -> str:
 
 
 def _in_force(name: str, decision: dict[str, Any]) -> str:
-    taken = [e for e in decision.get("values_in_force", ()) if e["name"] == name]
-    return ", ".join(f"{e['rule']} from {e['since']}" for e in taken) or "(not dated)"
+    # The value's own dated values, and the dated conditions of the rows that matched: a row
+    # chosen by a dated condition may be why the value changed.
+    taken = [e for e in decision.get("values_in_force", ()) if e["name"] == name or e.get("row")]
+    return ", ".join(_entry(e) for e in taken) or "(not dated)"
+
+
+def _entry(entry: dict[str, Any]) -> str:
+    if entry.get("row"):
+        return f"{entry['rule']} row {entry['row']} `{entry['name']}` from {entry['since']}"
+    return f"{entry['rule']} from {entry['since']}"
 
 
 def _keys(kind: str, entries: list[dict[str, Any]]) -> list[Any]:
