@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -148,15 +149,27 @@ def event_body(example: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def example_event(policy: Policy) -> dict[str, Any] | None:
-    """The event of the pack's first test case (`tests/*.yaml` beside it), or None."""
-    folder = Path(policy.compiled.root) / "tests"
+    """The event of the pack's first test case (`tests/*.yaml` beside it), or None (a pack
+    without cases, or a stand-in for a policy that holds no compiled pack)."""
+    compiled = getattr(policy, "compiled", None)
+    if compiled is None:
+        return None
+    folder = Path(compiled.root) / "tests"
     if not folder.is_dir():
         return None
     try:
         cases = load_cases(folder)
     except CaseFileError:
         return None
-    return cases[0].event if cases else None
+    if not cases:
+        return None
+    # As JSON has it: YAML reads days, times and decimals as Python values.
+    plain: dict[str, Any] = json.loads(json.dumps(cases[0].event, default=_as_json))
+    return plain
+
+
+def _as_json(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
 
 
 def policy_info(active: ActivePolicy) -> dict[str, Any]:
