@@ -199,7 +199,7 @@ def _event_kinds(spec: Any, roles: tuple[str, ...]) -> EventKinds:
     def refuse(_path: Any, message: str, _help: str | None) -> None:
         raise pickle.UnpicklingError(message)  # built once already: cannot happen, but never half-built
 
-    built = build_event_kinds(spec, Source("events.yaml", None), refuse, roles)
+    built = build_event_kinds(spec, refuse, roles)
     if built is None:
         raise pickle.UnpicklingError("the event kinds of a cached pack did not build")
     return built
