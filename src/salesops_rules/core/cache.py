@@ -49,7 +49,6 @@ from . import loader
 from .compiled import CompiledPolicy
 from .eventkinds import EventKinds, build_event_kinds
 from .fingerprint import policy_hash
-from .yamlsource import Source
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
 MAGIC = b"salesops-rules compiled pack 1\n"
