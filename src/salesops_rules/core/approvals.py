@@ -175,7 +175,8 @@ def judge(
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
     `deadlines` gives, per step index, the last day on which a record for it counts. A
-    `by_preparer` step takes only a record by `preparer`, who prepared the event (`people.preparer`).
+    `by_preparer` step takes only a record by `preparer`, who prepared the event (the pack's
+    `people.preparer` field).
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []

@@ -764,6 +764,7 @@ def _judge(policy: CompiledPolicy, state: _State) -> None:
     event = state.event
     kind: str = event.kind  # type: ignore[attr-defined]
     records, excluded = policy.events.records(kind, event), policy.events.excluded(kind, event)
+    # Who prepared the event, by the pack's `people.preparer` field of its kind.
     field = policy.events.preparer.get(kind)
     preparer = event.__dict__.get(field) if field is not None else None
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):

@@ -56,7 +56,7 @@ Reporter = Callable[[PathKey, str, str | None], None]
 
 
 def camel(name: str) -> str:
-    """`goods_issue` as `GoodsIssue`: the model's name, which the JSON Schemas show."""
+    """`some_kind` as `SomeKind`: the model's name, which the JSON Schemas show."""
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 

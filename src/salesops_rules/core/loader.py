@@ -1117,7 +1117,10 @@ class _RuleCompiler:
                 self.error(
                     path,
                     f"chain `{chain.name}`: its `by_preparer` step needs `{named}`, "
-                    f"which `{kind}` events do not have",
+                    f"which `{kind}` events do not have"
+                    if named
+                    else f"chain `{chain.name}`: its `by_preparer` step needs a preparer, and the pack "
+                    "names none (`people.preparer` in events.yaml)",
                     "kinds with a preparer: " + ", ".join(f"`{k}`" for k in with_preparer),
                 )
                 return

@@ -90,6 +90,7 @@ def create_app(
     loopback names, no token, so reload over HTTP is off)."""
     access = access if access is not None else Access()
     writers: list[LogWriter] = []
+    event_body = schemas.EVENT_BODY
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -128,7 +129,7 @@ def create_app(
         "/v1/evaluate",
         response_model=Decision,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event",
     )
     async def evaluate(request: Request, as_of: schemas.AsOfQuery = None) -> Response:
@@ -143,7 +144,7 @@ def create_app(
         "/v1/explain",
         response_model=schemas.Explanation,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event and explain the decision clause by clause",
     )
     async def explain(
