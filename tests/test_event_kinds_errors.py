@@ -379,3 +379,19 @@ def test_a_role_and_an_action_the_pack_adds_are_used_like_any_other(tmp_path: Pa
     with pytest.raises(EventError) as caught:
         load_policy().evaluate(event)  # the bundled pack has no auditor
     assert caught.value.problems[0][0] == "$.employee.role"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        # Python's `re` reads `{1e999}` as text; the validator's regex refuses it: both must read it.
+        ("^a{1e999}$", "unclosed counted repetition"),
+        ("^(ab$", "missing ), unterminated subpattern at position 1"),
+    ],
+)
+def test_a_pattern_either_regex_refuses_is_refused(tmp_path: Path, pattern: str, reason: str) -> None:
+    written = 'month: {type: str, pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$",'
+    root = pack(tmp_path, written, f'month: {{type: str, pattern: "{pattern}",')
+    found = refused(root)
+    assert found and all(file == "events.yaml" for file, _, _, _ in found)
+    assert found[0][2] == f"`{pattern}` is not a regular expression: {reason}"

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError, create_model
+from pydantic_core import SchemaError
 
 from ..model.decision import Text
 from ..model.event_spec import CheckSpec, EventsFile, FieldSpec, KindSpec
@@ -53,6 +54,22 @@ APPROVAL_FIELDS = ("role", "by", "at", "mode")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 Reporter = Callable[[PathKey, str, str | None], None]
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot be a field's pattern, or None. Python's `re` and the Rust regex
+    pydantic validates with differ (`a{1e999}` is a literal to one, an error to the other):
+    a pattern must be read the same by both, and is tried on both here, at load."""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return str(error)
+    try:
+        TypeAdapter(Annotated[str, Field(pattern=pattern)])
+    except SchemaError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip().startswith("error:")]
+        return lines[-1].removeprefix("error: ") if lines else "not a regular expression the validator reads"
+    return None
 
 
 def camel(name: str) -> str:
@@ -316,11 +333,10 @@ class EventKindsBuilder:
             if type_name == "str":
                 constraints = {"min_length": spec.min_length, "pattern": spec.pattern}
                 if spec.pattern is not None:
-                    try:
-                        re.compile(spec.pattern)
-                    except re.error as error:
+                    problem = _pattern_problem(spec.pattern)
+                    if problem is not None:
                         self.error(
-                            (*path, "pattern"), f"`{spec.pattern}` is not a regular expression: {error}"
+                            (*path, "pattern"), f"`{spec.pattern}` is not a regular expression: {problem}"
                         )
                         return None
             elif type_name == "int":
