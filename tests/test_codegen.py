@@ -178,6 +178,18 @@ def test_a_pack_with_dated_values(tmp_path: Path) -> None:
             same_decision(generated, interpreted, {**event, "date": day})
 
 
+def test_a_table_whose_conditions_change_on_dates(tmp_path: Path) -> None:
+    """Dated condition cells (issue 9): the table is run by the interpreter's `_run_table`."""
+    folder = assemble(tmp_path / "dated-cells", MINI, POLICIES / "dated-cells")
+    generated, interpreted = load_policy(folder), load_policy(folder, interpret=True)
+    for case in load_cases(POLICIES / "dated-cells" / "tests" / "cases.yaml"):
+        same_decision(generated, interpreted, case.event, case.as_of)
+    for event in event_mix.stream(["contract"], 200, seed=37):
+        for day in ("2011-11-01", "2012-06-30", "2012-07-01", "2013-01-01", event["date"]):
+            for amount in ("9999.99", "10000.00", "15000.00", "20000.01", event["amount"]):
+                same_decision(generated, interpreted, {**event, "date": day, "amount": amount})
+
+
 # ---- the switch, and what the generated code is made of ----
 
 

@@ -105,7 +105,10 @@ def _step(
         m.line(depth, f"if {known}:")
         depth += 1
     m.line(depth, "try:")
-    if rule.table is not None:
+    if rule.table is not None and rule.table.dated:
+        # Rows whose conditions change on dates: the interpreter's own table, whole.
+        m.line(depth + 1, f"run_table(state, {m.const(rule)})")
+    elif rule.table is not None:
         _table(m, rule, depth + 1, direct)
     else:
         _conditional(m, rule, depth + 1, direct)
