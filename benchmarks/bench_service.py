@@ -2,6 +2,7 @@
 
     python benchmarks/bench_service.py [--requests 5000] [--concurrency 8] [--kind contract|all]
                                        [--generator auto|python|wrk] [--json]
+    python benchmarks/bench_service.py --ref A [--ref B] [--rounds 3] [--concurrency 32]
 
 The service runs as a real `salesops-rules serve` process on 127.0.0.1 (a free port),
 once with its decision log (a temporary SQLite file) and once with `--no-log`, so the
@@ -14,6 +15,14 @@ cost of the log shows. The load generator sends a bounded number of requests ove
 - `wrk` (used by `auto` when on PATH; on Debian: `apt-get install wrk`): a C load
   generator that leaves the cores to the server; one event body, for `--wrk-seconds`
   (5 s by default), after the Python run.
+
+With `--ref` (git refs or `WORKTREE`, read as in `bench_refs.py`; one `--ref` compares it
+with the working tree), two versions of the service are measured side by side in one run:
+for each of `--rounds` rounds, A then B (B first on odd rounds), each a fresh server with
+its own new decision log, then one without a log, each driven by wrk for `--wrk-seconds`.
+The best round of each is shown with its p99, and B/A. After every run with a log, the
+log's rows are counted: every answered request (wrk's count, all status 200) must have its
+row (a row more is a decision whose answer wrk cut off at the end); fewer is a failure.
 
 Beside it, on one core in this process, the same work without HTTP: parse the JSON body
 with exact decimals, `evaluate`, dump the decision as JSON. The ratio of the two is the
@@ -57,12 +66,20 @@ file:close()
 
 
 @contextmanager
-def server(log: Path | None) -> Iterator[tuple[str, int]]:
-    """A `salesops-rules serve` process on a free loopback port; yields (host, port)."""
+def server(log: Path | None, root: Path | None = None) -> Iterator[tuple[str, int]]:
+    """A `salesops-rules serve` process on a free loopback port; yields (host, port).
+
+    `root`: a checkout whose `src/` the server imports (first on PYTHONPATH); else this one.
+    """
     args = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-reload"]
     args += ["--log", str(log)] if log is not None else ["--no-log"]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")} if root is not None else None
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-c", LAUNCH, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        [sys.executable, "-c", LAUNCH, *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     try:
         assert process.stderr is not None
@@ -216,6 +233,63 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def compare_refs(args: argparse.Namespace, wrk: str) -> None:
+    """Two versions of the service side by side, with and without the log: best of `--rounds`."""
+    import sqlite3
+
+    import bench_refs
+
+    repo = Path(bench_refs._git(bench_refs.HERE, "rev-parse", "--show-toplevel"))
+    refs = args.ref if len(args.ref) == 2 else [args.ref[0], bench_refs.WORKTREE]
+    kinds = [args.kind] if args.kind != "all" else ["contract"]
+    body = json.dumps(next(event_mix.stream(kinds, 1, seed=args.seed)), ensure_ascii=False, default=str)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    best: dict[tuple[str, bool], dict[str, Any]] = {}
+    lost = []
+    try:
+        sides = [bench_refs.prepare(repo, label, ref, scratch) for label, ref in zip("AB", refs, strict=True)]
+        load_before = os.getloadavg()[0]
+        for number in range(args.rounds):
+            for side in sides if number % 2 == 0 else sides[::-1]:
+                for logged in (True, False):
+                    log = scratch / f"log-{side.label}-{number}.sqlite" if logged else None
+                    with server(log, side.root) as (host, port):
+                        wrk_load(wrk, host, port, body.encode(), 1, args.concurrency)  # warm up
+                        result = wrk_load(wrk, host, port, body.encode(), args.wrk_seconds, args.concurrency)
+                    if log is not None:
+                        with sqlite3.connect(log) as connection:
+                            rows = connection.execute("SELECT count(*) FROM decisions").fetchone()[0]
+                        # The warm-up's answers are in the log too: wrk counts only what it received.
+                        result["log_rows"] = rows
+                        if rows < result["requests"]:
+                            answered = result["requests"]
+                            lost.append(f"{side.label} round {number}: {answered} answered, {rows} rows")
+                    key = (side.label, logged)
+                    if key not in best or result["per_second"] > best[key]["per_second"]:
+                        best[key] = result
+        load_after = os.getloadavg()[0]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(
+        f"POST /v1/evaluate, wrk -c{args.concurrency} for {args.wrk_seconds} s, best of {args.rounds} rounds "
+        f"taking turns; {os.cpu_count()} CPUs shared with wrk, "
+        f"load average {load_before:.1f} → {load_after:.1f}"
+    )
+    for side in sides:
+        print(f"  {side.label} = `{side.ref}` ({side.commit})")
+    for logged in (True, False):
+        a, b = best[("A", logged)], best[("B", logged)]
+        label = "with the decision log" if logged else "without a log"
+        print(
+            f"  {label:<22} A {a['per_second']:>7,.0f} req/s p99 {a['p99_ms']:6.1f} ms | "
+            f"B {b['per_second']:>7,.0f} req/s p99 {b['p99_ms']:6.1f} ms | "
+            f"B/A {b['per_second'] / a['per_second']:.2f}x"
+        )
+    if lost:
+        raise SystemExit("answered decisions missing from the log: " + "; ".join(lost))
+    print("  every answered decision is in its log (rows counted after each run)")
+
+
 def show(report: dict[str, Any]) -> None:
     machine = report["machine"]
     print(
@@ -249,7 +323,15 @@ def main() -> None:
     parser.add_argument("--generator", choices=["auto", "python", "wrk"], default="auto")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="length of the wrk run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--ref", action="append", help="compare two versions: a git ref or WORKTREE, twice")
+    parser.add_argument("--rounds", type=int, default=3, help="with --ref: rounds, the best kept")
     args = parser.parse_args()
+    if args.ref:
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise SystemExit("`--ref` needs `wrk` on PATH (Debian: apt-get install wrk)")
+        compare_refs(args, wrk)
+        return
     if args.generator == "wrk" and not shutil.which("wrk"):
         raise SystemExit(
             "`wrk` is not on PATH; install it (Debian: apt-get install wrk) or use --generator python"

@@ -102,6 +102,25 @@ def test_append_many_is_one_transaction_and_keeps_order(tmp_path: Path, policy: 
         assert log.get(99) is None
 
 
+def test_a_batch_longer_than_one_insert_gets_each_row_its_own_id(tmp_path: Path, policy: Policy) -> None:
+    # 2.5 INSERTs' worth of rows, after rows already there: the ids handed back are the rows'.
+    size = decision_log_module.ROWS_PER_INSERT * 5 // 2
+    first = contract("C-first")
+    decision = decide(policy, first)
+    dumped = decision.model_dump_json()
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        log.append(first, decision, policy_hash=HASH)
+        ids = log.append_entries(
+            ((contract(f"C-{i}"), decision, HASH, dumped if i % 2 else None) for i in range(size)), source="t"
+        )
+        assert ids == list(range(2, size + 2))
+        for i in (0, 1, decision_log_module.ROWS_PER_INSERT, size - 1):
+            entry = log.get(ids[i])
+            assert entry is not None
+            assert entry.event["id"] == f"C-{i}"  # the event of that row, not the decision's id
+            assert entry.decision == json.loads(dumped)  # dumped here or handed in: the same JSON
+
+
 def test_a_batch_that_cannot_be_written_leaves_nothing_behind(tmp_path: Path, policy: Policy) -> None:
     good = contract("C-1")
     with DecisionLog(tmp_path / "log.sqlite") as log:

@@ -123,7 +123,7 @@ def test_every_violation_a_rule_can_emit_has_exactly_one_penalty(policy: Policy)
     emitted = _emitted(policy)
     assert emitted, "the policy emits no violation at all"
     for ledger in policy.compiled.ledger_rules:  # rules across events emit them too
-        for finding in (*ledger.missing, *ledger.late, *ledger.open):
+        for finding in (*ledger.missing, *ledger.late, *ledger.open, *ledger.found):
             if finding.category == "violation":
                 emitted.setdefault(finding.code, []).append(ledger.id)
     for code, rules in emitted.items():

@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import pytest
 
 from salesops_rules import load_policy
 from salesops_rules.core import loader
+from salesops_rules.core.graphs import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,7 @@ def _policy(root: Path, setters: int, readers: int) -> Path:
     return root
 
 
-class _CountingGraph(nx.DiGraph):  # type: ignore[type-arg]
+class _CountingGraph(Graph[Any]):
     edges_added = 0
 
     def add_edge(self, u: Any, v: Any, **attr: Any) -> None:
@@ -63,7 +63,7 @@ class _CountingGraph(nx.DiGraph):  # type: ignore[type-arg]
 
 def _edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setters: int, readers: int) -> int:
     root = _policy(tmp_path / f"p-{setters}-{readers}", setters, readers)
-    monkeypatch.setattr(loader.nx, "DiGraph", _CountingGraph)
+    monkeypatch.setattr(loader, "Graph", _CountingGraph)
     _CountingGraph.edges_added = 0
     loader.load_policy(root)
     return _CountingGraph.edges_added

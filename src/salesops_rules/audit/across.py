@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core import periods
-from ..core.compiled import CompiledLedgerRule, EventSide, LedgerFinding
+from ..core.compiled import CompiledLedgerRule, CountPlan, EventSide, LedgerFinding
 from ..core.evaluator import REFER, REFER_CITE
 from ..core.labels import Labels
 from ..model.audit import NOBODY, AuditFinding
 from ..model.events import EventBase
+from . import counting
 
 # A fact's key and group are text, so that SQLite compares them the same way in every run.
 Key = str
@@ -43,6 +44,9 @@ class ChunkFacts:
     targets: list[tuple[int, str, str, int, str]] = field(
         default_factory=list
     )  # (rule, key, day, seq, event_id)
+    # one per event a counting rule counts: rule, group, period ("" for a sliding window), day, seq,
+    # position, event id, kind, employee, month
+    counted: list[tuple[int, str, str, str, int, int, str, str, str, str]] = field(default_factory=list)
     problems: list[AuditFinding] = field(default_factory=list)
     # Events with a duty still open at their own time: judged again, as of the ledger's end
     # (seq, position, employee, raw payload, codes a ledger rule decides instead).
@@ -76,7 +80,7 @@ class Reader:
     """What one ledger rule wants from events of one kind."""
 
     rule: int
-    role: str  # "expected", "scope", "source", "target"
+    role: str  # "expected", "scope", "source", "target", "counted"
     side: EventSide
 
 
@@ -89,6 +93,8 @@ def readers_by_kind(rules: tuple[CompiledLedgerRule, ...]) -> dict[str, list[Rea
             sides += [("scope", s) for s in rule.expect.scope or ()]
         if rule.follow_up is not None:
             sides += [("source", rule.follow_up.source), ("target", rule.follow_up.target)]
+        if rule.count is not None:
+            sides.append(("counted", rule.count.counted))
         for role, side in sides:
             found.setdefault(side.kind, []).append(Reader(index, role, side))
     return found
@@ -117,12 +123,15 @@ def facts_of(
         except (TypeError, ArithmeticError, ValueError) as error:
             facts.problems.append(_cannot_evaluate(rule, event, where, error, lang))
             continue
+        if reader.role == "counted":
+            _count(reader.rule, rule, ns, holds, event, where, facts)
+            continue
         if not holds:
             continue
         if reader.role in ("expected", "scope"):
             plan = rule.expect
             assert plan is not None
-            group = json.dumps([key_text(ns.get(name)) for name in plan.group_by], ensure_ascii=False)
+            group = _group(plan.group_by, ns)
             own = month if plan.per == "month" else periods.label(day, plan.per)
             if reader.role == "expected":
                 covered = period_of(ns.get(plan.covers), own, plan.per) if plan.covers else own
@@ -143,6 +152,41 @@ def facts_of(
         else:
             facts.targets.append((reader.rule, key, day.isoformat(), seq, event.id))
     return replaced
+
+
+def _group(names: tuple[str, ...], ns: dict[str, Any]) -> str:
+    return json.dumps([key_text(ns.get(name)) for name in names], ensure_ascii=False)
+
+
+def _count(
+    index: int,
+    rule: CompiledLedgerRule,
+    ns: dict[str, Any],
+    holds: bool,
+    event: EventBase,
+    where: tuple[int, int, str, str],
+    facts: ChunkFacts,
+) -> None:
+    plan = rule.count
+    assert plan is not None
+    seq, position, employee, month = where
+    day = event.event_date
+    if any(ns.get(name) is None for name in plan.group_by):
+        return  # no group to count it for: an incident naming no employee is nobody's repeat
+    group = _group(plan.group_by, ns)
+    period = ""
+    if plan.per is not None:
+        own = periods.label(day, plan.per)
+        period = period_of(ns.get(plan.covers), own, plan.per) if plan.covers is not None else own
+        if not periods.is_label(period, plan.per):
+            return  # a record of another period (a quarter's filing) is not one of these, as for `expect`
+        if plan.at_most is not None and plan.group_by:
+            # A group is judged in the periods it has events of the kind in, counted or not.
+            facts.scope.add((index, group, period))
+    if holds:
+        facts.counted.append(
+            (index, group, period, day.isoformat(), seq, position, event.id, _kind(event), employee, month)
+        )
 
 
 def _kind(event: EventBase) -> str:
@@ -184,6 +228,8 @@ CREATE TABLE scope (rule INTEGER, grp TEXT, period TEXT, PRIMARY KEY (rule, grp,
 CREATE TABLE source (rule INTEGER, key TEXT, day TEXT, seq INTEGER, position INTEGER, event_id TEXT,
                      kind TEXT, employee TEXT, month TEXT);
 CREATE TABLE target (rule INTEGER, key TEXT, day TEXT, seq INTEGER, event_id TEXT);
+CREATE TABLE counted (rule INTEGER, grp TEXT, period TEXT, day TEXT, seq INTEGER, position INTEGER,
+                      event_id TEXT, kind TEXT, employee TEXT, month TEXT);
 """
 
 
@@ -207,9 +253,24 @@ DETAILS = {
         "open": "no {wanted} dated on or after {day} yet ({until}; the ledger is judged at {end})",
         "due": "due by {deadline}",
         "no_deadline": "no deadline",
+        "is": "{a} = {b}",
+        "whole": " in the whole ledger",
+        "none": "none",
+        "more": " and {n} more",
         "day": "day",
         "days": "days",
-        "is": "{a} = {b}",
+        "n_day": "{n} day",
+        "n_days": "{n} days",
+        "n_month": "{n} month",
+        "n_months": "{n} months",
+        "sliding": "{n} events of {kind} counted{group} within {window}, from {start} to {end}: {events}",
+        "span": "{a} to {b}",
+        "in_a_row": " ({n} {per}s in a row)",
+        "at_least": "at least {n} events of {kind} counted",
+        "at_most": "at most {n} events of {kind} counted",
+        "periods": "{span}{run}{group}, each {per} with {threshold}: {events}",
+        "sep": "; ",
+        "colon": ": ",
     },
     "zh": {
         "none_covers": "没有覆盖 {period} 的{kind}",
@@ -226,9 +287,24 @@ DETAILS = {
         "open": "{day} 当日或之后尚无{wanted}（{until}；账本判定日为 {end}）",
         "due": "期限 {deadline}",
         "no_deadline": "无期限",
+        "is": "{a}为 {b}",
+        "whole": "（全账本）",
+        "none": "无",
+        "more": " 等，另有 {n} 件",
         "day": "天",
         "days": "天",
-        "is": "{a}为 {b}",
+        "n_day": "{n} 天",
+        "n_days": "{n} 天",
+        "n_month": "{n} 个月",
+        "n_months": "{n} 个月",
+        "sliding": "{start} 至 {end} 的 {window}内{group}计入 {n} 件{kind}：{events}",
+        "span": "{a} 至 {b}",
+        "in_a_row": "（连续 {n} 个{per}）",
+        "at_least": "至少 {n} 件{kind}",
+        "at_most": "至多 {n} 件{kind}",
+        "periods": "{span}{run}{group}，每{per}计入{threshold}：{events}",
+        "sep": "；",
+        "colon": "：",
     },
 }
 
@@ -262,6 +338,7 @@ class FactStore:
         db.executemany("INSERT OR IGNORE INTO scope VALUES (?, ?, ?)", sorted(facts.scope))
         db.executemany("INSERT INTO source VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.sources)
         db.executemany("INSERT INTO target VALUES (?, ?, ?, ?, ?)", facts.targets)
+        db.executemany("INSERT INTO counted VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", facts.counted)
 
     def close(self) -> None:
         self.db.close()
@@ -270,6 +347,7 @@ class FactStore:
         """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
+        self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, period, day, seq)")
         if first_day is None or last_day is None:
             return
         end = dt.date.fromisoformat(last_day)
@@ -278,6 +356,8 @@ class FactStore:
                 assert rule.expect is not None
                 start = _governed_from(first_day, rule.in_force_from, rule.expect.per)
                 cases = self._expect(index, rule, start, end)
+            elif rule.count is not None:
+                cases = self._count(index, rule, first_day, end)
             else:
                 cases = self._follow_up(index, rule, end)
             for state, finding in cases:
@@ -385,6 +465,116 @@ class FactStore:
                     state,
                     self._finding(rule, item, (position, event_id, kind, day, month, employee), detail),
                 )
+
+    def _count(
+        self, index: int, rule: CompiledLedgerRule, first_day: str, end: dt.date
+    ) -> Iterator[tuple[str, AuditFinding]]:
+        """Each group's counted events, streamed in date and ledger order, through the window."""
+        plan = rule.count
+        assert plan is not None
+        groups = self.db.execute(
+            "SELECT grp FROM counted WHERE rule = ? UNION SELECT grp FROM scope WHERE rule = ? ORDER BY grp",
+            (index, index),
+        ).fetchall()
+        if plan.at_most is not None and not plan.group_by and not groups:
+            groups = [("[]",)]  # the whole company is judged in every period, counted events or not
+        for (group,) in groups:
+            # In period order (an event may count in a period other than its date's: `covers`),
+            # then by date and place in the ledger; a sliding window's period is "".
+            events = (
+                counting.Counted(period, dt.date.fromisoformat(day), *rest)
+                for period, day, *rest in self.db.execute(
+                    "SELECT period, day, seq, position, event_id, kind, employee, month FROM counted "
+                    "WHERE rule = ? AND grp = ? ORDER BY period, day, seq",
+                    (index, group),
+                )
+            )
+            if plan.per is None:
+                found = counting.sliding(plan, events)
+            else:
+                due: Iterable[str] | None = None
+                if plan.at_most is not None and plan.group_by:
+                    due = (
+                        p
+                        for (p,) in self.db.execute(
+                            "SELECT period FROM scope WHERE rule = ? AND grp = ? ORDER BY period",
+                            (index, group),
+                        )
+                    )
+                elif plan.at_most is not None:
+                    start = dt.date.fromisoformat(_governed_from(first_day, rule.in_force_from, plan.per))
+                    due = periods.between(start, end, plan.per) if start <= end else iter(())
+                found = counting.by_period(plan, events, due, end)
+            for item in found:
+                detail = self._count_detail(plan, group, item, end)
+                anchor = item.anchor
+                values = json.loads(group)
+                employee = (
+                    values[plan.group_by.index("employee.id")]
+                    if "employee.id" in plan.group_by
+                    else anchor.employee
+                    if anchor is not None
+                    else None
+                )
+                where = (
+                    (
+                        anchor.position,
+                        anchor.event_id,
+                        anchor.kind,
+                        anchor.day.isoformat(),
+                        item.month,
+                        employee,
+                    )
+                    if anchor is not None
+                    else (None, "", plan.counted.kind, "", item.month, employee)
+                )
+                for finding in rule.found if item.state == "found" else rule.open:
+                    yield item.state, self._finding(rule, finding, where, detail)
+
+    def _count_detail(self, plan: CountPlan, group: str, item: counting.Found, end: dt.date) -> str:
+        """The group, the window and the events counted, so that an auditor sees why."""
+        words = self.words
+        values = json.loads(group)
+        shown = ", ".join(
+            words["is"].format(a=self._field(n), b=v) for n, v in zip(plan.group_by, values, strict=True)
+        )
+        kind = self._kind(plan.counted.kind)
+        group_words = words["for"].format(shown=shown) if shown else words["whole"]
+
+        def ids(count: int, listed: tuple[str, ...]) -> str:
+            text = ", ".join(listed) if listed else words["none"]
+            return text + (words["more"].format(n=count - len(listed)) if count > len(listed) else "")
+
+        if plan.per is None:
+            _, count, listed = item.events[0]
+            n = plan.within_days if plan.within_days is not None else plan.within_months
+            unit = "n_day" if plan.within_days is not None else "n_month"
+            return words["sliding"].format(
+                n=count,
+                kind=kind,
+                group=group_words,
+                window=words[unit if n == 1 else unit + "s"].format(n=n),
+                start=item.start,
+                end=item.end,
+                events=ids(count, listed),
+            )
+        per = words[plan.per]
+        span = item.start if item.start == item.end else words["span"].format(a=item.start, b=item.end)
+        run = words["in_a_row"].format(n=plan.in_a_row, per=per) if plan.in_a_row > 1 else ""
+        threshold = (
+            words["at_least"].format(n=plan.at_least, kind=kind)
+            if plan.at_least is not None
+            else words["at_most"].format(n=plan.at_most, kind=kind)
+        )
+        listing = words["sep"].join(f"{p}{words['colon']}{ids(c, listed)}" for p, c, listed in item.events)
+        detail = words["periods"].format(
+            span=span, run=run, group=group_words, per=per, threshold=threshold, events=listing
+        )
+        if plan.at_most is not None:
+            assert plan.per is not None
+            over = item.state == "found"
+            detail += words["over" if over else "not_over"].format(per=per, end=end.isoformat())
+        return detail
 
     def _kind(self, kind: str) -> str:
         return self.labels.kind(kind, self.lang) if self.labels is not None else kind

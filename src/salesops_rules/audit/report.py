@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.compiled import CompiledLedgerRule, CompiledPolicy
+from ..core.compiled import CompiledLedgerRule, CompiledPolicy, CountPlan
 from ..core.labels import Labels, labels_of
 from ..model.audit import CATEGORIES, DISMISSAL, NOBODY, AuditFinding
 from ..model.citation import cite_label
@@ -185,6 +185,7 @@ WORDS: dict[str, dict[str, str]] = {
     "missing": {"en": "missing", "zh": "缺失"},
     "late": {"en": "late", "zh": "逾期"},
     "open": {"en": "open", "zh": "未到期"},
+    "found": {"en": "found (counted)", "zh": "计数发现"},
     "problem": {"en": "problem", "zh": "问题"},
     "line": {"en": "line {n}", "zh": "第 {n} 行"},
     "row": {"en": "row {n}", "zh": "第 {n} 行"},
@@ -234,6 +235,18 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "每笔{first}之后须有{then}（{a}与{b}相同）{within}",
     },
     "within": {"en": " within {n} days", "zh": "，{n} 天内"},
+    "counting": {
+        "en": "each {kind}{when} counts{group}; found when {window} holds {threshold}{restart}",
+        "zh": "计入{when}的{kind}{group}；{window}内{threshold}即为发现{restart}",
+    },
+    "count_when": {"en": " where {when}", "zh": "满足 {when} "},
+    "count_days": {"en": "any {n} days", "zh": "任意 {n} 天"},
+    "count_months": {"en": "any {n} months", "zh": "任意 {n} 个月"},
+    "count_per": {"en": "a {per}", "zh": "一{per}"},
+    "count_row": {"en": "each of {n} {pers} in a row", "zh": "连续 {n} 个{pers}的每一个"},
+    "count_at_least": {"en": "at least {n}", "zh": "至少 {n} 件"},
+    "count_at_most": {"en": "at most {n}", "zh": "至多 {n} 件"},
+    "count_restart": {"en": "; counted anew after a finding", "zh": "；发现后重新计数"},
     "same_day": {"en": " the same day", "zh": "，当日"},
 }
 
@@ -717,7 +730,7 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: 
     rows: list[tuple[Cell, ...]] = []
     for rule in policy.ledger_rules:
         title = (rule.title.zh if lang == "zh" else rule.title.en) if rule.title else ""
-        counts = [result.rule_counts.get((rule.id, s), 0) for s in ("missing", "late", "open")]
+        counts = [result.rule_counts.get((rule.id, s), 0) for s in ("missing", "late", "open", "found")]
         described = describe_rule(rule, labels, lang)
         if rule.id in result.unchecked:
             kind = rule.expect.expected.kind if rule.expect is not None else ""
@@ -736,6 +749,7 @@ def _across(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: 
                 w("missing", lang),
                 w("late", lang),
                 w("open", lang),
+                w("found", lang),
             ),
             rows,
             sheet("across", lang),
@@ -766,6 +780,8 @@ def describe_rule(rule: CompiledLedgerRule, labels: Labels, lang: str) -> str:
         return w("expect", lang).format(
             kind=kind, per=w(f"per_{plan.per}", lang), scope=scope, group=group, recorded=recorded
         )
+    if rule.count is not None:
+        return _describe_count(rule.count, labels, lang, sep)
     plan_f = rule.follow_up
     assert plan_f is not None
     if plan_f.within_days is None:
@@ -780,6 +796,34 @@ def describe_rule(rule: CompiledLedgerRule, labels: Labels, lang: str) -> str:
         a=labels.field(plan_f.match_from, lang),
         b=labels.field(plan_f.match_to, lang),
         within=within,
+    )
+
+
+def _describe_count(plan: CountPlan, labels: Labels, lang: str, sep: str) -> str:
+    if plan.per is None:
+        days = plan.within_days is not None
+        window = w("count_days" if days else "count_months", lang).format(
+            n=plan.within_days if days else plan.within_months
+        )
+    elif plan.in_a_row > 1:
+        window = w("count_row", lang).format(n=plan.in_a_row, pers=w(f"pers_{plan.per}", lang))
+    else:
+        window = w("count_per", lang).format(per=w(f"per_{plan.per}", lang))
+    threshold = (
+        w("count_at_least", lang).format(n=plan.at_least)
+        if plan.at_least is not None
+        else w("count_at_most", lang).format(n=plan.at_most)
+    )
+    when = plan.counted.when
+    return w("counting", lang).format(
+        kind=labels.kind(plan.counted.kind, lang),
+        when=w("count_when", lang).format(when=when.source) if when is not None else "",
+        group=w("per", lang).format(fields=sep.join(labels.field(g, lang) for g in plan.group_by))
+        if plan.group_by
+        else "",
+        window=window,
+        threshold=threshold,
+        restart=w("count_restart", lang) if plan.restart else "",
     )
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..audit import AuditOptions, LedgerError, audit_ledger, open_ledger
-from ..audit.ledger import Ledger
-from ..audit.progress import ProgressBar, wanted
-from ..audit.report import build, html, markdown, w, where
-from ..audit.run import AuditResult, explain_position
-from ..core.compiled import CompiledPolicy
-from ..model.audit import CATEGORIES
-from ..policy import Policy
 from .common import EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, policy_from
 from .decide import add_as_of, as_of_from
+
+# The audit's modules are imported by `audit` itself: `check` and `explain` start without them.
+if TYPE_CHECKING:
+    from ..audit.ledger import Ledger
+    from ..audit.run import AuditResult
+    from ..core.compiled import CompiledPolicy
+    from ..policy import Policy
 
 FORMATS = ("md", "html", "xlsx")
 LOCAL = "local"  # `--dask` without an address: a local cluster
@@ -33,6 +33,9 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from ..audit import AuditOptions, LedgerError, audit_ledger, open_ledger
+    from ..audit.progress import ProgressBar, wanted
+
     formats = _formats(args.format)
     if args.workers < 1:
         raise BadInputError(f"`--workers` must be 1 or more, not `{args.workers}`")
@@ -80,6 +83,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _write(
     result: AuditResult, compiled: CompiledPolicy, out_dir: Path, formats: tuple[str, ...], lang: str
 ) -> list[Path]:
+    from ..audit.report import build, html, markdown
+
     written = list(result.files)
     document = build(result, compiled, lang)
     if "md" in formats:
@@ -121,6 +126,9 @@ SUMMARY = {
 
 
 def _summary(result: AuditResult, written: list[Path], lang: str) -> None:
+    from ..audit.report import w, where
+    from ..model.audit import CATEGORIES
+
     words = SUMMARY["zh" if lang == "zh" else "en"]
     totals = result.totals
     # English keeps the category's code (`131 violation`), as it always printed.
@@ -147,6 +155,8 @@ def _summary(result: AuditResult, written: list[Path], lang: str) -> None:
 
 
 def _explain(policy: Policy, ledger: Ledger, args: argparse.Namespace) -> int:
+    from ..audit.run import explain_position
+
     lines = explain_position(policy, ledger, args.explain, args.lang, as_of_from(args))
     if lines is None:
         raise BadInputError(f"`{args.ledger}` has no event at {ledger.unit} {args.explain}")

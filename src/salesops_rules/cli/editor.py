@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.loader import default_policy_dir
 from ..core.places import in_pack
-from ..tools import cases as cases_mod
-from ..tools import diff as diff_mod
-from ..tools import lint as lint_mod
 from ..tools import schema as schema_mod
-from ..tools.rulecoverage import RuleCoverage, rule_coverage
 from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
+
+# The editors' tools are imported by their commands: `check` and `explain` start without them.
+if TYPE_CHECKING:
+    from ..tools import diff as diff_mod
+    from ..tools.rulecoverage import RuleCoverage
 
 
 def _folder(args: argparse.Namespace) -> Path:
@@ -25,6 +27,8 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from ..tools import lint as lint_mod
+
     folder = _folder(args)
     findings = lint_mod.lint_policy(folder)
     errors = sum(f.severity == lint_mod.ERROR for f in findings)
@@ -73,6 +77,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from ..audit.ledger_cases import run_ledger_cases  # the audit machinery, only when testing
+    from ..tools import cases as cases_mod
+    from ..tools.rulecoverage import rule_coverage
 
     folder = _folder(args)
     policy = load_from(folder, f"policy `{folder}`")
@@ -155,6 +161,8 @@ def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from ..tools import diff as diff_mod
+
     old = load_from(args.old, f"old policy `{args.old}`")
     new = load_from(args.new, f"new policy `{args.new}`")
     if not Path(args.events).exists():

@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..audit.decision_log import DecisionLog, DecisionLogError, LoggedDecision
 from .common import EXIT_OK, BadInputError, add_policy, policy_path
 
+# The log's module (sqlite3, the audit package) is imported by the commands that use it.
 if TYPE_CHECKING:
+    from ..audit.decision_log import DecisionLog, LoggedDecision
     from ..service.guard import Access
 
 DEFAULT_LOG = "decisions.sqlite"
@@ -24,6 +25,8 @@ TOKEN_ADVICE = "  help: make one with `python3 -c 'import secrets; print(secrets
 
 
 def open_log(path: str, create: bool) -> DecisionLog:
+    from ..audit.decision_log import DecisionLog, DecisionLogError
+
     try:
         return DecisionLog(path, create=create)
     except DecisionLogError as error:
@@ -166,6 +169,8 @@ def cmd_log_list(args: argparse.Namespace) -> int:
 
 
 def _read(query: Any) -> Any:
+    from ..audit.decision_log import DecisionLogError
+
     try:
         return query()
     except DecisionLogError as error:

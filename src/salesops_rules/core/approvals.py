@@ -1,7 +1,7 @@
 """Approval chains as graphs of roles, and the judgement of approval records against them.
 
 A chain is a small DAG: each step names a role and the steps that must come before it.
-The loader builds every chain with networkx, refuses cycles and unknown roles, and also
+The loader builds every chain as a graph, refuses cycles and unknown roles, and also
 merges all chains into one precedence graph of roles, so that two chains cannot order
 the same two roles in opposite ways. At evaluation the order is precompiled: for each
 step, the indices of the steps that must precede it.
@@ -14,10 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import networkx as nx
-
 from ..model.citation import Cite
 from ..model.events import ApprovalRecord
+from .graphs import Graph
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,9 @@ class ChainError(Exception):
         super().__init__(message)
 
 
-def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> nx.DiGraph:
+def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | None]]) -> Graph[int]:
     """A DAG of step indices from (role or roles, after-roles) pairs; raises ChainError on a bad one."""
-    graph = nx.DiGraph()
+    graph: Graph[int] = Graph()
     index: dict[str, int] = {}
     for i, (role, _) in enumerate(steps):
         takers = (role,) if isinstance(role, str) else role
@@ -71,24 +70,30 @@ def build_graph(steps: Sequence[tuple[str | tuple[str, ...], tuple[str, ...] | N
                     step=i,
                 )
             graph.add_edge(index[other], i)
-    if not nx.is_directed_acyclic_graph(graph):
-        cycle = nx.find_cycle(graph)
+    if not graph.is_acyclic():
+        import networkx as nx  # to name the cycle, as ever
+
+        cycle = nx.find_cycle(graph.networkx_copy())
         roles = " -> ".join(graph.nodes[a]["role"] for a, _ in cycle)
         raise ChainError(f"the approval order has a cycle: {roles} -> {graph.nodes[cycle[0][0]]['role']}")
     return graph
 
 
-def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
+def precedence_conflicts(chains: Iterable[tuple[str, Graph[int]]]) -> list[str]:
     """Pairs of roles that one chain orders one way and another the other way."""
-    merged = nx.DiGraph()
+    merged: Graph[str] = Graph()
     for name, graph in chains:
         for a, b in graph.edges:
             # A step any of several roles may take orders each of them.
             for first in graph.nodes[a]["roles"]:
                 for then in graph.nodes[b]["roles"]:
                     merged.add_edge(first, then, chain=name)
+    if merged.is_acyclic():
+        return []
+    import networkx as nx  # to list the cycles, as ever
+
     problems = []
-    for cycle in nx.simple_cycles(merged):
+    for cycle in nx.simple_cycles(merged.networkx_copy()):
         path = " -> ".join([*cycle, cycle[0]])
         names = sorted(
             {merged.edges[a, b]["chain"] for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)}
@@ -99,7 +104,7 @@ def precedence_conflicts(chains: Iterable[tuple[str, nx.DiGraph]]) -> list[str]:
 
 def make_chain(
     name: str,
-    graph: nx.DiGraph,
+    graph: Graph[int],
     specs: Sequence[tuple[tuple[str, ...], str, Cite, bool, str | None, bool]],
 ) -> Chain:
     steps = tuple(
@@ -108,7 +113,7 @@ def make_chain(
             action,
             cite,
             consent,
-            tuple(sorted(nx.ancestors(graph, i))),
+            tuple(sorted(graph.ancestors(i))),
             roles if len(roles) > 1 else (),
             deadline,
             by_preparer,

@@ -180,6 +180,23 @@ class FollowUpPlan:
 
 
 @dataclass(frozen=True)
+class CountPlan:
+    """A counting rule: the events of `counted` where its `when` holds, per group, over a window."""
+
+    counted: EventSide
+    group_by: tuple[str, ...]
+    # The window: calendar periods (`per`, `in_a_row` of them), or a sliding one of days or months.
+    per: str | None
+    covers: str | None  # a field naming the period an event counts in; None: its date's
+    in_a_row: int
+    within_days: int | None
+    within_months: int | None
+    at_least: int | None  # found when the window (each period) holds at least this many ...
+    at_most: int | None  # ... or at most this many (calendar periods only)
+    restart: bool  # a finding's events (periods) are not counted again
+
+
+@dataclass(frozen=True)
 class CompiledLedgerRule:
     id: str
     cite: Cite
@@ -193,6 +210,8 @@ class CompiledLedgerRule:
     line: int
     # The policy's first day (policy.yaml `in_force`): events before it give the rule no facts.
     in_force_from: dt.date | None = None
+    count: CountPlan | None = None
+    found: tuple[LedgerFinding, ...] = ()  # what a counting rule finds
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..errors import Finding, PolicyError
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
 from .compiled import CompiledPolicy
+from .loader import default_policy_dir
 from .yamlsource import YamlSyntaxError, load
 
 FILE = "labels.yaml"
@@ -154,8 +155,6 @@ def labels_of(policy: CompiledPolicy) -> Labels:
         return cached
     path = Path(policy.root) / FILE
     if not path.is_file():
-        from .loader import default_policy_dir
-
         path = default_policy_dir() / FILE
     data = LabelsFile()
     if path.is_file():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from ..model.citation import Cite
 from ..model.decision import Text
@@ -25,6 +24,7 @@ from .compiled import (
     CompiledLedgerRule,
     CompiledOutcome,
     CompiledRule,
+    CountPlan,
     EventSide,
     ExpectPlan,
     FollowUpPlan,
@@ -32,11 +32,9 @@ from .compiled import (
 )
 from .expressions import ExpressionError, compile_expression
 from .extract import make_extractor
+from .loading import BuildContext, validate_rule
 from .scope import DATE, Type, fields_of
 from .yamlsource import PathKey, Source
-
-if TYPE_CHECKING:
-    from .loader import _Builder
 
 # What a ledger expression may name: the event's own fields and its date. Decision values
 # and `approvals_satisfied` belong to one event's decision, which a ledger rule does not see.
@@ -75,7 +73,7 @@ class LedgerRuleCompiler:
 
     def __init__(
         self,
-        builder: _Builder,
+        builder: BuildContext,
         spec: LedgerRuleSpec,
         source: Source,
         path: PathKey,
@@ -95,9 +93,11 @@ class LedgerRuleCompiler:
         cite = self.b.cite(spec.cite, self.source, (*self.path, "cite"), spec.id)
         expect = self.expect() if spec.expect is not None else None
         follow_up = self.follow_up() if spec.follow_up is not None else None
+        count = self.count() if spec.count is not None else None
         missing = self.outcome(spec.missing, "missing", cite)
         late = self.outcome(spec.late, "late", cite)
         open_ = self.outcome(spec.open, "open", cite)
+        found = self.outcome(spec.found, "found", cite)
         if not self.ok:
             return None
         return CompiledLedgerRule(
@@ -112,6 +112,8 @@ class LedgerRuleCompiler:
             file=self.source.file,
             line=self.source.where(self.path)[0],
             in_force_from=self.in_force_from(),
+            count=count,
+            found=found,
         )
 
     def in_force_from(self) -> dt.date | None:
@@ -186,6 +188,109 @@ class LedgerRuleCompiler:
             return None
         return FollowUpPlan(
             source, target, spec.match_on.from_, spec.match_on.to, spec.within_days, frozenset(spec.replaces)
+        )
+
+    def count(self) -> CountPlan | None:
+        spec = self.spec.count
+        assert spec is not None
+        base: PathKey = ("count",)
+        read = [*spec.group_by, *([spec.covers] if spec.covers is not None else [])]
+        counted = self.side(spec, base, read)
+        if counted is not None:
+            for i, name in enumerate(spec.group_by):
+                self.field(spec.kind, name, (*base, "group_by", i), SCALAR_KINDS)
+            if spec.covers is not None:
+                self.field(spec.kind, spec.covers, (*base, "covers"), ("str", "date", "datetime"))
+        if spec.covers is not None and spec.per is None:
+            self.error(
+                (*base, "covers"),
+                "`covers` names the period an event counts in: it needs `per`",
+                "a sliding window (`within_days`, `within_months`) counts by the events' dates",
+            )
+        windows = [k for k in ("per", "within_days", "within_months") if getattr(spec, k) is not None]
+        sliding = spec.per is None
+        if len(windows) != 1:
+            self.error(
+                base,
+                "a counting rule needs a window"
+                if not windows
+                else "a counting rule has one window, this one has "
+                + " and ".join(f"`{k}`" for k in windows),
+                "`per: month` (calendar periods, with `in_a_row: N`), `within_days: N` or `within_months: N`",
+            )
+        for key in ("within_days", "within_months", "in_a_row"):
+            value = getattr(spec, key)
+            if value is not None and value < 1:
+                self.error(
+                    (*base, key),
+                    f"`{key}` is `{value}`: a window holds at least 1 "
+                    + ("period" if key == "in_a_row" else key.removeprefix("within_")[:-1]),
+                    "`in_a_row: 1` is one period"
+                    if key == "in_a_row"
+                    else f"`{key}: 1` holds a counted event and those of the "
+                    f"{key.removeprefix('within_')[:-1]} before",
+                )
+        if spec.in_a_row is not None and spec.per is None:
+            self.error(
+                (*base, "in_a_row"),
+                "`in_a_row` counts calendar periods: it needs `per`",
+                "add `per: month` (or week, quarter, year)",
+            )
+        found = spec.found_when
+        where: PathKey = (*base, "found_when")
+        if (found.at_least is None) == (found.at_most is None):
+            self.error(
+                where, "`found_when` needs one of `at_least` and `at_most`", "`found_when: {at_least: 2}`"
+            )
+        elif found.at_least is not None and found.at_least < 1:
+            self.error(
+                (*where, "at_least"),
+                f"`at_least` is `{found.at_least}`: every window holds at least 0 events, "
+                "so the rule would always find",
+                "write `at_least: 1` or more; for a window with no event use `at_most: 0`",
+            )
+        elif found.at_most is not None and found.at_most < 0:
+            self.error(
+                (*where, "at_most"),
+                f"`at_most` is `{found.at_most}`: no window holds fewer than 0 events",
+                "write `at_most: 0` for a period with no counted event",
+            )
+        elif found.at_most is not None and sliding and windows:
+            self.error(
+                (*where, "at_most"),
+                "`at_most` needs calendar periods (`per`): "
+                "a sliding window ends on a counted event, so it is never empty",
+                "count per period, as `per: quarter`",
+            )
+        for name in ("missing", "late"):
+            if getattr(self.spec, name) is not None:
+                self.error(
+                    (name,),
+                    f"a counting rule finds `found` (and `open`), not `{name}`",
+                    "write what the rule finds under `found:`",
+                )
+        if self.spec.found is None:
+            self.error(base, "a counting rule needs `found`: what it finds", "`found: {violations: [...]}`")
+        if self.spec.open is not None and found.at_most is None:
+            self.error(
+                ("open",),
+                "`open` needs `found_when: {at_most: N}`: "
+                "a count reached is found, whether its period is over or not",
+                "remove `open`",
+            )
+        if counted is None or not self.ok:
+            return None
+        return CountPlan(
+            counted=counted,
+            group_by=spec.group_by,
+            per=spec.per,
+            covers=spec.covers,
+            in_a_row=spec.in_a_row or 1,
+            within_days=spec.within_days,
+            within_months=spec.within_months,
+            at_least=found.at_least,
+            at_most=found.at_most,
+            restart=spec.restart,
         )
 
     # ---- pieces ----
@@ -290,14 +395,12 @@ _KIND_WORDS = {
 
 
 def compile_file(
-    builder: _Builder,
+    builder: BuildContext,
     source: Source,
     seen: dict[str, tuple[Source, PathKey]],
     rules: list[CompiledRule],
 ) -> list[CompiledLedgerRule]:
     """The `ledger_rules:` of one rule file; ids share one namespace with the single-event rules."""
-    from .loader import validate_rule  # the loader's schema and id checks, with their paths
-
     raw_rules = source.data["ledger_rules"]
     if not isinstance(raw_rules, list):
         builder.report.at(source, ("ledger_rules",), "`ledger_rules` must be a list")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model.decision import LawCitation, Penalty, Range, Text
 from ..model.events import EVENT_MODELS
@@ -22,10 +22,8 @@ from ..model.money import CENT, round_money
 from ..model.policy import LawSpec, LegalNoteSpec
 from .compiled import CompiledLegalNote
 from .expressions import Expression, ExpressionError, compile_expression
+from .loading import BuildContext, validate_rule
 from .yamlsource import PathKey, Source
-
-if TYPE_CHECKING:
-    from .loader import _Builder
 
 
 def _law(spec: LawSpec) -> LawCitation:
@@ -33,7 +31,7 @@ def _law(spec: LawSpec) -> LawCitation:
 
 
 class _NoteCompiler:
-    def __init__(self, builder: _Builder, spec: LegalNoteSpec, source: Source, path: PathKey) -> None:
+    def __init__(self, builder: BuildContext, spec: LegalNoteSpec, source: Source, path: PathKey) -> None:
         self.b, self.spec, self.source, self.path = builder, spec, source, path
         self.ok = True
         self.uses: set[str] = set()
@@ -100,11 +98,9 @@ class _NoteCompiler:
 
 
 def compile_file(
-    builder: _Builder, source: Source, seen: dict[str, tuple[Source, PathKey]]
+    builder: BuildContext, source: Source, seen: dict[str, tuple[Source, PathKey]]
 ) -> tuple[list[CompiledLegalNote], dict[str, set[str]]]:
     """The `legal_notes:` of one file, and per kind the event fields they read."""
-    from .loader import validate_rule  # the loader's schema and id checks, with their paths
-
     raw_notes = source.data["legal_notes"]
     if not isinstance(raw_notes, list):
         builder.report.at(source, ("legal_notes",), "`legal_notes` must be a list")

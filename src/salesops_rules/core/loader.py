@@ -15,10 +15,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
-
-import networkx as nx
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
@@ -29,8 +26,6 @@ from ..model.labels import LabelsFile
 from ..model.policy import (
     Bilingual,
     CiteSpec,
-    LedgerRuleSpec,
-    LegalNoteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
@@ -60,7 +55,9 @@ from .compiled import (
 )
 from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
+from .graphs import Graph
 from .literals import LiteralError, read_number
+from .loading import M, Report, validate_model, validate_rule
 from .scope import VALUE_TYPES, Type, event_scope
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
@@ -75,124 +72,6 @@ SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class Report:
-    """Collects findings, each located by a path into one source file."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def at(
-        self,
-        source: Source,
-        path: PathKey,
-        message: str,
-        rule: str | None = None,
-        help: str | None = None,
-    ) -> None:
-        line, column = source.where(path)
-        # Names and ids quoted in a message come from the policy, which may hold a line
-        # break in quoted text: shown escaped, a finding stays one line.
-        self.findings.append(
-            Finding(
-                source.file,
-                line,
-                column,
-                rule and _escape_breaks(rule),
-                _escape_breaks(message),
-                help and _escape_breaks(help),
-            )
-        )
-
-    def schema(self, source: Source, error: ValidationError, base: PathKey, rule: str | None) -> None:
-        for problem in error.errors(include_url=False):
-            loc = tuple(str(p) if not isinstance(p, int) else p for p in problem["loc"])
-            path = (*base, *_yaml_path(loc))
-            where = ".".join(str(p) for p in path) or "(top)"
-            message, help = _schema_message(problem, where)
-            self.at(source, path, message, rule, help)
-
-
-def _escape_breaks(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def _yaml_path(loc: tuple[str | int, ...]) -> PathKey:
-    # pydantic names union branches and aliases in loc; keep only what the YAML has.
-    skip = {
-        "str",
-        "tuple[StepSpec, ...]",
-        "function-after[_one_body()]",
-        "bool",
-        "int",
-        "decimal",
-        "tuple[str, ...]",
-        "function-after[_months_fit_sanction()]",
-        "function-after[_reason_iff_not_computable()]",
-    }
-    path = [p for p in loc if p not in skip]
-    return tuple("else" if p == "else_" else p for p in path)
-
-
-def _schema_message(problem: Any, where: str) -> tuple[str, str | None]:
-    kind = problem["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    if kind == "missing":
-        return f"missing key `{where.rsplit('.', 1)[-1]}` at `{where}`", None
-    text = str(problem["msg"]).removeprefix("Value error, ")
-    text = text[:1].lower() + text[1:]
-    if kind == "date_type":
-        shown = problem.get("input")
-        got = f"`{shown}`" if isinstance(shown, str | int | float) and len(str(shown)) <= 40 else "this"
-        return f"`{where}`: {got} is not a date", "write a date unquoted as YYYY-MM-DD, as in `2011-12-07`"
-    return f"`{where}`: {text}", None
-
-
-def validate_model(
-    model: type[M], data: Any, source: Source, report: Report, base: PathKey = (), rule: str | None = None
-) -> M | None:
-    """`data` as a `model`, or None with every schema error reported at its place in `source`."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        report.schema(source, error, base, rule)
-        return None
-
-
-AnyRule = TypeVar("AnyRule", RuleSpec, LedgerRuleSpec, LegalNoteSpec)
-
-
-def validate_rule(
-    model: type[AnyRule],
-    raw: Any,
-    source: Source,
-    report: Report,
-    path: PathKey,
-    seen: dict[str, tuple[Source, PathKey]],
-) -> AnyRule | None:
-    """One rule against its schema, and its id against every id seen so far (one namespace)."""
-    rule_id = raw.get("id") if isinstance(raw, dict) else None
-    spec = validate_model(model, raw, source, report, path, rule_id if isinstance(rule_id, str) else None)
-    if spec is None:
-        return None
-    if spec.id in seen:
-        first_source, first_path = seen[spec.id]
-        line = first_source.where(first_path)[0]
-        report.at(
-            source,
-            (*path, "id"),
-            f"duplicate rule id `{spec.id}`",
-            spec.id,
-            f"first defined at {first_source.file}:{line}",
-        )
-        return None
-    seen[spec.id] = (source, (*path, "id"))
-    return spec
-
 
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
@@ -392,7 +271,7 @@ class _Builder:
 
     def chain(
         self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
-    ) -> tuple[chains_mod.Chain, nx.DiGraph] | None:
+    ) -> tuple[chains_mod.Chain, Graph[int]] | None:
         known = self.roles_file.roles if self.roles_file is not None else {}
         ok = True
         for i, step in enumerate(steps):
@@ -561,7 +440,7 @@ class _Builder:
             # Rules sort by their place in the files; a value runs as soon as it can (-1),
             # so a rule becomes ready exactly when the rules setting what it reads are done.
             order: dict[tuple[str, str], int] = {("rule", r.id): i for i, r in enumerate(of_kind)}
-            graph = nx.DiGraph()
+            graph: Graph[tuple[str, str]] = Graph()
             graph.add_nodes_from(order)
             for rule in of_kind:
                 for name in rule.sets:
@@ -588,15 +467,18 @@ class _Builder:
                     for setter in graph.predecessors(("value", name)):
                         if setter != ("rule", user.id):
                             graph.add_edge(setter, ("rule", user.id))
-            if not nx.is_directed_acyclic_graph(graph):
-                cycle = [node[1] for node, _ in nx.find_cycle(graph) if node[0] == "rule"]
+            if not graph.is_acyclic():
+                import networkx as nx  # to name the cycle, as ever
+
+                found = nx.find_cycle(graph.networkx_copy())
+                cycle = [node[1] for node, _ in found if node[0] == "rule"]
                 first = next(r for r in of_kind if r.id == cycle[0])
                 self._at_rule(
                     first,
                     "rules depend on each other's values in a cycle: " + " -> ".join([*cycle, cycle[0]]),
                 )
                 continue
-            ordered = nx.lexicographical_topological_sort(graph, key=lambda node: (order[node], node[1]))
+            ordered = graph.lexicographic_order(key=lambda node: (order[node], node[1]))
             by_id = {r.id: r for r in of_kind}
             plans[kind] = tuple(by_id[node[1]] for node in ordered if node[0] == "rule")
         return plans

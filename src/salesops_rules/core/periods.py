@@ -44,6 +44,14 @@ def last_day(period: str, per: str) -> dt.date:
     return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
 
 
+def is_label(text: str, per: str) -> bool:
+    """Whether `text` is written as the label of a period of `per` (`2011-12` for a month)."""
+    try:
+        return label(first_day(text, per), per) == text
+    except (ValueError, IndexError):
+        return False
+
+
 def between(first: dt.date, last: dt.date, per: str) -> Iterator[str]:
     """Every period of `per` from the one holding `first` to the one holding `last`."""
     period = label(first, per)

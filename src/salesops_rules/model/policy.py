@@ -289,6 +289,32 @@ class FollowUpSpec(Spec):
     replaces: tuple[str, ...] = ()
 
 
+class FoundWhen(Spec):
+    """When a counting rule finds something: its window holds at least, or at most, N counted events."""
+
+    # Checked by the loader (core/ledger_rules.py), which says why with a help line.
+    at_least: int | None = Field(default=None, strict=True)
+    at_most: int | None = Field(default=None, strict=True)
+
+
+class CountSpec(EventPattern):
+    """Events of `kind` where `when` holds are counted, per group, over a window (docs/policy-format.md)."""
+
+    group_by: tuple[str, ...] = ()
+    # The window, one of: calendar periods (`in_a_row` of them), or a sliding window ending
+    # on each counted event. Bounds are checked by the loader, with a help line.
+    per: Literal["week", "month", "quarter", "year"] | None = None
+    # With `per`: a field naming the period an event counts in (its label, or a date), as
+    # `expect`'s `covers`; absent or null: the period of the event's date.
+    covers: str | None = None
+    in_a_row: int | None = Field(default=None, strict=True)
+    within_days: int | None = Field(default=None, strict=True)
+    within_months: int | None = Field(default=None, strict=True)
+    found_when: FoundWhen
+    # After a finding, its events (its periods) are not counted again.
+    restart: bool = False
+
+
 class LedgerFindingSpec(Spec):
     code: str = Field(pattern=CODE_PATTERN)
     message: Bilingual
@@ -308,16 +334,27 @@ class LedgerRuleSpec(Spec):
     title: Bilingual | None = None
     expect: ExpectSpec | None = None
     follow_up: FollowUpSpec | None = None
+    count: CountSpec | None = None
     # missing: nothing came and the deadline (or the period) had passed when the ledger ends;
     # late: the follow-up came after its deadline; open: nothing yet, but the ledger ends first.
     missing: LedgerOutcome | None = None
     late: LedgerOutcome | None = None
     open: LedgerOutcome | None = None
+    # found: what a counting rule (`count`) finds when its threshold is met.
+    found: LedgerOutcome | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> LedgerRuleSpec:
-        if (self.expect is None) == (self.follow_up is None):
-            raise ValueError("a ledger rule has either `expect` or `follow_up`")
+        forms = [f for f in (self.expect, self.follow_up, self.count) if f is not None]
+        if len(forms) != 1:
+            raise ValueError("a ledger rule has one of `expect`, `follow_up` or `count`")
+        if self.count is not None:
+            # what a counting rule finds, and when, is checked by the loader with a help line
+            return self
+        if self.found is not None:
+            raise ValueError(
+                "`found` belongs to a counting rule (`count`); this rule finds `missing`, `late` or `open`"
+            )
         if self.late is not None and (self.follow_up is None or self.follow_up.within_days is None):
             raise ValueError("`late` needs a `follow_up` with `within_days`")
         if self.missing is None and self.late is None and self.open is None:

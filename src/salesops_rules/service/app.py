@@ -112,12 +112,14 @@ def create_app(
     app.state.access = access  # what `require_token` checks
     app.add_middleware(AccessMiddleware, access=access)
 
-    async def record(active: ActivePolicy, text: str, decision: Decision) -> dict[str, str]:
+    async def record(
+        active: ActivePolicy, text: str, decision: Decision, dumped: str | None = None
+    ) -> dict[str, str]:
         if log is None:
             return {}
         if not writers:
             writers.append(LogWriter(log))  # started on first use, stopped by the lifespan
-        entry = await writers[0].append(text, decision, active.hash)
+        entry = await writers[0].append(text, decision, active.hash, dumped)
         return {DECISION_ID_HEADER: str(entry)}
 
     @app.post(
@@ -131,8 +133,9 @@ def create_app(
         active = holder.active
         text, event = await read_event(request, max_body_bytes)
         decision = active.policy.evaluate(event, as_of=as_of)
-        headers = await record(active, text, decision)
-        return Response(decision.model_dump_json(), media_type="application/json", headers=headers)
+        body = decision.model_dump_json()  # once, for the answer and the log
+        headers = await record(active, text, decision, body)
+        return Response(body, media_type="application/json", headers=headers)
 
     @app.post(
         "/v1/explain",

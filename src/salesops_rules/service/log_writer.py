@@ -29,11 +29,16 @@ class LogWriter:
         self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
         self._thread.start()
 
-    async def append(self, event: str, decision: Decision, policy_hash: str) -> int:
-        """The entry's id once it is committed; raises DecisionLogError if it cannot be written."""
+    async def append(
+        self, event: str, decision: Decision, policy_hash: str, dumped: str | None = None
+    ) -> int:
+        """The entry's id once it is committed; raises DecisionLogError if it cannot be written.
+
+        `dumped` is the decision's JSON when the answer made it already: made once, not twice.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._queue.put((event, decision, policy_hash, loop, future))
+        self._queue.put((event, decision, policy_hash, dumped, loop, future))
         return await future
 
     def close(self) -> None:
@@ -58,7 +63,7 @@ class LogWriter:
 
     def _write(self, batch: list[Any]) -> None:
         try:
-            ids = self.log.append_entries(((e, d, h) for e, d, h, _, _ in batch), source=self.source)
+            ids = self.log.append_entries((entry[:4] for entry in batch), source=self.source)
         except Exception as error:
             for *_, loop, future in batch:
                 _hand_back(loop, _fail, future, error)

@@ -63,7 +63,7 @@ def build_view(policy: Policy) -> PackView:
                 articles[number].rules.append((rule, rows))
     for ledger in compiled.ledger_rules:
         numbers = {ledger.cite.article} | {
-            f.cite.article for f in (*ledger.missing, *ledger.late, *ledger.open)
+            f.cite.article for f in (*ledger.missing, *ledger.late, *ledger.open, *ledger.found)
         }
         for number in sorted(numbers):
             if number in articles:

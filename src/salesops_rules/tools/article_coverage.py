@@ -83,7 +83,7 @@ def coverage(policy: CompiledPolicy) -> list[ArticleCoverage]:
             by_article.setdefault(article, []).append(rule.id)
     for ledger in policy.ledger_rules:
         articles = {ledger.cite.article}
-        articles |= {f.cite.article for f in (*ledger.missing, *ledger.late, *ledger.open)}
+        articles |= {f.cite.article for f in (*ledger.missing, *ledger.late, *ledger.open, *ledger.found)}
         for article in articles:
             by_article.setdefault(article, []).append(ledger.id)
     penalties: dict[int, list[str]] = {}

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from ..core.loader import Report, validate_model
+from ..core.loading import Report, validate_model
 from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import EventError, Finding
 from ..model.cases import (

@@ -9,31 +9,43 @@ against the event models, citations against the catalogue, approval graphs) is f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
-
-from ..model.catalogue import Catalogue
-from ..model.labels import LabelsFile
-from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-# file type -> (model, which files it describes)
-FILE_TYPES: dict[str, tuple[type[BaseModel], str]] = {
-    "policy": (Manifest, "policy.yaml: the policy's name, versions and the values a decision may carry"),
-    "regulation": (Catalogue, "regulation.yaml: the clause catalogue, every article of the regulation"),
-    "roles": (RolesFile, "roles.yaml: the roles and the named approval chains"),
-    "penalties": (PenaltiesFile, "penalties.yaml: the sanction of each violation code"),
-    "labels": (LabelsFile, "labels.yaml: the words of kinds, fields, values, codes and actions"),
-    "rules": (RulesFile, "any other *.yaml of the policy folder: a `rules:` list"),
+# file type -> which files it describes. The names are all `salesops-rules` needs to build its
+# parser; the models behind them are imported only when a schema is asked for (`_models`).
+FILE_TYPES: dict[str, str] = {
+    "policy": "policy.yaml: the policy's name, versions and the values a decision may carry",
+    "regulation": "regulation.yaml: the clause catalogue, every article of the regulation",
+    "roles": "roles.yaml: the roles and the named approval chains",
+    "penalties": "penalties.yaml: the sanction of each violation code",
+    "labels": "labels.yaml: the words of kinds, fields, values, codes and actions",
+    "rules": "any other *.yaml of the policy folder: a `rules:` list",
 }
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    from ..model.catalogue import Catalogue
+    from ..model.labels import LabelsFile
+    from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
+
+    return {
+        "policy": Manifest,
+        "regulation": Catalogue,
+        "roles": RolesFile,
+        "penalties": PenaltiesFile,
+        "labels": LabelsFile,
+        "rules": RulesFile,
+    }
 
 
 def file_schema(file_type: str) -> dict[str, Any]:
     """The schema of one file type (a key of FILE_TYPES)."""
-    model, description = FILE_TYPES[file_type]
+    model, description = _models()[file_type], FILE_TYPES[file_type]
     schema = model.model_json_schema(by_alias=True, mode="validation")
     return {
         "$schema": DIALECT,
@@ -45,18 +57,19 @@ def file_schema(file_type: str) -> dict[str, Any]:
 
 def combined_schema() -> dict[str, Any]:
     """One schema for every file of a policy folder: each file must match one of the types."""
-    keys, defs = models_json_schema(
-        [(model, "validation") for model, _ in FILE_TYPES.values()], by_alias=True
-    )
+    from pydantic.json_schema import models_json_schema
+
+    models = _models()
+    keys, defs = models_json_schema([(models[t], "validation") for t in FILE_TYPES], by_alias=True)
     branches = []
-    for file_type, (model, description) in FILE_TYPES.items():
-        ref = keys[(model, "validation")]
+    for file_type, description in FILE_TYPES.items():
+        ref = keys[(models[file_type], "validation")]
         branches.append({**ref, "title": file_type, "description": description})
     return {
         "$schema": DIALECT,
         "title": "salesops-rules policy file",
         "description": "a file of a salesops-rules policy folder; which one is told by its top-level keys: "
-        + "; ".join(d for _, d in FILE_TYPES.values()),
+        + "; ".join(FILE_TYPES.values()),
         "anyOf": branches,
         **defs,
     }
