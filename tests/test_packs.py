@@ -77,3 +77,47 @@ def test_pack_coverage_accounts_for_every_clause(name: str) -> None:
     assert [r.label for r in rows] == [a.label for a in _policy(name).compiled.catalogue.articles]
     assert [r.label for r in rows if r.status == "not_enforced"] == []
     assert all(r.reason for r in rows if r.status == "non_computable")
+
+
+def test_an_event_of_a_pack_is_read_by_its_own_kinds() -> None:
+    # The pack's kinds, not the bundled ones: a price as a float is refused naming its field,
+    # and the company's percentage is a required input of a sales result.
+    from salesops_rules.errors import EventError
+
+    warehouse = _policy("warehouse")
+    receipt = {
+        "kind": "goods_receipt",
+        "id": "GR-X",
+        "date": "2024-03-04",
+        "item_class": "maintenance_item",
+        "goods": {"name": "灯管", "spec": "T8-18W", "quantity": 20, "unit_price": 12.5},
+    }
+    with pytest.raises(EventError, match=r"\$\.goods\.unit_price"):
+        warehouse.evaluate(receipt)
+    result = {
+        "kind": "monthly_sales_result",
+        "id": "MR-X",
+        "date": "2024-01-31",
+        "month": "2024-01",
+        "employee": {"id": "S-01", "role": "sales_clerk"},
+        "sales_amount": "100.00",
+        "sales_target": "50.00",
+    }
+    with pytest.raises(EventError, match=r"\$\.bonus_ratio"):
+        _policy("sales-office-rewards").evaluate(result)
+    with pytest.raises(EventError, match="contract"):
+        warehouse.evaluate({"kind": "contract", "id": "C-1", "date": "2024-01-01"})
+
+
+def test_the_warehouse_pack_names_no_authority_and_says_so() -> None:
+    # 《后勤管理制度》 names no interpreting body: lint says the open cases stay undetermined.
+    findings = lint.lint_policy(PACKS_DIR / "warehouse")
+    assert any("no `authority`" in f.message for f in findings if f.severity != lint.ERROR)
+
+
+def test_the_packs_are_shipped_in_the_wheel() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((PACKS_DIR.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    included = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert included["packs"] == "salesops_rules/_packs"
