@@ -51,3 +51,21 @@ def cases_demo(target: Path) -> Path:
     assemble(target, MINI, POLICIES / "cases-demo")
     shutil.copytree(POLICIES / "cases-demo" / "tests", target / "tests")
     return target
+
+
+CUSTOM_DEPOSIT = "deposit_ratio: 0.50, payment_on_delivery"
+DATED_DEPOSIT = "deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}, payment_on_delivery"
+
+
+def deposit_dated(target: Path, dated: str = DATED_DEPOSIT) -> Path:
+    """The shipped policy with the deposit on custom goods a dated value: 50%, 60% from 2012-07-01.
+
+    The change `deposit_60` writes as an amendment rule, written instead in the cells of the
+    table of 第二十四条 (both custom rows), with the same two editions in policy.yaml.
+    """
+    deposit_60(target)
+    (target / "deposit-2012.yaml").unlink()
+    contracts = (SHIPPED / "contracts.yaml").read_text(encoding="utf-8")
+    assert contracts.count(CUSTOM_DEPOSIT) == 2, "the shipped table of 第二十四条 changed"
+    (target / "contracts.yaml").write_text(contracts.replace(CUSTOM_DEPOSIT, dated), encoding="utf-8")
+    return target

@@ -98,7 +98,7 @@ HOSTILE = st.sampled_from(
 def test_a_tally_counts_samples_and_writes_as_the_plain_way(found: list[AuditFinding], examples: int) -> None:
     out = io.StringIO()
     samples: Samples = {}
-    tally = Tally(samples, examples, out.write)
+    tally = Tally(samples, examples, out.write, frozenset({DISMISSAL}))
     totals = AuditTotals()
     for finding in found:
         tally.add(finding)
@@ -127,7 +127,7 @@ def test_folding_twice_does_not_count_twice() -> None:
         1, 1, "A", "contract", "2012-01-05", "2012-01", "E-01", "violation", "other_breach",
         37, 7, "第三十七条第（七）项", "m", "", "",
     )  # fmt: skip
-    tally = Tally({}, 5, io.StringIO().write)
+    tally = Tally({}, 5, io.StringIO().write, frozenset({DISMISSAL}))
     totals = AuditTotals()
     tally.add(finding)
     tally.fold(totals)

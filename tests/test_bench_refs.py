@@ -22,13 +22,27 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_head_against_the_working_tree_reports_each_kind_from_its_own_code() -> None:
-    done = _run("--ref", "HEAD", "--kind", "shipment", "--kind", "incident",
-                "--events", "20", "--passes", "1", "--limit", "1000", "--json")
+    done = _run(
+        "--ref",
+        "HEAD",
+        "--kind",
+        "shipment",
+        "--kind",
+        "incident",
+        "--events",
+        "20",
+        "--passes",
+        "1",
+        "--limit",
+        "1000",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     a, b = report["sides"]
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert (a["ref"], a["commit"]) == ("HEAD", head[:12])
     assert b["ref"] == "WORKTREE"
     # A is imported from the exported copy, B from this checkout.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,19 @@ def test_the_report_says_how_each_counting_rule_counts_and_what_it_found(tmp_pat
         "found when each of 3 months in a row holds at least 1; counted anew after a finding "
         "| 0 | 0 | 0 | 0 |"
     ) in lines
+
+
+@pytest.mark.parametrize("window", ["within_days: 1000000000", "within_months: 1000000000"])
+def test_a_window_longer_than_the_calendar_holds_every_earlier_event(tmp_path: Path, window: str) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("tests"))
+    rules = (pack / "counting.yaml").read_text(encoding="utf-8")
+    (pack / "counting.yaml").write_text(rules.replace("within_months: 3", window, 1), encoding="utf-8")
+    events = [incident("I-1", dt.date(1900, 1, 1), "E-1"), incident("I-2", dt.date(2999, 12, 31), "E-1")]
+    ledger = write(tmp_path / "ledger.jsonl", events)
+    run_audit(ledger, tmp_path / "out", policy=load_policy(pack), explained=0)
+    found = [row[:4] for row in counted(tmp_path / "out") if row[0] == "incident.repeat-within-3-months"]
+    assert found == [("incident.repeat-within-3-months", "I-2", "E-1", "other_breach")]
 
 
 # ---- the property: a plain reading of the rules, whatever the chunking ----

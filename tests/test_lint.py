@@ -224,6 +224,22 @@ CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
         ],
     ),
     (
+        "no-authority",
+        [
+            (
+                "policy.yaml:2:1: warning: no `authority`: the cases the rules leave open stay "
+                "undetermined (obligation `undetermined`), referred to no one",
+                "declare who decides them: `authority: {role, cite, code, zh, en}` (docs/policy-format.md)",
+            ),
+            (
+                "rules.yaml:8:7: warning [deposit]: no row matches amount > 10000, e.g. amount=10000.01",
+                "the rule states no `deposit_ratio`, `payment_on_delivery` there and such an event is "
+                "left undetermined (the pack declares no `authority`); "
+                "add a row if the regulation settles it",
+            ),
+        ],
+    ),
+    (
         "value-never-set",
         [
             (
@@ -254,6 +270,50 @@ CASES: list[tuple[str, list[tuple[str, str | None]]]] = [
         ],
     ),
 ]
+
+
+REFERRED = "such an event is referred to the general manager (第三十九条)"
+CONFLICT_HELP = (
+    f"neither is an `exception_to` of the other, so {REFERRED}; name the rule that prevails in the "
+    "other's `exception_to`, or narrow a `when`"
+)
+CASES.append(
+    (
+        "dated-value",
+        [
+            (
+                "rules.yaml:12:32: warning [deposit-dated]: `deposit_ratio` has no value before 2011-12-01, "
+                f"but the rule is in force from 2011-11-01: {REFERRED}",
+                "start the value on the first day the rule is in force",
+            ),
+            (
+                "rules.yaml:12:50: warning [deposit-dated]: `deposit_ratio` changes on 2012-07-01, but no "
+                "policy version starts then: decisions on both sides name version `2011-11`",
+                "add `{version: ..., effective_from: 2012-07-01}` to `versions` in policy.yaml",
+            ),
+            (
+                "rules.yaml:24:57: warning [payment-dated]: the value of `payment_on_delivery` from "
+                "2012-08-01 is never taken: the rule is out of force after 2012-07-31",
+                "remove it, or move the rule's `effective_to`",
+            ),
+            (
+                "rules.yaml:25:5: warning [deposit-high]: rules `deposit-dated` and `deposit-high` can "
+                "both set `deposit_ratio` and disagree from 2012-07-01, e.g. any event",
+                CONFLICT_HELP,
+            ),
+            (
+                "rules.yaml:25:5: warning [deposit-high]: rules `deposit-same` and `deposit-high` can "
+                "both set `deposit_ratio` and disagree from 2012-08-01, e.g. any event",
+                CONFLICT_HELP,
+            ),
+            (
+                "rules.yaml:29:50: warning [deposit-high]: `deposit_ratio` changes on 2013-01-01, but no "
+                "policy version starts then: decisions on both sides name version `2012-08`",
+                "add `{version: ..., effective_from: 2013-01-01}` to `versions` in policy.yaml",
+            ),
+        ],
+    )
+)
 
 
 @pytest.mark.parametrize(("case", "expected"), CASES, ids=[c for c, _ in CASES])

@@ -83,4 +83,5 @@ def add_legal_notes(event: dict[str, Any], decision: dict[str, Any]) -> dict[str
                     }
     decision["legal_notes"] = notes
     decision["as_of"] = None  # the baselines judge as of the event's own records
+    decision["values_in_force"] = []  # the bundled pack dates no value
     return decision

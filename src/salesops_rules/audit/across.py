@@ -22,10 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from ..core import periods
-from ..core.compiled import CompiledLedgerRule, CountPlan, EventSide, LedgerFinding
-from ..core.evaluator import REFER, REFER_CITE
+from ..core.compiled import (
+    UNDETERMINED_CODE,
+    Authority,
+    CompiledLedgerRule,
+    CountPlan,
+    EventSide,
+    LedgerFinding,
+    undecided,
+)
 from ..core.labels import Labels
 from ..model.audit import NOBODY, AuditFinding
+from ..model.decision import Text
 from ..model.events import EventBase
 from . import counting
 
@@ -107,6 +115,7 @@ def facts_of(
     where: tuple[int, int, str, str],
     facts: ChunkFacts,
     lang: str = "en",
+    authority: Authority | None = None,
 ) -> set[str]:
     """Record the event's facts; return the codes of its own decision that a ledger rule replaces."""
     seq, position, employee, month = where
@@ -121,7 +130,7 @@ def facts_of(
         try:
             holds = reader.side.when is None or bool(reader.side.when.fn(ns))
         except (TypeError, ArithmeticError, ValueError) as error:
-            facts.problems.append(_cannot_evaluate(rule, event, where, error, lang))
+            facts.problems.append(_cannot_evaluate(rule, event, where, error, lang, authority))
             continue
         if reader.role == "counted":
             _count(reader.rule, rule, ns, holds, event, where, facts)
@@ -195,14 +204,22 @@ def _kind(event: EventBase) -> str:
 
 
 def _cannot_evaluate(
-    rule: CompiledLedgerRule, event: EventBase, where: tuple[int, int, str, str], error: Exception, lang: str
+    rule: CompiledLedgerRule,
+    event: EventBase,
+    where: tuple[int, int, str, str],
+    error: Exception,
+    lang: str,
+    authority: Authority | None,
 ) -> AuditFinding:
+    """A case left open: referred to the pack's authority, or, with none, undetermined under
+    the rule's own clause."""
     seq, position, employee, month = where
-    message = (
-        f"账本规则 {rule.id} 无法对本事件求值（{error}），须由总经理决定"
-        if lang == "zh"
-        else f"ledger rule {rule.id} cannot be evaluated on this event ({error}); the general manager decides"
+    problem = Text(
+        zh=f"账本规则 {rule.id} 无法对本事件求值（{error}）",
+        en=f"ledger rule {rule.id} cannot be evaluated on this event ({error})",
     )
+    text = authority.decides(problem) if authority is not None else undecided(problem)
+    cite = authority.cite if authority is not None else rule.cite
     return AuditFinding(
         seq=seq,
         position=position,
@@ -212,11 +229,11 @@ def _cannot_evaluate(
         month=month,
         employee=employee,
         category="obligation",
-        code=REFER,
-        article=REFER_CITE.article,
-        item=None,
-        label=REFER_CITE.label,
-        message=message,
+        code=authority.code if authority is not None else UNDETERMINED_CODE,
+        article=cite.article,
+        item=cite.item,
+        label=cite.label,
+        message=text.zh if lang == "zh" else text.en,
         rule=rule.id,
         detail=str(error),
     )
@@ -505,10 +522,10 @@ class FactStore:
                     start = dt.date.fromisoformat(_governed_from(first_day, rule.in_force_from, plan.per))
                     due = periods.between(start, end, plan.per) if start <= end else iter(())
                 found = counting.by_period(plan, events, due, end)
+            values = json.loads(group)
             for item in found:
-                detail = self._count_detail(plan, group, item, end)
+                detail = self._count_detail(plan, values, item, end)
                 anchor = item.anchor
-                values = json.loads(group)
                 employee = (
                     values[plan.group_by.index("employee.id")]
                     if "employee.id" in plan.group_by
@@ -531,10 +548,9 @@ class FactStore:
                 for finding in rule.found if item.state == "found" else rule.open:
                     yield item.state, self._finding(rule, finding, where, detail)
 
-    def _count_detail(self, plan: CountPlan, group: str, item: counting.Found, end: dt.date) -> str:
+    def _count_detail(self, plan: CountPlan, values: list[Any], item: counting.Found, end: dt.date) -> str:
         """The group, the window and the events counted, so that an auditor sees why."""
         words = self.words
-        values = json.loads(group)
         shown = ", ".join(
             words["is"].format(a=self._field(n), b=v) for n, v in zip(plan.group_by, values, strict=True)
         )

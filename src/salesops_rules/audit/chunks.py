@@ -137,7 +137,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     samples: Samples = {}
     facts = ChunkFacts()
     out = io.StringIO()
-    tally = Tally(samples, settings.examples, out.write)
+    tally = Tally(samples, settings.examples, out.write, policy.compiled.grave_sanctions)
     logged: list[tuple[dict[str, Any], Decision]] = []
     first_day: str | None = None
     last_day: str | None = None
@@ -169,7 +169,13 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             of_kind = readers.get(judged.kind)
             if of_kind:
                 replaced = facts_of(
-                    rules, of_kind, event, (seq, item.position, employee, month), facts, settings.lang
+                    rules,
+                    of_kind,
+                    event,
+                    (seq, item.position, employee, month),
+                    facts,
+                    settings.lang,
+                    policy.compiled.authority,
                 )
             # A duty open until a deadline at the event's own time is judged again at the ledger's end.
             deferred = settings.as_of is None and _open_until(judged, replaced)
@@ -261,8 +267,11 @@ class Tally:
     as the csv module would write it, but with its repeating end formatted once.
     """
 
-    def __init__(self, samples: Samples, examples: int, write: Callable[[str], Any]) -> None:
+    def __init__(
+        self, samples: Samples, examples: int, write: Callable[[str], Any], grave: frozenset[str]
+    ) -> None:
         self.samples = samples
+        self.grave = grave  # the sanctions whose breaches lead the report (a `dismissal` measure)
         self.examples = examples
         self.write = write
         self._counts: dict[tuple[Any, ...], list[Any]] = {}  # key -> [a finding of it, how many]
@@ -278,7 +287,7 @@ class Tally:
             self._counts[key] = [finding, 1]
         else:
             entry[1] += 1
-        if finding.sanction == DISMISSAL:
+        if finding.sanction in self.grave:
             kept = self.samples.setdefault((DISMISSAL, finding.employee, finding.category), [])
             if len(kept) < DISMISSALS_KEPT:
                 kept.append(finding)

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..core import periods
 from ..core.compiled import CountPlan
@@ -21,9 +22,8 @@ from ..core.compiled import CountPlan
 SHOWN = 20  # ids of counted events a finding names per window (or period); then "and N more"
 
 
-@dataclass(frozen=True)
-class Counted:
-    """One counted event of a group, as the fact store keeps it."""
+class Counted(NamedTuple):
+    """One counted event of a group, as the fact store keeps it (a tuple: made per row read)."""
 
     period: str  # the period it counts in ("" in a sliding window)
     day: dt.date
@@ -72,10 +72,13 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 def window_start(plan: CountPlan, day: dt.date) -> dt.date:
     """The first day of the sliding window ending on `day` (both days inclusive)."""
-    if plan.within_months is not None:
-        return months_before(day, plan.within_months)
-    assert plan.within_days is not None
-    return day - dt.timedelta(days=plan.within_days)
+    try:
+        if plan.within_months is not None:
+            return months_before(day, plan.within_months)
+        assert plan.within_days is not None
+        return day - dt.timedelta(days=plan.within_days)
+    except (OverflowError, ValueError):
+        return dt.date.min  # a window longer than the calendar holds every earlier event
 
 
 def sliding(plan: CountPlan, events: Iterable[Counted]) -> Iterator[Found]:
@@ -168,4 +171,7 @@ def _tallies(plan: CountPlan, events: Iterable[Counted], due: Iterable[str] | No
 
 
 def _previous(period: str, per: str) -> str:
-    return periods.label(periods.first_day(period, per) - dt.timedelta(days=1), per)
+    try:
+        return periods.label(periods.first_day(period, per) - dt.timedelta(days=1), per)
+    except OverflowError:
+        return ""  # the calendar's first period has none before it

@@ -5,7 +5,7 @@ tables, bar charts, preformatted explanations); `markdown()`, `html()` and
 `workbook.write_workbook()` only render it, so the three say the same things in the same
 order. It leads with what an auditor looks for first:
 
-1. every 第三十八条-grade breach (the sanction is dismissal), by employee;
+1. every dismissal-grade breach (its sanction has a `dismissal` measure), by employee;
 2. each employee's breaches with the sanction, the months and, where the salary is known,
    the amounts, and their sum;
 3. breaches by the article breached and by month;
@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.compiled import CompiledLedgerRule, CompiledPolicy, CountPlan
+from ..core.compiled import Amounts, CompiledLedgerRule, CompiledPolicy, CountPlan
 from ..core.labels import Labels, labels_of
 from ..model.audit import CATEGORIES, DISMISSAL, NOBODY, AuditFinding
-from ..model.citation import cite_label
+from ..model.money import percent
 from .run import FINDINGS_FILE, SKIPPED_FILE, AuditResult
 
 
@@ -112,17 +112,21 @@ WORDS: dict[str, dict[str, str]] = {
     "an_approval": {"en": "pending approval", "zh": "未满足的审批"},
     "obligation": {"en": "Open obligations", "zh": "待履行事项"},
     "approval": {"en": "Pending approvals", "zh": "未满足的审批"},
-    "dismissal_count": {"en": "Dismissal-grade breaches (第三十八条)", "zh": "解聘级违规（第三十八条）"},
+    "dismissal_count": {"en": "Dismissal-grade breaches{articles}", "zh": "解聘级违规{articles}"},
     "amount_sum": {
         "en": "Deductions where the salary is known (yuan)",
         "zh": "扣发金额合计（月薪已知者，元）",
     },
     "files": {"en": "Every finding is a row of", "zh": "全部发现见"},
     "skipped_file": {"en": "every skipped record is in", "zh": "全部跳过记录见"},
-    "dismissals": {"en": "Dismissal-grade breaches (第三十八条)", "zh": "解聘级违规（第三十八条）"},
+    "dismissals": {"en": "Dismissal-grade breaches{articles}", "zh": "解聘级违规{articles}"},
     "dismissals_intro": {
-        "en": "Breaches for which 第三十八条 says the employee is to be dismissed, by employee.",
-        "zh": "依第三十八条应予解聘的违规，按员工列出。",
+        "en": "Breaches for which {articles} says the employee is to be dismissed, by employee.",
+        "zh": "依{articles}应予解聘的违规，按员工列出。",
+    },
+    "dismissals_none": {
+        "en": "The policy names no sanction with a dismissal, so no breach is listed here.",
+        "zh": "本规定没有含解聘的处罚，此处不列违规。",
     },
     "by_employee": {"en": "Breaches and penalties by employee", "zh": "各员工的违规与处罚"},
     "by_employee_chart": {"en": "Breaches by employee", "zh": "违规次数（按员工）"},
@@ -190,10 +194,10 @@ WORDS: dict[str, dict[str, str]] = {
     "line": {"en": "line {n}", "zh": "第 {n} 行"},
     "row": {"en": "row {n}", "zh": "第 {n} 行"},
     "dismissal": {"en": "dismissal", "zh": "解聘"},
-    "warning_and_deduction": {
-        "en": "warning and a deduction of {m} months' salary",
-        "zh": "警告并扣发月薪 {m} 倍",
-    },
+    "deduction": {"en": "{sanction} {m} months' salary", "zh": "{sanction} {m} 倍"},
+    "yuan": {"en": " {a} to {b} yuan", "zh": " {a} 至 {b} 元"},
+    "share": {"en": " {ratio} of {value}", "zh": " {value}的 {ratio}"},
+    "one_of": {"en": "one of: ", "zh": "以下之一："},
     "amounts": {"en": "{a} to {b}", "zh": "{a} 至 {b}"},
     "determination": {"en": " (subject to determination)", "zh": "（须经认定）"},
     "facts": {"en": "facts", "zh": "事实"},
@@ -297,18 +301,41 @@ def where(result: AuditResult, position: int | None, lang: str) -> str:
 
 
 def penalty_text(finding: AuditFinding, lang: str, policy: CompiledPolicy | None = None) -> str:
-    """A violation's sanction in words: 警告并扣发月薪 1-3 倍（3000.00 至 9000.00）, or 解聘."""
+    """A violation's sanction in the pack's words: 警告并扣发月薪 1-3 倍（3000.00 至 9000.00）, 解聘."""
     if not finding.sanction:
         return NOBODY
-    if finding.sanction == DISMISSAL:
-        return w("dismissal", lang)
-    text = w("warning_and_deduction", lang).format(m=finding.months)
+    rule = policy.penalties.get(finding.code) if policy is not None else None
+    if rule is None or policy is None:
+        text = finding.sanction + (f" {finding.months}" if finding.months else "")
+    elif rule.alternatives:
+        sep = "；" if lang == "zh" else "; "
+        text = w("one_of", lang) + sep.join(_sanction_text(a, None, lang, policy) for a in rule.alternatives)
+    else:
+        own = Amounts(rule.sanction, rule.months, rule.fine, rule.bonus, rule.bonus_ratio, rule.bonus_of)
+        text = _sanction_text(own, finding.months, lang, policy)
     if finding.amount_min:
         amounts = w("amounts", lang).format(a=finding.amount_min, b=finding.amount_max)
         text += f"（{amounts}）" if lang == "zh" else f" ({amounts})"
-    rule = policy.penalties.get(finding.code) if policy is not None else None
     if rule is not None and rule.requires_determination:
         text += w("determination", lang)
+    return text
+
+
+def _sanction_text(amounts: Amounts, months: str | None, lang: str, policy: CompiledPolicy) -> str:
+    """One sanction in the pack's words (penalties.yaml `sanctions:`) with the amounts it sets."""
+    form = policy.sanctions.get(amounts.sanction)
+    name = getattr(form.words, "zh" if lang == "zh" else "en") if form is not None else amounts.sanction
+    if amounts.months is not None:
+        low, high = amounts.months
+        text = w("deduction", lang).format(sanction=name, m=months or f"{low}-{high}")
+    else:
+        text = name
+    for bounds in (amounts.fine, amounts.bonus):
+        if bounds is not None:
+            text += w("yuan", lang).format(a=f"{bounds[0]:.2f}", b=f"{bounds[1]:.2f}")
+    if amounts.bonus_ratio is not None and amounts.bonus_of is not None:
+        value = labels_of(policy).field(amounts.bonus_of, lang)
+        text += w("share", lang).format(ratio=percent(amounts.bonus_ratio), value=value)
     return text
 
 
@@ -337,7 +364,7 @@ def build(result: AuditResult, policy: CompiledPolicy, lang: str = "en") -> Docu
             )
         )
     )
-    _summary(doc, result, lang)
+    _summary(doc, result, policy, lang)
     _dismissals(doc, result, policy, labels, lang)
     _employees(doc, result, policy, labels, lang)
     _articles(doc, result, policy, labels, lang)
@@ -359,7 +386,15 @@ def _stop(lang: str) -> str:
     return "。" if lang == "zh" else "."
 
 
-def _summary(doc: Document, result: AuditResult, lang: str) -> None:
+def _grave_articles(policy: CompiledPolicy, lang: str) -> str:
+    """The articles of the dismissal-grade penalties, for a heading: （第三十八条）, or nothing."""
+    listed = "、".join(policy.grave_articles)
+    if not listed:
+        return ""
+    return f"（{listed}）" if lang == "zh" else f" ({listed})"
+
+
+def _summary(doc: Document, result: AuditResult, policy: CompiledPolicy, lang: str) -> None:
     add = doc.blocks.append
     totals = result.totals
     add(Heading(2, w("summary", lang), "summary"))
@@ -374,7 +409,10 @@ def _summary(doc: Document, result: AuditResult, lang: str) -> None:
         (w("skipped", lang), totals.skipped),
         *((w(f"verdict_{v}", lang), totals.verdicts.get(v, 0)) for v in ("pass", "pending", "fail")),
         *((w(c, lang), totals.findings(c)) for c in CATEGORIES),
-        (w("dismissal_count", lang), _dismissal_count(result)),
+        (
+            w("dismissal_count", lang).format(articles=_grave_articles(policy, lang)),
+            _dismissal_count(result, policy),
+        ),
     ]
     low = sum(totals.amount_min.values(), Decimal(0))
     high = sum(totals.amount_max.values(), Decimal(0))
@@ -393,8 +431,9 @@ def _summary(doc: Document, result: AuditResult, lang: str) -> None:
     )
 
 
-def _dismissal_count(result: AuditResult) -> int:
-    return sum(n for key, n in result.totals.penalties.items() if key[4] == DISMISSAL)
+def _dismissal_count(result: AuditResult, policy: CompiledPolicy) -> int:
+    grave = policy.grave_sanctions
+    return sum(n for key, n in result.totals.penalties.items() if key[4] in grave)
 
 
 def _finding_header(lang: str, with_employee: bool = True) -> tuple[str, ...]:
@@ -465,8 +504,10 @@ def _dismissals(
     doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str
 ) -> None:
     add = doc.blocks.append
-    add(Heading(2, w("dismissals", lang), "dismissals"))
-    add(Para((w("dismissals_intro", lang),)))
+    add(Heading(2, w("dismissals", lang).format(articles=_grave_articles(policy, lang)), "dismissals"))
+    articles = "、".join(policy.grave_articles)
+    intro = w("dismissals_intro", lang).format(articles=articles) if articles else w("dismissals_none", lang)
+    add(Para((intro,)))
     found = [f for (dim, _, _), kept in result.samples.items() if dim == DISMISSAL for f in kept]
     found.sort(key=lambda f: (f.employee == NOBODY, f.employee, f.seq))
     head = _finding_header(lang)
@@ -478,7 +519,7 @@ def _dismissals(
     # The employee first: the table is read by person.
     rows = [(r[3], *r[:3], *r[4:]) for r in rows]
     add(Table((head[3], *head[:3], *head[4:]), rows, sheet("dismissals", lang)))
-    _more(doc, result, _dismissal_count(result), len(found), w("dismissal", lang), lang)
+    _more(doc, result, _dismissal_count(result, policy), len(found), w("dismissal", lang), lang)
 
 
 def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, labels: Labels, lang: str) -> None:
@@ -504,9 +545,11 @@ def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, label
         add(Table(header, [], sheet("penalties", lang)))  # the workbook's penalties sheet, empty
         return
 
+    grave = policy.grave_sanctions
+
     def weight(person: str) -> tuple[int, int, int, str]:
         keys = by_person[person]
-        dismissals = sum(totals.penalties[k] for k in keys if k[4] == DISMISSAL)
+        dismissals = sum(totals.penalties[k] for k in keys if k[4] in grave)
         breaches = sum(totals.penalties[k] for k in keys)
         return (person == NOBODY, -dismissals, -breaches, person)
 
@@ -522,7 +565,7 @@ def _employees(doc: Document, result: AuditResult, policy: CompiledPolicy, label
     rows: list[tuple[Cell, ...]] = []
     totals_at: set[int] = set()
     for person in people:
-        keys = sorted(by_person[person], key=lambda k: (k[4] != DISMISSAL, k[2], k[3], k[1]))
+        keys = sorted(by_person[person], key=lambda k: (k[4] not in grave, k[2], k[3], k[1]))
         low_sum, high_sum, unpriced_sum, count_sum, priced_sum = Decimal(0), Decimal(0), 0, 0, 0
         for key in keys:
             _, code, _, label, sanction, months = key
@@ -566,7 +609,7 @@ def group_title(dimension: str, key: str, policy: CompiledPolicy, lang: str) -> 
         return key
     number = int(key)
     article = policy.catalogue.article(number)
-    label = cite_label(number)
+    label = policy.catalogue.label(number)
     if article is None:
         return label
     gloss = article.zh if lang == "zh" else article.en
@@ -602,7 +645,7 @@ def _articles(doc: Document, result: AuditResult, policy: CompiledPolicy, labels
     add(
         Chart(
             w("by_article_chart", lang),
-            [(cite_label(int(k)), groups[("article", k, "violation")]) for k in keys],
+            [(policy.catalogue.label(int(k)), groups[("article", k, "violation")]) for k in keys],
             "chart-article",
             sheet("article_chart", lang),
         )
@@ -636,7 +679,7 @@ def _articles(doc: Document, result: AuditResult, policy: CompiledPolicy, labels
         )
         found = samples.get(key, [])
         add(Table(_finding_header(lang), [_finding_row(result, f, policy, labels, lang) for f in found]))
-        what = f"{w('violation', lang)}{_colon(lang)}{cite_label(int(key))}"
+        what = f"{w('violation', lang)}{_colon(lang)}{policy.catalogue.label(int(key))}"
         _more(doc, result, groups[("article", key, "violation")], len(found), what, lang)
 
 
@@ -700,7 +743,7 @@ def _category(
         found = samples.get(key, [])
         add(Heading(3, group_title("article", key, policy, lang), f"{title}-{_slug(key)}"))
         add(Table(_finding_header(lang), [_finding_row(result, f, policy, labels, lang) for f in found]))
-        what = f"{w(category, lang)}{_colon(lang)}{cite_label(int(key))}"
+        what = f"{w(category, lang)}{_colon(lang)}{policy.catalogue.label(int(key))}"
         _more(doc, result, groups[("article", key, category)], len(found), what, lang)
 
 

@@ -102,7 +102,7 @@ def chunks_of(ledger: Ledger, size: int) -> Iterator[Chunk]:
 class _Merge:
     """Folds chunk results, in ledger order, into the totals, the samples and the two CSV files."""
 
-    def __init__(self, out_dir: Path, unit: str, examples: int) -> None:
+    def __init__(self, out_dir: Path, unit: str, examples: int, grave: frozenset[str]) -> None:
         self.totals = AuditTotals()
         self.samples: Samples = {}
         self.skipped: list[SkippedRecord] = []
@@ -115,7 +115,7 @@ class _Merge:
         csv.writer(self._findings).writerow((unit, *FINDINGS_COLUMNS))
         self.skipped_writer = csv.writer(self._skipped)
         self.skipped_writer.writerow((unit, "problem"))
-        self._tally = Tally(self.samples, examples, self._findings.write)
+        self._tally = Tally(self.samples, examples, self._findings.write, grave)
 
     def add(self, result: ChunkResult) -> None:
         self.totals.add(result.totals)
@@ -160,7 +160,7 @@ def audit_ledger(
         as_of=options.as_of,
     )
     remember(policy)
-    merge = _Merge(options.out_dir, ledger.unit, options.examples)
+    merge = _Merge(options.out_dir, ledger.unit, options.examples, policy.compiled.grave_sanctions)
     rules = policy.compiled.ledger_rules
     across: dict[int, list[AuditFinding]] = {}  # what the rules across events found, by event
     with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:

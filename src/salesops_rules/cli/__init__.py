@@ -16,7 +16,15 @@ from collections.abc import Sequence
 
 from ..errors import EventError
 from . import audit, coverage, decide, editor, service
-from .common import EXIT_BAD_INPUT, EXIT_OK, POLICY_HELP, BadInputError, error_json, use_formatter
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    NO_CACHE_HELP,
+    POLICY_HELP,
+    BadInputError,
+    error_json,
+    use_formatter,
+)
 
 # Each module adds its subcommands; a new command group is one more entry here.
 COMMAND_MODULES = [decide, service, coverage, editor, audit]
@@ -28,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check business events against 《销售后勤管理制度》 and explain the decisions.",
     )
     parser.add_argument("--policy", metavar="DIR", default=None, help=POLICY_HELP)
+    parser.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)

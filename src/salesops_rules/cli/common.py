@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core import cache
 from ..errors import Finding, PolicyError
 from ..model import jsonread
 from ..policy import Policy, load_policy
@@ -53,16 +54,23 @@ def error_json(
 # ---- the policy folder: `--policy DIR` everywhere, and a POLICY_DIR argument where one was taken ----
 
 POLICY_HELP = "policy folder (default: the bundled policy)"
+NO_CACHE_HELP = (
+    "load the policy folder afresh, neither reading nor writing the compiled pack kept in "
+    "$SALESOPS_RULES_CACHE, else $XDG_CACHE_HOME/salesops-rules or ~/.cache/salesops-rules"
+)
 
 
-def add_policy(parser: argparse.ArgumentParser, positional: bool = False) -> None:
-    """`--policy DIR` on a command (as before the command), and the older POLICY_DIR argument."""
+def add_policy(parser: argparse.ArgumentParser, positional: bool = False, cached: bool = True) -> None:
+    """`--policy DIR` on a command (as before the command), and the older POLICY_DIR argument;
+    `--no-cache` too where the command loads through the cache (`cached`)."""
     if positional:
         parser.add_argument(
             "policy_dir", nargs="?", metavar="POLICY_DIR", help="the same as --policy DIR, written last"
         )
     # SUPPRESS: unless given here, the value written before the command (or None) stands.
     parser.add_argument("--policy", metavar="DIR", default=argparse.SUPPRESS, help=POLICY_HELP)
+    if cached:
+        parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=NO_CACHE_HELP)
 
 
 def policy_path(args: argparse.Namespace) -> Path | None:
@@ -101,13 +109,14 @@ def read_event(path: str) -> dict[str, Any]:
 
 
 def policy_from(args: argparse.Namespace, what: str | None = None) -> Policy:
-    return load_from(policy_path(args), what)
+    return load_from(policy_path(args), what, cached=not getattr(args, "no_cache", False))
 
 
-def load_from(path: str | Path | None, what: str | None = None) -> Policy:
-    """Load a policy folder; a folder that does not load is bad input, every finding listed."""
+def load_from(path: str | Path | None, what: str | None = None, cached: bool = True) -> Policy:
+    """Load a policy folder (through the compiled-pack cache, core/cache.py, unless `cached` is
+    False); a folder that does not load is bad input, every finding listed."""
     try:
-        return load_policy(path)
+        return Policy(cache.load_policy(path)) if cached else load_policy(path)
     except PolicyError as error:
         head, *rest = error.message.splitlines()
         raise BadInputError(f"{what}: {head}" if what else head, rest, error.findings) from None

@@ -81,7 +81,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from ..tools.rulecoverage import rule_coverage
 
     folder = _folder(args)
-    policy = load_from(folder, f"policy `{folder}`")
+    policy = load_from(folder, f"policy `{folder}`", cached=not args.no_cache)
     where = Path(args.cases) if args.cases else folder / "tests"
     try:
         suite = cases_mod.load_suite(where)
@@ -163,8 +163,8 @@ def coverage_lines(coverage: RuleCoverage, root: str, full: bool = True) -> list
 def cmd_diff(args: argparse.Namespace) -> int:
     from ..tools import diff as diff_mod
 
-    old = load_from(args.old, f"old policy `{args.old}`")
-    new = load_from(args.new, f"new policy `{args.new}`")
+    old = load_from(args.old, f"old policy `{args.old}`", cached=not args.no_cache)
+    new = load_from(args.new, f"new policy `{args.new}`", cached=not args.no_cache)
     if not Path(args.events).exists():
         raise BadInputError(f"no such events file or folder: `{args.events}`")
     report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events))
@@ -198,7 +198,10 @@ def diff_lines(report: diff_mod.DiffReport) -> list[str]:
                 f"    {change.event_id}{dated} at {change.where}"
                 + (f"; also {', '.join(also)}" if also else "")
             )
-            out += [f"      {c.field}: {c.old} -> {c.new}" for c in change.changes]
+            for c in change.changes:
+                out.append(f"      {c.field}: {c.old} -> {c.new}")
+                if c.dated:
+                    out.append(f"        dated value in force: {c.dated}")
     if report.bad:
         out += ["", "unreadable events (left out):"]
         out += [f"  {bad.where}: {bad.message}" for bad in report.bad]
@@ -214,7 +217,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="check a policy folder before any event is seen",
         description="Report every error and warning of a policy folder (exit 1 on errors).",
     )
-    add_policy(lint, positional=True)
+    add_policy(lint, positional=True, cached=False)
     lint.add_argument("--json", action="store_true", help="print the findings as JSON")
     lint.set_defaults(run=cmd_lint)
 

@@ -226,7 +226,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"passes the gate. Reload over HTTP needs a token (--token-file, or ${TOKEN_ENV}) unless "
         "--no-reload.",
     )
-    add_policy(serve)
+    add_policy(serve, cached=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve.add_argument(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ..model.citation import Cite
@@ -41,6 +41,34 @@ class Step:
 class Chain:
     name: str
     steps: tuple[Step, ...]
+    # The steps of a named chain written without `cite`, given the using rule's clause.
+    filled: frozenset[int] = frozenset()
+
+
+# The clause of a step of a named chain written without `cite`: each rule using the chain
+# gives it its own (`with_cite`), so no decision ever shows this placeholder.
+UNCITED = Cite.model_construct(article=0, item=None, label="")
+
+
+def with_cite(chain: Chain, cite: Cite) -> Chain:
+    """`chain` with `cite` on its uncited steps (the clause of the rule using it); itself if none."""
+    if all(s.cite is not UNCITED for s in chain.steps):
+        return chain
+    steps = tuple(replace(s, cite=cite) if s.cite is UNCITED else s for s in chain.steps)
+    return Chain(chain.name, steps, frozenset(i for i, s in enumerate(chain.steps) if s.cite is UNCITED))
+
+
+def same_steps(a: Chain, b: Chain) -> bool:
+    """Two chains ask for the same steps: a step filled with the using rule's clause
+    (`with_cite`) is the same step whichever rule offers it."""
+    if a.steps == b.steps:
+        return True
+    if not a.filled or a.filled != b.filled or a.name != b.name or len(a.steps) != len(b.steps):
+        return False
+    return all(
+        x == y or (i in a.filled and replace(x, cite=UNCITED) == replace(y, cite=UNCITED))
+        for i, (x, y) in enumerate(zip(a.steps, b.steps, strict=True))
+    )
 
 
 class ChainError(Exception):

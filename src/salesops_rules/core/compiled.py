@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from ..errors import Finding
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
 from ..model.decision import (
@@ -19,13 +21,64 @@ from ..model.decision import (
     Penalty,
     PolicyRef,
     Text,
+    ValueInForce,
     Violation,
 )
+from ..model.policy import REWARDS
 from .approvals import Chain
 from .expressions import Expression
 
-# A value is a literal fixed in the YAML or an expression over the event.
-ValueSource = Expression | bool | int | Decimal | None
+# A value is a literal fixed in the YAML or an expression over the event, or one of those
+# chosen by the event's date (`DatedValue`).
+PlainSource = Expression | bool | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A value that changes on dates: each source is in force from its day to the next one's.
+
+    Compiled once: `starts` ascending and unique, so the choice on a day is one bisection.
+    Before the first day no source is in force (the evaluator refers the case: docs/readings.md).
+    """
+
+    starts: tuple[dt.date, ...]
+    sources: tuple[PlainSource, ...]
+    # The decision's entry for each source, built once: decisions share these frozen objects.
+    entries: tuple[ValueInForce, ...]
+
+    def index_on(self, day: dt.date) -> int:
+        """The index of the source in force on `day` (the last start on or before it), or -1."""
+        return bisect_right(self.starts, day) - 1
+
+    @property
+    def source(self) -> str:
+        """As an editor writes it, `{2011-11-01: 0.50, 2012-07-01: 0.60}`: shown where a value's text is."""
+        pairs = zip(self.starts, self.sources, strict=True)
+        return "{" + ", ".join(f"{day.isoformat()}: {_written(source)}" for day, source in pairs) + "}"
+
+    @classmethod
+    def of(cls, name: str, rule: str, written: list[tuple[dt.date, PlainSource]]) -> DatedValue:
+        """From `(day, source)` pairs in ascending order: each in force until the day before the next."""
+        starts = tuple(day for day, _ in written)
+        ends = (*(day - dt.timedelta(days=1) for day in starts[1:]), None)
+        entries = tuple(
+            ValueInForce.assemble(name=name, rule=rule, since=start, until=end)
+            for start, end in zip(starts, ends, strict=True)
+        )
+        return cls(starts, tuple(source for _, source in written), entries)
+
+
+ValueSource = PlainSource | DatedValue
+
+
+def _written(source: PlainSource) -> str:
+    if isinstance(source, Expression):
+        return f'"{source.source}"'
+    if source is None:
+        return "null"
+    if isinstance(source, bool):
+        return "true" if source else "false"
+    return str(source)
 
 
 @dataclass(frozen=True)
@@ -124,13 +177,81 @@ class CompiledRule:
 
 
 @dataclass(frozen=True)
+class SanctionForm:
+    """A form of sanction or reward the pack declares (penalties.yaml `sanctions:`)."""
+
+    name: str
+    measures: frozenset[str]  # of `model.policy.MEASURES`
+    words: Text  # the regulation's words for it: 解聘, dismissal
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """One sanction of a penalty and its amounts (a penalty's own, or one of its alternatives)."""
+
+    sanction: str
+    months: tuple[int, int] | None = None  # months of pay deducted
+    fine: tuple[Decimal, Decimal] | None = None  # yuan
+    bonus: tuple[Decimal, Decimal] | None = None  # yuan
+    bonus_ratio: Decimal | None = None  # a share of the money value `bonus_of`
+    bonus_of: str | None = None
+
+
+@dataclass(frozen=True)
 class PenaltyRule:
     code: str
     cite: Cite
-    sanction: str
+    sanction: str  # a declared sanction's name, or `one_of`
     months: tuple[int, int] | None
     requires_determination: bool
     message: Text
+    fine: tuple[Decimal, Decimal] | None = None
+    bonus: tuple[Decimal, Decimal] | None = None
+    bonus_ratio: Decimal | None = None
+    bonus_of: str | None = None
+    alternatives: tuple[Amounts, ...] = ()  # with `sanction` `one_of`: the choices
+    # The measures of its sanction (of every alternative): `dismissal` marks the gravest
+    # breaches, which the audit report lists first; all rewards may follow an obligation.
+    measures: frozenset[str] = frozenset()
+
+    @property
+    def reward(self) -> bool:
+        return bool(self.measures) and self.measures <= REWARDS
+
+    @cached_property
+    def shares(self) -> tuple[str, ...]:
+        """The values a bonus is a share of: the penalty differs with them."""
+        found = [self.bonus_of, *(a.bonus_of for a in self.alternatives)]
+        return tuple(dict.fromkeys(name for name in found if name is not None))
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Who decides what the rules leave open (policy.yaml `authority`), and the clause saying so."""
+
+    role: str
+    cite: Cite
+    code: str  # the obligation code of a referral
+    who: Text  # the words naming the authority in a sentence (policy.yaml `authority.zh`, `.en`)
+
+    def decides(self, problem: Text, must: bool = True, cited: bool = False) -> Text:
+        """`problem`, and that the authority decides it: …，须由 X 决定 / …; X decides."""
+        zh = f"{problem.zh}，{'须' if must else ''}由{self.who.zh}决定" + (
+            f"（{self.cite.label}）" if cited else ""
+        )
+        return Text(zh=zh, en=f"{problem.en}; {self.who.en} decides")
+
+
+# The obligation of a case the rules leave open in a pack that declares no authority.
+UNDETERMINED_CODE = "undetermined"
+
+
+def undecided(problem: Text) -> Text:
+    """`problem`, and that no one is declared to decide it: the case stays undetermined."""
+    return Text(
+        zh=f"{problem.zh}，本规定未指定决定者，结论未定",
+        en=f"{problem.en}; the policy names no one to decide it, so it stays undetermined",
+    )
 
 
 @dataclass(frozen=True)
@@ -278,7 +399,8 @@ class CompiledPolicy:
         default_factory=dict
     )
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
-    penalty_cache: dict[tuple[str, str | None], Penalty] = field(default_factory=dict)
+    # (With a bonus that is a share of a value, the value as written too.)
+    penalty_cache: dict[tuple[str, ...], Penalty] = field(default_factory=dict)
     # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
     capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
@@ -289,6 +411,28 @@ class CompiledPolicy:
     in_force: tuple[dt.date, Cite] | None = None
     # Notes of national law (`legal_notes:`), shown beside decisions.
     legal_notes: tuple[CompiledLegalNote, ...] = ()
+    # policy.yaml `authority`: who decides the cases the rules leave open; None: nobody, and
+    # such cases stay undetermined (`UNDETERMINED_CODE`).
+    authority: Authority | None = None
+    # What load has to say about a folder that loads (severity "warning"): lint prints them.
+    notices: tuple[Finding, ...] = ()
+    # penalties.yaml `sanctions:`: the forms of sanction and reward, by name, with their words.
+    sanctions: dict[str, SanctionForm] = field(default_factory=dict)
+    # The codes of obligations whose entry in penalties.yaml is a reward (granted while open).
+    reward_codes: frozenset[str] = frozenset()
+
+    @cached_property
+    def grave_sanctions(self) -> frozenset[str]:
+        """The sanctions with a `dismissal` measure: the audit report lists their breaches first."""
+        return frozenset(name for name, form in self.sanctions.items() if "dismissal" in form.measures)
+
+    @cached_property
+    def grave_articles(self) -> tuple[str, ...]:
+        """The labels of the articles whose penalties are grave, in article order."""
+        grave = self.grave_sanctions
+        numbers = sorted({p.cite.article for p in self.penalties.values() if p.sanction in grave})
+        articles = (self.catalogue.article(n) for n in numbers)
+        return tuple(a.label for a in articles if a is not None)
 
     @cached_property
     def notes_by_kind(self) -> dict[str, tuple[CompiledLegalNote, ...]]:

@@ -6,11 +6,11 @@ fields are read by a generated extractor.
 
 How slots resolve: a value (or the approval chain) may be set by several rules. Every
 rule that applies offers its candidate; a candidate whose rule is named in the
-`exception_to` of another applying candidate gives way (lex specialis: 第二十四条 over
-第二十一条). One candidate left, or several that agree: that is the value. Several that
-disagree, or an expression that cannot be computed on this event: the value stays
-undetermined and the decision refers the case to the general manager (第三十九条), never
-guessing.
+`exception_to` of another applying candidate gives way (lex specialis: the specific rule
+over the general one). One candidate left, or several that agree: that is the value. Several
+that disagree, or an expression that cannot be computed on this event: the value stays
+undetermined and the decision refers the case to the pack's authority (policy.yaml
+`authority`), never guessing; a pack without one leaves the case undetermined.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from ..errors import EventError
 from ..model.citation import Cite
 from ..model.decision import (
+    Alternative,
     ApprovalOutcome,
     Citation,
     Decision,
@@ -34,21 +35,32 @@ from ..model.decision import (
     Penalty,
     Range,
     Text,
+    ValueInForce,
     Violation,
 )
 from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
 from ..model.jsonread import shown
-from ..model.money import CENT
-from .approvals import Chain, Step, judge
+from ..model.money import CENT, round_money
+from .approvals import Chain, Step, judge, same_steps
 from .asof import due_instant, judgement_time, recorded_until
-from .compiled import CompiledObligation, CompiledOutcome, CompiledPolicy, CompiledRule, ValueSource
+from .compiled import (
+    UNDETERMINED_CODE,
+    Amounts,
+    Authority,
+    CompiledObligation,
+    CompiledOutcome,
+    CompiledPolicy,
+    CompiledRule,
+    DatedValue,
+    PenaltyRule,
+    ValueSource,
+    undecided,
+)
 from .expected import expected
 from .expressions import Expression
 from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
-REFER = "refer_to_general_manager"
-REFER_CITE = Cite.of(39)
 NOT_IN_FORCE = "policy_not_in_force"
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
@@ -62,6 +74,7 @@ PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has
 class _Candidate:
     rule: CompiledRule
     value: Any
+    dated: ValueInForce | None = None  # the dated value it took, if the rule's value is dated
 
 
 class _State:
@@ -72,6 +85,7 @@ class _State:
         "applied",
         "approvals",
         "as_of",
+        "authority",
         "by_rule",
         "candidates",
         "chain",
@@ -79,6 +93,7 @@ class _State:
         "direct",
         "displaced",
         "event",
+        "in_force",
         "ns",
         "obligations",
         "prevailed",
@@ -95,8 +110,10 @@ class _State:
         event: EventBase | None = None,
         direct: frozenset[str] = frozenset(),
         as_of: dt.datetime | None = None,
+        authority: Authority | None = None,
     ) -> None:
         self.ns = ns
+        self.authority = authority  # who decides what the rules leave open; None: nobody
         # The judgement time as given; deadlines are compared with it, raised to what the event
         # itself records (`_due`).
         self.as_of = as_of
@@ -117,10 +134,11 @@ class _State:
         self.violations: list[Violation] = []
         self.approvals: list[ApprovalOutcome] = []
         self.trace = trace
-        # Cases the regulation is silent on: open until the general manager has approved the event.
-        self.silences: list[Text] = []
+        # Cases the regulation is silent on: open until the authority has approved the event.
+        self.silences: list[Obligation] = []
         self.by_rule: dict[str, RuleTrace] = {}
         self.event = event  # read by approval steps with a deadline (`by_end_of`)
+        self.in_force: list[ValueInForce] = []  # the dated values taken, for the decision
 
 
 def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
@@ -244,7 +262,12 @@ def _run_plan(
     day = parsed.event_date
     ns["event_date"] = day
     state = _State(
-        ns=ns, trace=trace, event=parsed, direct=policy.direct_values.get(kind, frozenset()), as_of=when
+        ns=ns,
+        trace=trace,
+        event=parsed,
+        direct=policy.direct_values.get(kind, frozenset()),
+        as_of=when,
+        authority=policy.authority,
     )
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
@@ -262,6 +285,8 @@ def _run_plan(
         _run(state, rule, reads)
     for name in list(state.candidates):
         _settle(policy, state, name, records, excluded)
+    if state.in_force:  # a value a later failure of its rule made undetermined was not taken
+        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
     return parsed, kind, day, state
 
 
@@ -368,8 +393,8 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
             state,
             rule,
             Text(
-                zh=f"规则 {rule.id} 的第 {rows} 行同时适用，须由总经理决定",
-                en=f"rows {rows} of rule {rule.id} all match this event; the general manager decides",
+                zh=f"规则 {rule.id} 的第 {rows} 行同时适用",
+                en=f"rows {rows} of rule {rule.id} all match this event",
             ),
         )
         for name in table.outputs:
@@ -397,29 +422,50 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
 def _silent(
     state: _State, rule: CompiledRule, names: tuple[str, ...] | list[str], node: RuleTrace | None
 ) -> None:
-    """The regulation says nothing here: say so, and send it to the general manager."""
-    state.silences.append(_silence(rule.cite.label, tuple(names)))
-    _cite(state, REFER_CITE)
+    """The regulation says nothing here: say so, and send it to the authority (if any)."""
+    authority = state.authority
+    label = authority.cite.label if authority is not None else None
+    found = _silence(authority, label, rule.cite, rule.cite.label, tuple(names))
+    state.silences.append(found)
+    _cite(state, found.cite)
     if node is not None:
         listed = ", ".join(f"`{n}`" for n in names)
         node.detail = Text(zh=f"本条未规定 {listed}", en=f"the article is silent on {listed}")
 
 
 @functools.lru_cache(maxsize=1024)
-def _silence(label: str, names: tuple[str, ...]) -> Text:
-    """What a silence says, by clause and values: the same few texts, made once each."""
+def _silence(
+    authority: Authority | None, _label: str | None, cite: Cite, label: str, names: tuple[str, ...]
+) -> Obligation:
+    """What a silence says, by authority, clause and values: the same few entries, made once each.
+
+    A cite compares by its numbers only; the labels are in the key too, since packs number
+    their clauses differently.
+    """
+    del label
     listed = ", ".join(f"`{n}`" for n in names)
-    return Text(
-        zh=f"{label}对本事项的 {listed} 未作规定，由总经理决定（第三十九条）",
-        en=f"{label} states no {listed} for this case; the general manager decides",
+    problem = Text(
+        zh=f"{cite.label}对本事项的 {listed} 未作规定", en=f"{cite.label} states no {listed} for this case"
     )
+    return _open_case(authority, problem, cite, must=False, cited=True)
 
 
-def _refer(state: _State, rule: CompiledRule, message: Text) -> None:
-    _cite(state, REFER_CITE)
-    state.obligations.append(
-        Obligation.assemble(code=REFER, message=message.zh, message_en=message.en, cite=REFER_CITE)
-    )
+def _open_case(
+    authority: Authority | None, problem: Text, cite: Cite, must: bool = True, cited: bool = False
+) -> Obligation:
+    """A case the rules leave open: referred to the authority, or, with none, left undetermined
+    under the clause of the rule concerned (`cite`)."""
+    if authority is None:
+        text = undecided(problem)
+        return Obligation.assemble(code=UNDETERMINED_CODE, message=text.zh, message_en=text.en, cite=cite)
+    text = authority.decides(problem, must, cited)
+    return Obligation.assemble(code=authority.code, message=text.zh, message_en=text.en, cite=authority.cite)
+
+
+def _refer(state: _State, rule: CompiledRule, problem: Text) -> None:
+    found = _open_case(state.authority, problem, rule.cite)
+    _cite(state, found.cite)
+    state.obligations.append(found)
     if rule.id not in state.applied:
         state.applied.append(rule.id)
 
@@ -436,8 +482,8 @@ def _cannot_evaluate(state: _State, rule: CompiledRule, error: Exception) -> Non
         state,
         rule,
         Text(
-            zh=f"规则 {rule.id} 无法对本事件求值（{error}），须由总经理决定",
-            en=f"rule {rule.id} cannot be evaluated on this event ({error}); the general manager decides",
+            zh=f"规则 {rule.id} 无法对本事件求值（{error}）",
+            en=f"rule {rule.id} cannot be evaluated on this event ({error})",
         ),
     )
 
@@ -454,13 +500,28 @@ def _apply(
     cite = cite or rule.cite
     state.cites[cite.article, cite.item] = cite
     for name, source in outcome.values:
-        value = _value(source, ns)
+        dated = None
+        if isinstance(source, Expression):
+            value = source.fn(ns)
+        elif isinstance(source, DatedValue):
+            i = source.index_on(ns["event_date"])
+            if i < 0:
+                value = _before_dated(state, rule, name, source, node)
+            else:
+                dated = source.entries[i]
+                value = _value(source.sources[i], ns)
+                if node is not None:
+                    node.dated[name] = dated
+        else:
+            value = source
         if name in state.direct:
             ns[name] = value
             state.settled.add(name)
             state.prevailed.add(rule.id)
+            if dated is not None:
+                state.in_force.append(dated)
         else:
-            _offer(state, rule, name, value)
+            _offer(state, rule, name, value, dated)
         if node is not None:
             node.sets[name] = _show(value)
     if outcome.approvals is not None:
@@ -551,8 +612,32 @@ def _value(source: ValueSource, ns: dict[str, Any]) -> Any:
     return source
 
 
-def _offer(state: _State, rule: CompiledRule, name: str, value: Any) -> None:
-    state.candidates.setdefault(name, []).append(_Candidate(rule, value))
+def _offer(
+    state: _State, rule: CompiledRule, name: str, value: Any, dated: ValueInForce | None = None
+) -> None:
+    state.candidates.setdefault(name, []).append(_Candidate(rule, value, dated))
+
+
+def _before_dated(
+    state: _State, rule: CompiledRule, name: str, source: DatedValue, node: RuleTrace | None
+) -> Any:
+    """An event dated before a dated value's first day: no value of it is in force, so none is
+    guessed; the case is referred (docs/readings.md, "Dated values")."""
+    first, day = source.starts[0].isoformat(), state.ns["event_date"].isoformat()
+    if node is not None:
+        node.detail = Text(
+            zh=f"{name} 自 {first} 起才有规定，事件日期 {day} 在此之前",
+            en=f"`{name}` is stated only from {first}; the event is dated {day}, before it",
+        )
+    _refer(
+        state,
+        rule,
+        Text(
+            zh=f"规则 {rule.id} 的 {name} 自 {first} 起才有规定，事件日期 {day} 在此之前",
+            en=f"rule {rule.id} states `{name}` only from {first}, and the event is dated {day}",
+        ),
+    )
+    return UNDETERMINED
 
 
 def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
@@ -570,6 +655,8 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
         # One candidate: nothing can beat it or disagree with it (the usual case).
         state.prevailed.add(offered[0].rule.id)
         result = offered[0].value
+        if offered[0].dated is not None and result is not UNDETERMINED:
+            state.in_force.append(offered[0].dated)
     else:
         result = _resolve(state, name, offered)
     if name == "approvals":
@@ -602,8 +689,8 @@ def _resolve(state: _State, name: str, offered: list[_Candidate]) -> Any:
             state,
             offered[0].rule,
             Text(
-                zh=f"规则 {rules} 互为例外，对 {name} 无法确定，须由总经理决定",
-                en=f"rules {rules} are exceptions to each other on `{name}`; the general manager decides",
+                zh=f"规则 {rules} 互为例外，对 {name} 无法确定",
+                en=f"rules {rules} are exceptions to each other on `{name}`",
             ),
         )
     result: Any
@@ -611,23 +698,21 @@ def _resolve(state: _State, name: str, offered: list[_Candidate]) -> Any:
         result = UNDETERMINED
     elif all(_same(v, values[0]) for v in values[1:]):
         result = values[0]
+        state.in_force += [c.dated for c in standing if c.dated is not None]
     else:
         result = UNDETERMINED
         rules = ", ".join(c.rule.id for c in standing)
         _refer(
             state,
             standing[0].rule,
-            Text(
-                zh=f"规则 {rules} 对 {name} 的结论不一致，须由总经理决定",
-                en=f"rules {rules} disagree on `{name}`; the general manager decides",
-            ),
+            Text(zh=f"规则 {rules} 对 {name} 的结论不一致", en=f"rules {rules} disagree on `{name}`"),
         )
     return result
 
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Chain) and isinstance(b, Chain):
-        return a.steps == b.steps
+        return same_steps(a, b)
     return bool(a == b) and type(a) is type(b)
 
 
@@ -686,15 +771,14 @@ def _conclude(policy: CompiledPolicy, kind: str, state: _State) -> tuple[dict[st
         if info.type in ("money", "ratio"):
             exact = (value if isinstance(value, Decimal) else Decimal(value)).quantize(CENT)
             if exact != value:
-                _refer_inexact(state, name, value)
+                _refer_inexact(policy, kind, state, name, value)
                 continue
             value = exact
         values[name] = value
-    if state.silences and not any(a.satisfied and a.role == "general_manager" for a in state.approvals):
-        state.obligations.extend(
-            Obligation.assemble(code=REFER, message=t.zh, message_en=t.en, cite=REFER_CITE)
-            for t in state.silences
-        )
+    if state.silences:
+        authority = state.authority
+        if authority is None or not any(a.satisfied and a.role == authority.role for a in state.approvals):
+            state.obligations.extend(state.silences)
     verdict: Verdict
     if state.violations:
         verdict = "fail"
@@ -715,7 +799,10 @@ def _decision(
     verdict: Verdict,
 ) -> Decision:
     # One sanction per kind of breach: two rules finding the same breach do not double it.
-    penalties = [_penalty(policy, code, event) for code in dict.fromkeys(v.code for v in state.violations)]
+    codes = dict.fromkeys(v.code for v in state.violations)
+    if policy.reward_codes:  # a reward the pack grants while its obligation is open
+        codes.update(dict.fromkeys(o.code for o in state.obligations if o.code in policy.reward_codes))
+    penalties = [_penalty(policy, code, event, values) for code in codes]
     for p in penalties:
         _cite(state, p.cite)
     legal: list[LegalNote] = []
@@ -737,6 +824,7 @@ def _decision(
         ],
         legal_notes=legal,
         as_of=state.as_of,
+        values_in_force=state.in_force,
     )
 
 
@@ -766,17 +854,20 @@ def _capped(policy: CompiledPolicy, penalty: Penalty, salary: Decimal, cap: Deci
     return found
 
 
-def _refer_inexact(state: _State, name: str, value: Any) -> None:
-    _cite(state, REFER_CITE)
-    state.obligations.append(
-        Obligation(
-            code=REFER,
-            cite=REFER_CITE,
-            message=f"{name} = {value} 不是整分数，政策须用 round_money 取整，由总经理决定",
-            message_en=f"`{name}` = {value} is not a whole number of 分 (the policy must use "
-            "round_money); the general manager decides",
-        )
+def _refer_inexact(policy: CompiledPolicy, kind: str, state: _State, name: str, value: Any) -> None:
+    # Without an authority, the clause of the rule that set the value (found only on this rare path).
+    setter = next((r for r in policy.plans.get(kind, ()) if name in r.sets and r.id in state.applied), None)
+    found = _open_case(
+        state.authority,
+        Text(
+            zh=f"{name} = {value} 不是整分数，政策须用 round_money 取整",
+            en=f"`{name}` = {value} is not a whole number of 分 (the policy must use round_money)",
+        ),
+        (setter or next(r for r in policy.plans[kind] if name in r.sets)).cite,
+        must=False,
     )
+    _cite(state, found.cite)
+    state.obligations.append(found)
 
 
 def _cite(state: _State, cite: Cite) -> None:
@@ -818,36 +909,73 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
     )
 
 
-def _penalty(policy: CompiledPolicy, code: str, event: EventBase) -> Penalty:
+def _penalty(policy: CompiledPolicy, code: str, event: EventBase, values: dict[str, Any]) -> Penalty:
     salary = event.employee.monthly_salary if event.employee is not None else None
+    rule = policy.penalties[code]
     # The same breach by people of the same salary draws the same (frozen) penalty: made once.
     # The salary as written is part of the key: 3200 and 3200.00 are equal, but their amounts
-    # are written differently (6400 vs 6400.00).
-    key = (code, None if salary is None else str(salary))
+    # are written differently (6400 vs 6400.00). A bonus that is a share of a value adds it.
+    key: tuple[str, ...] = (code, "" if salary is None else str(salary))
+    if rule.shares:
+        key += tuple(str(values.get(name)) for name in rule.shares)
     penalty = policy.penalty_cache.get(key)
     if penalty is None:
-        penalty = _new_penalty(policy, code, salary)
+        penalty = _new_penalty(rule, salary, values)
         if len(policy.penalty_cache) < PENALTIES_KEPT:
             policy.penalty_cache[key] = penalty
     return penalty
 
 
-def _new_penalty(policy: CompiledPolicy, code: str, salary: Decimal | None) -> Penalty:
-    rule = policy.penalties[code]
-    months = amount = None
-    if rule.months is not None:
-        low, high = rule.months
-        months = Range.assemble(min=low, max=high)
-        if salary is not None:
-            amount = Range.assemble(min=salary * low, max=salary * high)
+def _new_penalty(rule: PenaltyRule, salary: Decimal | None, values: dict[str, Any]) -> Penalty:
+    alternatives = None
+    if rule.alternatives:
+        alternatives = [Alternative.assemble(**_amounts(a, salary, values)) for a in rule.alternatives]
+    own = _amounts(
+        Amounts(rule.sanction, rule.months, rule.fine, rule.bonus, rule.bonus_ratio, rule.bonus_of),
+        salary,
+        values,
+    )
+    # In the order of the model's fields: a dump lists them in the order they are given here.
     return Penalty.assemble(
-        sanction=rule.sanction,
-        for_=code,
-        deduction_months=months,
-        deduction_amount=amount,
+        sanction=own.pop("sanction"),
+        for_=rule.code,
+        deduction_months=own.pop("deduction_months"),
+        deduction_amount=own.pop("deduction_amount"),
         cite=rule.cite,
         requires_determination=rule.requires_determination,
+        deduction_cap_per_month=None,
+        months_to_recover=None,
+        **own,
+        alternatives=alternatives,
     )
+
+
+def _amounts(amounts: Amounts, salary: Decimal | None, values: dict[str, Any]) -> dict[str, Any]:
+    """A sanction's amounts as a decision shows them: exact, a ratio rounded to 0.01 half-up."""
+    months = deduction = bonus_amount = None
+    if amounts.months is not None:
+        low, high = amounts.months
+        months = Range.assemble(min=low, max=high)
+        if salary is not None:
+            deduction = Range.assemble(min=salary * low, max=salary * high)
+    if amounts.bonus_of is not None and amounts.bonus_ratio is not None:
+        base = values.get(amounts.bonus_of)
+        if isinstance(base, Decimal):
+            bonus_amount = round_money(base * amounts.bonus_ratio)
+    return {
+        "sanction": amounts.sanction,
+        "deduction_months": months,
+        "deduction_amount": deduction,
+        "fine_yuan": _range(amounts.fine),
+        "bonus_yuan": _range(amounts.bonus),
+        "bonus_ratio": amounts.bonus_ratio,
+        "bonus_of": amounts.bonus_of,
+        "bonus_amount": bonus_amount,
+    }
+
+
+def _range(bounds: tuple[Decimal, Decimal] | None) -> Range | None:
+    return None if bounds is None else Range.assemble(min=bounds[0], max=bounds[1])
 
 
 def _facts(expression: Expression, ns: dict[str, Any]) -> list[Fact]:

@@ -11,24 +11,29 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
-from ..model.citation import Cite
+from ..model.citation import DEFAULT_NUMBERING, Cite, pattern_problem
 from ..model.decision import Text
 from ..model.events import EVENT_MODELS, ROLES, ViolationCode
 from ..model.labels import LabelsFile
 from ..model.policy import (
+    MEASURES,
+    ONE_OF,
+    REWARDS,
+    AmountsSpec,
     Bilingual,
     CiteSpec,
     Manifest,
     Outcome,
     PenaltiesFile,
+    PenaltySpec,
     RolesFile,
     Row,
     RuleSpec,
@@ -38,7 +43,11 @@ from ..model.policy import (
 from . import approvals as chains_mod
 from . import ledger_rules as ledger_rules_mod
 from . import legal_notes as legal_notes_mod
+from .approvals import UNCITED
 from .compiled import (
+    UNDETERMINED_CODE,
+    Amounts,
+    Authority,
     Cell,
     CompiledLedgerRule,
     CompiledLegalNote,
@@ -49,7 +58,10 @@ from .compiled import (
     CompiledRule,
     CompiledTable,
     CompiledViolation,
+    DatedValue,
     PenaltyRule,
+    PlainSource,
+    SanctionForm,
     ValueInfo,
     ValueSource,
 )
@@ -72,6 +84,12 @@ SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
 VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
+DATED_HELP = (
+    "a dated value maps the first day of each value to it, oldest first: "
+    "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
+)
+_DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
@@ -125,6 +143,8 @@ class _Builder:
         self.chains: dict[str, chains_mod.Chain] = {}
         self.broken_chains: set[str] = set()  # declared, but reported as invalid already
         self.penalties: dict[str, PenaltyRule] = {}
+        self.sanctions: dict[str, SanctionForm] = {}
+        self.numbering = DEFAULT_NUMBERING  # the catalogue's, once checked
         self.scopes: dict[str, dict[str, Type]] = {}
         self.penalties_loaded = False
         self.ledger_rules: list[CompiledLedgerRule] = []
@@ -152,6 +172,8 @@ class _Builder:
     def build(self) -> CompiledPolicy | None:
         self.manifest = self._file(MANIFEST, Manifest)
         self.catalogue = self._file(CATALOGUE, Catalogue)
+        if self.catalogue is not None:
+            self._check_numbering(self.catalogue)
         self.roles_file = self._file(ROLES_FILE, RolesFile)
         penalties_file = self._file(PENALTIES, PenaltiesFile)
         # Words are read by explain and the report, later; checked here so that a bad file is
@@ -196,6 +218,10 @@ class _Builder:
             legal_notes=tuple(self.legal_notes),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
             in_force=self._in_force(self.manifest),
+            authority=self._authority(self.manifest),
+            sanctions=self.sanctions,
+            reward_codes=frozenset(c for c, p in self.penalties.items() if p.reward),
+            notices=self._notices(self.manifest),
         )
 
     def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
@@ -205,7 +231,83 @@ class _Builder:
         cite = self.cite(spec.cite, self.sources[MANIFEST], ("policy", "in_force", "cite"), None)
         return spec.first_day, cite
 
+    def _authority(self, manifest: Manifest) -> Authority | None:
+        spec = manifest.authority
+        if spec is None:
+            return None
+        source = self.sources[MANIFEST]
+        roles = self.roles_file.roles if self.roles_file is not None else {}
+        if spec.role not in roles:
+            close = self.suggest(spec.role, list(roles))
+            self.report.at(
+                source,
+                ("authority", "role"),
+                f"authority role `{spec.role}` is not declared in roles.yaml",
+                None,
+                f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
+            )
+        cite = self.cite(spec.cite, source, ("authority", "cite"), None)
+        return Authority(spec.role, cite, spec.code, Text(zh=spec.zh, en=spec.en))
+
+    def _notices(self, manifest: Manifest) -> tuple[Finding, ...]:
+        if manifest.authority is not None:
+            return ()
+        source = self.sources[MANIFEST]
+        line, column = source.where(())
+        return (
+            Finding(
+                source.file,
+                line,
+                column,
+                None,
+                "no `authority`: the cases the rules leave open stay undetermined (obligation "
+                f"`{UNDETERMINED_CODE}`), referred to no one",
+                "declare who decides them: `authority: {role, cite, code, zh, en}` (docs/policy-format.md)",
+                "warning",
+            ),
+        )
+
     # ---- citations ----
+    def _check_numbering(self, catalogue: Catalogue) -> None:
+        """The numbering's patterns, and each article's label against them; a bad pattern
+        leaves the default numbering in place, so that the other findings still read."""
+        source = self.sources[CATALOGUE]
+        numbering = catalogue.regulation.numbering
+        bad = False
+        for key in ("article", "item"):
+            pattern = getattr(numbering, key)
+            problem = pattern_problem(pattern)
+            if problem is not None:
+                bad = True
+                self.report.at(
+                    source,
+                    ("regulation", "numbering", key),
+                    f"numbering pattern `{pattern}` {problem}",
+                    None,
+                    "write `{n}` (digits) or `{n:zh}` (Chinese numerals) once, as in "
+                    '`article: "{n:zh}、"` and `item: "{n}."`',
+                )
+        if bad:
+            self.numbering = DEFAULT_NUMBERING
+            return
+        self.numbering = numbering
+        for i, article in enumerate(catalogue.articles):
+            try:
+                wanted = numbering.label(article.article)
+            except ValueError as error:  # Chinese numerals past 99
+                self.report.at(source, ("articles", i, "article"), str(error), None, "number it with `{n}`")
+                continue
+            if article.label != wanted:
+                self.report.at(
+                    source,
+                    ("articles", i, "label"),
+                    f"article {article.article} is labelled `{article.label}`, "
+                    f"but the numbering gives `{wanted}`",
+                    None,
+                    f"write `label: {wanted}`, or change `regulation.numbering.article` "
+                    f"(`{numbering.article}`)",
+                )
+
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite:
         if self.catalogue is not None:
             article = self.catalogue.article(spec.article)
@@ -236,7 +338,7 @@ class _Builder:
                     f"the catalogue says: {article.reason}",
                 )
         try:
-            return Cite.of(spec.article, spec.item)
+            return Cite.of(spec.article, spec.item, self.numbering)
         except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded
             if self.catalogue is None:
                 self.report.at(source, path, str(error), rule)
@@ -256,7 +358,7 @@ class _Builder:
                 )
         graphs = []
         for name, chain in spec.chains.items():
-            built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name)
+            built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name, None)
             if built is not None:
                 self.chains[name] = built[0]
                 graphs.append((name, built[1]))
@@ -270,8 +372,17 @@ class _Builder:
                 self.report.at(source, ("chains",), problem)
 
     def chain(
-        self, steps: tuple[StepSpec, ...], source: Source, path: PathKey, rule: str | None, name: str
+        self,
+        steps: tuple[StepSpec, ...],
+        source: Source,
+        path: PathKey,
+        rule: str | None,
+        name: str,
+        default: Cite | None,
     ) -> tuple[chains_mod.Chain, Graph[int]] | None:
+        """A chain's steps checked and built. A step without `cite` takes `default`, the clause of
+        the rule it is written in; in a named chain (no rule, `default` None) it is left
+        `UNCITED` and takes the clause of each rule that uses the chain (`with_cite`)."""
         known = self.roles_file.roles if self.roles_file is not None else {}
         ok = True
         for i, step in enumerate(steps):
@@ -310,26 +421,53 @@ class _Builder:
             return None
         if not ok:
             return None
-        default = Cite.of(21)
-        specs = [
-            (
-                s.roles,
-                s.action,
-                self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default,
-                s.accepts_consent,
-                s.by_end_of,
-                s.by_preparer,
-            )
-            for i, s in enumerate(steps)
-        ]
+        specs = []
+        for i, s in enumerate(steps):
+            cite = self.cite(s.cite, source, (*path, i, "cite"), rule) if s.cite else default or UNCITED
+            specs.append((s.roles, s.action, cite, s.accepts_consent, s.by_end_of, s.by_preparer))
         return chains_mod.make_chain(name, graph, specs), graph
 
     # ---- penalties ----
     def _build_penalties(self, spec: PenaltiesFile) -> None:
         source = self.sources[PENALTIES]
+        for name, form in spec.sanctions.items():
+            if name == ONE_OF:
+                self.report.at(
+                    source,
+                    ("sanctions", name),
+                    f"`{ONE_OF}` is not a name for a sanction",
+                    None,
+                    f"a penalty lists alternatives under `{ONE_OF}:`; name this sanction otherwise",
+                )
+                continue
+            unknown = [(j, m) for j, m in enumerate(form.measures) if m not in MEASURES]
+            for j, measure in unknown:
+                close = self.suggest(measure, MEASURES)
+                self.report.at(
+                    source,
+                    ("sanctions", name, "measures", j),
+                    f"sanction `{name}`: unknown measure `{measure}`",
+                    None,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "the measures: " + ", ".join(f"`{m}`" for m in MEASURES),
+                )
+            if unknown:
+                continue
+            self.sanctions[name] = SanctionForm(name, frozenset(form.measures), Text(zh=form.zh, en=form.en))
         for i, penalty in enumerate(spec.penalties):
             path: PathKey = ("penalties", i)
-            if penalty.code not in VIOLATION_CODES:
+            amounts = self._amounts(penalty, penalty, source, path)
+            alternatives = tuple(
+                self._amounts(choice, penalty, source, (*path, "one_of", j))
+                for j, choice in enumerate(penalty.one_of or ())
+            )
+            if not self._penalty_shape(penalty, source, path) or amounts is None or None in alternatives:
+                continue
+            parts = alternatives if penalty.one_of is not None else (amounts,)
+            measures = frozenset().union(*(self.sanctions[a.sanction].measures for a in parts))  # type: ignore[union-attr]
+            reward = measures <= REWARDS
+            if penalty.code not in VIOLATION_CODES and not reward:
                 close = self.suggest(penalty.code, VIOLATION_CODES)
                 self.report.at(
                     source,
@@ -343,14 +481,154 @@ class _Builder:
             if penalty.code in self.penalties:
                 self.report.at(source, (*path, "code"), f"violation `{penalty.code}` has two penalties")
                 continue
+            assert amounts is not None
             self.penalties[penalty.code] = PenaltyRule(
                 code=penalty.code,
                 cite=self.cite(penalty.cite, source, (*path, "cite"), None),
-                sanction=penalty.sanction,
-                months=penalty.deduction_months,
+                sanction=amounts.sanction if penalty.one_of is None else ONE_OF,
+                months=amounts.months,
                 requires_determination=penalty.requires_determination,
                 message=_text(penalty.message),
+                fine=amounts.fine,
+                bonus=amounts.bonus,
+                bonus_ratio=amounts.bonus_ratio,
+                bonus_of=amounts.bonus_of,
+                alternatives=tuple(a for a in alternatives if a is not None),
+                measures=measures,
             )
+
+    def _penalty_shape(self, penalty: PenaltySpec, source: Source, path: PathKey) -> bool:
+        """A penalty names one sanction, or lists two or more alternatives with their own amounts."""
+        problem = None
+        if penalty.one_of is None and penalty.sanction is None:
+            problem = (
+                "a penalty needs `sanction` or `one_of`",
+                "name a sanction declared under `sanctions:`",
+            )
+        elif penalty.one_of is not None and penalty.sanction is not None:
+            problem = (
+                "a penalty has either `sanction` or `one_of`, not both",
+                "list the sanction as one of the alternatives",
+            )
+        elif penalty.one_of is not None and len(penalty.one_of) < 2:
+            problem = (
+                f"`one_of` lists {len(penalty.one_of)} alternative(s), not at least two",
+                "a single sanction is written `sanction: NAME`",
+            )
+        elif penalty.one_of is not None and any(
+            (penalty.deduction_months, penalty.fine_yuan, penalty.bonus_yuan, penalty.bonus_ratio)
+        ):
+            problem = (
+                "with `one_of`, the amounts go with each alternative",
+                "move them into the alternative",
+            )
+        if problem is None:
+            return True
+        self.report.at(source, path, problem[0], None, problem[1])
+        return False
+
+    def _amounts(
+        self, spec: AmountsSpec, penalty: PenaltySpec, source: Source, path: PathKey
+    ) -> Amounts | None:
+        """A sanction and its amounts, checked against the measures the sanction declares."""
+        if spec.sanction is None:
+            if spec is penalty:  # with `one_of`: the alternatives name theirs
+                return Amounts(ONE_OF)
+            self.report.at(
+                source, path, "an alternative needs its `sanction`", None, "as in `{sanction: fine}`"
+            )
+            return None
+        form = self.sanctions.get(spec.sanction)
+        if form is None:
+            close = self.suggest(spec.sanction, list(self.sanctions))
+            self.report.at(
+                source,
+                (*path, "sanction"),
+                f"sanction `{spec.sanction}` is not declared under `sanctions:`",
+                None,
+                f"did you mean `{close[0]}`?"
+                if close
+                else "declare it in penalties.yaml: `sanctions: {NAME: {measures: [...], zh: ..., en: ...}}`",
+            )
+            return None
+        ok = True
+        given = {
+            "deduction": ("deduction_months", spec.deduction_months),
+            "fine": ("fine_yuan", spec.fine_yuan),
+            "bonus": ("bonus_yuan` or `bonus_ratio", spec.bonus_yuan or spec.bonus_ratio),
+        }
+        listed = ", ".join(f"`{m}`" for m in sorted(form.measures))
+        for measure, (key, value) in given.items():
+            if value is not None and measure not in form.measures:
+                self.report.at(
+                    source,
+                    (*path, key.split("`")[0]),
+                    f"`{key}` is given, but sanction `{form.name}` has no `{measure}`",
+                    None,
+                    f"its measures: {listed}",
+                )
+                ok = False
+            elif (
+                value is None
+                and measure in form.measures
+                and (measure == "deduction" or not penalty.requires_determination)
+            ):
+                self.report.at(
+                    source,
+                    path,
+                    f"sanction `{form.name}` has a `{measure}`: the penalty needs `{key}`",
+                    None,
+                    "as in `deduction_months: [1, 3]`"
+                    if measure == "deduction"
+                    else f"or `requires_determination: true` when a person sets the amount ({measure})",
+                )
+                ok = False
+        for key in ("deduction_months", "fine_yuan", "bonus_yuan"):
+            bounds = getattr(spec, key)
+            if bounds is not None and (bounds[0] < 0 or bounds[1] < bounds[0]):
+                self.report.at(
+                    source,
+                    (*path, key),
+                    f"`{key}` must be [min, max] with 0 <= min <= max, not [{bounds[0]}, {bounds[1]}]",
+                    None,
+                    "write the smaller bound first; [x, x] for exactly x",
+                )
+                ok = False
+        if spec.bonus_yuan is not None and spec.bonus_ratio is not None:
+            self.report.at(
+                source,
+                (*path, "bonus_ratio"),
+                "a bonus is `bonus_yuan` or `bonus_ratio`, not both",
+                None,
+                "a fixed sum, or a share of a value",
+            )
+            ok = False
+        ratio = spec.bonus_ratio
+        if ratio is not None and self.manifest is not None:
+            declared = self.manifest.values.get(ratio.of)
+            if declared is None or declared.type != "money":
+                money = [n for n, v in self.manifest.values.items() if v.type == "money"]
+                close = self.suggest(ratio.of, money)
+                self.report.at(
+                    source,
+                    (*path, "bonus_ratio", "of"),
+                    f"`bonus_ratio.of` names `{ratio.of}`, which is not a money value of policy.yaml",
+                    None,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "declare it under `values:` with `type: money`",
+                )
+                ok = False
+        if not ok:
+            return None
+        return Amounts(
+            sanction=form.name,
+            months=spec.deduction_months,
+            fine=spec.fine_yuan,
+            bonus=spec.bonus_yuan,
+            bonus_ratio=ratio.ratio if ratio is not None else None,
+            bonus_of=ratio.of if ratio is not None else None,
+        )
 
     # ---- rules ----
     def _build_rules(self) -> list[CompiledRule]:
@@ -650,6 +928,41 @@ class _RuleCompiler:
         return compiled
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
+        if isinstance(raw, dict):
+            return self.dated(raw, declared, path)
+        return self.plain(raw, declared, path)
+
+    def dated(self, raw: dict[str, Any], declared: str, path: PathKey) -> DatedValue | None:
+        """`{2011-11-01: 0.50, 2012-07-01: 0.60}`: each value checked as a plain one, the days ascending."""
+        if not raw:
+            self.error(path, "a dated value needs at least one `date: value`", DATED_HELP)
+            return None
+        written: list[tuple[dt.date, PlainSource]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if written and day <= written[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{written[-1][0].isoformat()}`: a dated value's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            before = len(self.b.report.findings)
+            source = self.plain(item, declared, where)
+            if len(self.b.report.findings) > before:
+                ok = False
+                continue
+            written.append((day, source))
+        return DatedValue.of(str(path[-1]), self.spec.id, written) if ok else None
+
+    def plain(self, raw: Any, declared: str, path: PathKey) -> PlainSource:
         if raw is None:
             return None
         if isinstance(raw, str):
@@ -660,16 +973,19 @@ class _RuleCompiler:
             and not isinstance(raw, bool)
         )
         if not literal_ok:
+            shown = (
+                "a list" if isinstance(raw, list) else "a mapping" if isinstance(raw, dict) else f"`{raw}`"
+            )
             self.error(
                 path,
-                f"`{raw}` is not a {declared}",
+                f"{shown} is not a {declared}",
                 "a string value is read as an expression: quote text as \"'text'\"",
             )
             return None
         if declared == "ratio" and not 0 <= raw <= 1:
             self.error(path, f"ratio `{raw}` is outside 0 to 1", "write 30% as 0.30")
             return None
-        value: ValueSource = raw
+        value: PlainSource = raw
         return value
 
     def approvals(
@@ -689,18 +1005,18 @@ class _RuleCompiler:
             else:
                 self.deadlines(chain, path)
                 self.preparers(chain, path)
+                chain = chains_mod.with_cite(chain, cite)
             return chain
         before = len(self.b.report.findings)
-        built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id)
+        # Steps written inline without a cite rest on the rule's own clause.
+        built = self.b.chain(raw, self.source, (*self.path, *path), self.spec.id, self.spec.id, cite)
         if built is None or len(self.b.report.findings) > before:
             self.ok = False
             return None
         chain = built[0]
-        # Steps written inline without a cite rest on the rule's own article.
-        fixed = tuple(s if raw[i].cite else replace(s, cite=cite) for i, s in enumerate(chain.steps))
         self.deadlines(chain, path)
         self.preparers(chain, path)
-        return chains_mod.Chain(chain.name, fixed)
+        return chain
 
     def deadlines(self, chain: chains_mod.Chain, path: PathKey) -> None:
         """A step's `by_end_of` must name a date or timestamp every event of the rule's kinds has."""
@@ -773,6 +1089,14 @@ class _RuleCompiler:
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
         for name in inputs:
+            if isinstance(row.when.get(name), dict):
+                self.error(
+                    (*path, "when", name),
+                    f"the condition on `{name}` cannot change on dates: only a row's values can",
+                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
+                    "or write the rule once per period with `effective_from`/`effective_to`",
+                )
+                continue
             cell = _cell(name, row.when.get(name, "-"))
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
@@ -791,6 +1115,16 @@ class _RuleCompiler:
         if condition is None:
             return None
         return CompiledRow(r, condition, tuple(cells), then, row_cite)
+
+
+def _date_key(key: str) -> dt.date | str:
+    """A dated value's key as its day, or why it is not one."""
+    if not _DATE_KEY.fullmatch(key):
+        return f"`{key}` is not a date: a dated value's keys are days written YYYY-MM-DD"
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError as error:
+        return f"`{key}` is not a date on the calendar: {error}"
 
 
 def _kind_of(declared: str) -> str:

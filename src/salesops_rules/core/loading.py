@@ -153,5 +153,3 @@ def validate_rule(
         return None
     seen[spec.id] = (source, (*path, "id"))
     return spec
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model.citation import Cite
-from ..model.decision import Text
+from ..model.decision import Text, ValueInForce
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,4 @@ class RuleTrace:
     sets: dict[str, str] = field(default_factory=dict)
     detail: Text | None = None
     overridden_by: str | None = None
+    dated: dict[str, ValueInForce] = field(default_factory=dict)  # per value, the dated value taken

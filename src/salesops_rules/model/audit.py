@@ -15,7 +15,8 @@ from typing import NamedTuple
 DIMENSIONS: tuple[str, ...] = ("article", "employee", "month")
 CATEGORIES: tuple[str, ...] = ("violation", "obligation", "approval")
 NOBODY = "—"  # the employee of a finding no person is named for
-DISMISSAL = "dismissal"  # the sanction of 第三十八条: its breaches lead the report
+# The samples of breaches whose sanction has a `dismissal` measure: they lead the report.
+DISMISSAL = "dismissal"
 DISMISSALS_KEPT = 100  # dismissal-grade findings kept per employee for the report (all are in the CSV)
 
 
@@ -38,7 +39,7 @@ class AuditFinding(NamedTuple):
     rule: str  # the ledger rule that found it; empty for a finding of one event's decision
     detail: str  # what the ledger rule saw, or why an approval is unsatisfied
     # The penalty of a violation (penalties.yaml); empty for other findings.
-    sanction: str = ""  # warning_and_deduction | dismissal
+    sanction: str = ""  # the name of a sanction penalties.yaml declares
     months: str = ""  # the deduction in monthly salaries, `1-3`
     amount_min: str = ""  # the deduction in yuan, when the salary is known
     amount_max: str = ""

@@ -55,9 +55,16 @@ class RangeExpect(Spec):
 class PenaltyExpect(Spec):
     # `for` is a Python keyword: `for_` here, `for` in the YAML.
     for_: str | None = Field(default=None, alias="for")
-    sanction: Literal["warning_and_deduction", "dismissal"] | None = None
+    sanction: str | None = None  # a sanction of penalties.yaml `sanctions:`, or `one_of`
     deduction_months: RangeExpect | None = None
     deduction_amount: RangeExpect | None = None
+    fine_yuan: RangeExpect | None = None
+    bonus_yuan: RangeExpect | None = None
+    bonus_ratio: Scalar | None = None
+    bonus_of: str | None = None
+    bonus_amount: Scalar | None = None
+    # With `sanction: one_of`: each alternative as the decision shows it (`{sanction, fine_yuan}`).
+    alternatives: tuple[dict[str, Any], ...] | None = None
     requires_determination: bool | None = None
     cite: str | None = None
     # With a legal note's deduction cap and a known salary (《工资支付暂行规定》第十六条).
@@ -85,6 +92,8 @@ class Expect(Spec):
     rules: tuple[str, ...] | None = None
     # The legal notes beside the decision, in any order: exactly these ids.
     legal_notes: tuple[NoteExpect, ...] | None = None
+    # The dated values the decision took, by name: the first day of the value in force.
+    values_in_force: dict[str, dt.date] | None = None
 
     @field_validator("values", mode="before")
     @classmethod

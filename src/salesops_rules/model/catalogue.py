@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .citation import DEFAULT_NUMBERING, Numbering
+
 
 class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +46,8 @@ class RegulationInfo(Closed):
     title_en: str
     issuer: str
     version: str
+    # How clauses are labelled (第N条第（M）项, 四、2., 1.1); checked by the loader.
+    numbering: Numbering = DEFAULT_NUMBERING
 
 
 class Catalogue(Closed):
@@ -52,3 +56,7 @@ class Catalogue(Closed):
 
     def article(self, number: int) -> Article | None:
         return next((a for a in self.articles if a.article == number), None)
+
+    def label(self, article: int, item: int | None = None) -> str:
+        """A clause's label by the catalogue's numbering."""
+        return self.regulation.numbering.label(article, item)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 CHINESE_DIGITS = "零一二三四五六七八九"
@@ -16,11 +18,45 @@ def chinese_number(n: int) -> str:
     return head + (CHINESE_DIGITS[ones] if ones else "")
 
 
-def cite_label(article: int, item: int | None = None) -> str:
-    label = f"第{chinese_number(article)}条"
-    if item is not None:
-        label += f"第（{chinese_number(item)}）项"
-    return label
+# The one placeholder of a numbering pattern: the number in digits, or in Chinese numerals.
+PLACEHOLDER = re.compile(r"\{n(:zh)?\}")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why `pattern` cannot number clauses, or None: one `{n}` or `{n:zh}`, no other braces."""
+    found = PLACEHOLDER.findall(pattern)
+    if len(found) != 1:
+        return f"has {len(found)} placeholders, not one"
+    if "{" in PLACEHOLDER.sub("", pattern) or "}" in PLACEHOLDER.sub("", pattern):
+        return "has a brace that is not its placeholder"
+    return None
+
+
+class Numbering(BaseModel):
+    """How a regulation labels its clauses: an article, and an item after its article's label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    article: str = "第{n:zh}条"
+    item: str = "第（{n:zh}）项"
+
+    def label(self, article: int, item: int | None = None) -> str:
+        label = _number(self.article, article)
+        if item is not None:
+            label += _number(self.item, item)
+        return label
+
+
+def _number(pattern: str, n: int) -> str:
+    return PLACEHOLDER.sub(lambda m: chinese_number(n) if m.group(1) else str(n), pattern)
+
+
+# The numbering of a catalogue that declares none (as Chinese regulations number theirs).
+DEFAULT_NUMBERING = Numbering()
+
+
+def cite_label(article: int, item: int | None = None, numbering: Numbering = DEFAULT_NUMBERING) -> str:
+    return numbering.label(article, item)
 
 
 class Cite(BaseModel):
@@ -33,7 +69,7 @@ class Cite(BaseModel):
     label: str
 
     # Decisions collect cites in sets on the hot path: hash and compare the two numbers only
-    # (the label is derived from them).
+    # (within a policy the label is derived from them by its catalogue's numbering).
     def __hash__(self) -> int:
         return hash((self.article, self.item))
 
@@ -43,5 +79,5 @@ class Cite(BaseModel):
         return self.article == other.article and self.item == other.item
 
     @classmethod
-    def of(cls, article: int, item: int | None = None) -> Cite:
-        return cls(article=article, item=item, label=cite_label(article, item))
+    def of(cls, article: int, item: int | None = None, numbering: Numbering = DEFAULT_NUMBERING) -> Cite:
+        return cls(article=article, item=item, label=numbering.label(article, item))

@@ -92,11 +92,36 @@ class Range(Frozen):
     max: int | Money
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+# A field added to penalties after decisions were first published: left out of a dump when it
+# has no value, so that a penalty of the first forms dumps exactly as it always has.
+def _later(description: str) -> Any:
+    return Field(default=None, exclude_if=_absent, description=description)
+
+
+class Alternative(Frozen):
+    """One of the sanctions a person picks from (`sanction: one_of`), with its amounts."""
+
+    sanction: str
+    deduction_months: Range | None = _later("months of pay deducted, [min, max]")
+    deduction_amount: Range | None = _later("the deduction in yuan, for a known salary")
+    fine_yuan: Range | None = _later("a fine in yuan, [min, max]")
+    bonus_yuan: Range | None = _later("a bonus in yuan, [min, max]")
+    bonus_ratio: Decimal | None = _later("a bonus as a share of the value `bonus_of`")
+    bonus_of: str | None = _later("the money value the bonus is a share of")
+    bonus_amount: Money | None = _later("the bonus in yuan: the value x the ratio, to 0.01 half-up")
+
+
 class Penalty(Frozen):
     # `for` is a Python keyword: the field is `for_` in Python and `for` in every dump.
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
-    sanction: Literal["warning_and_deduction", "dismissal"]
+    # The name of a form of sanction the pack declares (penalties.yaml `sanctions:`), or
+    # `one_of` with `alternatives`.
+    sanction: str
     for_: str = Field(alias="for", serialization_alias="for")
     deduction_months: Range | None = None
     deduction_amount: Range | None = None
@@ -106,12 +131,23 @@ class Penalty(Frozen):
     # to it (《工资支付暂行规定》第十六条), and the whole months recovering the deduction would take.
     deduction_cap_per_month: Money | None = None
     months_to_recover: Range | None = None
+    fine_yuan: Range | None = _later("a fine in yuan, [min, max]")
+    bonus_yuan: Range | None = _later("a bonus in yuan, [min, max]")
+    bonus_ratio: Decimal | None = _later("a bonus as a share of the value `bonus_of`")
+    bonus_of: str | None = _later("the money value the bonus is a share of")
+    bonus_amount: Money | None = _later("the bonus in yuan: the value x the ratio, to 0.01 half-up")
+    alternatives: list[Alternative] | None = _later("with `sanction: one_of`: the sanctions to pick from")
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
         fields.setdefault("deduction_cap_per_month", None)
         fields.setdefault("months_to_recover", None)
+        for name in LATER_FIELDS:
+            fields.setdefault(name, None)
         return super().assemble(**fields)
+
+
+LATER_FIELDS = ("fine_yuan", "bonus_yuan", "bonus_ratio", "bonus_of", "bonus_amount", "alternatives")
 
 
 class LawCitation(Frozen):
@@ -147,6 +183,15 @@ class Citation(Frozen):
 Value = bool | Decimal | str | int | None
 
 
+class ValueInForce(Frozen):
+    """A dated value a decision took: which rule gave it, and the days its value is in force."""
+
+    name: str
+    rule: str
+    since: dt.date  # the first day of the value taken: the last day written on or before the event's
+    until: dt.date | None = None  # its last day (the day before the next one written); None: open
+
+
 class Decision(Frozen):
     event_id: str
     kind: str
@@ -167,9 +212,15 @@ class Decision(Frozen):
         description="the judgement time given (company time); null: judged as of the latest time "
         "the event records",
     )
+    values_in_force: list[ValueInForce] = Field(
+        default_factory=list,
+        description="the dated values the decision took, each with the days it is in force "
+        "(empty when no value given is dated)",
+    )
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
         fields.setdefault("legal_notes", [])
         fields.setdefault("as_of", None)
+        fields.setdefault("values_in_force", [])
         return super().assemble(**fields)

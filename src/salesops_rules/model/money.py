@@ -99,3 +99,8 @@ Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_money_text,
 PositiveMoney = Annotated[
     Decimal, BeforeValidator(_positive_money), PlainSerializer(_money_text, when_used="json")
 ]
+
+
+def percent(ratio: Decimal) -> str:
+    """A ratio as a percentage, as exact as written: 0.02 is `2%`, 0.125 is `12.5%`."""
+    return f"{(ratio * 100).normalize():f}%"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -90,8 +90,20 @@ class ValueSpec(Spec):
     en: str
 
 
+class AuthoritySpec(Spec):
+    """Who decides the cases the rules leave open, under which clause, and the words for them."""
+
+    role: str = Field(min_length=1)
+    cite: CiteSpec
+    code: str = Field(pattern=CODE_PATTERN)  # the obligation of a referral
+    zh: str = Field(min_length=1)  # as a sentence names the authority: 总经理
+    en: str = Field(min_length=1)  # the general manager
+
+
 class Manifest(Spec):
     policy: PolicyInfo
+    # Absent: the pack names no one, and the cases the rules leave open stay undetermined.
+    authority: AuthoritySpec | None = None
     values: dict[str, ValueSpec] = Field(default_factory=dict)
 
 
@@ -140,6 +152,30 @@ class RolesFile(Spec):
 # ---- rule files ----
 
 ValueExpr = bool | int | Decimal | str  # a string is an expression
+_PLAIN_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "boolean"}, {"type": "number"}, {"type": "string"}, {"type": "null"}]
+}
+# A value as written: a literal, an expression string, null, or a value that changes on dates,
+# the OpenFisca way: `{2011-11-01: 0.50, 2012-07-01: 0.60}`, each key the first day its value
+# is in force. Checked by the loader against the value's declared type (one clear message for
+# each wrong value, where a union here would give one per branch), the keys as dates in
+# ascending order (YAML keys are read as written, as text).
+WrittenValue = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                *_PLAIN_VALUE_SCHEMA["anyOf"],
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "additionalProperties": _PLAIN_VALUE_SCHEMA,
+                    "minProperties": 1,
+                },
+            ]
+        }
+    ),
+]
 
 
 class ViolationSpec(Spec):
@@ -175,7 +211,8 @@ class ObligationSpec(Spec):
 
 class Outcome(Spec):
     # null states that the regulation requires none here (as opposed to saying nothing).
-    values: dict[str, ValueExpr | None] = Field(default_factory=dict)
+    # A value may be dated (`DatedValueExpr`): the one in force on the event's date is used.
+    values: dict[str, WrittenValue] = Field(default_factory=dict)
     # A chain name from roles.yaml, or the steps written out.
     approvals: str | tuple[StepSpec, ...] | None = None
     obligations: tuple[ObligationSpec, ...] = ()
@@ -185,7 +222,8 @@ class Outcome(Spec):
 
 # A table cell: a value (equality), a list of values (any of them), a comparison
 # such as "<= 10000" or "> 10000", or "-" for any value.
-Cell = bool | int | Decimal | str | tuple[str, ...]
+# A mapping is read only to refuse it with its reason: a condition cannot change on dates.
+Cell = bool | int | Decimal | str | tuple[str, ...] | dict[str, Any]
 
 
 class Row(Spec):
@@ -418,25 +456,62 @@ class RulesFile(Spec):
 
 # ---- penalties.yaml ----
 
+# What a sanction (or reward) may consist of: the engine's vocabulary, which the pack's named
+# sanctions combine and word in the regulation's own terms (docs/policy-format.md).
+MEASURES = (
+    "warning",
+    "deduction",
+    "fine",
+    "bonus",
+    "certificate",
+    "demotion",
+    "transfer",
+    "dismissal",
+    "other",
+)
+REWARDS = frozenset({"bonus", "certificate"})  # measures that reward rather than punish
+ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 
-class PenaltySpec(Spec):
+
+class SanctionSpec(Spec):
+    """A form of sanction the regulation names: its measures and its words."""
+
+    measures: tuple[str, ...] = Field(min_length=1)  # of MEASURES, checked by the loader
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class BonusRatioSpec(Spec):
+    """A bonus of a share of a money value the decision carries (a percentage of sales)."""
+
+    ratio: Decimal = Field(gt=0, le=1)
+    of: str = Field(min_length=1)
+
+
+class AmountsSpec(Spec):
+    """A named sanction and the amounts its measures take (checked against its measures at load)."""
+
+    sanction: str | None = Field(default=None, min_length=1)
+    # Whole months of pay: [min, max], 0 allowed.
+    deduction_months: tuple[Annotated[int, Field(strict=True)], Annotated[int, Field(strict=True)]] | None = (
+        None
+    )
+    fine_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_yuan: tuple[Decimal, Decimal] | None = None
+    bonus_ratio: BonusRatioSpec | None = None
+
+
+class PenaltySpec(AmountsSpec):
     code: str = Field(pattern=CODE_PATTERN)
     cite: CiteSpec
-    sanction: Literal["warning_and_deduction", "dismissal"]
-    deduction_months: tuple[int, int] | None = None
+    # Alternatives, one of which a person picks (降级或调岗), instead of `sanction`.
+    one_of: tuple[AmountsSpec, ...] | None = None
+    # 认定, 视情节轻重: a person determines the sanction; a fine or bonus may then leave out its amounts.
     requires_determination: bool = False
     message: Bilingual
 
-    @model_validator(mode="after")
-    def _months_fit_sanction(self) -> PenaltySpec:
-        if self.sanction == "warning_and_deduction" and self.deduction_months is None:
-            raise ValueError("a `warning_and_deduction` needs `deduction_months: [min, max]`")
-        if self.deduction_months is not None:
-            low, high = self.deduction_months
-            if not 0 < low <= high:
-                raise ValueError("`deduction_months` must be [min, max] with 0 < min <= max")
-        return self
-
 
 class PenaltiesFile(Spec):
+    # The forms of sanction and reward, by the names penalties use.
+    sanctions: dict[str, SanctionSpec] = Field(default_factory=dict)
     penalties: tuple[PenaltySpec, ...]

@@ -17,7 +17,8 @@ from ..core.labels import Labels, labels_of
 from ..core.trace import RuleTrace
 from ..model.audit import AuditFinding
 from ..model.citation import Cite
-from ..model.decision import Decision, LawCitation, Obligation, Penalty
+from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty, ValueInForce
+from ..model.money import percent
 from .wording import Wording
 
 Lang = Literal["zh", "en"]
@@ -53,8 +54,14 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "overridden by {rule} (the specific rule prevails)",
     },
     "not_in_force": {"zh": "该规则在事件日期不生效", "en": "not in force on the event's date"},
-    "warning_and_deduction": {"zh": "警告并扣发月薪", "en": "warning and a deduction of"},
-    "dismissal": {"zh": "解聘", "en": "dismissal"},
+    "one_of": {"zh": "以下之一：", "en": "one of: "},
+    "yuan": {"zh": " {low} 至 {high} 元", "en": " {low} to {high} yuan"},
+    "share": {"zh": " {value}的 {ratio}", "en": " {ratio} of {value}"},
+    "equals": {"zh": "（{amount}）", "en": " ({amount})"},
+    "share_unknown": {"zh": "金额未定", "en": "amount not determined"},
+    "since": {"zh": "（{since} 起适用的值）", "en": " (the value in force from {since})"},
+    "span": {"zh": "（{since} 至 {until} 适用的值）", "en": " (the value in force from {since} to {until})"},
+    "dated": {"zh": "分期规定的值：{values}", "en": "dated values taken: {values}"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
@@ -241,7 +248,9 @@ def explanation(
             ],
         )
     )
-    out.append(_listing(_w("penalties", lang), [_penalty(p, lang, labels) for p in decision.penalties]))
+    out.append(
+        _listing(_w("penalties", lang), [_penalty(p, lang, labels, policy) for p in decision.penalties])
+    )
     out.append(_legal_notes(decision, lang, labels))
     if ledger:
         out.append(_ledger(ledger, lang, labels))
@@ -269,8 +278,18 @@ def _deadline(obligation: Obligation, lang: Lang) -> str:
     return _w("deadline", lang).format(when=obligation.deadline.isoformat(sep=" ", timespec="minutes"))
 
 
+def _in_force(entry: ValueInForce, lang: Lang) -> str:
+    """The days a dated value taken is in force: `(the value in force from 2012-07-01)`."""
+    if entry.until is None:
+        return _w("since", lang).format(since=entry.since.isoformat())
+    return _w("span", lang).format(since=entry.since.isoformat(), until=entry.until.isoformat())
+
+
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
     rows = []
+    dated: dict[str, list[ValueInForce]] = {}
+    for entry in decision.values_in_force:
+        dated.setdefault(entry.name, []).append(entry)
     for name, value in decision.values.items():
         info = policy.values.get(name)
         label = getattr(info.label, lang) if info else name
@@ -281,7 +300,9 @@ def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wordi
             if value is False
             else words.value(str(value), name)
         )
-        rows.append(f"{label}{_colon(lang)}{shown}")
+        # Rules that agree on a value may each have taken a dated one: each is said, once.
+        spans = dict.fromkeys(_in_force(e, lang) for e in dated.get(name, ()))
+        rows.append(f"{label}{_colon(lang)}{shown}" + "".join(spans))
     return _listing(_w("values", lang), rows)
 
 
@@ -299,25 +320,44 @@ def _approvals(policy: CompiledPolicy, decision: Decision, lang: Lang) -> Sectio
     return _listing(_w("approvals", lang), rows)
 
 
-def _penalty(p: Penalty, lang: Lang, labels: Labels) -> str:
-    text = f"{p.cite.label}{_colon(lang)}{_w(p.sanction, lang)}"
-    if p.deduction_months is not None:
-        low, high = p.deduction_months.min, p.deduction_months.max
-        months = _w("months", lang).format(a=low, b=high)
-        if p.deduction_amount is not None:
-            # The amounts are salary x months exactly, so the salary is read back from them.
-            salary = Decimal(p.deduction_amount.min) / Decimal(low)
-            text += _w("amount", lang).format(
-                low=f"{p.deduction_amount.min:.2f}",
-                high=f"{p.deduction_amount.max:.2f}",
-                months=months,
-                salary=f"{salary:.2f}",
-            )
-        else:
-            text += f" {months}{_w('salary_unknown', lang)}"
+def _penalty(p: Penalty, lang: Lang, labels: Labels, policy: CompiledPolicy) -> str:
+    if p.alternatives:
+        sep = "；" if lang == "zh" else "; "
+        choices = sep.join(_sanction(a, lang, policy) for a in p.alternatives)
+        text = f"{p.cite.label}{_colon(lang)}{_w('one_of', lang)}{choices}"
+    else:
+        text = f"{p.cite.label}{_colon(lang)}{_sanction(p, lang, policy)}"
     if p.requires_determination:
         text += _w("determination", lang)
     return f"{text} — {labels.code(p.for_, lang)}"
+
+
+def _sanction(p: Penalty | Alternative, lang: Lang, policy: CompiledPolicy) -> str:
+    """A sanction in the pack's words (penalties.yaml `sanctions:`), with its amounts."""
+    form = policy.sanctions.get(p.sanction)
+    text = getattr(form.words, lang) if form is not None else p.sanction
+    if p.deduction_months is not None:
+        low, high = p.deduction_months.min, p.deduction_months.max
+        months = _w("months", lang).format(a=low, b=high)
+        amount = p.deduction_amount
+        if amount is not None and high:
+            # The amounts are salary x months exactly, so the salary is read back from them.
+            salary = Decimal(amount.max) / Decimal(high)
+            text += _w("amount", lang).format(
+                low=f"{amount.min:.2f}", high=f"{amount.max:.2f}", months=months, salary=f"{salary:.2f}"
+            )
+        else:
+            text += f" {months}" + ("" if amount is not None else _w("salary_unknown", lang))
+    if p.fine_yuan is not None:
+        text += _w("yuan", lang).format(low=f"{p.fine_yuan.min:.2f}", high=f"{p.fine_yuan.max:.2f}")
+    if p.bonus_yuan is not None:
+        text += _w("yuan", lang).format(low=f"{p.bonus_yuan.min:.2f}", high=f"{p.bonus_yuan.max:.2f}")
+    if p.bonus_ratio is not None and p.bonus_of is not None:
+        value = labels_of(policy).field(p.bonus_of, lang)
+        share = _w("share", lang).format(ratio=percent(p.bonus_ratio), value=value)
+        known = f"{p.bonus_amount:.2f}" if p.bonus_amount is not None else _w("share_unknown", lang)
+        text += f"{share}{_w('equals', lang).format(amount=known)}"
+    return text
 
 
 def _cap(p: Penalty, lang: Lang, labels: Labels) -> str | None:
@@ -421,6 +461,11 @@ def _rules(
                 f"{_w('sets', lang)}{_colon(lang)}"
                 + words.w("list_sep").join(_set(k, v, lang, words, labels) for k, v in node.sets.items())
             )
+        if node.dated:
+            taken = words.w("list_sep").join(
+                labels.field(name, lang) + _in_force(entry, lang) for name, entry in node.dated.items()
+            )
+            out.append(_w("dated", lang).format(values=taken))
         if node.overridden_by:
             out.append(_w("overridden", lang).format(rule=node.overridden_by))
         if node.status == "not_in_force":

@@ -103,6 +103,7 @@ UI: dict[str, dict[Lang, str]] = {
     },
     "changes": {"zh": "两次判定的差异", "en": "What differs between the two decisions"},
     "no_changes": {"zh": "两次判定相同", "en": "the two decisions are the same"},
+    "dated": {"zh": "适用的分期规定值", "en": "dated value in force"},
     "full_explanation": {"zh": "完整解释", "en": "Full explanation"},
     "value": {"zh": "计算结果", "en": "Value"},
     "start_from": {"zh": "从测试用例开始", "en": "Start from a test case"},
@@ -478,6 +479,9 @@ def changes_list(compiled: CompiledPolicy, changes: Sequence[Change], lang: Lang
         rows.append(
             f"<tr><th>{label}<code>{e(c.field)}</code></th><td>{e(c.old)}</td><td>→</td><td>{e(c.new)}</td></tr>"
         )
+        if c.dated:  # why the value differs: the dated values taken on each side
+            said = e(t("dated", lang)) + ("：" if lang == "zh" else ": ") + e(c.dated)
+            rows.append(f'<tr class="dated"><td colspan="4">{said}</td></tr>')
     caption = e(t("changes", lang))
     return f'<table class="changes"><caption>{caption}</caption>{"".join(rows)}</table>'
 

@@ -2,9 +2,9 @@
 
 Read from the compiled policy, never from a list kept by hand: an article is enforced
 when a rule cites it (the rule itself, a table row, an obligation, a violation or a step
-of its approval chain), when the penalty table keys a violation code to it, or, for
-第三十九条, by the evaluator, which sends every case the rules do not settle to the
-general manager. An article the catalogue marks `computable: false` shows its reason; a
+of its approval chain), when the penalty table keys a violation code to it, or, for the
+clause of the pack's `authority`, by the evaluator, which sends every case the rules do not
+settle to that authority. An article the catalogue marks `computable: false` shows its reason; a
 computable article that nothing cites is reported as not yet enforced, never as passed.
 """
 
@@ -16,7 +16,6 @@ from typing import Literal
 
 from ..core.approvals import Chain
 from ..core.compiled import CompiledOutcome, CompiledPolicy, CompiledRule
-from ..core.evaluator import REFER_CITE
 from ..model.citation import Cite
 
 Status = Literal["enforced", "non_computable", "not_enforced"]
@@ -97,8 +96,9 @@ def coverage(policy: CompiledPolicy) -> list[ArticleCoverage]:
         else:
             entry.rules = by_article.get(art.article, [])
             entry.penalties = penalties.get(art.article, [])
-            if art.article == REFER_CITE.article:
-                entry.engine = "a case the rules do not settle is referred to the general manager"
+            authority = policy.authority
+            if authority is not None and art.article == authority.cite.article:
+                entry.engine = f"a case the rules do not settle is referred to {authority.who.en}"
             if policy.in_force is not None and art.article == policy.in_force[1].article:
                 entry.engine = f"an event dated before {policy.in_force[0].isoformat()} is not judged"
             if entry.rules or entry.penalties or entry.engine:

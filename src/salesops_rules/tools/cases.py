@@ -15,6 +15,8 @@ of them, refusing unknown keys with file and line like the policy loader does, a
 - `rules`: each of these rule ids is among the rules that applied.
 - `legal_notes`: exactly these notes of national law (by `id`), in any order; an entry
   may fix its `figures`.
+- `values_in_force`: `name: day` for each dated value the decision took, exactly these:
+  the first day of the value in force (`{deposit_ratio: 2012-07-01}`); `{}` says none.
 
 An event that does not validate fails its case with the EventError message; it does not
 stop the run. Each result also records which rules applied and which table rows matched,
@@ -48,7 +50,6 @@ from ..model.cases import (
     NoteExpect,
     PenaltyExpect,
 )
-from ..model.citation import cite_label
 from ..model.decision import Decision
 from ..policy import Policy
 
@@ -258,6 +259,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         ("penalties", _penalties),
         ("rules", _rules),
         ("legal_notes", _notes),
+        ("values_in_force", _in_force),
     )
     for key, check in checks:
         expected = getattr(expect, key)
@@ -275,9 +277,10 @@ def _located(case: Case, problems: list[tuple[PathKey, str]]) -> list[str]:
 
 def clause_labels(policy: Policy) -> set[str]:
     labels = set()
-    for article in policy.compiled.catalogue.articles:
-        labels.add(cite_label(article.article))
-        labels.update(cite_label(article.article, item.item) for item in article.items)
+    catalogue = policy.compiled.catalogue
+    for article in catalogue.articles:
+        labels.add(catalogue.label(article.article))
+        labels.update(catalogue.label(article.article, item.item) for item in article.items)
     return labels
 
 
@@ -307,6 +310,12 @@ def _values(key: str, expected: dict[str, Any], actual: dict[str, Any], policy: 
         elif not _same(want, got[name]):
             found.append(((name,), f"{where}: expected {_show(want)}, got {_show(got[name])}"))
     return found
+
+
+def _in_force(key: str, expected: dict[str, dt.date], actual: dict[str, Any], policy: Policy) -> Found:
+    wanted = {name: day.isoformat() for name, day in expected.items()}
+    got = {e["name"]: e["since"] for e in actual["values_in_force"]}
+    return [] if got == wanted else [((), f"{key}: expected {_show(wanted)}, got {_show(got)}")]
 
 
 def _absent(key: str, expected: tuple[str, ...], actual: dict[str, Any], policy: Policy) -> Found:

@@ -39,6 +39,9 @@ class Change:
     field: str  # verdict, values.<name>, approvals, obligations, violations, penalties
     old: str
     new: str
+    # For a value: the dated values taken on either side, when one is dated and they differ
+    # (`dated: contract.payment-terms from 2011-11-01 -> contract.payment-terms from 2012-07-01`).
+    dated: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,15 @@ class DiffReport:
                     "event_id": c.event_id,
                     "date": c.date,
                     "rules": list(c.rules),
-                    "changes": [{"field": x.field, "old": x.old, "new": x.new} for x in c.changes],
+                    "changes": [
+                        {
+                            "field": x.field,
+                            "old": x.old,
+                            "new": x.new,
+                            **({"dated": x.dated} if x.dated else {}),
+                        }
+                        for x in c.changes
+                    ],
                 }
                 for c in self.changed
             ],
@@ -189,7 +200,7 @@ def compare(before: Decision, after: Decision) -> list[Change]:
     for name in sorted(set(a["values"]) | set(b["values"])):
         old, new = a["values"].get(name, _NONE), b["values"].get(name, _NONE)
         if old != new or type(old) is not type(new):
-            changes.append(Change(f"values.{name}", _show(old), _show(new)))
+            changes.append(Change(f"values.{name}", _show(old), _show(new), _dated(name, a, b)))
     for key, shown in (
         ("approvals", _approval),
         ("obligations", _coded),
@@ -202,6 +213,17 @@ def compare(before: Decision, after: Decision) -> list[Change]:
 
 
 _NONE: Any = object()
+
+
+def _dated(name: str, a: dict[str, Any], b: dict[str, Any]) -> str:
+    """Which dated values of `name` the two decisions took, when that differs: why the value changed."""
+    old, new = _in_force(name, a), _in_force(name, b)
+    return "" if old == new else f"{old} -> {new}"
+
+
+def _in_force(name: str, decision: dict[str, Any]) -> str:
+    taken = [e for e in decision.get("values_in_force", ()) if e["name"] == name]
+    return ", ".join(f"{e['rule']} from {e['since']}" for e in taken) or "(not dated)"
 
 
 def _keys(kind: str, entries: list[dict[str, Any]]) -> list[Any]:

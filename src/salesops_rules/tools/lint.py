@@ -23,7 +23,14 @@ from typing import Any
 import networkx as nx
 
 from ..core import loader
-from ..core.compiled import Cell, CompiledOutcome, CompiledPolicy, CompiledRule, CompiledTable
+from ..core.compiled import (
+    Cell,
+    CompiledOutcome,
+    CompiledPolicy,
+    CompiledRule,
+    CompiledTable,
+    DatedValue,
+)
 from ..core.scope import VALUE_TYPES, Type, event_scope
 from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import Finding, PolicyError
@@ -32,7 +39,6 @@ from . import tables
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 MAX_OFFERS = 300  # rules setting one value that lint compares pairwise (the pack: under 10)
-REFERRED = "such an event is referred to the general manager (第三十九条)"
 
 # Every check lint runs, with its severity: docs/cli.md lists them for editors.
 CHECKS: dict[str, str] = {
@@ -51,6 +57,8 @@ CHECKS: dict[str, str] = {
     "value-never-set": WARNING,
     "chain-unused": WARNING,
     "version-dates": WARNING,
+    "no-authority": WARNING,
+    "dated-value": WARNING,
 }
 
 
@@ -118,6 +126,15 @@ class _Branch:
 class _Linter:
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
+        authority = policy.authority
+        # What happens to an event the rules leave open, in the pack's words.
+        self.decider = (
+            f"referred to {authority.who.en}"
+            if authority is not None
+            else "left undetermined (the pack declares no `authority`)"
+        )
+        where = f" ({authority.cite.label})" if authority is not None else ""
+        self.referred = f"such an event is {self.decider}{where}"
         self.sources: dict[str, Source | None] = {}
         self.indexes: dict[str, dict[str, int]] = {}
         values = {
@@ -129,6 +146,10 @@ class _Linter:
         }
 
     def run(self) -> Iterator[LintFinding]:
+        for notice in self.policy.notices:
+            fields = dataclasses.asdict(notice)
+            fields["severity"] = CHECKS["no-authority"]
+            yield LintFinding(**fields, check="no-authority")
         for rule in self.policy.rules:
             if rule.table is not None:
                 yield from self._table(rule, rule.table)
@@ -138,6 +159,7 @@ class _Linter:
         yield from self._exceptions()
         yield from self._unused()
         yield from self._version_dates()
+        yield from self._dated_values()
 
     # ---- locating findings in the YAML ----
     def _source(self, file: str) -> Source | None:
@@ -208,7 +230,8 @@ class _Linter:
                 ("table", "rows"),
                 "table-gap",
                 f"no row matches {gap.text}, e.g. {tables.show_point(gap.example)}",
-                f"the rule states no {outputs} there and {REFERRED}; add a row if the regulation settles it",
+                f"the rule states no {outputs} there and {self.referred}; "
+                "add a row if the regulation settles it",
             )
         for silence in report.silences:
             names = ", ".join(f"`{n}`" for n in silence.outputs)
@@ -218,7 +241,8 @@ class _Linter:
                 "table-silent",
                 f"row {silence.row + 1} states no {names} for {silence.text}, "
                 f"e.g. {tables.show_point(silence.example)}",
-                f"{REFERRED}; write `{silence.outputs[0]}: null` in the row if the regulation asks for none",
+                f"{self.referred}; write `{silence.outputs[0]}: null` in the row "
+                "if the regulation asks for none",
             )
         for overlap in report.overlaps:
             i, j = overlap.rows
@@ -231,7 +255,7 @@ class _Linter:
                     "table-overlap-agreeing",
                     f"{both}, e.g. {example}",
                     "they decide the same, but under hit policy `unique` an event two rows match is "
-                    "referred to the general manager; merge them",
+                    f"{self.decider}; merge them",
                 )
             else:
                 yield self._at_rule(
@@ -341,7 +365,7 @@ class _Linter:
                     pair = (a.rule.id, b.rule.id)
                     if (
                         pair in reported
-                        or key_a == key_b
+                        or tables.keys_agree(key_a, key_b, _common_period(a.rule, b.rule))
                         or a.rule.id in b.rule.exception_to
                         or b.rule.id in a.rule.exception_to
                         or not _periods_meet(a.rule, b.rule)
@@ -357,9 +381,10 @@ class _Linter:
                         b.rule,
                         ("id",),
                         "rule-conflict",
-                        f"rules `{a.rule.id}` and `{b.rule.id}` can both set `{slot}` and disagree, "
-                        f"e.g. {tables.show_point(example) or 'any event'}",
-                        f"neither is an `exception_to` of the other, so {REFERRED}; "
+                        f"rules `{a.rule.id}` and `{b.rule.id}` can both set `{slot}` and disagree"
+                        + _from_day(tables.first_disagreement(key_a, key_b, _common_period(a.rule, b.rule)))
+                        + f", e.g. {tables.show_point(example) or 'any event'}",
+                        f"neither is an `exception_to` of the other, so {self.referred}; "
                         "name the rule that prevails in the other's `exception_to`, or narrow a `when`",
                     )
 
@@ -491,6 +516,71 @@ class _Linter:
                     help = f"add `{entry}` to `versions` in policy.yaml"
                 yield self._at_rule(rule, (key,), "version-dates", message, help)
 
+    # ---- dated values against the days their rule is in force ----
+    def _dated_values(self) -> Iterator[LintFinding]:
+        in_force = self.policy.in_force[0] if self.policy.in_force is not None else None
+        versions = {start for start, _ in self.policy.versions}
+        for rule in self.policy.rules:
+            first = max((d for d in (rule.effective_from, in_force) if d is not None), default=None)
+            for where, outcome in _outcome_places(rule):
+                for name, source in outcome.values:
+                    if isinstance(source, DatedValue):
+                        path = (*where, "values", name)
+                        yield from self._dated_value(rule, name, source, path, first, versions)
+
+    def _dated_value(
+        self,
+        rule: CompiledRule,
+        name: str,
+        value: DatedValue,
+        path: PathKey,
+        first: dt.date | None,
+        versions: set[dt.date],
+    ) -> Iterator[LintFinding]:
+        start = value.starts[0]
+        if first is None or start > first:
+            since = f"the rule is in force from {first.isoformat()}" if first else "nothing dates the rule"
+            yield self._at_rule(
+                rule,
+                (*path, start.isoformat()),
+                "dated-value",
+                f"`{name}` has no value before {start.isoformat()}, but {since}: {self.referred}",
+                "start the value on the first day the rule is in force"
+                if first
+                else "date the policy (`in_force`) or the rule (`effective_from`)",
+            )
+        for day in value.starts:
+            where = (*path, day.isoformat())
+            if rule.effective_to is not None and day > rule.effective_to:
+                yield self._at_rule(
+                    rule,
+                    where,
+                    "dated-value",
+                    f"the value of `{name}` from {day.isoformat()} is never taken: the rule is out of force "
+                    f"after {rule.effective_to.isoformat()}",
+                    "remove it, or move the rule's `effective_to`",
+                )
+            elif versions and day != start and day not in versions:
+                version = self.policy.ref_on(day).version
+                yield self._at_rule(
+                    rule,
+                    where,
+                    "version-dates",
+                    f"`{name}` changes on {day.isoformat()}, but no policy version starts then: "
+                    f"decisions on both sides name version `{version}`",
+                    f"add `{{version: ..., effective_from: {day.isoformat()}}}` to `versions` in policy.yaml",
+                )
+
+
+def _outcome_places(rule: CompiledRule) -> list[tuple[PathKey, CompiledOutcome]]:
+    """Each outcome of a rule with its path in the rule's YAML."""
+    found: list[tuple[PathKey, CompiledOutcome]] = [
+        (key, o) for key, o in ((("then",), rule.then), (("else",), rule.else_)) if o is not None
+    ]
+    if rule.table is not None:
+        found += [(("table", "rows", row.index, "then"), row.then) for row in rule.table.rows]
+    return found
+
 
 def _outcomes(rule: CompiledRule) -> list[CompiledOutcome]:
     found = [o for o in (rule.then, rule.else_) if o is not None]
@@ -501,6 +591,17 @@ def _outcomes(rule: CompiledRule) -> list[CompiledOutcome]:
 
 def _sets(outcome: CompiledOutcome) -> frozenset[str]:
     return outcome.slots
+
+
+def _common_period(a: CompiledRule, b: CompiledRule) -> tuple[dt.date | None, dt.date | None]:
+    """The days both rules are in force, first and last (None: open)."""
+    start = max((d for d in (a.effective_from, b.effective_from) if d is not None), default=None)
+    end = min((d for d in (a.effective_to, b.effective_to) if d is not None), default=None)
+    return start, end
+
+
+def _from_day(day: dt.date | None) -> str:
+    return f" from {day.isoformat()}" if day is not None and day != dt.date.min else ""
 
 
 def _periods_meet(a: CompiledRule, b: CompiledRule) -> bool:

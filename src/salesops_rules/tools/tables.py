@@ -16,6 +16,7 @@ and an input combination no row covers is found if one exists.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import itertools
 import math
 import operator
@@ -25,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..core.approvals import Chain
-from ..core.compiled import Cell, CompiledOutcome, CompiledTable, ValueSource
+from ..core.compiled import Cell, CompiledOutcome, CompiledTable, DatedValue, ValueSource
 from ..core.expressions import COMPARE_TEXT, Expression
 from ..core.scope import Type
 
@@ -437,12 +438,61 @@ def outcome_key(outcome: CompiledOutcome) -> tuple[Any, ...]:
 
 
 def value_key(source: ValueSource) -> tuple[Any, ...]:
-    """Two values agree when they are equal literals or the same expression text."""
+    """Two values agree when they are equal literals or the same expression text.
+
+    A dated value's key lists its days with the key of each value (`keys_agree` compares
+    such keys period by period).
+    """
+    if isinstance(source, DatedValue):
+        return ("dated", tuple(zip(source.starts, map(value_key, source.sources), strict=True)))
     if isinstance(source, Expression):
         return ("expression", source.source)
     if source is None:
         return ("none",)
     return ("bool" if isinstance(source, bool) else "number", source)
+
+
+def keys_agree(a: Any, b: Any, window: tuple[dt.date | None, dt.date | None] = (None, None)) -> bool:
+    """Two keys of `value_key` (or `chain_key`) decide the same on every day both give a value."""
+    return first_disagreement(a, b, window) is None and (_is_dated(a) or _is_dated(b) or a == b)
+
+
+def first_disagreement(
+    a: Any, b: Any, window: tuple[dt.date | None, dt.date | None] = (None, None)
+) -> dt.date | None:
+    """The first day within `window` (inclusive; None: open) that two dated keys give different values.
+
+    A dated value gives none before its first day; a plain one the same on every day. None
+    when they never disagree, or when neither is dated (compare those with `==`).
+    """
+    if not (_is_dated(a) or _is_dated(b)):
+        return None
+    low, high = window[0] or dt.date.min, window[1] or dt.date.max
+    periods_a, periods_b = _periods(a), _periods(b)
+    # Both are constant between their days: the days, and the window's first, are all to check.
+    days = {day for day, _ in periods_a} | {day for day, _ in periods_b} | {low}
+    for day in sorted(d for d in days if low <= d <= high):
+        on_a, on_b = _key_on(periods_a, day), _key_on(periods_b, day)
+        if on_a is not None and on_b is not None and on_a != on_b:
+            return day
+    return None
+
+
+def _is_dated(key: Any) -> bool:
+    return isinstance(key, tuple) and len(key) == 2 and key[0] == "dated"
+
+
+def _periods(key: Any) -> tuple[tuple[dt.date, Any], ...]:
+    return key[1] if _is_dated(key) else ((dt.date.min, key),)
+
+
+def _key_on(periods: tuple[tuple[dt.date, Any], ...], day: dt.date) -> Any:
+    found = None
+    for start, key in periods:
+        if start > day:
+            break
+        found = key
+    return found
 
 
 def chain_key(chain: Chain | None) -> tuple[Any, ...] | None:

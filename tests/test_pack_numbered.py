@@ -1,0 +1,120 @@
+"""A pack numbered 四、2., with no authority, a named chain step without `cite`, a fine in
+yuan, alternatives and a bonus as a share of sales (tests/packs/numbered): it loads, lints
+without an error, decides, and every label, explanation and report line is in its terms."""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from audit_support import run_audit, write_jsonl
+from salesops_rules import load_policy
+from salesops_rules.audit.report import build, markdown
+from salesops_rules.core.evaluator import evaluate
+from salesops_rules.render.explain import lines
+from salesops_rules.tools import lint
+from salesops_rules.tools.article_coverage import coverage
+
+PACK = Path(__file__).parent / "packs" / "numbered"
+POLICY = load_policy(PACK)
+
+
+def sale(amount: str, product_class: str = "stock", eid: str = "C-1") -> dict[str, Any]:
+    return {
+        "kind": "contract",
+        "id": eid,
+        "date": "2011-12-01",
+        "customer": {"id": "K", "type": "new", "legal_form": "company"},
+        "product_class": product_class,
+        "amount": amount,
+        "prepared_by": "E1",
+        "employee": {"id": "E1", "role": "clerk", "monthly_salary": "3000"},
+    }
+
+
+def test_the_pack_lints_without_an_error_and_says_it_has_no_authority() -> None:
+    findings = lint.lint_policy(PACK)
+    assert not lint.has_errors(findings), [f.render() for f in findings]
+    # The deposit table leaves custom orders open, on purpose: what it is silent on stays undetermined.
+    assert [f.check for f in findings] == ["no-authority", "table-gap"]
+    assert "left undetermined (the pack declares no `authority`)" in (findings[1].help or "")
+
+
+def test_labels_follow_the_catalogue_s_numbering() -> None:
+    decision = POLICY.evaluate(sale("60000.50"))
+    assert [c.label for c in decision.citations] == ["二、1.", "二、2.", "三、1.", "四、1."]
+    assert decision.citations[1].text == "奖励机制：2.定金按订单分类确定。"
+    assert [a.cite.label for a in decision.approvals] == ["三、1.", "四、1."]  # the first step: the rule's
+    rows = {row.label: row.status for row in coverage(POLICY.compiled)}
+    assert rows == {"一、": "non_computable", "二、": "enforced", "三、": "enforced", "四、": "enforced"}
+
+
+def test_a_fine_in_yuan_and_a_bonus_as_a_share_of_sales() -> None:
+    decision = POLICY.evaluate(sale("60000.50"))
+    assert decision.verdict == "fail"
+    dumped = [p.model_dump(mode="json") for p in decision.penalties]
+    assert dumped[0] == {
+        "sanction": "fine",
+        "for": "contract_limit_exceeded",
+        "deduction_months": None,
+        "deduction_amount": None,
+        "cite": {"article": 3, "item": 1, "label": "三、1."},
+        "requires_determination": False,
+        "deduction_cap_per_month": None,
+        "months_to_recover": None,
+        "fine_yuan": {"min": "50.00", "max": "200.00"},
+    }
+    bonus = decision.penalties[1]
+    assert (bonus.for_, bonus.sanction, bonus.bonus_ratio, bonus.bonus_of) == (
+        "sales_bonus_due",
+        "sales_bonus",
+        Decimal("0.02"),
+        "sales_amount",
+    )
+    assert bonus.bonus_amount == Decimal("1200.01")  # 1200.010 exactly
+
+
+def test_a_bonus_share_rounds_half_up_to_the_fen() -> None:
+    [bonus] = POLICY.evaluate(sale("100.25")).penalties  # 2% of 100.25 is 2.005
+    assert str(bonus.bonus_amount) == "2.01"
+    [bonus] = POLICY.evaluate(sale("100.24")).penalties  # 2.0048
+    assert str(bonus.bonus_amount) == "2.00"
+
+
+def test_alternatives_and_a_sanction_set_by_a_person() -> None:
+    decision = POLICY.evaluate(sale("120000", "custom"))
+    by_code = {p.for_: p.model_dump(mode="json") for p in decision.penalties}
+    assert by_code["other_breach"]["sanction"] == "one_of"
+    assert by_code["other_breach"]["alternatives"] == [{"sanction": "fine"}, {"sanction": "discipline"}]
+    assert by_code["other_breach"]["requires_determination"] is True
+    assert by_code["serious_disorder"]["alternatives"] == [{"sanction": "demotion"}, {"sanction": "transfer"}]
+
+
+def test_what_the_rules_leave_open_stays_undetermined_under_the_silent_clause() -> None:
+    decision = POLICY.evaluate(sale("100", "custom"))
+    [open_case] = [o for o in decision.obligations if o.code == "undetermined"]
+    assert open_case.cite.label == "二、2."
+    assert "deposit_ratio" not in decision.values
+
+
+def test_explain_words_every_sanction_in_the_pack_s_terms() -> None:
+    trace: list[Any] = []
+    decision = evaluate(POLICY.compiled, sale("120000.50", "custom"), trace)
+    zh = lines(POLICY.compiled, decision, trace, "zh")
+    en = lines(POLICY.compiled, decision, trace, "en")
+    assert any(line.startswith("  三、1.：罚款 50.00 至 200.00 元 — ") for line in zh)
+    assert any(line.startswith("  三、2.：以下之一：罚款；纪律处分（须经认定） — ") for line in zh)
+    assert any(line.startswith("  三、3.: one of: demotion; a transfer — ") for line in en)
+    assert any(line.startswith("  二、1.: a sales bonus of 2% of ") and "(2400.01)" in line for line in en)
+
+
+def test_the_audit_report_words_the_sanctions_and_has_no_dismissal_grade(tmp_path: Path) -> None:
+    ledger = write_jsonl(
+        tmp_path / "ledger.jsonl", [sale("60000", eid="C-1"), sale("120000", "custom", "C-2")]
+    )
+    result = run_audit(ledger, tmp_path / "out", POLICY)
+    zh = markdown(build(result, POLICY.compiled, "zh"))
+    en = markdown(build(result, POLICY.compiled, "en"))
+    assert "第三十八条" not in zh + en
+    assert "本规定没有含解聘的处罚，此处不列违规。" in zh
+    assert "罚款 50.00 至 200.00 元" in zh
+    assert "one of: demotion; a transfer" in en
