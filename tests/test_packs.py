@@ -75,8 +75,19 @@ def test_pack_ledger_case(name: str, case: LedgerCase) -> None:
 def test_pack_coverage_accounts_for_every_clause(name: str) -> None:
     rows = coverage(_policy(name).compiled)
     assert [r.label for r in rows] == [a.label for a in _policy(name).compiled.catalogue.articles]
-    assert [r.label for r in rows if r.status == "not_enforced"] == []
-    assert all(r.reason for r in rows if r.status == "non_computable")
+    clauses = [c for r in rows for c in [r, *r.items]]
+    assert [c.label for c in clauses if c.status == "not_enforced"] == []
+    assert all(c.reason for c in clauses if c.status == "non_computable")
+
+
+def test_the_sales_office_coverage_goes_item_by_item() -> None:
+    # Its clauses are items (四、2.): each is listed, 二、2. and 五、2. with their reasons.
+    rows = coverage(_policy("sales-office-rewards").compiled)
+    items = {i.label: i for r in rows for i in r.items}
+    assert list(items) == ["二、1.", "二、2.", "二、3.", "三、1.", "三、2.", "三、3.", "四、1.", "四、2.", "五、1.", "五、2."]
+    assert [label for label, i in items.items() if i.status == "non_computable"] == ["二、2.", "五、2."]
+    assert items["五、1."].engine == "a case the rules do not settle is referred to human resources"
+    assert items["三、1."].rules == ["result.target-met", "result.three-months-below-target"]
 
 
 def test_an_event_of_a_pack_is_read_by_its_own_kinds() -> None:
