@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 
 from ..tools.article_coverage import STATUS_TEXT, ArticleCoverage, coverage, rule_cites, summary
 from .common import EXIT_OK, add_policy, policy_from
@@ -19,12 +20,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK
     # An itemised article's items follow it, indented.
-    lines = [r for row in rows for r in [row, *row.items]]
-    width = max(len(r.label) + (2 if r.item is not None else 0) for r in lines)
-    for r in lines:
-        label = f"  {r.label}" if r.item is not None else r.label
-        # Chinese labels are double width on a terminal: pad by characters twice over.
-        pad = " " * (2 * (width - len(label)))
+    clauses = [r for row in rows for r in [row, *row.items]]
+    lines = [(f"  {r.label}" if r.item is not None else r.label, r) for r in clauses]
+    width = max(_columns(label) for label, _ in lines)
+    for label, r in lines:
+        pad = " " * (width - _columns(label))
         print(f"{label}{pad}  {STATUS_TEXT[r.status]:<16}  {r.detail()}")
     print()
     print(summary(rows))
@@ -38,6 +38,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_policy(parser, positional=True)
     parser.add_argument("--json", action="store_true", help="print the table, or the error, as JSON")
     parser.set_defaults(run=cmd_coverage)
+
+
+def _columns(text: str) -> int:
+    """Terminal columns: Chinese characters take two, digits and dots one (四、2.)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _json(r: ArticleCoverage) -> dict[str, object]:
