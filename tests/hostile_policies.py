@@ -38,7 +38,7 @@ DEPTH = (
     "the YAML is nested more than 32 levels deep\n"
     "  help: a policy nests a few levels: file, rule, outcome, list, item"
 )
-DIVIDE_HELP = "multiply instead: write `deposit_paid >= amount * 0.30`, not `deposit_paid / amount >= 0.30`"
+DIVIDE_HELP = "multiply instead: write `paid >= amount * 0.30`, not `paid / amount >= 0.30`"
 
 
 @dataclass(frozen=True)

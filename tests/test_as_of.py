@@ -136,7 +136,7 @@ def test_a_deadline_must_be_a_date_or_a_timestamp(tmp_path: Path) -> None:
     broken = Broken(tmp_path).edit(BROKEN, DUTY, DUTY + '          deadline: "amount"\n')
     finding = only(broken.error())
     assert finding.message == "`amount` is a number, but a deadline is a date or a timestamp"
-    assert finding.help == "a date means by the end of that day: `date_of(received_at)`"
+    assert finding.help == "a date means by the end of that day: `date_of(customer_reported_at)`"
     assert finding.rule == "test.large-sale-duty"
 
 

@@ -102,7 +102,7 @@ def test_signed_by_reads_only_the_approval_records(tmp_path: Path) -> None:
             "credit.general-manager-away",
             "in `signed_by(guaranteed_by, 'general_manager')`: "
             "`guaranteed_by`: `signed_by` reads the event's approval records",
-            "write `signed_by(approvals, 'general_manager')`",
+            "write `signed_by(approvals, 'ROLE')`",
         )
     ]
 

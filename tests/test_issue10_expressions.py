@@ -39,7 +39,7 @@ def test_the_records_must_be_the_events_approvals() -> None:
     with pytest.raises(ExpressionError) as caught:
         compile_expression("recorded_by(customer.documents, 'general_manager', credit_given_at)", SCOPE)
     assert caught.value.message == "`customer.documents`: `recorded_by` reads the event's approval records"
-    assert caught.value.help == "write `recorded_by(approvals, 'general_manager', credit_given_at)`"
+    assert caught.value.help == "write `recorded_by(approvals, 'ROLE', A_TIMESTAMP)`"
 
 
 def test_the_moment_must_be_a_timestamp() -> None:

@@ -237,3 +237,19 @@ def test_the_default_folder_follows_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache.cache_folder() == tmp_path / "home" / ".cache" / "salesops-rules"
 
+
+
+def test_a_pack_written_after_deciding_keeps_none_of_what_deciding_filled(
+    policy_dir: Path, folder: Path
+) -> None:
+    policy = load_policy(policy_dir)
+    mix = _event_mix()
+    events = list(mix.stream(list(mix.EVERY_GENERATOR), 300, seed=29))
+    expected = _decisions(policy, events)
+    assert policy.compiled.citation_cache  # filled by deciding
+    assert cache.write(folder, "4" * 64, policy.compiled)
+    read = cache.read(folder, "4" * 64)
+    assert read is not None
+    for name in cache.RUNTIME_FIELDS:
+        assert getattr(read, name, {}) == {}
+    assert _decisions(Policy(read), events) == expected

@@ -124,7 +124,7 @@ def facts_of(
     for reader in readers:
         rule = rules[reader.rule]
         if rule.in_force_from is not None and day < rule.in_force_from:
-            continue  # 第四十条: an event before the policy's first day is not judged under it
+            continue  # policy.yaml `in_force`: an event before the policy's first day is not judged under it
         ns = reader.side.read(event)
         ns["event_date"] = day
         try:
@@ -361,7 +361,8 @@ class FactStore:
         self.db.close()
 
     def resolve(self, first_day: str | None, last_day: str | None, seq: int) -> Iterator[AuditFinding]:
-        """Every finding of every ledger rule, rule by rule, each in ledger order; `seq` numbers them."""
+        """Every finding of every ledger rule, rule by rule, each in ledger order (a counting rule's
+        group by group, each in date order); `seq` numbers them."""
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX target_key ON target (rule, key, day, seq)")
         self.db.execute("CREATE INDEX counted_group ON counted (rule, grp, period, day, seq)")

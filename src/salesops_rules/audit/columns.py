@@ -1,10 +1,9 @@
 """The column convention of CSV and Excel ledgers (docs/audit.md, "CSV and Excel").
 
 One row is one event. Columns are flat, named by the event's field paths with dots
-(`customer.type`, `employee.monthly_salary`, `permission.at`); a mixed ledger has the
-columns of every kind it holds and leaves the others empty. An empty cell is an absent
-field. A list field (`approvals`, `customer.documents`, `collection_schedule`,
-`reviewers`) or a record given whole (`customer`) holds JSON text. Every other cell is
+(`customer.type`, `employee.id`); a mixed ledger has the columns of every kind it holds
+and leaves the others empty. An empty cell is an absent field. A list field (`approvals`,
+`customer.documents`) or a record given whole (`customer`) holds JSON text. Every other cell is
 text (or, in Excel, the cell's own number, date or boolean) that the event model reads
 as it reads JSON: decimal text for money, ISO dates, `true`/`false`.
 

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 
 from ..core import periods
@@ -91,7 +92,7 @@ def sliding(plan: CountPlan, events: Iterable[Counted]) -> Iterator[Found]:
             window.popleft()
         window.append(event)
         if len(window) >= plan.at_least:
-            shown = tuple(e.event_id for e in list(window)[:SHOWN])
+            shown = tuple(e.event_id for e in islice(window, SHOWN))
             yield Found(
                 "found",
                 event,

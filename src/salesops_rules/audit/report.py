@@ -387,7 +387,7 @@ def _stop(lang: str) -> str:
 
 
 def _grave_articles(policy: CompiledPolicy, lang: str) -> str:
-    """The articles of the dismissal-grade penalties, for a heading: （第三十八条）, or nothing."""
+    """The labels of the articles of the dismissal-grade penalties, in brackets, or nothing."""
     listed = "、".join(policy.grave_articles)
     if not listed:
         return ""

@@ -28,8 +28,8 @@ class Step:
     before: tuple[int, ...]  # indices of the steps that must happen first
     roles: tuple[str, ...] = ()  # every role that may take the step; empty: `role` alone
     by_end_of: str | None = None  # a record counts only if made by the end of this event day
-    # Only the event's preparer takes the step, in their own name (第十二条: the clerk who fills
-    # in the sales document signs it); every other step still excludes them.
+    # Only the event's preparer takes the step, in their own name (who fills in a document
+    # signs it); every other step still excludes them.
     by_preparer: bool = False
 
     @property

@@ -29,6 +29,7 @@ cached: it loads every time, as before.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import marshal
@@ -41,6 +42,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+from . import loader
 from .compiled import CompiledPolicy
 from .fingerprint import policy_hash
 
@@ -84,8 +86,6 @@ def load_policy(path: str | Path | None = None, folder: Path | None = None) -> C
     Raises what the loader raises for a folder that does not load; a cache that cannot be
     read or written is passed by, never an error.
     """
-    from . import loader
-
     root = Path(path) if path is not None else loader.default_policy_dir()
     folder = folder if folder is not None else cache_folder()
     try:
@@ -129,7 +129,7 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
     """Keep `compiled` under `key`; False (and nothing written) when it cannot be, for any reason."""
     try:
         buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(compiled)
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(_without_runtime(compiled))
     except Exception:  # what pickle cannot keep (a closure, a class made at load): no cache
         return False
     payload = buffer.getvalue()
@@ -162,6 +162,18 @@ def _prune(folder: Path) -> None:
             continue
     for _, path in sorted(packs, reverse=True)[KEPT:]:
         path.unlink(missing_ok=True)
+
+
+# What a compiled pack fills in while it decides (texts of clauses, penalties, the plans made
+# into code on a kind's first event): kept out of the file and made again after it is read,
+# so that the file holds what the load made and nothing that depends on a process.
+RUNTIME_FIELDS = ("citation_cache", "citation_lists", "penalty_cache", "capped_cache", "runners")
+
+
+def _without_runtime(compiled: CompiledPolicy) -> CompiledPolicy:
+    """A copy of `compiled` with its runtime caches empty and its cached properties not yet made."""
+    fresh: dict[str, Any] = {f.name: {} for f in dataclasses.fields(compiled) if f.name in RUNTIME_FIELDS}
+    return dataclasses.replace(compiled, **fresh)
 
 
 def _private(path: Path, *, directory: bool) -> bool:

@@ -188,7 +188,7 @@ _MODEL_NAMES = {*_KINDS}
 
 def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """A problem's place without the union's tag in front: only the first step names the kind
-    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    (a field may be named like a kind)."""
     return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
 
 

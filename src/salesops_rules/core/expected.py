@@ -1,4 +1,4 @@
-"""What a field of an event expects, in words: `an object with id, type, legal_form`.
+"""What a field of an event expects, in words: `an object with id, type, name`.
 
 Read from the event models' JSON Schemas (built once per kind), so an error about a field
 that is missing says what to put there without a second list of types to keep.

@@ -230,7 +230,7 @@ def _checked(text: str, scope: Mapping[str, Type]) -> tuple[ast.expr, _Checker, 
     except SyntaxError as error:
         raise ExpressionError(
             f"`{text}` is not a valid expression: {error.msg}",
-            "expressions use Python syntax: `amount >= 1000 and product_class == 'stock'`",
+            "expressions use Python syntax: `amount >= 1000 and status == 'open'`",
         ) from None
     checker = _Checker(text, scope)
     return tree.body, checker, checker.check(tree.body)
@@ -490,7 +490,7 @@ class _Checker:
         divisor = node.right
         if isinstance(divisor, ast.UnaryOp) and isinstance(divisor.op, ast.USub):
             divisor = divisor.operand
-        help = "multiply instead: write `deposit_paid >= amount * 0.30`, not `deposit_paid / amount >= 0.30`"
+        help = "multiply instead: write `paid >= amount * 0.30`, not `paid / amount >= 0.30`"
         if not isinstance(divisor, ast.Constant):
             raise ExpressionError(
                 f"`{self._src(node)}`: the divisor `{self._src(node.right)}` may be 0 on some event",
@@ -574,7 +574,7 @@ class _Checker:
         records, role = node.args[:2]
         name = node.func.id  # type: ignore[attr-defined]
         if not (isinstance(records, ast.Name) and records.id == "approvals"):
-            example = "approvals, 'general_manager'" + (", credit_given_at" if name == "recorded_by" else "")
+            example = "approvals, 'ROLE'" + (", A_TIMESTAMP" if name == "recorded_by" else "")
             raise ExpressionError(
                 f"`{self._src(records)}`: `{name}` reads the event's approval records",
                 f"write `{name}({example})`",

@@ -55,7 +55,7 @@ class Labels:
         return path
 
     def value(self, path: str | None, value: str, lang: str) -> str:
-        """A value of a closed field as words (`stock` of `product_class`: 常规产品)."""
+        """A value of a closed field as words (a value of an enum field, in the pack's words)."""
         for key in (path, path.rsplit(".", 1)[-1] if path else None):
             if key is not None and value in self.enums.get(key, {}):
                 return _pick(self.enums[key][value], lang, value)
@@ -67,7 +67,7 @@ class Labels:
         return value
 
     def code(self, code: str, lang: str) -> str:
-        """A violation, obligation or approval code (`general_manager.sign`) as words."""
+        """A violation, obligation or approval code (`role.action` for an approval step) as words."""
         penalty = self.policy.penalties.get(code)
         if penalty is not None:
             return penalty.message.zh if lang == "zh" else penalty.message.en

@@ -931,10 +931,15 @@ class _RuleCompiler:
             self.error(
                 path,
                 f"`{text}` is {compiled.type.describe()}, but a deadline is a date or a timestamp",
-                "a date means by the end of that day: `date_of(received_at)`",
+                f"a date means by the end of that day: `date_of({self.timestamp_field()})`",
             )
             return None
         return compiled
+
+    def timestamp_field(self) -> str:
+        """A timestamp field of the rule's events, for an example in a help line."""
+        scope = self.b.scopes[self.spec.kinds[0]]
+        return next((n for n, t in scope.items() if t.kind == "datetime" and "." not in n), "FIELD")
 
     def value(self, raw: Any, declared: str, path: PathKey) -> ValueSource | None:
         if isinstance(raw, dict):

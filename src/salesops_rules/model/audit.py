@@ -29,12 +29,12 @@ class AuditFinding(NamedTuple):
     kind: str
     date: str  # the event's date, ISO; empty for a finding about a whole month
     month: str  # YYYY-MM
-    employee: str  # the person judged (`employee.id`, else a contract's `prepared_by`), or NOBODY
+    employee: str  # the person judged (`employee.id`, else whoever prepared the event), or NOBODY
     category: str  # one of CATEGORIES
     code: str  # violation or obligation code; `role.action` for an approval
     article: int
     item: int | None
-    label: str  # the citation's label, e.g. 第三十七条第（四）项
+    label: str  # the citation's label, by the catalogue's numbering
     message: str
     rule: str  # the ledger rule that found it; empty for a finding of one event's decision
     detail: str  # what the ledger rule saw, or why an approval is unsatisfied

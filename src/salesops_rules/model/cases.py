@@ -27,7 +27,7 @@ Scalar = Annotated[Any, AfterValidator(_single)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class CodeExpect(Spec):
@@ -67,7 +67,7 @@ class PenaltyExpect(Spec):
     alternatives: tuple[dict[str, Any], ...] | None = None
     requires_determination: bool | None = None
     cite: str | None = None
-    # With a legal note's deduction cap and a known salary (《工资支付暂行规定》第十六条).
+    # With a legal note's deduction cap and a known salary.
     deduction_cap_per_month: Scalar | None = None
     months_to_recover: RangeExpect | None = None
 
@@ -107,7 +107,7 @@ class Expect(Spec):
     @field_validator("obligations", "violations", mode="before")
     @classmethod
     def _bare_codes(cls, raw: Any) -> Any:
-        """A bare code is short for `{code}`: `[collect_deposit, {code: ..., cite: 第三十九条}]`."""
+        """A bare code is short for `{code}`: `[some_code, {code: ..., cite: LABEL}]`."""
         if isinstance(raw, list):
             return [{"code": item} if isinstance(item, str) else item for item in raw]
         return raw
@@ -115,7 +115,7 @@ class Expect(Spec):
 
 class CaseSpec(Spec):
     name: str = Field(min_length=1)
-    # The clause the case tests, as its label: 第二十四条, 第三十七条第（一）项.
+    # The clause the case tests, as its label by the catalogue's numbering.
     cite: str = Field(min_length=1)
     event: dict[str, Any]
     # The time the event is judged at (`evaluate(event, as_of=...)`); absent: none is given.

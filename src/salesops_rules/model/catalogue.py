@@ -8,7 +8,7 @@ from .citation import DEFAULT_NUMBERING, Numbering
 
 
 class Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Item(Closed):

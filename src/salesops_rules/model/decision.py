@@ -128,7 +128,8 @@ class Penalty(Frozen):
     cite: Cite
     requires_determination: bool = False
     # With a legal note's `deduction_cap` and a known salary: the most a month's pay may lose
-    # to it (《工资支付暂行规定》第十六条), and the whole months recovering the deduction would take.
+    # to it (the national wage rule the note cites), and the whole months recovering the deduction
+    # would take.
     deduction_cap_per_month: Money | None = None
     months_to_recover: Range | None = None
     fine_yuan: Range | None = _later("a fine in yuan, [min, max]")

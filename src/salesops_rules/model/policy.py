@@ -21,7 +21,7 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 class Spec(BaseModel):
     """Every policy model rejects unknown keys: a misspelt key is an error, not a no-op."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Bilingual(Spec):
@@ -116,8 +116,8 @@ class RoleSpec(Spec):
 
 
 class StepSpec(Spec):
-    # One role, or a list of roles any one of which may take the step (第三十二条: the
-    # supervisor or the general manager approves a private trip).
+    # One role, or a list of roles any one of which may take the step (one or the other
+    # approves).
     role: str | Annotated[tuple[str, ...], Field(min_length=1)]
     action: Literal["review", "approve", "sign", "supervise", "permit"]
     cite: CiteSpec | None = None
@@ -126,11 +126,10 @@ class StepSpec(Spec):
     # A `consent` record (approver away, signature to follow) satisfies this step.
     accepts_consent: bool = False
     # A date or timestamp of the event: a record counts only if made by the end of that
-    # day (第三十七条(四): permission before the day's cash is due at finance).
+    # day (a permission given before the day's deadline).
     by_end_of: str | None = None
-    # Only the event's preparer (`prepared_by`) takes this `sign` step, and their own record
-    # counts (第十二条: the clerk who fills in the sales document signs it); other steps still
-    # refuse the preparer.
+    # Only the event's preparer takes this `sign` step, and their own record counts (who fills
+    # in a document signs it); other steps still refuse the preparer.
     by_preparer: bool = False
 
     @property
@@ -407,7 +406,7 @@ class LawSpec(Spec):
     """An article of a national law or judicial interpretation, cited with its own text."""
 
     law: str = Field(min_length=1)  # 《中华人民共和国民法典》
-    article: str = Field(min_length=1)  # 第五百八十六条
+    article: str = Field(min_length=1)  # as the law numbers it
     zh: str = Field(min_length=1)  # the article's text
     en: str = Field(min_length=1)
 

@@ -361,7 +361,7 @@ def _sanction(p: Penalty | Alternative, lang: Lang, policy: CompiledPolicy) -> s
 
 
 def _cap(p: Penalty, lang: Lang, labels: Labels) -> str | None:
-    """A deduction's monthly cap from a legal note (《工资支付暂行规定》第十六条), when one applies."""
+    """A deduction's monthly cap from a legal note (national wage rules), when one applies."""
     if p.deduction_cap_per_month is None or p.months_to_recover is None:
         return None
     return _w("cap", lang).format(

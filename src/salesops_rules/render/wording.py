@@ -234,7 +234,7 @@ class Wording:
         return f"{condition}{here}{self._colon()}{self.result(fact.result)}"
 
     def _plain(self, node: ast.expr | None, label: str) -> bool:
-        # `product_class == 'custom'` (one field against a literal): its value alone says enough.
+        # `status == 'open'` (one field against a literal): its value alone says enough.
         if not isinstance(node, ast.Compare) or len(node.comparators) != 1:
             return False
         sides = [node.left, node.comparators[0]]

@@ -1,7 +1,7 @@
 """The web page's HTML, laid out on the server: no script, nothing fetched, every text escaped.
 
 Decisions are explained by `render/explain.py` (the same sections as `explain`); this
-module only lays them out and turns every clause label in them (第二十四条) into a link
+module only lays them out and turns every clause label in them into a link
 to that article on the pack page.
 """
 
@@ -127,7 +127,7 @@ def query(**params: Any) -> str:
 
 @cache
 def _label_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
-    # Longest first, so that 第二十四条 is never read as 第二十条 followed by text.
+    # Longest first, so that a label is never read as a shorter one it begins with.
     return re.compile("|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True)))
 
 

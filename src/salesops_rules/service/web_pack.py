@@ -70,10 +70,11 @@ def build_view(policy: Policy) -> PackView:
                 articles[number].ledger_rules.append(ledger)
     cases, error, covered = _cases(policy)
     by_label = {view.article.label: view for view in articles.values()}
+    longest_first = sorted(by_label, key=len, reverse=True)
     for case in cases:
-        # A case cites an article or one of its items: 第二十一条第（一）项 belongs to 第二十一条.
-        label = case.case.cite.split("条", 1)[0] + "条"
-        if label in by_label:
+        # A case cites an article or one of its items: an item's label begins with its article's.
+        label = next((lb for lb in longest_first if case.case.cite.startswith(lb)), None)
+        if label is not None:
             by_label[label].cases.append(case)
     shown = list(articles.values())
     return PackView(compiled, shown, summary([a.coverage for a in shown]), cases, error, covered)
