@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _columns(text: str) -> int:
-    """Terminal columns: Chinese characters take two, digits and dots one (四、2.)."""
+    """Terminal columns: a wide (CJK) character takes two, digits and dots one."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

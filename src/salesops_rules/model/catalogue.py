@@ -17,7 +17,7 @@ class Item(Closed):
     zh: str
     en: str
     # An item may say on its own whether rules can check it, where its article holds items
-    # of both sorts (四、1. a procedure, 五、2. a duty of knowledge); absent: as its article.
+    # of both sorts (a procedure beside a duty no event shows); absent: as its article.
     computable: bool | None = None
     reason: str | None = None
 
