@@ -135,3 +135,17 @@ def test_the_packs_are_shipped_in_the_wheel() -> None:
     pyproject = tomllib.loads((PACKS_DIR.parent / "pyproject.toml").read_text(encoding="utf-8"))
     included = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
     assert included["packs"] == "salesops_rules/_packs"
+
+
+def test_explain_quotes_the_item_a_rule_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    # 三、's own words are only its heading (惩罚机制): a rule resting on 三、2. shows 三、2.
+    from salesops_rules.cli import main
+
+    event = PACKS_DIR / "sales-office-rewards" / "examples" / "misconduct.json"
+    assert main(["explain", "--policy", str(PACKS_DIR / "sales-office-rewards"), str(event)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    item = "违反规章制度:对于违反公司规定的行为,根据情节轻重,给予相应的罚款或纪律处分。"
+    assert f"    text: 惩罚机制2.{item}" in out
+    # The sanctions in the pack's words: alternatives, none of them with an amount.
+    penalty = "  三、2.: one of: a fine; disciplinary action (subject to determination)"
+    assert any(line.startswith(penalty) for line in out)
