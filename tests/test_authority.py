@@ -168,12 +168,20 @@ def test_the_authority_s_approval_settles_what_the_article_is_silent_on(tmp_path
             "article `40` is not in the catalogue",
             "the regulation has articles 1 to 39",
         ),
-        ({"code": "Refer"}, "`authority.code`: string should match pattern '^[a-z][a-z0-9_]*$'", None),
-        ({"zh": ""}, "`authority.zh`: string should have at least 1 character", None),
+        (
+            {"code": "Refer"},
+            "authority code `Refer` is not lower_snake_case",
+            "an obligation code is lowercase letters, digits and `_`, as `refer_to_authority`",
+        ),
+        (
+            {"zh": " "},
+            "`authority.zh` is empty",
+            "write the authority as a sentence names it, in Chinese (`zh`) and in English (`en`)",
+        ),
     ],
 )
 def test_a_bad_authority_is_refused_at_its_line(
-    tmp_path: Path, change: dict[str, object], message: str, help: str | None
+    tmp_path: Path, change: dict[str, object], message: str, help: str
 ) -> None:
     folder = _pack(tmp_path, authority={**AUTHORITY, **change})
     with pytest.raises(PolicyError) as caught:

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import ROLES
 from salesops_rules import EventError, Policy, PolicyError, load_policy
-from salesops_rules.model.events import ROLES
 from test_penalties_chain import copy_policy
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"

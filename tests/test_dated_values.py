@@ -100,10 +100,17 @@ def test_the_decision_names_the_value_in_force(dated: Policy) -> None:
             "rule": "contract.payment-terms",
             "since": "2011-11-01",
             "until": "2012-06-30",
+            "row": None,
         }
     ]
     assert after["values_in_force"] == [
-        {"name": "deposit_ratio", "rule": "contract.payment-terms", "since": "2012-07-01", "until": None}
+        {
+            "name": "deposit_ratio",
+            "rule": "contract.payment-terms",
+            "since": "2012-07-01",
+            "until": None,
+            "row": None,
+        }
     ]
 
 
@@ -442,25 +449,6 @@ def test_the_help_shows_how_to_write_a_dated_value(tmp_path: Path) -> None:
     )
 
 
-def test_a_condition_cell_cannot_be_dated(tmp_path: Path) -> None:
-    root = assemble(tmp_path / "policy", MINI)
-    (root / "rules.yaml").write_text(
-        "rules:\n  - id: terms\n    on: contract\n    cite: {article: 24}\n    table:\n"
-        "      inputs: [amount]\n      rows:\n"
-        '        - when: {amount: {2011-11-01: "<= 10000"}}\n'
-        "          then: {values: {deposit_ratio: 0.30}}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(PolicyError) as caught:
-        load_policy(root)
-    [finding] = caught.value.findings
-    assert (finding.line, finding.message) == (
-        8,
-        "the condition on `amount` cannot change on dates: only a row's values can",
-    )
-    assert finding.help is not None and "effective_from" in finding.help
-
-
 def test_the_web_page_compare_says_the_dated_value(dated: Policy) -> None:
     from salesops_rules.service.web_html import changes_list
 
@@ -499,3 +487,160 @@ def test_the_pack_page_shows_a_dated_cell_as_written(dated: Policy) -> None:
     html = _rows(rule, rule.table.rows, "en")
     assert html.count("<td>{2011-11-01: 0.50, 2012-07-01: 0.60}</td>") == 2
     assert "DatedValue" not in html
+
+
+# ---- dated condition cells ----
+
+CELLS = POLICIES / "dated-cells"
+CELL_CASES = load_cases(CELLS / "tests" / "cases.yaml")
+
+
+@pytest.fixture(scope="module")
+def cells_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return assemble(tmp_path_factory.mktemp("cells") / "policy", MINI, CELLS)
+
+
+@pytest.fixture(scope="module")
+def cells(cells_dir: Path) -> Policy:
+    return load_policy(cells_dir)
+
+
+@pytest.mark.parametrize("case", CELL_CASES, ids=[c.name for c in CELL_CASES])
+def test_dated_cell_case(cells: Policy, case: Any) -> None:
+    result = run_case(cells, case)
+    assert result.passed, "\n".join(result.mismatches)
+
+
+def test_the_decision_names_the_dated_condition_of_the_row(cells: Policy) -> None:
+    decision = cells.evaluate(contract("2012-07-01", "stock", amount="15000"))
+    assert decision.model_dump(mode="json")["values_in_force"] == [
+        {"name": "amount", "rule": "terms", "since": "2012-07-01", "until": None, "row": 1}
+    ]
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    day=st.dates(dt.date(2011, 11, 1), dt.date(2013, 12, 31)),
+    cents=st.integers(min_value=1, max_value=3_000_000),
+)
+def test_any_day_and_amount_take_the_threshold_in_force(cells: Policy, day: dt.date, cents: int) -> None:
+    amount = Decimal(cents) / 100
+    decision = cells.evaluate(contract(day.isoformat(), "stock", amount=str(amount)))
+    threshold = Decimal(20000) if day >= dt.date(2012, 7, 1) else Decimal(10000)
+    assert decision.values["deposit_ratio"] == (Decimal("0.20") if amount <= threshold else Decimal("0.30"))
+    [entry] = decision.values_in_force
+    assert entry.since == (dt.date(2012, 7, 1) if day >= dt.date(2012, 7, 1) else dt.date(2011, 11, 1))
+
+
+def test_explain_says_the_dated_condition(cells: Policy) -> None:
+    decision, trace = cells.trace(contract("2012-07-01", "stock", amount="15000"))
+    en = lines(cells.compiled, decision, trace, "en")
+    zh = lines(cells.compiled, decision, trace, "zh")
+    assert "    dated values taken: row 1's condition on the amount (in force from 2012-07-01)" in en
+    assert "    分期规定的值：第 1 行对金额的条件（2012-07-01 起适用）" in zh
+    # ...and not among the values: it is a condition, not a figure.
+    assert "  deposit ratio: 0.20" in en
+    decision, trace = cells.trace(contract("2012-06-30", "stock", amount="15000"))
+    en = lines(cells.compiled, decision, trace, "en")
+    assert (
+        "    dated values taken: row 2's condition on the amount (in force from 2011-11-01 to 2012-06-30)"
+        in en
+    )
+
+
+def test_lint_analyses_a_dated_table_period_by_period(tmp_path: Path, cells_dir: Path) -> None:
+    assert [f.check for f in lint.lint_policy(cells_dir)] == ["table-gap"]  # before 2011-11-01
+    [before] = lint.lint_policy(cells_dir)
+    assert before.message.endswith("(before 2011-11-01)")
+    gap = assemble(tmp_path / "gap", MINI, CELLS)
+    rules = (gap / "rules.yaml").read_text(encoding="utf-8")
+    (gap / "rules.yaml").write_text(rules.replace('"> 20000"', '"> 25000"'), encoding="utf-8")
+    messages = [f.message for f in lint.lint_policy(gap) if f.check == "table-gap"]
+    assert messages == [
+        "no row matches customer.type=new, 20000 < amount <= 25000, e.g. customer.type=new, "
+        "amount=20000.01 (from 2012-07-01)",
+        "no row matches customer.type=new, e.g. customer.type=new, amount=1 (before 2011-11-01)",
+    ]
+
+
+def test_lint_says_an_overlap_of_one_period_with_its_rows(tmp_path: Path) -> None:
+    root = assemble(tmp_path / "overlap", MINI, CELLS)
+    rules = (root / "rules.yaml").read_text(encoding="utf-8")
+    (root / "rules.yaml").write_text(rules.replace('"> 20000"', '"> 15000"'), encoding="utf-8")
+    found = [(f.check, f.message) for f in lint.lint_policy(root) if f.check.startswith("table-overlap")]
+    assert found == [
+        (
+            "table-overlap",
+            "rows 1 and 2 both match customer.type=new, 15000 < amount <= 20000 and decide differently, "
+            "e.g. customer.type=new, amount=15000.01 (from 2012-07-01)",
+        )
+    ]
+
+
+def test_the_policy_in_force_leaves_out_the_periods_before_it(tmp_path: Path) -> None:
+    root = assemble(tmp_path / "policy", MINI, CELLS)
+    manifest = (root / "policy.yaml").read_text(encoding="utf-8")
+    manifest = manifest.replace(
+        '  version: "1"\n', '  version: "1"\n  in_force: {first_day: 2011-11-01, cite: {article: 24}}\n'
+    )
+    (root / "policy.yaml").write_text(manifest, encoding="utf-8")
+    assert [f.check for f in lint.lint_policy(root)] == []
+
+
+def test_the_pack_page_shows_a_dated_condition_as_written(cells: Policy) -> None:
+    from salesops_rules.service.web_html import _rows
+
+    rule = cells.compiled.rules[0]
+    assert rule.table is not None
+    html = _rows(rule, rule.table.rows, "en")
+    assert "<td>{2011-11-01: &lt;= 10000, 2012-07-01: &lt;= 20000}</td>" in html
+
+
+def test_diff_names_the_dated_condition_that_chose_another_row(tmp_path: Path, cells_dir: Path) -> None:
+    moved = assemble(tmp_path / "moved", MINI, CELLS)
+    rules = (moved / "rules.yaml").read_text(encoding="utf-8")
+    (moved / "rules.yaml").write_text(rules.replace("2012-07-01", "2012-06-01"), encoding="utf-8")
+    changes = diff_mod.compare(
+        load_policy(cells_dir).evaluate(contract("2012-06-15", "stock", amount="15000")),
+        load_policy(moved).evaluate(contract("2012-06-15", "stock", amount="15000")),
+    )
+    ratio = next(c for c in changes if c.field == "values.deposit_ratio")
+    assert (ratio.old, ratio.new) == ("0.30", "0.20")
+    assert ratio.dated == "terms row 2 `amount` from 2011-11-01 -> terms row 1 `amount` from 2012-06-01"
+
+
+CELL_ERRORS = [
+    ('{2011-13-01: "<= 1"}', 8, "`2011-13-01` is not a date on the calendar: month must be in 1..12"),
+    (
+        '{2012-07-01: "<= 2", 2011-11-01: "<= 1"}',
+        8,
+        "`2011-11-01` comes after `2012-07-01`: a dated cell's days must ascend",
+    ),
+    (
+        '{2011-11-01: "<= many"}',
+        8,
+        "`<= many`: `many` is not a plain decimal number; write a comparison cell as in `<= 10000`",
+    ),
+    ("{2011-11-01: null}", 8, "a dated cell holds cells, not null"),
+    ("{2011-11-01: {a: 1}}", 8, "a dated cell holds cells, not a mapping"),
+    ("{}", 8, "a dated cell needs at least one `date: cell`"),
+]
+
+
+@pytest.mark.parametrize(("written", "line", "message"), CELL_ERRORS, ids=[w for w, _, _ in CELL_ERRORS])
+def test_a_bad_dated_cell_is_a_load_error_with_its_place(
+    tmp_path: Path, written: str, line: int, message: str
+) -> None:
+    root = assemble(tmp_path / "policy", MINI)
+    (root / "rules.yaml").write_text(
+        "rules:\n  - id: terms\n    on: contract\n    cite: {article: 24}\n    table:\n"
+        "      inputs: [amount]\n      rows:\n"
+        f"        - when: {{amount: {written}}}\n"
+        "          then: {values: {deposit_ratio: 0.30}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(root)
+    [finding] = caught.value.findings
+    assert (finding.line, finding.rule, finding.message) == (line, "terms", message)
+    assert finding.help

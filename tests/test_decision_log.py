@@ -83,7 +83,7 @@ def test_events_may_be_json_text_or_models(tmp_path: Path, policy: Policy) -> No
     decision = decide(policy, contract())
     with DecisionLog(tmp_path / "log.sqlite") as log:
         from_text = log.get(log.append(text, decision, policy_hash=HASH))
-        from_model = log.get(log.append(parse_event(contract()), decision, policy_hash=HASH))
+        from_model = log.get(log.append(parse_event(policy.compiled, contract()), decision, policy_hash=HASH))
     assert from_text is not None and from_model is not None
     assert from_text.event == {"kind": "contract", "amount": Decimal("12000.50")}
     assert from_model.event["amount"] == "12000.50"

@@ -6,7 +6,8 @@ is read token by token, code, comments and docstrings alike, for:
 
 - **names** the pack declares: event kinds, roles, violation and obligation codes (of rules,
   ledger rules, penalties and the authority), document codes and the other enum values of
-  event fields, and the names of its sanctions;
+  event fields, the names of its sanctions and of the values its decisions carry;
+- **the regulation's title** (`regulation.title` of the catalogue);
 - **field names** of its events;
 - **article labels**: any label written 第N条 (the numbering of Chinese regulations, whichever
   pack), and each pack's own labels of three characters or more (`四、2.` is too short to
@@ -32,11 +33,11 @@ import io
 import re
 import tokenize
 from pathlib import Path
+from typing import Any
 
 from salesops_rules import load_policy
 from salesops_rules.core.compiled import CompiledOutcome, CompiledPolicy
 from salesops_rules.core.scope import fields_of
-from salesops_rules.model.events import EVENT_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "salesops_rules"
@@ -74,6 +75,18 @@ def _outcomes(policy: CompiledPolicy) -> list[CompiledOutcome]:
     return found
 
 
+def event_models(policy: CompiledPolicy) -> dict[str, Any]:
+    """The pack's event models: its own once kinds are declared by the pack (`policy.events`),
+    until then the engine's."""
+    events = getattr(policy, "events", None)
+    if events is not None:
+        return dict(events.models)
+    from salesops_rules.model import events as engine_events
+
+    models: dict[str, Any] = engine_events.EVENT_MODELS
+    return {kind: models[kind] for kind in policy.plans}
+
+
 def pack_words(policy: CompiledPolicy) -> dict[str, str]:
     """The pack's names and field names that hold `_`, each with what it is."""
     words: dict[str, str] = {}
@@ -90,6 +103,8 @@ def pack_words(policy: CompiledPolicy) -> dict[str, str]:
         add(code, "code")
     for name in policy.sanctions:
         add(name, "sanction")
+    for name in policy.values:
+        add(name, "value")
     for outcome in _outcomes(policy):
         for ob in outcome.obligations:
             add(ob.code, "obligation code")
@@ -102,8 +117,8 @@ def pack_words(policy: CompiledPolicy) -> dict[str, str]:
             add(finding.code, "code of a rule across events")
     if policy.authority is not None:
         add(policy.authority.code, "the authority's code")
-    for kind in policy.plans:
-        for path, typ in fields_of(EVENT_MODELS[kind]).items():
+    for model in event_models(policy).values():
+        for path, typ in fields_of(model).items():
             for part in path.split("."):
                 add(part, "field")
             for value in typ.enum or ():
@@ -124,6 +139,7 @@ def clause_grams(policy: CompiledPolicy) -> set[str]:
 def offences(policy: CompiledPolicy) -> list[str]:
     words = pack_words(policy)
     labels = {a.label for a in policy.catalogue.articles if len(a.label) >= 3}
+    labels.add(policy.catalogue.regulation.title)
     grams = clause_grams(policy)
     found = []
     for file in sorted(SRC.rglob("*.py")):

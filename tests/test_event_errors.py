@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from bundled_events import EVENT_MODELS
 from salesops_rules import EventError, Policy, load_policy
-from salesops_rules.model.events import EVENT_MODELS
 
 CONTRACT: dict[str, Any] = {
     "kind": "contract",

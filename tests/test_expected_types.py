@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bundled_events import EVENTS
 from salesops_rules.core.expected import expected
 
 
@@ -28,10 +29,10 @@ from salesops_rules.core.expected import expected
     ],
 )
 def test_a_field_is_described_by_its_type(kind: str, loc: list[str | int], words: str) -> None:
-    assert expected(kind, loc) == words
+    assert expected(EVENTS, kind, loc) == words
 
 
 def test_an_unknown_kind_or_field_has_no_description() -> None:
-    assert expected("parcel", ["amount"]) is None
-    assert expected("contract", ["amout"]) is None
-    assert expected("contract", ["amount", "cents"]) is None
+    assert expected(EVENTS, "parcel", ["amount"]) is None
+    assert expected(EVENTS, "contract", ["amout"]) is None
+    assert expected(EVENTS, "contract", ["amount", "cents"]) is None

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bundled_events import Contract
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.core.expressions import MAX_LENGTH, ExpressionError, compile_expression
 from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
-from salesops_rules.model.events import Contract
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from bundled_events import CashReceipt, Contract, VehicleService
 from salesops_rules import load_policy
 from salesops_rules.core.expressions import EvaluationError, ExpressionError, compile_expression
 from salesops_rules.core.scope import NUMBER, Type, event_scope
-from salesops_rules.model.events import CashReceipt, Contract, VehicleService
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = event_scope(Contract, {"deposit_ratio": NUMBER})

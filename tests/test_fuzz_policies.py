@@ -31,10 +31,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bundled_events import EVENT_MODELS
 from salesops_rules import EventError, PolicyError, load_policy
 from salesops_rules.core.expressions import FUNCTIONS, EvaluationError, ExpressionError, compile_expression
 from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
-from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.tools.lint import lint_compiled
 
 ROOT = Path(__file__).resolve().parent.parent

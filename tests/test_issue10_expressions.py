@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from bundled_events import ApprovalRecord, CreditSale
 from salesops_rules.core.expressions import ExpressionError, compile_expression
 from salesops_rules.core.scope import event_scope
-from salesops_rules.model.events import ApprovalRecord, CreditSale
 
 SCOPE = event_scope(CreditSale, {})
 TEN = dt.datetime(2011, 12, 5, 10, 0)

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bundled_events import EVENT_MODELS
 from salesops_rules import load_policy
 from salesops_rules.core.evaluator import NOT_IN_FORCE
 from salesops_rules.core.expressions import FUNCTIONS
 from salesops_rules.core.labels import FILE, labels_of
 from salesops_rules.core.scope import fields_of
-from salesops_rules.model.events import EVENT_MODELS
 
 POLICY = load_policy()
 LABELS = labels_of(POLICY.compiled)

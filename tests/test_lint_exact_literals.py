@@ -11,9 +11,9 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+from bundled_events import Contract
 from salesops_rules import load_policy
 from salesops_rules.core.scope import NUMBER, event_scope
-from salesops_rules.model.events import Contract
 from salesops_rules.tools.lint import lint_policy
 from salesops_rules.tools.tables import conjunction
 

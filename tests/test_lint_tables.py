@@ -19,11 +19,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bundled_events import EVENT_MODELS
 from editor_support import MINI, assemble
 from salesops_rules.core.compiled import CompiledRule
 from salesops_rules.core.loader import load_policy
 from salesops_rules.core.scope import VALUE_TYPES, event_scope
-from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.tools import tables
 
 STEP = Decimal("0.01")

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import ApprovalRecord
 from salesops_rules import EventError, Policy, PolicyError, load_policy
 from salesops_rules.cli import main
 from salesops_rules.core.approvals import Chain, Step, judge
 from salesops_rules.model.citation import Cite
-from salesops_rules.model.events import ApprovalRecord
 from test_penalties_chain import copy_policy
 
 CLERK = {"id": "E-05", "role": "clerk", "monthly_salary": "3000.00"}

@@ -2,17 +2,23 @@
 yuan, alternatives and a bonus as a share of sales (tests/packs/numbered): it loads, lints
 without an error, decides, and every label, explanation and report line is in its terms."""
 
-from decimal import Decimal
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit_support import run_audit, write_jsonl
 from salesops_rules import load_policy
 from salesops_rules.audit.report import build, markdown
+from salesops_rules.cli import main
 from salesops_rules.core.evaluator import evaluate
 from salesops_rules.render.explain import lines
 from salesops_rules.tools import lint
 from salesops_rules.tools.article_coverage import coverage
+from salesops_rules.tools.diff import compare
 
 PACK = Path(__file__).parent / "packs" / "numbered"
 POLICY = load_policy(PACK)
@@ -118,3 +124,37 @@ def test_the_audit_report_words_the_sanctions_and_has_no_dismissal_grade(tmp_pat
     assert "本规定没有含解聘的处罚，此处不列违规。" in zh
     assert "罚款 50.00 至 200.00 元" in zh
     assert "one of: demotion; a transfer" in en
+
+
+def test_diff_shows_a_changed_fine_and_the_alternatives(tmp_path: Path) -> None:
+    changed = tmp_path / "pack"
+    shutil.copytree(PACK, changed)
+    penalties = changed / "penalties.yaml"
+    penalties.write_text(
+        penalties.read_text(encoding="utf-8").replace("fine_yuan: [50, 200]", "fine_yuan: [100, 300]"),
+        encoding="utf-8",
+    )
+    event = sale("120000", "custom")
+    [change] = compare(POLICY.evaluate(event), load_policy(changed).evaluate(event))
+    assert change.field == "penalties"
+    assert "fine 50.00-200.00 yuan for contract_limit_exceeded" in change.old
+    assert "fine 100.00-300.00 yuan for contract_limit_exceeded" in change.new
+    assert "fine or discipline for other_breach" in change.new
+    assert "sales_bonus 0.02 of sales_amount = 2400.00 for sales_bonus_due" in change.new
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=10**11))
+def test_a_bonus_share_is_the_value_times_the_ratio_rounded_half_up(cents: int) -> None:
+    amount = Decimal(cents) / 100
+    [bonus] = [p for p in POLICY.evaluate(sale(f"{amount:.2f}", eid="C-9")).penalties if p.bonus_ratio]
+    exact = amount * Decimal("0.02")
+    assert bonus.bonus_amount == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert abs(bonus.bonus_amount - exact) <= Decimal("0.005")
+
+
+def test_a_command_on_the_pack_says_on_stderr_that_it_has_no_authority(capsys: Any) -> None:
+    assert main(["--policy", str(PACK), "--no-cache", "coverage"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"{PACK}/policy.yaml:6:1: warning: no `authority`")
+    assert "二、  enforced" in captured.out

@@ -19,9 +19,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import VIOLATION_CODES
 from salesops_rules import Policy, PolicyError, load_policy
 from salesops_rules.core.compiled import CompiledOutcome, CompiledRule
-from salesops_rules.core.loader import VIOLATION_CODES
 from salesops_rules.render import explain
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"

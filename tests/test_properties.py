@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import EVENT_MODELS, ROLES, ApprovalRecord, Contract
 from salesops_rules import Decision, load_policy
 from salesops_rules.core.compiled import CompiledOutcome
 from salesops_rules.core.expressions import Expression, compile_expression
 from salesops_rules.core.scope import VALUE_TYPES, Type, event_scope
 from salesops_rules.model.citation import Cite, cite_label
-from salesops_rules.model.events import EVENT_MODELS, ROLES, ApprovalRecord, Contract
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policy"
 POLICY = load_policy(POLICY_DIR)

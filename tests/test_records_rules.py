@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from audit_support import findings, ledger_findings, run_audit, write_jsonl
+from bundled_events import EVENT_MODELS
 from salesops_rules import load_policy
 from salesops_rules.core import periods
-from salesops_rules.model.events import EVENT_MODELS
 from test_benchmark_baseline import handwritten
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from editor_support import SHIPPED
 from salesops_rules.cli import main
-from salesops_rules.core.loader import CATALOGUE, LABELS, MANIFEST, PENALTIES, ROLES_FILE
+from salesops_rules.core.loader import CATALOGUE, EVENTS, LABELS, MANIFEST, PENALTIES, ROLES_FILE
 from salesops_rules.core.yamlsource import load
 from salesops_rules.tools import schema
 
@@ -22,6 +22,7 @@ FILE_TYPE = {
     ROLES_FILE: "roles",
     PENALTIES: "penalties",
     LABELS: "labels",
+    EVENTS: "event-kinds",
 }
 SHIPPED_FILES = sorted(SHIPPED.glob("*.yaml"))
 

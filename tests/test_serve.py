@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from bundled_events import EVENT_MODELS
 from salesops_rules.audit.decision_log import DecisionLog
 from salesops_rules.core.fingerprint import policy_hash
 from salesops_rules.core.loader import default_policy_dir
-from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.render import explain as explain_mod
 from salesops_rules.service.app import MAX_BODY_BYTES, create_app
 from salesops_rules.service.holder import PolicyHolder

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bundled_events import EVENT_MODELS, EVENTS
 from salesops_rules import load_policy
 from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.errors import EventError
-from salesops_rules.model.events import EVENT_MODELS
 from salesops_rules.service.app import create_app
 from salesops_rules.service.holder import PolicyHolder
 from salesops_rules.service.web_form import Params, event_from_form, event_from_json, form_fields, form_values
@@ -32,7 +32,7 @@ def params_of(values: dict[str, list[str]], **extra: str) -> Params:
 
 def test_every_kind_has_a_form_with_its_required_fields() -> None:
     for kind, model in EVENT_MODELS.items():
-        fields = {f.key: f for f in form_fields(kind)}
+        fields = {f.key: f for f in form_fields(EVENTS, kind)}
         required = {
             name for name, info in model.model_fields.items() if info.is_required() and name != "kind"
         }
@@ -40,8 +40,8 @@ def test_every_kind_has_a_form_with_its_required_fields() -> None:
 
 
 def test_the_contract_form_reads_each_field_by_its_type() -> None:
-    widgets = {f.path: f.widget for f in form_fields("contract")}
-    customer = next(f for f in form_fields("contract") if f.path == "customer")
+    widgets = {f.path: f.widget for f in form_fields(EVENTS, "contract")}
+    customer = next(f for f in form_fields(EVENTS, "contract") if f.path == "customer")
     assert widgets["amount"] == "money"
     assert widgets["date"] == "date"
     assert widgets["product_class"] == "select"
@@ -55,13 +55,13 @@ def test_every_policy_case_decides_the_same_through_the_form(case: object) -> No
     # The form shows the case's event and reads it back: the decision must not change.
     event = case.event  # type: ignore[attr-defined]
     kind = event["kind"]
-    through_form = event_from_form(kind, params_of(form_values(kind, event)))
+    through_form = event_from_form(EVENTS, kind, params_of(form_values(EVENTS, kind, event)))
     assert POLICY.evaluate(through_form) == POLICY.evaluate(event)
 
 
 def test_a_bad_list_in_the_form_names_its_field() -> None:
     with pytest.raises(EventError) as caught:
-        event_from_form("contract", Params([("e.approvals", "[{")]))
+        event_from_form(EVENTS, "contract", Params([("e.approvals", "[{")]))
     assert caught.value.problems[0][0] == "$.approvals"
 
 
@@ -73,7 +73,7 @@ def test_pasted_text_that_is_not_an_event_object_is_refused() -> None:
     with pytest.raises(EventError, match="nested too deeply"):
         event_from_json("[" * 100_000)
     with pytest.raises(EventError, match="nested too deeply"):
-        event_from_form("contract", Params([("e.approvals", "[" * 100_000)]))
+        event_from_form(EVENTS, "contract", Params([("e.approvals", "[" * 100_000)]))
 
 
 # ---- over HTTP ----
@@ -162,8 +162,8 @@ def test_the_pack_page_follows_a_reload(tmp_path: Path) -> None:
 
 
 FORM_NAMES = sorted(
-    {f"e.{f.path}" for kind in EVENT_MODELS for f in form_fields(kind) if f.widget != "group"}
-    | {f"e.{c.path}" for kind in EVENT_MODELS for f in form_fields(kind) for c in f.children}
+    {f"e.{f.path}" for kind in EVENT_MODELS for f in form_fields(EVENTS, kind) if f.widget != "group"}
+    | {f"e.{c.path}" for kind in EVENT_MODELS for f in form_fields(EVENTS, kind) for c in f.children}
 )
 
 
@@ -175,7 +175,7 @@ FORM_NAMES = sorted(
 def test_any_form_input_is_an_event_or_a_named_problem(kind: str, pairs: list[tuple[str, str]]) -> None:
     # Whatever is typed, the page answers with a decision or with the problems: never a crash.
     try:
-        POLICY.evaluate(event_from_form(kind, Params(pairs)))
+        POLICY.evaluate(event_from_form(EVENTS, kind, Params(pairs)))
     except EventError as error:
         assert error.problems and all(path.startswith("$") for path, _ in error.problems)
 

@@ -1,4 +1,5 @@
-"""salesops-rules: 《销售后勤管理制度》 as declarative YAML rules, and an evaluator that cites them."""
+"""salesops-rules: a company regulation as declarative YAML rules (a policy pack), and an
+evaluator that cites them."""
 
 from .errors import EventError, Finding, PolicyError
 from .model.decision import Decision

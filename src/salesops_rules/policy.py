@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,12 @@ AsOf = str | dt.date | dt.datetime | None
 class Policy:
     """A compiled policy. Loading checks everything; evaluating parses nothing."""
 
-    def __init__(self, compiled: CompiledPolicy) -> None:
+    def __init__(self, compiled: CompiledPolicy, *, interpret: bool | None = None) -> None:
+        """`interpret`: decide with the interpreter, not the generated plans (see `load_policy`);
+        None: as the environment variable SALESOPS_RULES_INTERPRET says."""
+        if interpret is None:
+            interpret = os.environ.get(INTERPRET_VARIABLE, "") not in ("", "0")
+        compiled.interpreted = interpret
         self.compiled = compiled
 
     @property
@@ -47,6 +53,21 @@ class Policy:
         return decision, nodes
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load and check a policy folder (the bundled one by default); raises PolicyError."""
-    return Policy(loader.load_policy(path))
+# Set (to anything but empty or 0) to decide every event with the interpreter: for debugging.
+INTERPRET_VARIABLE = "SALESOPS_RULES_INTERPRET"
+
+
+def load_policy(path: str | Path | None = None, *, interpret: bool | None = None) -> Policy:
+    """Load and check a policy folder (the bundled one by default); raises PolicyError.
+
+    Each event kind's rules are then run by a function generated for the kind
+    (core/codegen.py). `interpret=True`, or the environment variable
+    SALESOPS_RULES_INTERPRET=1, runs them by the interpreter instead, the reference the
+    generated functions are tested against: slower, the same decisions.
+    """
+    policy = Policy(loader.load_policy(path), interpret=interpret)
+    if not policy.compiled.interpreted:
+        # Made now, so that no kind's first event waits for its plan (a policy made from a
+        # compiled pack directly, as the command line does, makes each on first use).
+        evaluator.generate_plans(policy.compiled)
+    return policy

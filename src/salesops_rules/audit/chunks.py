@@ -22,6 +22,7 @@ from typing import Any
 
 from ..core.compiled import PenaltyRule
 from ..core.evaluator import Outcome, outcome, parse_event
+from ..core.eventkinds import EventKinds
 from ..core.labels import labels_of
 from ..errors import EventError
 from ..model.audit import (
@@ -119,12 +120,16 @@ def policy_for(policy_dir: str) -> Policy:
     return policy
 
 
-def employee_of(event: EventBase) -> str:
-    """The person a finding is about: the judged employee, else whoever prepared the event."""
-    if event.employee is not None:
-        return event.employee.id
+def employee_of(events: EventKinds, event: EventBase) -> str:
+    """The person a finding is about: the judged person, else whoever prepared the event."""
+    kind: str = event.kind  # type: ignore[attr-defined]
+    judged = events.judged.get(kind)
+    person = judged(event) if judged is not None else None
+    if person is not None:
+        return str(person)
+    field = events.preparer.get(kind)
     # The field dict, not getattr: a pydantic model answers a missing attribute slowly.
-    prepared: str | None = event.__dict__.get("prepared_by")
+    prepared: str | None = event.__dict__.get(field) if field is not None else None
     return prepared or NOBODY
 
 
@@ -143,6 +148,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     last_day: str | None = None
     # A decoder may read an event straight from its payload; the decision log needs the dict.
     straight = getattr(settings.decoder, "event", None) if settings.log is None else None
+    events = policy.compiled.events
     position = 0
     for item in chunk.batch.records():
         position = item.position
@@ -151,10 +157,10 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             skipped.append(item)
             continue
         try:
-            event = straight(item.payload) if straight is not None else None
+            event = straight(item.payload, events) if straight is not None else None
             if event is None:
                 data = settings.decoder(item.payload)
-                event = parse_event(data)
+                event = parse_event(policy.compiled, data)
             if settings.log is None:
                 judged = outcome(policy.compiled, event, settings.as_of)  # all a finding shows, no more
             else:
@@ -162,8 +168,8 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                 judged = Outcome.of(full)
             day = event.event_date.isoformat()
             seq = position  # findings are in ledger order: a record's line or row orders them
-            employee = employee_of(event)
-            salary = event.employee.monthly_salary if event.employee is not None else None
+            employee = employee_of(events, event)
+            salary = events.salary_of(judged.kind, event)
             month = day[:7]
             replaced: set[str] = set()
             of_kind = readers.get(judged.kind)
@@ -237,12 +243,12 @@ def judge_deferred(
 ) -> list[AuditFinding]:
     """An event whose duty was open at its own time, judged as of the ledger's end."""
     seq, position, employee, payload, replaced = deferred
-    event = parse_event(decoder(payload))  # decoded and valid once already
+    event = parse_event(policy.compiled, decoder(payload))  # decoded and valid once already
     judged = outcome(policy.compiled, event, as_of)
     totals.verdicts[judged.verdict] += 1
     totals.notes.update(judged.notes)
     day = event.event_date.isoformat()
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.compiled.events.salary_of(judged.kind, event)
     return _findings(judged, seq, position, day, employee, set(replaced), lang, policy, salary)
 
 

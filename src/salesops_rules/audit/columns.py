@@ -7,28 +7,29 @@ and leaves the others empty. An empty cell is an absent field. A list field (`ap
 text (or, in Excel, the cell's own number, date or boolean) that the event model reads
 as it reads JSON: decimal text for money, ISO dates, `true`/`false`.
 
-The convention is derived from the event models, so a field added to a kind is a
+The convention is derived from the pack's event models, so a field added to a kind is a
 column at once; the header is checked against them when the ledger is opened.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import functools
 import re
 import typing
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..core.eventkinds import EventKinds
 from ..core.scope import fields_of
+from ..core.suggest import closest
 from ..model import jsonread
-from ..model.events import EVENT_MODELS
 from .records import LedgerError, RecordError
 
 # path -> kind -> how a cell of that column is read: json-list, json-record, text, flag, integer, value
-_READ_AS: dict[str, dict[str, str]] = {}
+ReadAs = Mapping[str, Mapping[str, str]]
 
 
 def _how(kind: str, annotation: Any) -> str:
@@ -53,10 +54,15 @@ def _annotation(model: Any, path: str) -> Any:
     return annotation
 
 
-for _kind, _model in EVENT_MODELS.items():
-    for _path, _type in fields_of(_model).items():
-        _READ_AS.setdefault(_path, {})[_kind] = _how(_type.kind, _annotation(_model, _path))
-_READ_AS["kind"] = dict.fromkeys(EVENT_MODELS, "text")
+@functools.lru_cache(maxsize=8)
+def read_as(events: EventKinds) -> ReadAs:
+    """How each column is read, per kind: built once per pack's kinds."""
+    found: dict[str, dict[str, str]] = {}
+    for kind, model in events.models.items():
+        for path, typ in fields_of(model).items():
+            found.setdefault(path, {})[kind] = _how(typ.kind, _annotation(model, path))
+    found["kind"] = dict.fromkeys(events.models, "text")
+    return found
 
 
 @dataclass(frozen=True)
@@ -66,10 +72,12 @@ class Layout:
     paths: tuple[tuple[str, ...], ...]
     names: tuple[str, ...]
     kind_column: int
+    read_as: ReadAs = field(default_factory=dict, compare=False)
 
 
-def layout_of(header: Sequence[str], where: str) -> Layout:
+def layout_of(header: Sequence[str], where: str, events: EventKinds) -> Layout:
     """Check a header row against the event models; raises LedgerError naming the column."""
+    columns = read_as(events)
 
     names = [name.strip() for name in header]
     if not any(names):
@@ -81,11 +89,11 @@ def layout_of(header: Sequence[str], where: str) -> Layout:
         if name in seen:
             raise LedgerError(f"{where}: column `{name}` appears twice (columns {seen[name]} and {number})")
         seen[name] = number
-        if name not in _READ_AS:
-            close = difflib.get_close_matches(name, list(_READ_AS), n=1)
+        if name not in columns:
+            close = closest(name, list(columns))
             raise LedgerError(
                 f"{where}: column `{name}` is not a field of any event kind",
-                f"did you mean `{close[0]}`?"
+                f"did you mean `{close}`?"
                 if close
                 else "columns are field paths such as `amount`, `customer.type`, `employee.id`",
             )
@@ -100,7 +108,7 @@ def layout_of(header: Sequence[str], where: str) -> Layout:
                 )
     if "kind" not in seen:
         raise LedgerError(f"{where}: the header has no `kind` column", "every row names its event's kind")
-    return Layout(tuple(tuple(n.split(".")) for n in names), tuple(names), seen["kind"] - 1)
+    return Layout(tuple(tuple(n.split(".")) for n in names), tuple(names), seen["kind"] - 1, columns)
 
 
 class TableDecoder:
@@ -129,7 +137,7 @@ class TableDecoder:
             if not _filled(cell):
                 continue
             name = layout.names[index]
-            how = _READ_AS[name].get(kind, "value") if isinstance(kind, str) else "value"
+            how = layout.read_as[name].get(kind, "value") if isinstance(kind, str) else "value"
             value = self._read(cell, how, name)
             target = event
             for part in path[:-1]:

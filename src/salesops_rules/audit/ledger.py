@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import itertools
 import re
 import typing
@@ -26,9 +27,10 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from ..core.eventkinds import EventKinds
 from ..model import jsonread
 from ..model.audit import SkippedRecord
-from ..model.events import EVENT_ADAPTER, EVENT_MODELS, EventBase
+from ..model.events import EventBase
 from .columns import TableDecoder, layout_of
 from .records import Decoder, LedgerError, RawRecord, RecordError
 
@@ -64,7 +66,7 @@ class JsonLinesDecoder:
             raise RecordError(f"an event is a JSON object, not {_json_type(data)}")
         return data
 
-    def event(self, payload: bytes) -> EventBase | None:
+    def event(self, payload: bytes, events: EventKinds) -> EventBase | None:
         """The event read straight from the line's bytes, or None: then the line goes the exact way.
 
         pydantic parses the JSON itself, without the dict `__call__` builds: that saves a third
@@ -76,7 +78,7 @@ class JsonLinesDecoder:
         if len(payload) > MAX_LINE or _SPACE_AFTER_QUOTE.search(payload):
             return None
         try:
-            event: EventBase = EVENT_ADAPTER.validate_json(payload)
+            event: EventBase = events.adapter.validate_json(payload)
         except Exception:  # any refusal at all: the exact path judges the line and says why
             return None
         # pydantic lets the last of two equal keys win; the exact path refuses them. With no
@@ -90,10 +92,16 @@ class JsonLinesDecoder:
 
 
 def _fields_given(event: BaseModel) -> int:
-    """The keys an event was read from: its fields given, and those of the records it holds."""
+    """The keys an event was read from: its fields given, and those of the records it holds;
+    -1 (never a count) for a kind whose records hold records: the exact path reads those."""
     count = len(event.__pydantic_fields_set__)
     fields = event.__dict__  # not getattr: this runs once per line of the ledger
-    for name in _NESTED[type(event)]:
+    nested = _NESTED.get(type(event))
+    if nested is None:
+        nested = _nested(type(event))
+    if nested is DEEPER:
+        return -1
+    for name in nested:
         value = fields[name]
         if type(value) is tuple:
             for record in value:
@@ -119,13 +127,20 @@ def _index(model: type[BaseModel], nested: dict[type[BaseModel], tuple[str, ...]
             _index(each, nested)
 
 
-# The fields of each event model (and of the records it holds) that may hold a record.
+# Per event model, its fields that may hold a record; filled on first use (a pack's models
+# are made at load). `DEEPER`: a record holds a record, deeper than `_fields_given` counts.
 _NESTED: dict[type[BaseModel], tuple[str, ...]] = {}
-for _model in EVENT_MODELS.values():
-    _index(_model, _NESTED)
-# `_fields_given` counts two levels: an event, and its records, which hold no records.
-if any(_NESTED[m] for m in _NESTED if m not in EVENT_MODELS.values()):
-    raise TypeError("a record of an event holds a record: `_fields_given` must count deeper")
+DEEPER: tuple[str, ...] = ("",)
+
+
+def _nested(model: type[BaseModel]) -> tuple[str, ...]:
+    found: dict[type[BaseModel], tuple[str, ...]] = {}
+    _index(model, found)
+    names = found[model]
+    if any(fields for inner, fields in found.items() if inner is not model):
+        names = DEEPER
+    _NESTED[model] = names
+    return names
 
 
 def _too_long(length: int) -> str:
@@ -253,7 +268,7 @@ def _read_lines(file: Any, size: int | None) -> Iterator[bytes | int]:
 class CsvLedger(Ledger):
     format, unit = "csv", "row"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, events: EventKinds) -> None:
         super().__init__(path)
         self.total = path.stat().st_size
         self._bad_text = False
@@ -261,7 +276,7 @@ class CsvLedger(Ledger):
         with _open_binary(path) as file:
             first = file.readline(MAX_LINE)
         header = next(csv.reader([first.removeprefix(BOM).decode("utf-8", "replace")]), [])
-        self._decoder = TableDecoder(layout_of(header, f"`{path}`"), "csv")
+        self._decoder = TableDecoder(layout_of(header, f"`{path}`", events), "csv")
 
     @property
     def decoder(self) -> Decoder:
@@ -314,14 +329,14 @@ class CsvLedger(Ledger):
 class ExcelLedger(Ledger):
     format, unit = "xlsx", "row"
 
-    def __init__(self, path: Path, sheet: str | None) -> None:
+    def __init__(self, path: Path, sheet: str | None, events: EventKinds) -> None:
         super().__init__(path)
         self.sheet = sheet
         self.declared_rows: int | None = None
         workbook, _, header = self._open()
         workbook.close()
         self.total = self.declared_rows  # for the progress bar only: an estimate
-        self._decoder = TableDecoder(layout_of(header, f"`{path}`, sheet `{self.sheet}`"), "xlsx")
+        self._decoder = TableDecoder(layout_of(header, f"`{path}`, sheet `{self.sheet}`", events), "xlsx")
 
     def _open(self) -> tuple[Any, Iterator[tuple[Any, ...]], list[str]]:
         """The workbook (read-only: rows stream from the file), its row iterator, the header row."""
@@ -491,8 +506,14 @@ def _open_binary(path: Path) -> Any:
         raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
 
 
-def open_ledger(path: str | Path, sheet: str | None = None, format: str | None = None) -> Ledger:
-    """The ledger at `path`, its format told by the suffix (or `format`); raises LedgerError."""
+def open_ledger(
+    path: str | Path, sheet: str | None = None, format: str | None = None, events: EventKinds | None = None
+) -> Ledger:
+    """The ledger at `path`, its format told by the suffix (or `format`); raises LedgerError.
+
+    The columns of a CSV or Excel ledger are checked against `events`, the kinds of the
+    policy that will judge it (by default the bundled policy's).
+    """
     file = Path(path)
     kind = format or FORMATS.get(file.suffix.lower())
     if kind is None:
@@ -510,10 +531,17 @@ def open_ledger(path: str | Path, sheet: str | None = None, format: str | None =
         if kind == "jsonl":
             return JsonLinesLedger(file)
         if kind == "csv":
-            return CsvLedger(file)
+            return CsvLedger(file, events or bundled_events())
     except OSError as error:
         raise LedgerError(f"cannot read `{path}`: {error.strerror}") from None
-    return ExcelLedger(file, sheet)
+    return ExcelLedger(file, sheet, events or bundled_events())
+
+
+@functools.cache
+def bundled_events() -> EventKinds:
+    from ..core.loader import load_policy  # the bundled policy, loaded only when no other is given
+
+    return load_policy().events
 
 
 def _check_utf8(path: Path) -> None:

@@ -81,7 +81,7 @@ def _audit(policy: Policy, case: LedgerCase) -> tuple[list[dict[str, str]], list
         if as_of is not None and not isinstance(as_of, dt.datetime):
             as_of = dt.datetime.combine(as_of, dt.time())
         options = AuditOptions(out_dir=Path(scratch) / "out", explained=0, as_of=as_of)
-        result = audit_ledger(policy, open_ledger(ledger), options)
+        result = audit_ledger(policy, open_ledger(ledger, events=policy.compiled.events), options)
         with result.files[0].open(encoding="utf-8", newline="") as file:
             rows = list(csv.DictReader(file))
     return rows, [(s.position, s.message) for s in result.skipped]

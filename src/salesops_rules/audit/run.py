@@ -300,7 +300,7 @@ def explain_record(
     if isinstance(item, SkippedRecord):
         return [f"{unit.format(n=item.position)}: {item.message}"]
     try:
-        event = parse_event(ledger.decoder(item.payload))
+        event = parse_event(policy.compiled, ledger.decoder(item.payload))
         decision, trace = policy.trace(event, as_of=as_of)
         notes = _ledger_notes(policy, event, None if across is None else across.get(item.position, []))
         lines: list[str] = explain_mod.lines(policy.compiled, decision, trace, _lang(lang), notes)

@@ -33,7 +33,8 @@ COMMAND_MODULES = [decide, service, coverage, editor, audit]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="salesops-rules",
-        description="Check business events against 《销售后勤管理制度》 and explain the decisions.",
+        description="Check business events against a regulation's policy pack (the bundled one, or "
+        "--policy DIR) and explain the decisions.",
     )
     parser.add_argument("--policy", metavar="DIR", default=None, help=POLICY_HELP)
     parser.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)

@@ -44,7 +44,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     policy = policy_from(args)
     as_of = as_of_from(args)
     try:
-        ledger = open_ledger(args.ledger, args.sheet)
+        ledger = open_ledger(args.ledger, args.sheet, events=policy.compiled.events)
     except LedgerError as error:
         raise BadInputError(error.message, [f"  help: {error.help}"] if error.help else []) from None
     if args.explain is not None:

@@ -114,12 +114,16 @@ def policy_from(args: argparse.Namespace, what: str | None = None) -> Policy:
 
 def load_from(path: str | Path | None, what: str | None = None, cached: bool = True) -> Policy:
     """Load a policy folder (through the compiled-pack cache, core/cache.py, unless `cached` is
-    False); a folder that does not load is bad input, every finding listed."""
+    False); a folder that does not load is bad input, every finding listed. The notices of a
+    folder that loads go to stderr."""
     try:
-        return Policy(cache.load_policy(path)) if cached else load_policy(path)
+        policy = Policy(cache.load_policy(path)) if cached else load_policy(path)
     except PolicyError as error:
         head, *rest = error.message.splitlines()
         raise BadInputError(f"{what}: {head}" if what else head, rest, error.findings) from None
+    for notice in policy.compiled.notices:  # what load has to say (a pack with no authority)
+        print(notice.render(), file=sys.stderr)
+    return policy
 
 
 # ---- help that shows every default ----

@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     policy = policy_from(args)
     decision = policy.evaluate(read_event(args.event), as_of=as_of_from(args))
     if args.json:
-        print(json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print(json.dumps(decision.to_json(), ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{decision.event_id}: {decision.verdict}")
     for v in decision.violations:

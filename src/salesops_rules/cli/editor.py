@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 from ..core.loader import default_policy_dir
 from ..core.places import in_pack
 from ..tools import schema as schema_mod
-from .common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, BadInputError, add_policy, load_from, policy_path
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    BadInputError,
+    add_policy,
+    load_from,
+    policy_from,
+    policy_path,
+)
 
 # The editors' tools are imported by their commands: `check` and `explain` start without them.
 if TYPE_CHECKING:
@@ -54,6 +63,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    if args.file_type == "events":
+        return _events_schema(args)
     names = schema_mod.file_names()
     wanted = list(names) if args.out and args.file_type == "all" else [args.file_type]
     documents = {t: schema_mod.combined_schema() if t == "all" else schema_mod.file_schema(t) for t in wanted}
@@ -65,6 +76,33 @@ def cmd_schema(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for file_type, document in documents.items():
             target = out / names[file_type]
+            target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(target)
+    except OSError as error:
+        raise BadInputError(f"cannot write the schema to `{out}`: {error.strerror}") from None
+    return EXIT_OK
+
+
+def _events_schema(args: argparse.Namespace) -> int:
+    """`schema events`: the JSON Schema of each event kind of the pack, or docs/events.md."""
+    from ..tools import eventdocs  # the events' reference, only when asked
+
+    policy = policy_from(args)
+    events = policy.compiled.events
+    if args.markdown:
+        print(eventdocs.markdown(policy, eventdocs.examples(policy)), end="")
+        return EXIT_OK
+    title = f"an event of the policy `{policy.compiled.name}`"
+    if args.out is None:
+        print(json.dumps(eventdocs.events_schema(events, title), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    out = Path(args.out)
+    documents = {"events.schema.json": eventdocs.events_schema(events, title)}
+    documents.update({f"{kind}.schema.json": eventdocs.kind_schema(events, kind) for kind in events.kinds})
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, document in documents.items():
+            target = out / name
             target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             print(target)
     except OSError as error:
@@ -167,7 +205,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     new = load_from(args.new, f"new policy `{args.new}`", cached=not args.no_cache)
     if not Path(args.events).exists():
         raise BadInputError(f"no such events file or folder: `{args.events}`")
-    report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events))
+    report = diff_mod.diff(old, new, diff_mod.read_corpus(args.events, new.compiled.events))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -223,17 +261,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the policy files",
-        description="JSON Schemas of the policy file format, for an editor's YAML plugin.",
+        help="print the JSON Schema of the policy files, or of the pack's events",
+        description="JSON Schemas of the policy file format, for an editor's YAML plugin; "
+        "`schema events`: the JSON Schema of every event kind of the pack (`--policy DIR`).",
     )
     schema.add_argument(
         "file_type",
         nargs="?",
         default="all",
-        choices=list(schema_mod.file_names()),
-        help="one file type, or `all` for one schema that fits every file (default)",
+        choices=[*schema_mod.file_names(), "events"],
+        help="one file type, `all` for one schema that fits every file (default), "
+        "or `events` for the events of the pack",
     )
     schema.add_argument("--out", metavar="DIR", help="write every schema as a file into DIR")
+    schema.add_argument(
+        "--markdown", action="store_true", help="with `events`: print the events' reference (docs/events.md)"
+    )
+    add_policy(schema)
     schema.set_defaults(run=cmd_schema)
 
     test = sub.add_parser(

@@ -43,6 +43,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"`serve` needs the `{error.name}` package, which is not installed",
             ["  help: pip install 'salesops-rules[serve]'"],
         ) from None
+    if args.workers > 1 and not args.no_reload:
+        raise BadInputError(
+            "reload over HTTP needs one worker: each worker holds its own policy",
+            ["  help: add --no-reload; SIGHUP to the service reloads every worker"],
+        )
+    if args.workers > 1 and not hasattr(os, "fork"):
+        raise BadInputError("`--workers` above 1 needs os.fork, which this platform lacks")
     access = access_from(args)  # before anything is loaded: a service without its token never starts
     try:
         limits = Limits(args.reload_cpu, args.reload_memory, args.reload_pause)
@@ -63,8 +70,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"serving {active['name']} {active['version']} (sha256 {active['hash'][:12]}) "
         f"on {run.url_of(sock)}; {where}; {reload}; web page {run.url_of(sock)}/ui"
     )
+    options = {"access_log": args.access_log, "on_reload": say, "access": access}
     try:
-        run.serve(holder, log, sock, access_log=args.access_log, on_reload=say, access=access)
+        if args.workers > 1:
+            if run.serve_workers(args.workers, holder, log, sock, **options) != 0:
+                raise BadInputError("a worker of the service stopped on an error; the others were stopped")
+        else:
+            run.serve(holder, log, sock, **options)
     finally:
         sock.close()
         if log is not None:
@@ -234,6 +246,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     serve.add_argument("--no-log", action="store_true", help="keep no decision log")
     serve.add_argument("--access-log", action="store_true", help="print one line per HTTP request")
+    serve.add_argument(
+        "--workers",
+        metavar="N",
+        type=_positive,
+        default=1,
+        help="processes serving the same port, each with its own copy of the policy (default: 1; "
+        "above 1 needs --no-reload: SIGHUP reloads them all)",
+    )
     serve.add_argument(
         "--token-file",
         metavar="FILE",

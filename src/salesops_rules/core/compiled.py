@@ -14,6 +14,7 @@ from ..errors import Finding
 from ..model.catalogue import Catalogue
 from ..model.citation import Cite
 from ..model.decision import (
+    ApprovalOutcome,
     Citation,
     LawCitation,
     LegalNote,
@@ -26,6 +27,7 @@ from ..model.decision import (
 )
 from ..model.policy import REWARDS
 from .approvals import Chain
+from .eventkinds import EventKinds
 from .expressions import Expression
 
 # A value is a literal fixed in the YAML or an expression over the event, or one of those
@@ -62,7 +64,7 @@ class DatedValue:
         starts = tuple(day for day, _ in written)
         ends = (*(day - dt.timedelta(days=1) for day in starts[1:]), None)
         entries = tuple(
-            ValueInForce.assemble(name=name, rule=rule, since=start, until=end)
+            ValueInForce.assemble(name=name, rule=rule, since=start, until=end, row=None)
             for start, end in zip(starts, ends, strict=True)
         )
         return cls(starts, tuple(source for _, source in written), entries)
@@ -136,12 +138,39 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class RowPeriod:
+    """A row with dated cells, from one day on: its cells then, and the condition they make.
+
+    `condition` is None while a dated cell states nothing yet (before its first day): the row
+    then matches no event. `entries` name the dated cells in force, for the decision.
+    """
+
+    start: dt.date
+    cells: tuple[Cell, ...]
+    condition: Expression | None
+    entries: tuple[ValueInForce, ...]
+
+
+@dataclass(frozen=True)
 class CompiledRow:
     index: int
-    condition: Expression
+    condition: Expression  # for a dated row: that of its last period (what the row says now)
     cells: tuple[Cell, ...]
     then: CompiledOutcome
     cite: Cite
+    # A row whose conditions change on dates: its periods, oldest first; () for an undated row.
+    periods: tuple[RowPeriod, ...] = ()
+    # Each dated cell as written, `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`, for display.
+    written: tuple[tuple[str, str], ...] = ()
+
+    @cached_property
+    def starts(self) -> tuple[dt.date, ...]:
+        return tuple(p.start for p in self.periods)
+
+    def period_on(self, day: dt.date) -> RowPeriod | None:
+        """The period in force on `day` (the last one starting on or before it), or None before the first."""
+        i = bisect_right(self.starts, day) - 1
+        return self.periods[i] if i >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -150,6 +179,11 @@ class CompiledTable:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     rows: tuple[CompiledRow, ...]
+
+    @cached_property
+    def dated(self) -> bool:
+        """Some row's conditions change on dates: the rows are read by the event's date."""
+        return any(row.periods for row in self.rows)
 
 
 @dataclass(frozen=True)
@@ -386,11 +420,13 @@ class CompiledPolicy:
     catalogue: Catalogue
     values: dict[str, ValueInfo]
     roles: dict[str, Text]
+    actions: dict[str, Text]  # roles.yaml `actions`: what a step asks, with its words (may be empty)
     chains: dict[str, Chain]
     rules: tuple[CompiledRule, ...]
     plans: dict[str, tuple[CompiledRule, ...]]  # per event kind, in dependency order
     extractors: dict[str, Callable[[Any], dict[str, Any]]]
     penalties: dict[str, PenaltyRule]
+    events: EventKinds  # the pack's event kinds (events.yaml): models, adapter, people
     warnings: list[str] = field(default_factory=list)
     # Filled on first use by the evaluator: each cited clause's text, built once.
     citation_cache: dict[Cite, Citation] = field(default_factory=dict)
@@ -401,6 +437,8 @@ class CompiledPolicy:
     # Filled by the evaluator: penalties by (violation code, salary as written), built once.
     # (With a bonus that is a share of a value, the value as written too.)
     penalty_cache: dict[tuple[str, ...], Penalty] = field(default_factory=dict)
+    # ...approval steps' outcomes, by (id of the step, role and person, or why it is open).
+    approval_cache: dict[tuple[Any, ...], ApprovalOutcome] = field(default_factory=dict)
     # ...and with a legal note's deduction cap, by (violation code, salary as written, cap).
     capped_cache: dict[tuple[str, str, Decimal], Penalty] = field(default_factory=dict)
     # The editions of policy.yaml `versions`, oldest first: (effective_from, version).
@@ -420,6 +458,11 @@ class CompiledPolicy:
     sanctions: dict[str, SanctionForm] = field(default_factory=dict)
     # The codes of obligations whose entry in penalties.yaml is a reward (granted while open).
     reward_codes: frozenset[str] = frozenset()
+    # Per kind, the plan as generated code (core/codegen.py), made on the kind's first event.
+    # `interpreted`: every event goes through the interpreter instead (the reference; for
+    # debugging, `load_policy(..., interpret=True)` or SALESOPS_RULES_INTERPRET=1).
+    runners: dict[str, Callable[..., None]] = field(default_factory=dict, repr=False, compare=False)
+    interpreted: bool = False
 
     @cached_property
     def grave_sanctions(self) -> frozenset[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
@@ -38,11 +39,12 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import EVENT_ADAPTER, EVENT_MODELS, ApprovalRecord, EventBase
+from ..model.events import ApprovalRecord, EventBase
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
 from .asof import due_instant, judgement_time, recorded_until
+from .codegen import generate
 from .compiled import (
     UNDETERMINED_CODE,
     Amounts,
@@ -50,23 +52,31 @@ from .compiled import (
     CompiledObligation,
     CompiledOutcome,
     CompiledPolicy,
+    CompiledRow,
     CompiledRule,
+    CompiledTable,
     DatedValue,
     PenaltyRule,
     ValueSource,
     undecided,
 )
+from .eventkinds import EventKinds
 from .expected import expected
 from .expressions import Expression
 from .legal_notes import capped, notes_for
 from .trace import Fact, RuleTrace
 
 NOT_IN_FORCE = "policy_not_in_force"
+# What a rule's code may raise on one event: the rule cannot be evaluated, the event is referred.
+RULE_FAILURES = (TypeError, ArithmeticError, ValueError)
 UNDETERMINED = object()
 NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
+# Approval step outcomes by (step, role, person) or (step, why open): as many as people and
+# reasons; bounded like the others all the same.
+APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
@@ -141,36 +151,38 @@ class _State:
         self.in_force: list[ValueInForce] = []  # the dated values taken, for the decision
 
 
-def parse_event(event: dict[str, Any] | EventBase) -> EventBase:
+def parse_event(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> EventBase:
+    """`event` read as one of the policy's kinds; raises EventError naming every bad field."""
     if isinstance(event, EventBase):
         return event
     if not isinstance(event, dict):
         raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
     try:
-        parsed: EventBase = EVENT_ADAPTER.validate_python(event)
+        parsed: EventBase = policy.events.adapter.validate_python(event)
     except Exception as error:  # pydantic's ValidationError, re-said with field paths
-        raise _event_error(error, event) from None
+        raise event_error(policy.events, error, event) from None
     return parsed
 
 
-def _event_error(error: Any, event: dict[str, Any]) -> EventError:
+def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventError:
+    """pydantic's `error` about `event` as an EventError: each problem's path and message."""
     if not isinstance(error, ValidationError):  # a defect of a validator: said, never a traceback
         return EventError([("$", f"cannot be read: {type(error).__name__}: {shown(str(error))}")])
     problems: list[tuple[str, str]] = []
     for problem in error.errors(include_url=False):
-        loc = _field_loc(problem["loc"])
+        loc = _field_loc(problem["loc"], events.model_names)
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         kind = problem["type"]
         if kind == "union_tag_invalid":
             given = shown(str(event.get("kind")))
-            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in _KINDS)
+            message = f"unknown kind `{given}`; kinds: " + ", ".join(f"`{k}`" for k in events.kinds)
             path = "$.kind"
         elif kind == "union_tag_not_found":
             message, path = "missing `kind`", "$.kind"
         elif kind == "extra_forbidden":
             message = "unknown field"
         elif kind == "missing":
-            wanted = expected(str(event.get("kind")), loc)
+            wanted = expected(events, str(event.get("kind")), loc)
             message = f"missing field: expected {wanted}" if wanted else "missing field"
         else:
             text = str(problem["msg"]).removeprefix("Value error, ")
@@ -181,15 +193,10 @@ def _event_error(error: Any, event: dict[str, Any]) -> EventError:
     return EventError(problems or [("$", str(error))])
 
 
-# Every kind of the event models, so that a kind added there is known here too.
-_KINDS = tuple(EVENT_MODELS)
-_MODEL_NAMES = {*_KINDS}
-
-
-def _field_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+def _field_loc(loc: tuple[Any, ...], kinds: frozenset[str]) -> tuple[Any, ...]:
     """A problem's place without the union's tag in front: only the first step names the kind
-    (a field may be named like a kind)."""
-    return loc[1:] if loc and loc[0] in _MODEL_NAMES else loc
+    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    return loc[1:] if loc and loc[0] in kinds else loc
 
 
 def evaluate(
@@ -255,7 +262,7 @@ def _run_plan(
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
     when = judgement_time(as_of) if as_of is not None else None
-    parsed = parse_event(event)
+    parsed = parse_event(policy, event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     plan = policy.steps.get(kind, ())
     ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
@@ -272,22 +279,41 @@ def _run_plan(
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
         return parsed, kind, day, state
-    excluded = _excluded(parsed)
-    records = _records(parsed)
-    settled = state.settled
-    for rule, dated, reads in plan:
-        if dated and not rule.in_force(day):
-            _note(state, rule, "not_in_force")
-            continue
-        for name in reads:
-            if name not in settled:
-                _settle(policy, state, name, records, excluded)
-        _run(state, rule, reads)
-    for name in list(state.candidates):
-        _settle(policy, state, name, records, excluded)
+    if trace is None and not policy.interpreted:
+        runner = policy.runners.get(kind) or _generated(policy, kind)
+        runner(state, day)
+    else:
+        settled = state.settled
+        for rule, dated, reads in plan:
+            if dated and not rule.in_force(day):
+                _note(state, rule, "not_in_force")
+                continue
+            for name in reads:
+                if name not in settled:
+                    _settle(policy, state, name)
+            _run(state, rule, reads)
+        for name in list(state.candidates):
+            _settle(policy, state, name)
     if state.in_force:  # a value a later failure of its rule made undetermined was not taken
-        state.in_force = [e for e in state.in_force if state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED]
+        state.in_force = [
+            e
+            for e in state.in_force
+            if e.row is not None or state.ns.get(e.name, UNDETERMINED) is not UNDETERMINED
+        ]
     return parsed, kind, day, state
+
+
+def generate_plans(policy: CompiledPolicy) -> None:
+    """Every kind's plan as generated code, made now rather than on the kind's first event."""
+    for kind in policy.plans:
+        if kind not in policy.runners:
+            _generated(policy, kind)
+
+
+def _generated(policy: CompiledPolicy, kind: str) -> Callable[..., None]:
+    """The kind's plan as generated code, made once (two threads at once make it twice, alike)."""
+    runner = policy.runners[kind] = generate(policy, kind, _HELPERS)
+    return runner
 
 
 def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite) -> None:
@@ -305,15 +331,6 @@ def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite
     )
 
 
-def _records(event: EventBase) -> tuple[ApprovalRecord, ...]:
-    """The approval records an event carries: its `approvals`, and a cash `permission`."""
-    # A missing attribute on a pydantic model takes a slow path: read the field dict instead.
-    fields = event.__dict__
-    records: tuple[ApprovalRecord, ...] = fields.get("approvals", ())
-    permission = fields.get("permission")
-    return (*records, permission) if permission is not None else records
-
-
 def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
     for i, step in enumerate(chain.steps):
@@ -321,12 +338,6 @@ def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
             stamp = getattr(event, step.by_end_of)
             found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
     return found
-
-
-def _excluded(event: EventBase) -> frozenset[str]:
-    prepared = event.__dict__.get("prepared_by")
-    employee = event.employee.id if event.employee is not None else None
-    return frozenset(i for i in (prepared, employee) if i)
 
 
 def _note(state: _State, rule: CompiledRule, status: str, **extra: Any) -> RuleTrace | None:
@@ -368,7 +379,7 @@ def _run(state: _State, rule: CompiledRule, reads: tuple[str, ...]) -> None:
             )
         if chosen is not None:
             _apply(state, rule, chosen, node)
-    except (TypeError, ArithmeticError, ValueError) as error:
+    except RULE_FAILURES as error:
         _cannot_evaluate(state, rule, error)
 
 
@@ -376,7 +387,10 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
     table = rule.table
     assert table is not None
     ns = state.ns
-    matches = [row for row in table.rows if row.condition.fn(ns)]
+    if table.dated:
+        matches = _dated_matches(table, ns)
+    else:
+        matches = [row for row in table.rows if row.condition.fn(ns)]
     if table.hit == "first":
         matches = matches[:1]
     facts = _facts_of_inputs(table.inputs, ns) if state.trace is not None else []
@@ -412,11 +426,39 @@ def _run_table(state: _State, rule: CompiledRule) -> None:
         return
     row = matches[0]
     node = _note(state, rule, "applied", facts=facts, row=row.index + 1)
+    if row.periods:
+        _dated_row(state, row, node)
     _cite(state, row.cite)
     _apply(state, rule, row.then, node, cite=row.cite)
     unset = [name for name in table.outputs if name not in row.then.slots]
     if unset:
         _silent(state, rule, tuple(unset), node)
+
+
+def _dated_matches(table: CompiledTable, ns: dict[str, Any]) -> list[CompiledRow]:
+    """The rows matching the event when some rows' conditions change on dates: each row's
+    condition in force on the event's date (none before a dated cell's first day)."""
+    day = ns["event_date"]
+    matches = []
+    for row in table.rows:
+        if row.periods:
+            period = row.period_on(day)
+            condition = period.condition if period is not None else None
+        else:
+            condition = row.condition
+        if condition is not None and condition.fn(ns):
+            matches.append(row)
+    return matches
+
+
+def _dated_row(state: _State, row: CompiledRow, node: RuleTrace | None) -> None:
+    """The dated cells of the row that matched, named in the decision and the trace."""
+    period = row.period_on(state.ns["event_date"])
+    assert period is not None  # it matched
+    state.in_force += period.entries
+    if node is not None:
+        for entry in period.entries:
+            node.dated[f"when {entry.name}"] = entry
 
 
 def _silent(
@@ -640,9 +682,9 @@ def _before_dated(
     return UNDETERMINED
 
 
-def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excluded: frozenset[str]) -> None:
+def _settle(policy: CompiledPolicy, state: _State, name: str) -> None:
     if name == "approvals_satisfied":
-        _settle(policy, state, "approvals", records, excluded)
+        _settle(policy, state, "approvals")
         state.ns[name] = all(a.satisfied for a in state.approvals)
         return
     if name in state.settled:
@@ -662,7 +704,7 @@ def _settle(policy: CompiledPolicy, state: _State, name: str, records: Any, excl
     if name == "approvals":
         state.chain = result if isinstance(result, Chain) else None
         if state.chain is not None:
-            _judge(policy, state, records, excluded)
+            _judge(policy, state)
         return
     state.ns[name] = result
 
@@ -716,26 +758,42 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b) and type(a) is type(b)
 
 
-def _judge(policy: CompiledPolicy, state: _State, records: Any, excluded: frozenset[str]) -> None:
-    assert state.chain is not None
-    preparer = state.event.__dict__.get("prepared_by") if state.event is not None else None
-    for result in judge(state.chain, records, excluded, _deadlines(state.chain, state.event), preparer):
-        step = result.step
-        _cite(state, step.cite)
+def _judge(policy: CompiledPolicy, state: _State) -> None:
+    assert state.chain is not None and state.event is not None
+    # The records and who may not approve, read only for a kind with an approval chain.
+    event = state.event
+    kind: str = event.kind  # type: ignore[attr-defined]
+    records, excluded = policy.events.records(kind, event), policy.events.excluded(kind, event)
+    preparer = event.__dict__.get("prepared_by")
+    for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
+        _cite(state, result.step.cite)
+        state.approvals.append(_approval(policy, result.step, result.record, result.reason))
+
+
+def _approval(
+    policy: CompiledPolicy, step: Step, record: ApprovalRecord | None, reason: str | None
+) -> ApprovalOutcome:
+    """A step's outcome, by step, who took it and why not: the same few, made once each (bounded)."""
+    # Steps live as long as the policy that holds them and this cache: their ids are stable.
+    key = (id(step), record.role, record.by, None) if record is not None else (id(step), None, None, reason)
+    found = policy.approval_cache.get(key)
+    if found is None:
         note = None
-        if result.reason is not None:
-            note = Text.assemble(zh=_reason_zh(result.reason, step, policy), en=result.reason)
-        state.approvals.append(
-            ApprovalOutcome.assemble(
-                # A step any of several roles may take shows the role that took it.
-                role=result.record.role if result.record is not None else step.role,
-                action=step.action,
-                satisfied=result.record is not None,
-                cite=step.cite,
-                by=result.record.by if result.record is not None else None,
-                note=note,
-            )
+        if reason is not None:
+            note = Text.assemble(zh=_reason_zh(reason, step, policy), en=reason)
+        found = ApprovalOutcome.assemble(
+            # A step any of several roles may take shows the role that took it.
+            role=record.role if record is not None else step.role,
+            action=step.action,
+            satisfied=record is not None,
+            cite=step.cite,
+            by=record.by if record is not None else None,
+            note=note,
         )
+        # A step with a deadline says when a late record was made: that outcome is the event's own.
+        if (record is not None or step.by_end_of is None) and len(policy.approval_cache) < APPROVALS_KEPT:
+            policy.approval_cache[key] = found
+    return found
 
 
 def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
@@ -799,33 +857,44 @@ def _decision(
     verdict: Verdict,
 ) -> Decision:
     # One sanction per kind of breach: two rules finding the same breach do not double it.
-    codes = dict.fromkeys(v.code for v in state.violations)
+    codes = dict.fromkeys(v.code for v in state.violations) if state.violations else {}
     if policy.reward_codes:  # a reward the pack grants while its obligation is open
         codes.update(dict.fromkeys(o.code for o in state.obligations if o.code in policy.reward_codes))
-    penalties = [_penalty(policy, code, event, values) for code in codes]
-    for p in penalties:
-        _cite(state, p.cite)
+    penalties: list[Penalty] = []
+    if codes:
+        penalties = [_penalty(policy, code, event, values) for code in codes]
+        for p in penalties:
+            _cite(state, p.cite)
     legal: list[LegalNote] = []
     if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
-    return Decision.assemble(
-        event_id=event.id,
-        kind=kind,
-        policy=policy.ref_on(day),
-        verdict=verdict,
-        values=values,
-        approvals=state.approvals,
-        obligations=state.obligations,
-        violations=state.violations,
-        penalties=penalties,
-        citations=_citations(policy, state.cites),
-        rules=[
-            r for r in state.applied if r not in state.displaced or r in state.prevailed or r in state.acted
-        ],
-        legal_notes=legal,
-        as_of=state.as_of,
-        values_in_force=state.in_force,
+    # Every field, in the model's order (a dump follows this order).
+    return Decision.assemble_from(
+        {
+            "event_id": event.id,
+            "kind": kind,
+            "policy": policy.ref_on(day),
+            "verdict": verdict,
+            "values": values,
+            "approvals": state.approvals,
+            "obligations": state.obligations,
+            "violations": state.violations,
+            "penalties": penalties,
+            "citations": _citations(policy, state.cites),
+            "rules": _rules(state),
+            "legal_notes": legal,
+            "as_of": state.as_of,
+            "values_in_force": state.in_force,
+        }
     )
+
+
+def _rules(state: _State) -> list[str]:
+    """The rules that applied, less those displaced by an exception that did nothing else."""
+    displaced = state.displaced
+    if not displaced:  # the usual case
+        return list(state.applied)
+    return [r for r in state.applied if r not in displaced or r in state.prevailed or r in state.acted]
 
 
 def _legal_notes(
@@ -837,7 +906,7 @@ def _legal_notes(
         return penalties, []
     found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
     caps = [note.deduction_cap for note, _ in found if note.deduction_cap is not None]
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(kind, event)
     if caps and salary is not None:
         penalties = [_capped(policy, p, salary, min(caps)) for p in penalties]
     return penalties, [note.entry(figures) for note, figures in found]
@@ -910,7 +979,7 @@ def _build_citation(policy: CompiledPolicy, cite: Cite) -> Citation:
 
 
 def _penalty(policy: CompiledPolicy, code: str, event: EventBase, values: dict[str, Any]) -> Penalty:
-    salary = event.employee.monthly_salary if event.employee is not None else None
+    salary = policy.events.salary_of(event.kind, event)  # type: ignore[attr-defined]
     rule = policy.penalties[code]
     # The same breach by people of the same salary draws the same (frozen) penalty: made once.
     # The salary as written is part of the key: 3200 and 3200.00 are equal, but their amounts
@@ -1008,3 +1077,19 @@ def _show(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
+
+
+# The interpreter's functions the generated plans call (core/codegen.py): one copy of each rule
+# of resolution, judgement and wording, whichever way a plan runs.
+_HELPERS: dict[str, Any] = {
+    "settle": _settle,
+    "offer": _offer,
+    "due": _due,
+    "add_violation": _add_violation,
+    "silent": _silent,
+    "run_table": _run_table,
+    "cannot_evaluate": _cannot_evaluate,
+    "apply": _apply,
+    "UNDETERMINED": UNDETERMINED,
+    "FAILURES": RULE_FAILURES,
+}

@@ -7,22 +7,16 @@ that is missing says what to put there without a second list of types to keep.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 
-from ..model.events import EVENT_MODELS
+from .eventkinds import EventKinds
 
 
-@cache
-def _schema(kind: str) -> dict[str, Any]:
-    return EVENT_MODELS[kind].model_json_schema()
-
-
-def expected(kind: str, loc: Sequence[str | int]) -> str | None:
+def expected(events: EventKinds, kind: str, loc: Sequence[str | int]) -> str | None:
     """What the field at `loc` (pydantic's location, without the kind) of a `kind` event takes."""
-    if kind not in EVENT_MODELS:
+    if kind not in events.kinds:
         return None
-    root = _schema(kind)
+    root = events.json_schema(kind)
     defs = root.get("$defs", {})
     spec: Mapping[str, Any] | None = root
     for step in loc:

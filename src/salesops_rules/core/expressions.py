@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import decimal
-import difflib
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -27,10 +26,10 @@ from typing import Any
 
 import simpleeval
 
-from ..model.events import ROLES
 from ..model.money import round_money
 from .literals import LiteralError, read_number
 from .scope import ANY, BOOL, NUMBER, Type
+from .suggest import closest
 
 Namespace = Mapping[str, Any]
 
@@ -51,6 +50,11 @@ def _signed_by(records: Any, role: str) -> bool:
 def _recorded_by(records: Any, role: str, at: Any) -> bool:
     """Whether `role` signed or consented, in a record made at or before the moment `at`."""
     return any(r.role == role and r.at <= at for r in records)
+
+
+def _sum_of(records: Any, name: str) -> Any:
+    """The total of one number field over a list of records (a collection schedule's amounts)."""
+    return sum((getattr(r, name) for r in records), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,9 @@ FUNCTIONS: dict[str, Function] = {
         NUMBER,
         "two dates or two datetimes",
         same=True,
+    ),
+    "sum_of": Function(
+        _sum_of, (("list",), ("str",)), NUMBER, "a list of records and the name of one of their number fields"
     ),
     "signed_by": Function(_signed_by, (("list",), ("str",)), BOOL, "the approval records and a role name"),
     "recorded_by": Function(
@@ -437,8 +444,8 @@ class _Checker:
         if typ is None:
             # A scope is the event's fields and the policy's values: a few dozen. A manifest
             # declaring thousands would make each unknown name cost a second to suggest for.
-            close = difflib.get_close_matches(name, list(self.scope), n=1) if len(self.scope) <= 1000 else []
-            help_text = f"did you mean `{close[0]}`?" if close else None
+            close = closest(name, self.scope) if len(self.scope) <= 1000 else None
+            help_text = f"did you mean `{close}`?" if close else None
             raise ExpressionError(f"unknown name `{name}`", help_text)
         if typ.kind == "any":
             fields = sorted(n[len(name) + 1 :] for n in self.scope if n.startswith(name + "."))
@@ -540,6 +547,8 @@ class _Checker:
         self._arity(node, name, function)
         if name in ("signed_by", "recorded_by"):
             self._signed_by(node)  # says more than "argument 1 is a string"
+        if name == "sum_of":
+            self._sum_of(node)
         kinds = [self.check(arg).kind for arg in node.args]
         for i, (arg, kind) in enumerate(zip(node.args, kinds, strict=True)):
             allowed = function.params[min(i, len(function.params) - 1)]
@@ -579,13 +588,36 @@ class _Checker:
                 f"`{self._src(records)}`: `{name}` reads the event's approval records",
                 f"write `{name}({example})`",
             )
-        if not (isinstance(role, ast.Constant) and role.value in ROLES):
-            close = difflib.get_close_matches(str(getattr(role, "value", "")), ROLES, n=1)
+        records_type = self.scope.get("approvals")
+        if records_type is None:
+            return  # reported as an unknown name when the arguments are checked
+        role_type = records_type.item("role")
+        roles = role_type.enum if role_type is not None and role_type.enum else ()
+        if not (isinstance(role, ast.Constant) and role.value in roles):
+            close = closest(str(getattr(role, "value", "")), roles)
             raise ExpressionError(
                 f"`{self._src(role)}` is not a role",
-                ("did you mean " + repr(close[0]) + "? " if close else "")
+                ("did you mean " + repr(close) + "? " if close else "")
                 + "roles: "
-                + ", ".join(f"`{r}`" for r in ROLES),
+                + ", ".join(f"`{r}`" for r in roles),
+            )
+
+    def _sum_of(self, node: ast.Call) -> None:
+        records, name = node.args[:2]
+        typ = self.scope.get(records.id) if isinstance(records, ast.Name) else None
+        if typ is None or typ.items is None:
+            raise ExpressionError(
+                f"`{self._src(records)}`: `sum_of` adds up a field of a list of records",
+                "write `sum_of(collection_schedule, 'amount')`",
+            )
+        numbers = [n for n, t in typ.items if t.kind == "number"]
+        if not (isinstance(name, ast.Constant) and name.value in numbers):
+            close = closest(str(getattr(name, "value", "")), numbers)
+            raise ExpressionError(
+                f"`{self._src(name)}` is not a number field of `{self._src(records)}`",
+                ("did you mean " + repr(close) + "? " if close else "")
+                + "its number fields: "
+                + ", ".join(f"`{n}`" for n in numbers),
             )
 
     def _Compare(self, node: ast.Compare) -> Type:
@@ -641,10 +673,10 @@ class _Checker:
             for value in literal_type.enum:
                 if value not in field_enum:
                     other = rn if node is ln else ln
-                    close = difflib.get_close_matches(value, field_enum, n=1)
+                    close = closest(value, field_enum)
                     raise ExpressionError(
                         f"`{self._src(other)}` is never `{value!r}`",
-                        ("did you mean " + repr(close[0]) + "? " if close else "")
+                        ("did you mean " + repr(close) + "? " if close else "")
                         + "its values: "
                         + ", ".join(f"`{v}`" for v in field_enum),
                     )

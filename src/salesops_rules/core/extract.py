@@ -34,6 +34,18 @@ def make_extractor(
     return fn
 
 
+def make_getter(model: type[BaseModel], path: str, scope: dict[str, Type]) -> Callable[[Any], Any]:
+    """A generated function reading one field path of `model` (None behind an empty record)."""
+    parts = path.split(".")
+    if not all(p.isidentifier() for p in parts):
+        raise ValueError(f"`{path}` is not a field path")
+    source = f"def get(e):\n    return {_access(parts, scope)}\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<get {model.__name__}.{path}>", "exec"), {"__builtins__": {}}, namespace)  # noqa: S102
+    fn: Callable[[Any], Any] = namespace["get"]
+    return fn
+
+
 def _access(parts: list[str], scope: dict[str, Type]) -> str:
     expr = "e"
     guards = []

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import Finding, PolicyError
+from ..model.event_spec import FieldSpec
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
 from .compiled import CompiledPolicy
@@ -148,6 +149,42 @@ def _read(path: Path) -> LabelsFile:
     return labels
 
 
+Words = dict[str, Pair]
+
+
+def event_words(policy: CompiledPolicy) -> tuple[Words, Words, dict[str, Words]]:
+    """The words events.yaml gives: of each kind, of each field path, of each closed field's values."""
+    events = policy.events
+    spec = events.spec
+    kinds = {name: {"zh": info.label.zh, "en": info.label.en} for name, info in events.kinds.items()}
+    fields: dict[str, Pair] = {}
+    enums: dict[str, dict[str, Pair]] = {}
+    roles = {name: {"zh": words.zh, "en": words.en} for name, words in policy.roles.items()}
+
+    def walk(prefix: str, declared: dict[str, FieldSpec], depth: int) -> None:
+        for name, field in declared.items():
+            path = prefix + name
+            fields.setdefault(path, {"zh": field.zh, "en": field.en})
+            type_name = field.of if field.type == "list" else field.type
+            values = field.values or (spec.enums[type_name].values if type_name in spec.enums else None)
+            if values:
+                enums.setdefault(name, _pairs(values))
+            elif type_name == "role":
+                enums.setdefault(name, roles)
+            if type_name in spec.shapes and field.type != "list" and depth < _DEPTH:
+                walk(path + ".", spec.shapes[type_name].fields, depth + 1)
+
+    for info in events.kinds.values():
+        walk("", dict(info.fields), 0)
+    record = spec.shapes.get(spec.approval_record or "")
+    if record is not None and "role" in record.fields:  # a record's role, read by its last name
+        walk("", {"role": record.fields["role"]}, _DEPTH)
+    return kinds, fields, enums
+
+
+_DEPTH = 8  # shapes within shapes worded at most this deep
+
+
 def labels_of(policy: CompiledPolicy) -> Labels:
     """The labels of `policy`'s pack (read once per pack), or the bundled ones when it has none."""
     cached = _CACHE.get(policy.root)
@@ -159,13 +196,20 @@ def labels_of(policy: CompiledPolicy) -> Labels:
     data = LabelsFile()
     if path.is_file():
         data = _read(path)
+    kinds, fields, enums = event_words(policy)
+    # labels.yaml words the other names, and may say a declared field otherwise where it
+    # reads better in its place (`permission.at`: 许可时间, not the approval record's 签字时间).
+    enums.update({name: _pairs(values) for name, values in data.enums.items()})
     labels = Labels(
         policy,
-        kinds=_pairs(data.kinds),
-        fields=_pairs(data.fields),
-        enums={name: _pairs(values) for name, values in data.enums.items()},
+        kinds={**kinds, **_pairs(data.kinds)},
+        fields={**fields, **_pairs(data.fields)},
+        enums=enums,
         codes=_pairs(data.codes),
-        actions=_pairs(data.actions),
+        actions={
+            **{name: {"zh": t.zh, "en": t.en} for name, t in policy.actions.items()},
+            **_pairs(data.actions),
+        },
         functions=_pairs(data.functions),
     )
     _CACHE[policy.root] = labels

@@ -13,12 +13,12 @@ compiled plan, as a streaming aggregation.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable
+
+from pydantic import BaseModel
 
 from ..model.citation import Cite
 from ..model.decision import Text
-from ..model.events import EVENT_MODELS
 from ..model.policy import EventPattern, LedgerOutcome, LedgerRuleSpec
 from .compiled import (
     CompiledLedgerRule,
@@ -34,6 +34,7 @@ from .expressions import ExpressionError, compile_expression
 from .extract import make_extractor
 from .loading import BuildContext, validate_rule
 from .scope import DATE, Type, fields_of
+from .suggest import closest
 from .yamlsource import PathKey, Source
 
 # What a ledger expression may name: the event's own fields and its date. Decision values
@@ -42,8 +43,8 @@ LEDGER_BUILTINS: dict[str, Type] = {"event_date": DATE}
 SCALAR_KINDS = ("str", "number", "date", "datetime", "bool")
 
 
-def ledger_scope(kind: str) -> dict[str, Type]:
-    scope = fields_of(EVENT_MODELS[kind])
+def ledger_scope(model: type[BaseModel]) -> dict[str, Type]:
+    scope = fields_of(model)
     scope.update(LEDGER_BUILTINS)
     return scope
 
@@ -176,11 +177,11 @@ class LedgerRuleCompiler:
         unsure = source.kind in self.broken_kinds
         for i, code in enumerate(spec.replaces):
             if code not in known and not unsure:
-                close = difflib.get_close_matches(code, sorted(known), n=1)
+                close = closest(code, sorted(known))
                 self.error(
                     (*base, "replaces", i),
                     f"`replaces` names `{code}`, which no rule on `{source.kind}` emits",
-                    f"did you mean `{close[0]}`?"
+                    f"did you mean `{close}`?"
                     if close
                     else "codes of that kind: " + (", ".join(f"`{c}`" for c in sorted(known)) or "none"),
                 )
@@ -299,17 +300,16 @@ class LedgerRuleCompiler:
         self, pattern: EventPattern, path: PathKey, fields: list[str], kind_path: PathKey | None = None
     ) -> EventSide | None:
         kind = pattern.kind
-        if kind not in EVENT_MODELS:
-            close = difflib.get_close_matches(kind, list(EVENT_MODELS), n=1)
+        models = self.b.events.models if self.b.events is not None else {}
+        if kind not in models:
+            close = closest(kind, models)
             self.error(
                 kind_path or (*path, "kind"),
                 f"unknown event kind `{kind}`",
-                f"did you mean `{close[0]}`?"
-                if close
-                else "kinds: " + ", ".join(f"`{k}`" for k in EVENT_MODELS),
+                f"did you mean `{close}`?" if close else "kinds: " + ", ".join(f"`{k}`" for k in models),
             )
             return None
-        scope = ledger_scope(kind)
+        scope = ledger_scope(models[kind])
         when = None
         names = {f for f in fields if f in scope}
         if pattern.when is not None:
@@ -328,21 +328,24 @@ class LedgerRuleCompiler:
                 )
                 return None
             names |= set(when.names)
-        read = make_extractor(EVENT_MODELS[kind], names, scope)
+        read = make_extractor(models[kind], names, scope)
         return EventSide(kind, when, read)
 
     def field(
         self, kind: str, name: str, path: PathKey, allowed: tuple[str, ...], owner: str | None = None
     ) -> Type | None:
-        scope = ledger_scope(kind)
+        models = self.b.events.models if self.b.events is not None else {}
+        if kind not in models:
+            return None  # reported where the kind is named
+        scope = ledger_scope(models[kind])
         typ = scope.get(name)
         if typ is None or name in LEDGER_BUILTINS:
             fields = [f for f in scope if f not in LEDGER_BUILTINS]
-            close = difflib.get_close_matches(name, fields, n=1)
+            close = closest(name, fields)
             self.error(
                 path,
                 f"{owner or f'`{kind}`'} has no field `{name}`",
-                f"did you mean `{close[0]}`?" if close else None,
+                f"did you mean `{close}`?" if close else None,
             )
             return None
         if typ.kind not in allowed:
@@ -362,11 +365,11 @@ class LedgerRuleCompiler:
             for i, item in enumerate(items):
                 path: PathKey = (name, f"{category}s", i)
                 if category == "violation" and self.b.penalties_loaded and item.code not in self.b.penalties:
-                    close = difflib.get_close_matches(item.code, list(self.b.penalties), n=1)
+                    close = closest(item.code, list(self.b.penalties))
                     self.error(
                         (*path, "code"),
                         f"violation `{item.code}` has no penalty in penalties.yaml",
-                        f"did you mean `{close[0]}`?"
+                        f"did you mean `{close}`?"
                         if close
                         else "every violation a rule emits needs its sanction in penalties.yaml",
                     )

@@ -11,18 +11,17 @@ the one expression compiler; the evaluator only runs the notes of the event's ki
 
 from __future__ import annotations
 
-import difflib
 import math
 from decimal import Decimal
 from typing import Any
 
 from ..model.decision import LawCitation, Penalty, Range, Text
-from ..model.events import EVENT_MODELS
 from ..model.money import CENT, round_money
 from ..model.policy import LawSpec, LegalNoteSpec
 from .compiled import CompiledLegalNote
 from .expressions import Expression, ExpressionError, compile_expression
 from .loading import BuildContext, validate_rule
+from .suggest import closest
 from .yamlsource import PathKey, Source
 
 
@@ -43,13 +42,14 @@ class _NoteCompiler:
     def compile(self) -> CompiledLegalNote | None:
         spec = self.spec
         kinds = spec.kinds
+        known = self.b.kinds()
         for j, kind in enumerate(kinds or ()):
-            if kind not in EVENT_MODELS:
-                close = difflib.get_close_matches(kind, list(EVENT_MODELS), n=1)
+            if kind not in known:
+                close = closest(kind, known)
                 self.error(
                     ("on",) if isinstance(spec.on, str) else ("on", j),
                     f"unknown event kind `{kind}`",
-                    f"did you mean `{close[0]}`?" if close else None,
+                    f"did you mean `{close}`?" if close else None,
                 )
         if (spec.when is not None or spec.figures) and kinds is None:
             self.error(("on",), "a note with `when` or `figures` reads an event: name its kinds in `on`")

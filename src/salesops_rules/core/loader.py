@@ -10,8 +10,8 @@ codes against the penalty table, and the order rules must run in.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
@@ -20,10 +20,11 @@ from typing import Any
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
 from ..model.citation import DEFAULT_NUMBERING, Cite, pattern_problem
-from ..model.decision import Text
-from ..model.events import EVENT_MODELS, ROLES, ViolationCode
+from ..model.decision import Text, ValueInForce
+from ..model.event_spec import EventsFile
 from ..model.labels import LabelsFile
 from ..model.policy import (
+    CODE_PATTERN,
     MEASURES,
     ONE_OF,
     REWARDS,
@@ -61,34 +62,41 @@ from .compiled import (
     DatedValue,
     PenaltyRule,
     PlainSource,
+    RowPeriod,
     SanctionForm,
     ValueInfo,
     ValueSource,
 )
+from .eventkinds import EventKinds, build_event_kinds
 from .expressions import Expression, ExpressionError, compile_expression, one_line
 from .extract import make_extractor
 from .graphs import Graph
 from .literals import LiteralError, read_number
 from .loading import M, Report, validate_model, validate_rule
 from .scope import VALUE_TYPES, Type, event_scope
+from .suggest import closest
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
 
-MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS = (
+MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS, EVENTS = (
     "policy.yaml",
     "regulation.yaml",
     "roles.yaml",
     "penalties.yaml",
     "labels.yaml",  # words for names (core/labels.py), read by explain and the report
+    "events.yaml",  # the event kinds (core/eventkinds.py)
 )
-SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS)
+SPECIAL_FILES = (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, LABELS, EVENTS)
 RULE_FILE_KEYS = ("rules", "ledger_rules", "legal_notes")  # what a rule file may hold
-VIOLATION_CODES: tuple[str, ...] = ViolationCode.__args__  # type: ignore[attr-defined]
 COMPARATORS = ("<=", ">=", "<", ">", "==")
 DATED_HELP = (
     "a dated value maps the first day of each value to it, oldest first: "
     "`{2011-11-01: 0.50, 2012-07-01: 0.60}`"
 )
 _DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The approval actions of a pack whose roles.yaml declares none.
+DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
+CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
+
 
 
 def default_policy_dir() -> Path:
@@ -122,7 +130,7 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
             report.findings.append(Finding(display, line, column, None, message, help))
         if not source.refused:  # a refused value would only be reported again, as missing
             sources[file.name] = source
-    for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES):
+    for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, EVENTS):
         if required not in sources and not any(f.file.endswith(required) for f in report.findings):
             report.findings.append(
                 Finding(str(root / required), 1, 1, None, f"the policy folder has no `{required}`")
@@ -151,6 +159,7 @@ class _Builder:
         self.legal_notes: list[CompiledLegalNote] = []
         self.note_reads: dict[str, set[str]] = {}  # per kind, the fields legal notes read
         self.suggestion_budget = 100_000  # choices compared for "did you mean", about 1 s
+        self.events: EventKinds | None = None
 
     def suggest(self, word: str, choices: Collection[str]) -> list[str]:
         """The closest of `choices` to `word` for a "did you mean", within a budget per load.
@@ -161,7 +170,11 @@ class _Builder:
         if len(choices) > self.suggestion_budget:
             return []
         self.suggestion_budget -= len(choices)
-        return difflib.get_close_matches(word, list(choices), n=1)
+        close = closest(word, choices)
+        return [close] if close else []
+
+    def kinds(self) -> Collection[str]:
+        return self.events.kinds if self.events is not None else ()
 
     def _file(self, name: str, model: type[M]) -> M | None:
         source = self.sources.get(name)
@@ -181,7 +194,12 @@ class _Builder:
         self._file(LABELS, LabelsFile)
         if self.manifest is not None:
             self.value_types = {n: VALUE_TYPES[v.type] for n, v in self.manifest.values.items()}
-        self.scopes = {kind: event_scope(model, self.value_types) for kind, model in EVENT_MODELS.items()}
+        self.events = self._events()
+        if self.events is None:
+            return None  # every rule names kinds and fields: without them, nothing else can be checked
+        self.scopes = {
+            kind: event_scope(model, self.value_types) for kind, model in self.events.models.items()
+        }
         if self.roles_file is not None:
             self._build_roles(self.roles_file)
         if penalties_file is not None:
@@ -191,9 +209,10 @@ class _Builder:
         if self.manifest is None or self.catalogue is None or self.roles_file is None:
             return None
         plans = self._plans(rules)
+        models = self.events.models
         extractors = {
             kind: make_extractor(
-                EVENT_MODELS[kind], _names_read(plan) | self.note_reads.get(kind, set()), self.scopes[kind]
+                models[kind], _names_read(plan) | self.note_reads.get(kind, set()), self.scopes[kind]
             )
             for kind, plan in plans.items()
         }
@@ -202,6 +221,7 @@ class _Builder:
             for name, spec in self.manifest.values.items()
         }
         roles = {name: Text(zh=r.zh, en=r.en) for name, r in self.roles_file.roles.items()}
+        actions = {name: Text(zh=a.zh, en=a.en) for name, a in (self.roles_file.actions or {}).items()}
         return CompiledPolicy(
             name=self.manifest.policy.name,
             version=self.manifest.policy.version,
@@ -209,11 +229,13 @@ class _Builder:
             catalogue=self.catalogue,
             values=values,
             roles=roles,
+            actions=actions,
             chains=self.chains,
             rules=tuple(rules),
             plans=plans,
             extractors=extractors,
             penalties=self.penalties,
+            events=self.events,
             ledger_rules=tuple(self.ledger_rules),
             legal_notes=tuple(self.legal_notes),
             versions=tuple((v.effective_from, v.version) for v in self.manifest.policy.versions),
@@ -223,6 +245,18 @@ class _Builder:
             reward_codes=frozenset(c for c, p in self.penalties.items() if p.reward),
             notices=self._notices(self.manifest),
         )
+
+    def _events(self) -> EventKinds | None:
+        spec = self._file(EVENTS, EventsFile)
+        if spec is None:
+            return None
+        source = self.sources[EVENTS]
+        roles = tuple(self.roles_file.roles) if self.roles_file is not None else ()
+
+        def report(path: PathKey, message: str, help: str | None) -> None:
+            self.report.at(source, path, message, None, help)
+
+        return build_event_kinds(spec, source, report, roles)
 
     def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
         spec = manifest.policy.in_force
@@ -246,6 +280,23 @@ class _Builder:
                 None,
                 f"did you mean `{close[0]}`?" if close else "declare it under `roles:` in roles.yaml",
             )
+        if re.fullmatch(CODE_PATTERN, spec.code) is None:
+            self.report.at(
+                source,
+                ("authority", "code"),
+                f"authority code `{spec.code}` is not lower_snake_case",
+                None,
+                "an obligation code is lowercase letters, digits and `_`, as `refer_to_authority`",
+            )
+        for lang in ("zh", "en"):
+            if not getattr(spec, lang).strip():
+                self.report.at(
+                    source,
+                    ("authority", lang),
+                    f"`authority.{lang}` is empty",
+                    None,
+                    "write the authority as a sentence names it, in Chinese (`zh`) and in English (`en`)",
+                )
         cite = self.cite(spec.cite, source, ("authority", "cite"), None)
         return Authority(spec.role, cite, spec.code, Text(zh=spec.zh, en=spec.en))
 
@@ -356,15 +407,6 @@ class _Builder:
     # ---- roles and chains ----
     def _build_roles(self, spec: RolesFile) -> None:
         source = self.sources[ROLES_FILE]
-        for role in spec.roles:
-            if role not in ROLES:
-                self.report.at(
-                    source,
-                    ("roles", role),
-                    f"unknown role `{role}`",
-                    None,
-                    "the contract's roles: " + ", ".join(f"`{r}`" for r in ROLES),
-                )
         graphs = []
         for name, chain in spec.chains.items():
             built = self.chain(chain.steps, source, ("chains", name, "steps"), None, name, None)
@@ -373,12 +415,10 @@ class _Builder:
                 graphs.append((name, built[1]))
             else:
                 self.broken_chains.add(name)
-        # Cycles are listed one by one: over the contract's five roles a few dozen at most,
-        # over roles a hostile file invents, more than could ever be listed. Those roles
-        # are errors already.
-        if all(role in ROLES for role in spec.roles):
-            for problem in chains_mod.precedence_conflicts(graphs):
-                self.report.at(source, ("chains",), problem)
+        # Cycles are listed up to a bound (`approvals.MAX_CYCLES`): over roles a hostile file
+        # invents and orders every way, more than could ever be listed.
+        for problem in chains_mod.precedence_conflicts(graphs):
+            self.report.at(source, ("chains",), problem)
 
     def chain(
         self,
@@ -393,8 +433,23 @@ class _Builder:
         the rule it is written in; in a named chain (no rule, `default` None) it is left
         `UNCITED` and takes the clause of each rule that uses the chain (`with_cite`)."""
         known = self.roles_file.roles if self.roles_file is not None else {}
+        declared = self.roles_file.actions if self.roles_file is not None else None
+        actions = tuple(declared) if declared is not None else DEFAULT_ACTIONS
         ok = True
         for i, step in enumerate(steps):
+            if step.action not in actions:
+                close = self.suggest(step.action, actions)
+                self.report.at(
+                    source,
+                    (*path, i, "action"),
+                    f"unknown approval action `{step.action}`",
+                    rule,
+                    f"did you mean `{close[0]}`?"
+                    if close
+                    else "actions: " + ", ".join(f"`{a}`" for a in actions)
+                    + (" (declared under `actions:` in roles.yaml)" if declared is not None else ""),
+                )
+                ok = False
             for role in step.roles:
                 if role in known:
                     continue
@@ -439,6 +494,7 @@ class _Builder:
     # ---- penalties ----
     def _build_penalties(self, spec: PenaltiesFile) -> None:
         source = self.sources[PENALTIES]
+        codes = self.events.violation_codes if self.events is not None else None
         for name, form in spec.sanctions.items():
             if name == ONE_OF:
                 self.report.at(
@@ -476,8 +532,8 @@ class _Builder:
             parts = alternatives if penalty.one_of is not None else (amounts,)
             measures = frozenset().union(*(self.sanctions[a.sanction].measures for a in parts))  # type: ignore[union-attr]
             reward = measures <= REWARDS
-            if penalty.code not in VIOLATION_CODES and not reward:
-                close = self.suggest(penalty.code, VIOLATION_CODES)
+            if codes is not None and penalty.code not in codes and not reward:
+                close = self.suggest(penalty.code, codes)
                 self.report.at(
                     source,
                     (*path, "code"),
@@ -485,7 +541,7 @@ class _Builder:
                     None,
                     f"did you mean `{close[0]}`?"
                     if close
-                    else "the codes: " + ", ".join(f"`{c}`" for c in VIOLATION_CODES),
+                    else "the codes: " + ", ".join(f"`{c}`" for c in codes),
                 )
             if penalty.code in self.penalties:
                 self.report.at(source, (*path, "code"), f"violation `{penalty.code}` has two penalties")
@@ -719,7 +775,8 @@ class _Builder:
         readers pairwise (k setters and m readers of one value: k + m edges, not k * m).
         """
         plans: dict[str, tuple[CompiledRule, ...]] = {}
-        by_kind: dict[str, list[CompiledRule]] = {kind: [] for kind in EVENT_MODELS}
+        assert self.events is not None
+        by_kind: dict[str, list[CompiledRule]] = {kind: [] for kind in self.events.kinds}
         for rule in rules:
             for kind in rule.kinds:
                 by_kind[kind].append(rule)
@@ -797,16 +854,17 @@ class _RuleCompiler:
 
     def compile(self) -> CompiledRule | None:
         spec = self.spec
+        kinds = self.b.kinds()
         for j, kind in enumerate(spec.kinds):
-            if kind not in EVENT_MODELS:
-                close = self.b.suggest(kind, list(EVENT_MODELS))
+            if kind not in kinds:
+                close = self.b.suggest(kind, list(kinds))
                 where: PathKey = ("on",) if isinstance(spec.on, str) else ("on", j)
                 self.error(
                     where,
                     f"unknown event kind `{kind}`",
                     f"did you mean `{close[0]}`?"
                     if close
-                    else "kinds: " + ", ".join(f"`{k}`" for k in EVENT_MODELS),
+                    else "kinds: " + ", ".join(f"`{k}`" for k in kinds),
                 )
         if not self.ok:
             return None
@@ -1049,16 +1107,20 @@ class _RuleCompiler:
                     return
 
     def preparers(self, chain: chains_mod.Chain, path: PathKey) -> None:
-        """A `by_preparer` step needs a `prepared_by` that every event of the rule's kinds has."""
+        """A `by_preparer` step needs a preparer (`people.preparer`) in every event of the rule's kinds."""
         if not any(step.by_preparer for step in chain.steps):
             return
+        events = self.b.events
+        assert events is not None
         for kind in self.spec.kinds:
-            typ = self.b.scopes[kind].get("prepared_by")
-            if "prepared_by" not in EVENT_MODELS[kind].model_fields or typ is None or typ.nullable:
-                with_preparer = [k for k, m in EVENT_MODELS.items() if "prepared_by" in m.model_fields]
+            field = events.preparer.get(kind)
+            typ = self.b.scopes[kind].get(field) if field is not None else None
+            if field is None or typ is None or typ.nullable:
+                with_preparer = [k for k in events.kinds if k in events.preparer]
+                named = events.spec.people.preparer or "prepared_by"
                 self.error(
                     path,
-                    f"chain `{chain.name}`: its `by_preparer` step needs `prepared_by`, "
+                    f"chain `{chain.name}`: its `by_preparer` step needs `{named}`, "
                     f"which `{kind}` events do not have",
                     "kinds with a preparer: " + ", ".join(f"`{k}`" for k in with_preparer),
                 )
@@ -1102,33 +1164,121 @@ class _RuleCompiler:
                     f"`{name}` is not an input of this table",
                     "inputs: " + ", ".join(f"`{i}`" for i in inputs),
                 )
+        dated: dict[str, list[tuple[dt.date, Cell]]] = {}
         for name in inputs:
-            if isinstance(row.when.get(name), dict):
-                self.error(
-                    (*path, "when", name),
-                    f"the condition on `{name}` cannot change on dates: only a row's values can",
-                    "date the value the row gives (`deposit_ratio: {2011-11-01: 0.50, 2012-07-01: 0.60}`), "
-                    "or write the rule once per period with `effective_from`/`effective_to`",
-                )
+            raw = row.when.get(name, "-")
+            if isinstance(raw, dict):
+                found = self.dated_cell(name, raw, (*path, "when", name))
+                if found is not None:
+                    dated[name] = found
                 continue
-            cell = _cell(name, row.when.get(name, "-"))
+            cell = _cell(name, raw)
             if isinstance(cell, str):
                 self.error((*path, "when", name), cell)
                 continue
             cells.append(cell)
             if cell.op != "any":
                 parts.append(_cell_source(cell))
-        text = " and ".join(parts) or "True"
-        condition = self.expression(text, (*path, "when"), "bool")
         row_cite = (
             self.b.cite(row.cite, self.source, (*self.path, *path, "cite"), self.spec.id)
             if row.cite
             else cite
         )
         then = self.outcome(row.then, (*path, "then"), row_cite)
-        if condition is None:
+        if not dated:
+            condition = self.expression(" and ".join(parts) or "True", (*path, "when"), "bool")
+            return None if condition is None else CompiledRow(r, condition, tuple(cells), then, row_cite)
+        if len(dated) + len(cells) < len(inputs):
+            return None  # a cell was refused: its finding says why
+        periods = self.row_periods(r, inputs, cells, dated, path)
+        if periods is None:
             return None
-        return CompiledRow(r, condition, tuple(cells), then, row_cite)
+        last = periods[-1]
+        assert last.condition is not None  # from the last day on, every dated cell states a condition
+        written = tuple((name, _dated_cell_text(days)) for name, days in dated.items())
+        return CompiledRow(r, last.condition, last.cells, then, row_cite, periods, written)
+
+    def dated_cell(self, name: str, raw: dict[str, Any], path: PathKey) -> list[tuple[dt.date, Cell]] | None:
+        """A condition cell that changes on dates: `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`."""
+        if not raw:
+            self.error(path, "a dated cell needs at least one `date: cell`", DATED_HELP)
+            return None
+        found: list[tuple[dt.date, Cell]] = []
+        ok = True
+        for key, item in raw.items():
+            where = (*path, key)
+            day = _date_key(key)
+            if isinstance(day, str):
+                self.error(where, day, DATED_HELP)
+                ok = False
+                continue
+            if found and day <= found[-1][0]:
+                self.error(
+                    where,
+                    f"`{key}` comes after `{found[-1][0].isoformat()}`: a dated cell's days must ascend",
+                    "list the days oldest first, each once",
+                )
+                ok = False
+                continue
+            cell = _cell(name, item) if isinstance(item, bool | int | Decimal | str | list) else None
+            if not isinstance(cell, Cell):
+                self.error(where, cell or f"a dated cell holds cells, not {_shape(item)}", CELL_HELP)
+                ok = False
+                continue
+            found.append((day, cell))
+        return found if ok else None
+
+    def row_periods(
+        self,
+        r: int,
+        inputs: tuple[str, ...],
+        cells: list[Cell],
+        dated: dict[str, list[tuple[dt.date, Cell]]],
+        path: PathKey,
+    ) -> tuple[RowPeriod, ...] | None:
+        """The row's condition on each period its dated cells make, each compiled once."""
+        plain = {cell.input: cell for cell in cells}
+        days = sorted({day for written in dated.values() for day, _ in written})
+        periods: list[RowPeriod] = []
+        for start in days:
+            now: list[Cell] = []
+            entries: list[ValueInForce] = []
+            for name in inputs:
+                if name in plain:
+                    now.append(plain[name])
+                    continue
+                written = dated[name]
+                i = bisect_right([d for d, _ in written], start) - 1
+                if i < 0:
+                    break  # this cell states nothing yet: the row matches nothing in this period
+                now.append(written[i][1])
+                until = written[i + 1][0] - dt.timedelta(days=1) if i + 1 < len(written) else None
+                entries.append(
+                    ValueInForce.assemble(
+                        name=name, rule=self.spec.id, since=written[i][0], until=until, row=r + 1
+                    )
+                )
+            if len(now) < len(inputs):
+                periods.append(RowPeriod(start, (), None, ()))
+                continue
+            text = " and ".join(_cell_source(c) for c in now if c.op != "any") or "True"
+            condition = self.expression(text, (*path, "when"), "bool")
+            if condition is None:
+                return None
+            periods.append(RowPeriod(start, tuple(now), condition, tuple(entries)))
+        return tuple(periods)
+
+
+def _dated_cell_text(days: list[tuple[dt.date, Cell]]) -> str:
+    shown = []
+    for day, cell in days:
+        text = "-" if cell.op == "any" else _cell_source(cell).removeprefix(f"{cell.input} ")
+        shown.append(f"{day.isoformat()}: {text}")
+    return "{" + ", ".join(shown) + "}"
+
+
+def _shape(raw: Any) -> str:
+    return "a mapping" if isinstance(raw, dict) else "null" if raw is None else f"`{raw}`"
 
 
 def _date_key(key: str) -> dt.date | str:

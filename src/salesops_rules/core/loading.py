@@ -19,6 +19,7 @@ from ..errors import Finding
 from ..model.citation import Cite
 from ..model.policy import CiteSpec, LedgerRuleSpec, LegalNoteSpec, Manifest, RuleSpec
 from .compiled import PenaltyRule
+from .eventkinds import EventKinds
 from .scope import Type
 from .yamlsource import PathKey, Source
 
@@ -34,6 +35,9 @@ class BuildContext(Protocol):
     scopes: dict[str, dict[str, Type]]  # per event kind, the names an expression may read
     penalties: dict[str, PenaltyRule]
     penalties_loaded: bool
+    events: EventKinds | None  # the pack's event kinds (None when events.yaml is broken)
+
+    def kinds(self) -> Collection[str]: ...
 
     def cite(self, spec: CiteSpec, source: Source, path: PathKey, rule: str | None) -> Cite: ...
 

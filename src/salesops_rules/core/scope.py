@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -27,6 +27,11 @@ class Type:
     kind: Kind
     enum: tuple[str, ...] | None = None  # allowed strings of a str (or of a list's items)
     nullable: bool = False
+    # The fields of a list's records and their types (`sum_of`, `signed_by` read them).
+    items: tuple[tuple[str, Type], ...] | None = field(default=None, compare=False, hash=False)
+
+    def item(self, name: str) -> Type | None:
+        return dict(self.items or ()).get(name)
 
     def describe(self) -> str:
         return _DESCRIPTIONS.get(self.kind, self.kind)
@@ -79,7 +84,9 @@ def _type_of(annotation: Any, nullable: bool = False) -> Type | type[BaseModel] 
         inner = _type_of(typing.get_args(annotation)[0])
         if isinstance(inner, Type) and inner.kind == "str":
             return Type("list", inner.enum, nullable)
-        return Type("list", None, nullable)  # records: only `len()` reads them
+        if isinstance(inner, type):  # records: `len()`, `sum_of` and the signature functions read them
+            return Type("list", None, nullable, tuple(fields_of(inner).items()))
+        return Type("list", None, nullable)
     if annotation is bool:
         return Type("bool", None, nullable)
     if annotation in (int, Decimal):

@@ -1,7 +1,7 @@
 """YAML that remembers where each value came from, and refuses what a policy never needs.
 
 The loader needs file:line:column for every key a policy editor wrote, so that a
-pydantic error at `rules[3].then.values.deposit_ratio` points at the line. This module
+pydantic error at `rules[3].then.values.NAME` points at the line. This module
 reads the parser's event stream (libyaml when installed, PyYAML's own parser otherwise)
 and builds plain data and a map from path to position itself, with an explicit stack:
 no node graph, no constructor, no recursion.

@@ -104,3 +104,14 @@ PositiveMoney = Annotated[
 def percent(ratio: Decimal) -> str:
     """A ratio as a percentage, as exact as written: 0.02 is `2%`, 0.125 is `12.5%`."""
     return f"{(ratio * 100).normalize():f}%"
+
+
+def _ratio(value: Any) -> Decimal:
+    result = _to_decimal(value)
+    if not 0 <= result <= 1:
+        raise ValueError(f"{quoted(value)} is not a ratio from 0 to 1 (write 30% as `0.30`)")
+    return result
+
+
+# A share, from 0 to 1, exact: floats are refused as for money.
+Ratio = Annotated[Decimal, BeforeValidator(_ratio), PlainSerializer(str, when_used="json")]

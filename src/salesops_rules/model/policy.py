@@ -93,11 +93,12 @@ class ValueSpec(Spec):
 class AuthoritySpec(Spec):
     """Who decides the cases the rules leave open, under which clause, and the words for them."""
 
-    role: str = Field(min_length=1)
+    # Checked by the loader, which says how to write each (a role of roles.yaml, a code).
+    role: str
     cite: CiteSpec
-    code: str = Field(pattern=CODE_PATTERN)  # the obligation of a referral
-    zh: str = Field(min_length=1)  # as a sentence names the authority: 总经理
-    en: str = Field(min_length=1)  # the general manager
+    code: str  # the obligation of a referral, lower_snake_case
+    zh: str  # the authority as a sentence names it, in each language
+    en: str
 
 
 class Manifest(Spec):
@@ -119,7 +120,7 @@ class StepSpec(Spec):
     # One role, or a list of roles any one of which may take the step (one or the other
     # approves).
     role: str | Annotated[tuple[str, ...], Field(min_length=1)]
-    action: Literal["review", "approve", "sign", "supervise", "permit"]
+    action: str = Field(min_length=1)  # one of the actions of roles.yaml (or the engine's five)
     cite: CiteSpec | None = None
     # Roles whose step must come before this one; default: the step listed before it.
     after: tuple[str, ...] | None = None
@@ -145,6 +146,9 @@ class ChainSpec(Spec):
 
 class RolesFile(Spec):
     roles: dict[str, RoleSpec]
+    # What a step may ask of its role, with its words; without, the engine's five
+    # (`loader.DEFAULT_ACTIONS`), worded by labels.yaml.
+    actions: dict[str, RoleSpec] | None = None
     chains: dict[str, ChainSpec] = Field(default_factory=dict)
 
 
@@ -221,7 +225,8 @@ class Outcome(Spec):
 
 # A table cell: a value (equality), a list of values (any of them), a comparison
 # such as "<= 10000" or "> 10000", or "-" for any value.
-# A mapping is read only to refuse it with its reason: a condition cannot change on dates.
+# A mapping is a cell that changes on dates, `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`,
+# each key the first day its cell is in force (checked by the loader, as dated values are).
 Cell = bool | int | Decimal | str | tuple[str, ...] | dict[str, Any]
 
 

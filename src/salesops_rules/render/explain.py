@@ -62,6 +62,9 @@ WORDS: dict[str, dict[Lang, str]] = {
     "since": {"zh": "（{since} 起适用的值）", "en": " (the value in force from {since})"},
     "span": {"zh": "（{since} 至 {until} 适用的值）", "en": " (the value in force from {since} to {until})"},
     "dated": {"zh": "分期规定的值：{values}", "en": "dated values taken: {values}"},
+    "dated_cell": {"zh": "第 {row} 行对{name}的条件", "en": "row {row}'s condition on {name}"},
+    "cell_since": {"zh": "（{since} 起适用）", "en": " (in force from {since})"},
+    "cell_span": {"zh": "（{since} 至 {until} 适用）", "en": " (in force from {since} to {until})"},
     "months": {"zh": "{a}-{b} 倍月薪", "en": "{a}-{b} x monthly salary"},
     "amount": {"zh": " {low} 至 {high}（{months} {salary}）", "en": " {low} to {high} ({months} {salary})"},
     "salary_unknown": {"zh": "（月薪未知）", "en": " (monthly salary not known)"},
@@ -280,16 +283,19 @@ def _deadline(obligation: Obligation, lang: Lang) -> str:
 
 def _in_force(entry: ValueInForce, lang: Lang) -> str:
     """The days a dated value taken is in force: `(the value in force from 2012-07-01)`."""
+    cell = entry.row is not None  # a row's condition, not a value
     if entry.until is None:
-        return _w("since", lang).format(since=entry.since.isoformat())
-    return _w("span", lang).format(since=entry.since.isoformat(), until=entry.until.isoformat())
+        return _w("cell_since" if cell else "since", lang).format(since=entry.since.isoformat())
+    key = "cell_span" if cell else "span"
+    return _w(key, lang).format(since=entry.since.isoformat(), until=entry.until.isoformat())
 
 
 def _values(policy: CompiledPolicy, decision: Decision, lang: Lang, words: Wording) -> Section:
     rows = []
     dated: dict[str, list[ValueInForce]] = {}
     for entry in decision.values_in_force:
-        dated.setdefault(entry.name, []).append(entry)
+        if entry.row is None:  # a row's dated condition is said under its rule
+            dated.setdefault(entry.name, []).append(entry)
     for name, value in decision.values.items():
         info = policy.values.get(name)
         label = getattr(info.label, lang) if info else name
@@ -463,7 +469,13 @@ def _rules(
             )
         if node.dated:
             taken = words.w("list_sep").join(
-                labels.field(name, lang) + _in_force(entry, lang) for name, entry in node.dated.items()
+                (
+                    labels.field(entry.name, lang)
+                    if entry.row is None
+                    else _w("dated_cell", lang).format(row=entry.row, name=labels.field(entry.name, lang))
+                )
+                + _in_force(entry, lang)
+                for entry in node.dated.values()
             )
             out.append(_w("dated", lang).format(values=taken))
         if node.overridden_by:
@@ -487,7 +499,7 @@ _OVERRIDDEN = re.compile(r" \(overridden by [^)]*\)$")
 
 
 def _set(name: str, value: str, lang: Lang, words: Wording, labels: Labels) -> str:
-    """What a rule set, as the evaluator noted it (`deposit_ratio = 0.20`, `obligation x = open`)."""
+    """What a rule set, as the evaluator noted it (`a_value = 0.20`, `obligation x = open`)."""
     value = _OVERRIDDEN.sub("", value)  # the override is said on a line of its own
     kind, _, code = name.partition(" ")
     if kind == "obligation" and code:

@@ -40,7 +40,7 @@ def render(
 
 def as_json(decision: Decision, trace: list[RuleTrace]) -> dict[str, Any]:
     """The decision of the contract, and what each rule saw and did (both languages)."""
-    return {"decision": decision.model_dump(mode="json"), "trace": [_node(n) for n in trace]}
+    return {"decision": decision.to_json(), "trace": [_node(n) for n in trace]}
 
 
 def _node(node: RuleTrace) -> dict[str, Any]:

@@ -8,6 +8,7 @@ never a trace.
 
 from __future__ import annotations
 
+import copy
 import http
 import logging
 from collections.abc import AsyncIterator
@@ -26,7 +27,6 @@ from ..audit.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
 from ..model import jsonread
 from ..model.decision import Decision
-from ..model.events import EVENT_ADAPTER
 from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
@@ -104,7 +104,8 @@ def create_app(
         title="salesops-rules",
         version=__version__,
         description=(
-            "Decisions on sales-logistics events under 《销售后勤管理制度》, each part citing its clause. "
+            "Decisions on business events under the regulation of the loaded policy pack, each part "
+            "citing its clause. "
             "JSON numbers are read as exact decimals; money may also be sent as a decimal string."
         ),
     )
@@ -154,7 +155,7 @@ def create_app(
         while lines and not lines[-1]:
             lines.pop()
         headers = await record(active, text, decision)
-        body = {"decision": decision.model_dump(mode="json"), "lines": lines}
+        body = {"decision": decision.to_json(), "lines": lines}
         return JSONResponse(body, headers=headers)
 
     @app.get(
@@ -190,7 +191,7 @@ def create_app(
 
     app.include_router(web_router(holder))  # the web page, /ui (service/web.py)
     _install_error_handlers(app)
-    _install_openapi(app)
+    _install_openapi(app, holder)
     return app
 
 
@@ -245,12 +246,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(error.message, [], error.help), status_code=503)
 
 
-def _install_openapi(app: FastAPI) -> None:
-    event_schema = EVENT_ADAPTER.json_schema(ref_template="#/components/schemas/{model}")
-    event_defs = event_schema.pop("$defs", {})
+def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
+    built_for: list[Any] = [None]  # the event kinds the document was built from
 
     def build() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        # The events are the active policy's kinds: a reload that changes them changes the document.
+        events = holder.active.policy.compiled.events
+        if app.openapi_schema is None or built_for[0] is not events:
+            built_for[0] = events
+            event_schema = copy.deepcopy(events.union_schema)
+            event_defs = event_schema.pop("$defs", {})
             document = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )

@@ -2,16 +2,29 @@
 
 The socket is bound before uvicorn starts, so a taken port is a one-line error from the
 command and `--port 0` can say which port it got.
+
+With several workers (`serve --workers N`, where `os.fork` exists), the process that bound
+the socket and loaded the policy forks N workers, each a whole service on the same socket
+(the kernel spreads the connections) with its own connection to the decision log, whose
+writers SQLite serializes (WAL). The parent only passes signals on: SIGHUP reloads every
+worker, SIGINT and SIGTERM stop them all; a worker that dies stops the others. A worker
+dies with its parent (Linux: `PR_SET_PDEATHSIG`), so a `kill -9` of the parent leaves no
+worker behind; what a worker answered was in the log before the answer, as with one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
+import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -83,3 +96,88 @@ def serve(
     finally:
         for sig, previous in saved.items():
             signal.signal(sig, previous)
+
+
+def serve_workers(
+    workers: int,
+    holder: PolicyHolder,
+    log: DecisionLog | None,
+    sock: socket.socket,
+    **options: Any,
+) -> int:
+    """`serve` in `workers` forked processes on `sock`; returns once all have stopped (1 if one failed)."""
+    path = log.path if log is not None else None
+    if log is not None:
+        log.close()  # an SQLite connection must not cross a fork: each worker opens its own
+    parent = os.getpid()
+    sys.stdout.flush()  # what is buffered would be written once per worker
+    sys.stderr.flush()
+    pids: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the caller's code
+            code = 1
+            try:
+                _die_with(parent)
+                for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, signal.SIG_DFL)
+                own = DecisionLog(path) if path is not None else None
+                try:
+                    serve(holder, own, sock, **options)
+                finally:
+                    if own is not None:
+                        own.close()
+                code = 0
+            except BaseException:
+                logger.exception("a worker of the service failed")
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        pids.append(pid)
+    return _supervise(pids)
+
+
+def _supervise(pids: list[int]) -> int:
+    """Pass signals on to the workers until every one has stopped; stop them all when one stops."""
+    stopping = False
+
+    def tell(sig: int) -> None:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+    def stop(_signal: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        tell(signal.SIGTERM)
+
+    def hangup(_signal: int, _frame: FrameType | None) -> None:
+        tell(signal.SIGHUP)
+
+    saved = {sig: signal.signal(sig, handler) for sig, handler in (
+        (signal.SIGHUP, hangup), (signal.SIGINT, stop), (signal.SIGTERM, stop),
+    )}  # fmt: skip
+    failed = False
+    try:
+        running = set(pids)
+        while running:
+            pid, status = os.wait()
+            running.discard(pid)
+            failed = failed or os.waitstatus_to_exitcode(status) != 0
+            if not stopping:  # a worker stopped on its own: the service is not whole any more
+                stopping = True
+                tell(signal.SIGTERM)
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+    return 1 if failed else 0
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux); elsewhere, nothing."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)

@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ..core.labels import labels_of
 from ..errors import EventError
-from ..model.events import EVENT_MODELS
 from ..render.explain import Lang
 from ..tools.diff import compare
 from . import web_html as page
@@ -39,7 +38,6 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-DEFAULT_KIND = "contract"
 
 
 def router(holder: PolicyHolder) -> APIRouter:
@@ -96,7 +94,7 @@ def router(holder: PolicyHolder) -> APIRouter:
         labels = labels_of(active.policy.compiled)
         the_form = page.event_form(form.kind, form.values, form.pasted, form.lang, "try", labels)
         body = (
-            page.kind_links(EVENT_MODELS, form.kind, "try", form.lang, labels)
+            page.kind_links(active.policy.compiled.events.kinds, form.kind, "try", form.lang, labels)
             + f'<div class="try">{the_form}'
             f'<div class="result">{result}</div></div>'
         )
@@ -140,7 +138,7 @@ def router(holder: PolicyHolder) -> APIRouter:
         body = (
             f'<p class="help">{page.e(page.t("compare_help", lang))}</p>'
             + page.versions_note(compiled, lang)
-            + page.kind_links(EVENT_MODELS, form.kind, "compare", lang, labels)
+            + page.kind_links(compiled.events.kinds, form.kind, "compare", lang, labels)
             + '<div class="try compare">'
             + page.event_form(form.kind, form.values, form.pasted, lang, "compare", labels, dates)
             + f'<div class="result">{result}</div></div>'
@@ -164,34 +162,36 @@ class _Form:
     @classmethod
     def read(cls, params: Params, active: ActivePolicy, view: PackView, here: str) -> _Form:
         lang = _lang(params)
+        events = active.policy.compiled.events
+        first = next(iter(events.kinds))  # a new form shows the pack's first kind
         pasted = params.get("json").strip()
         case = view.case(int(params.get("case"))) if params.get("case").isdigit() else None
-        kind = params.get("kind") or DEFAULT_KIND
+        kind = params.get("kind") or first
         form = cls(kind, lang, {}, pasted, params.query(without="lang"))
         try:
             if case is not None:
                 form.event = dict(case.case.event)
-                form.kind = str(form.event.get("kind", DEFAULT_KIND))
+                form.kind = str(form.event.get("kind", first))
             elif pasted and params.has("go"):
                 form.event = event_from_json(pasted)
                 form.kind = str(form.event.get("kind", kind))
             elif params.has("go"):
-                if kind not in EVENT_MODELS:
+                if kind not in events.kinds:
                     raise EventError([("$.kind", f"`{kind}` is not an event kind")])
-                form.event = event_from_form(kind, params)
+                form.event = event_from_form(events, kind, params)
         except EventError as error:
             form.error, form.event = error, None
-        if form.kind not in EVENT_MODELS:
-            form.kind = DEFAULT_KIND
+        if form.kind not in events.kinds:
+            form.kind = first
         if form.event is not None:
-            form.values = form_values(form.kind, form.event)
+            form.values = form_values(events, form.kind, form.event)
         elif params.has("go"):
             form.values = {name: params.all(name) for name in params.names() if name.startswith(PREFIX)}
         else:
             # A new form starts from the pack's first test case of its kind, when there is one.
             example = next((c for c in view.cases if c.case.event.get("kind") == form.kind), None)
             if example is not None:
-                form.values = form_values(form.kind, example.case.event)
+                form.values = form_values(events, form.kind, example.case.event)
         return form
 
 

@@ -19,8 +19,8 @@ from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from ..core.eventkinds import EventKinds
 from ..errors import EventError
-from ..model.events import EVENT_MODELS
 
 Widget = Literal[
     "text", "money", "integer", "date", "datetime", "select", "bool", "multi", "list", "json", "group"
@@ -48,9 +48,9 @@ class FormField:
 
 
 @cache
-def form_fields(kind: str) -> tuple[FormField, ...]:
-    """The fields of an event kind, in the model's order; `kind` itself is not one."""
-    schema = EVENT_MODELS[kind].model_json_schema()
+def form_fields(events: EventKinds, kind: str) -> tuple[FormField, ...]:
+    """The fields of an event kind of a pack, in the model's order; `kind` itself is not one."""
+    schema = events.json_schema(kind)
     return _fields(schema, schema.get("$defs", {}), "")
 
 
@@ -139,10 +139,10 @@ class Params:
         return urlencode([(k, v) for k, values in self._values.items() if k != without for v in values])
 
 
-def event_from_form(kind: str, params: Params) -> dict[str, Any]:
+def event_from_form(events: EventKinds, kind: str, params: Params) -> dict[str, Any]:
     """The event a form describes: empty fields are left out, so the model's defaults apply."""
     problems: list[tuple[str, str]] = []
-    event: dict[str, Any] = {"kind": kind, **_read(form_fields(kind), params, problems)}
+    event: dict[str, Any] = {"kind": kind, **_read(form_fields(events, kind), params, problems)}
     if problems:
         raise EventError(problems)
     return event
@@ -201,10 +201,10 @@ def event_from_json(text: str) -> dict[str, Any]:
 # ---- an event to the values that fill the form ----
 
 
-def form_values(kind: str, event: Mapping[str, Any]) -> dict[str, list[str]]:
+def form_values(events: EventKinds, kind: str, event: Mapping[str, Any]) -> dict[str, list[str]]:
     """Form name -> the values that show `event` in the form of its kind."""
     out: dict[str, list[str]] = {}
-    _fill(form_fields(kind), event, out)
+    _fill(form_fields(events, kind), event, out)
     return out
 
 

@@ -293,9 +293,13 @@ def _rows(rule: CompiledRule, rows: Sequence[CompiledRow], lang: Lang) -> str:
     body = []
     for row in rows:
         cells = {c.input: c for c in row.cells}
+        dated = dict(row.written)  # a cell that changes on dates, as written
         shown = []
         for name in inputs:
             cell = cells.get(name)
+            if name in dated:
+                shown.append(dated[name])
+                continue
             shown.append("—" if cell is None or cell.op == "any" else f"{cell.op} {_plain(cell.value)}")
         values = dict(row.then.values)
         for name in outputs:
@@ -361,7 +365,7 @@ def event_form(
     Fields, kinds and closed values show the pack's words (`labels.yaml`); the JSON name of
     each field stays beside its words, since that is what a system sends.
     """
-    fields = "\n".join(_input(f, values, lang, labels) for f in form_fields(kind))
+    fields = "\n".join(_input(f, values, lang, labels) for f in form_fields(labels.policy.events, kind))
     return (
         f'<form class="event" method="get" action="{page}">'
         f'<input type="hidden" name="kind" value="{e(kind)}"><input type="hidden" name="lang" value="{lang}">'

@@ -16,7 +16,7 @@ of them, refusing unknown keys with file and line like the policy loader does, a
 - `legal_notes`: exactly these notes of national law (by `id`), in any order; an entry
   may fix its `figures`.
 - `values_in_force`: `name: day` for each dated value the decision took, exactly these:
-  the first day of the value in force (`{deposit_ratio: 2012-07-01}`); `{}` says none.
+  the first day of the value in force (`{NAME: 2012-07-01}`); `{}` says none.
 
 An event that does not validate fails its case with the EventError message; it does not
 stop the run. Each result also records which rules applied and which table rows matched,
@@ -247,7 +247,7 @@ def run_case(policy: Policy, case: Case) -> CaseResult:
         for path, message in error.problems:
             problems.append((("event", *_event_path(path)), f"invalid event: {path}: {message}"))
         return CaseResult(case, False, _located(case, problems), None)
-    actual = decision.model_dump(mode="json")
+    actual = decision.to_json()
     expect = case.expect
     checks = (
         ("verdict", _verdict),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.eventkinds import EventKinds
 from ..core.loader import SPECIAL_FILES
 from ..core.trace import RuleTrace
 from ..core.yamlsource import YamlSyntaxError, load
@@ -117,7 +118,9 @@ class DiffReport:
         }
 
 
-def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
+def read_corpus(
+    path: str | Path, events: EventKinds | None = None
+) -> Iterator[tuple[str, dict[str, Any] | BadEvent]]:
     """(place, event) for each event of a ledger file (JSON Lines, CSV, Excel) or a folder of JSON files."""
     # The audit's readers serve here too: a single file is a ledger (JSON Lines, CSV, Excel),
     # each file of a folder one JSON object.
@@ -142,7 +145,7 @@ def read_corpus(path: str | Path) -> Iterator[tuple[str, dict[str, Any] | BadEve
                 yield str(file), BadEvent(str(file), error.message)
         return
     try:
-        ledger = open_ledger(root)
+        ledger = open_ledger(root, events=events)
     except LedgerError as error:
         yield str(root), BadEvent(str(root), error.message)
         return
@@ -222,8 +225,16 @@ def _dated(name: str, a: dict[str, Any], b: dict[str, Any]) -> str:
 
 
 def _in_force(name: str, decision: dict[str, Any]) -> str:
-    taken = [e for e in decision.get("values_in_force", ()) if e["name"] == name]
-    return ", ".join(f"{e['rule']} from {e['since']}" for e in taken) or "(not dated)"
+    # The value's own dated values, and the dated conditions of the rows that matched: a row
+    # chosen by a dated condition may be why the value changed.
+    taken = [e for e in decision.get("values_in_force", ()) if e["name"] == name or e.get("row")]
+    return ", ".join(_entry(e) for e in taken) or "(not dated)"
+
+
+def _entry(entry: dict[str, Any]) -> str:
+    if entry.get("row"):
+        return f"{entry['rule']} row {entry['row']} `{entry['name']}` from {entry['since']}"
+    return f"{entry['rule']} from {entry['since']}"
 
 
 def _keys(kind: str, entries: list[dict[str, Any]]) -> list[Any]:
@@ -262,9 +273,23 @@ def _coded(entry: dict[str, Any]) -> str:
 
 
 def _penalty(entry: dict[str, Any]) -> str:
+    choices = entry.get("alternatives")
+    shown = " or ".join(map(_sanction, choices)) if choices else _sanction(entry)
+    return f"{shown} for {entry['for']}"
+
+
+def _sanction(entry: dict[str, Any]) -> str:
+    """A sanction and its amounts: `fine 50.00-200.00 yuan`, `NAME 1-3 months`."""
     months = entry.get("deduction_months")
-    span = f" {months['min']}-{months['max']} months" if months else ""
-    return f"{entry['sanction']}{span} for {entry['for']}"
+    text = str(entry["sanction"]) + (f" {months['min']}-{months['max']} months" if months else "")
+    for key in ("fine_yuan", "bonus_yuan"):
+        bounds = entry.get(key)
+        if bounds:
+            text += f" {bounds['min']}-{bounds['max']} yuan"
+    if entry.get("bonus_ratio") is not None:
+        text += f" {entry['bonus_ratio']} of {entry['bonus_of']}"
+        text += f" = {entry['bonus_amount']}" if entry.get("bonus_amount") is not None else ""
+    return text
 
 
 def _differing(old: list[RuleTrace], new: list[RuleTrace]) -> list[str]:

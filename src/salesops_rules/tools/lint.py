@@ -34,7 +34,6 @@ from ..core.compiled import (
 from ..core.scope import VALUE_TYPES, Type, event_scope
 from ..core.yamlsource import PathKey, Source, YamlSyntaxError, load
 from ..errors import Finding, PolicyError
-from ..model.events import EVENT_MODELS
 from . import tables
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -142,7 +141,7 @@ class _Linter:
             for name, info in policy.values.items()
         }
         self.scopes: dict[str, dict[str, Type]] = {
-            kind: event_scope(model, values) for kind, model in EVENT_MODELS.items()
+            kind: event_scope(model, values) for kind, model in policy.events.models.items()
         }
 
     def run(self) -> Iterator[LintFinding]:
@@ -201,6 +200,23 @@ class _Linter:
 
     # ---- decision tables ----
     def _table(self, rule: CompiledRule, table: CompiledTable) -> Iterator[LintFinding]:
+        """A table's gaps and overlaps; a table with dated cells, period by period of its cells."""
+        if not table.dated:
+            yield from self._table_once(rule, table)
+            return
+        periods = _table_periods(rule, table, self.policy.in_force[0] if self.policy.in_force else None)
+        found: dict[LintFinding, list[str]] = {}
+        for label, view in periods:
+            for finding in self._table_once(rule, view):
+                found.setdefault(finding, []).append(label)
+        for finding, labels in found.items():
+            if len(labels) < len(periods):  # said of some periods only: which
+                finding = dataclasses.replace(finding, message=f"{finding.message} ({'; '.join(labels)})")
+            yield finding
+
+    def _table_once(self, rule: CompiledRule, table: CompiledTable) -> Iterator[LintFinding]:
+        # Row numbers are the rows' own (`index`): a view of a dated table leaves some out.
+        number = [row.index for row in table.rows]
         scope = self.scopes[rule.kinds[0]]
         try:
             report = tables.analyse(table, scope)
@@ -237,15 +253,15 @@ class _Linter:
             names = ", ".join(f"`{n}`" for n in silence.outputs)
             yield self._at_rule(
                 rule,
-                ("table", "rows", silence.row),
+                ("table", "rows", number[silence.row]),
                 "table-silent",
-                f"row {silence.row + 1} states no {names} for {silence.text}, "
+                f"row {number[silence.row] + 1} states no {names} for {silence.text}, "
                 f"e.g. {tables.show_point(silence.example)}",
                 f"{self.referred}; write `{silence.outputs[0]}: null` in the row "
                 "if the regulation asks for none",
             )
         for overlap in report.overlaps:
-            i, j = overlap.rows
+            i, j = number[overlap.rows[0]], number[overlap.rows[1]]
             both = f"rows {i + 1} and {j + 1} both match {overlap.text}"
             example = tables.show_point(overlap.example)
             if overlap.agree:
@@ -267,13 +283,14 @@ class _Linter:
                     "or say `hit: first` if the earlier row prevails",
                 )
         for row in report.unreachable:
+            at = number[row.row]
             if row.before:
-                takers = ", ".join(str(j + 1) for j in row.before)
-                message = f"row {row.row + 1} is never selected: row(s) {takers} match its events first"
+                takers = ", ".join(str(number[j] + 1) for j in row.before)
+                message = f"row {at + 1} is never selected: row(s) {takers} match its events first"
             else:
-                message = f"row {row.row + 1} never matches: no value meets its cells"
+                message = f"row {at + 1} never matches: no value meets its cells"
             yield self._at_rule(
-                rule, ("table", "rows", row.row), "table-unreachable-row", message, "remove or correct it"
+                rule, ("table", "rows", at), "table-unreachable-row", message, "remove or correct it"
             )
 
     # ---- conditions ----
@@ -570,6 +587,43 @@ class _Linter:
                     f"decisions on both sides name version `{version}`",
                     f"add `{{version: ..., effective_from: {day.isoformat()}}}` to `versions` in policy.yaml",
                 )
+
+
+def _table_periods(
+    rule: CompiledRule, table: CompiledTable, in_force: dt.date | None
+) -> list[tuple[str, CompiledTable]]:
+    """A table with dated cells as it reads in each period its cells make: (label, the rows then).
+
+    A dated row is in a period with its cells then, or left out while a cell states nothing
+    yet. The periods before the rule's first day (its `effective_from`, the policy's
+    `in_force`) or after its last are of no event.
+    """
+    first = max((d for d in (rule.effective_from, in_force) if d is not None), default=None)
+    days = sorted({p.start for row in table.rows for p in row.periods})
+    bounds: list[tuple[dt.date | None, dt.date | None]] = [(None, days[0] - dt.timedelta(days=1))]
+    bounds += [(d, nxt - dt.timedelta(days=1)) for d, nxt in itertools.pairwise(days)]
+    bounds.append((days[-1], None))
+    views = []
+    for start, end in bounds:
+        if (end is not None and first is not None and end < first) or (
+            start is not None and rule.effective_to is not None and start > rule.effective_to
+        ):
+            continue
+        rows = []
+        for row in table.rows:
+            period = row.period_on(start) if row.periods and start is not None else None
+            if not row.periods:
+                rows.append(row)
+            elif period is not None and period.condition is not None:
+                rows.append(dataclasses.replace(row, cells=period.cells, condition=period.condition))
+        if start is None:
+            label = f"before {days[0].isoformat()}"
+        elif end is None:
+            label = f"from {start.isoformat()}"
+        else:
+            label = f"from {start.isoformat()} to {end.isoformat()}"
+        views.append((label, dataclasses.replace(table, rows=tuple(rows))))
+    return views
 
 
 def _outcome_places(rule: CompiledRule) -> list[tuple[PathKey, CompiledOutcome]]:

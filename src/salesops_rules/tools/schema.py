@@ -24,12 +24,15 @@ FILE_TYPES: dict[str, str] = {
     "roles": "roles.yaml: the roles and the named approval chains",
     "penalties": "penalties.yaml: the sanction of each violation code",
     "labels": "labels.yaml: the words of kinds, fields, values, codes and actions",
+    # Not `events`: `schema events` prints the JSON Schemas of the events themselves.
+    "event-kinds": "events.yaml: the event kinds, their fields, shapes, enums and checks",
     "rules": "any other *.yaml of the policy folder: a `rules:` list",
 }
 
 
 def _models() -> dict[str, type[BaseModel]]:
     from ..model.catalogue import Catalogue
+    from ..model.event_spec import EventsFile
     from ..model.labels import LabelsFile
     from ..model.policy import Manifest, PenaltiesFile, RolesFile, RulesFile
 
@@ -39,6 +42,7 @@ def _models() -> dict[str, type[BaseModel]]:
         "roles": RolesFile,
         "penalties": PenaltiesFile,
         "labels": LabelsFile,
+        "event-kinds": EventsFile,
         "rules": RulesFile,
     }
 
