@@ -117,7 +117,7 @@ def test_an_event_of_a_pack_is_read_by_its_own_kinds() -> None:
         "sales_amount": "100.00",
         "sales_target": "50.00",
     }
-    with pytest.raises(EventError, match=r"\$\.bonus_ratio"):
+    with pytest.raises(EventError, match=r"\$\.bonus_rate"):
         _policy("sales-office-rewards").evaluate(result)
     with pytest.raises(EventError, match="contract"):
         warehouse.evaluate({"kind": "contract", "id": "C-1", "date": "2024-01-01"})
