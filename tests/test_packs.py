@@ -149,3 +149,23 @@ def test_explain_quotes_the_item_a_rule_rests_on(capsys: pytest.CaptureFixture[s
     # The sanctions in the pack's words: alternatives, none of them with an amount.
     penalty = "  三、2.: one of: a fine; disciplinary action (subject to determination)"
     assert any(line.startswith(penalty) for line in out)
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_pack_events_md_is_up_to_date(name: str) -> None:
+    # Each pack's events reference (`events.md` in its folder), as `schema events --markdown` prints it.
+    import os
+
+    from salesops_rules.tools import eventdocs
+
+    policy = _policy(name)
+    text = eventdocs.markdown(policy, eventdocs.examples(policy))
+    doc = PACKS_DIR / name / "events.md"
+    if os.environ.get("SALESOPS_REGEN_DOCS") == "1":
+        doc.write_text(text, encoding="utf-8")
+    assert doc.read_text(encoding="utf-8") == text, "SALESOPS_REGEN_DOCS=1 pytest tests/test_packs.py"
+    # Every kind has an example there, taken from the pack's own cases, and it is decided.
+    found = eventdocs.examples(policy)
+    assert set(found) == set(policy.compiled.events.kinds)
+    for kind, event in found.items():
+        assert policy.evaluate(event).kind == kind
