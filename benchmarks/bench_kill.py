@@ -1,6 +1,6 @@
 """kill -9 under load: every decision the service answered is in its decision log.
 
-    python benchmarks/bench_kill.py [--rounds 5] [--concurrency 8] [--seconds 3] [--json]
+    python benchmarks/bench_kill.py [--rounds 5] [--concurrency 8] [--seconds 3] [--workers N] [--json]
 
 Each round starts a real `salesops-rules serve` process on 127.0.0.1 (a free port) on one
 decision log shared by all rounds, drives it with `--concurrency` keep-alive clients, each
@@ -34,8 +34,9 @@ from typing import Any
 LAUNCH = "import sys; from salesops_rules.cli import main; sys.exit(main())"
 
 
-def start(log: Path) -> tuple[subprocess.Popen[str], int]:
+def start(log: Path, workers: int = 1) -> tuple[subprocess.Popen[str], int]:
     args = ["serve", "--host", "127.0.0.1", "--port", "0", "--log", str(log), "--no-reload"]
+    args += ["--workers", str(workers)] if workers > 1 else []
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [sys.executable, "-c", LAUNCH, *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
     )
@@ -104,9 +105,9 @@ def read_log(path: Path) -> tuple[dict[int, str], str]:
     return rows, integrity
 
 
-def one_round(log: Path, round_no: int, clients: int, seconds: float) -> dict[str, Any]:
+def one_round(log: Path, round_no: int, clients: int, seconds: float, workers: int = 1) -> dict[str, Any]:
     before, _ = read_log(log) if log.exists() else ({}, "ok")
-    process, port = start(log)
+    process, port = start(log, workers)
     stop = threading.Event()
     result: list[list[tuple[int, str]]] = []
     driver = threading.Thread(target=lambda: result.append(load(port, round_no, clients, stop)))
@@ -136,11 +137,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=3.0, help="load before each kill")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve --workers N (the parent is killed, its workers with it)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "decisions.sqlite"
-        rounds = [one_round(log, n + 1, args.concurrency, args.seconds) for n in range(args.rounds)]
+        rounds = [
+            one_round(log, n + 1, args.concurrency, args.seconds, args.workers) for n in range(args.rounds)
+        ]
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": {

@@ -17,7 +17,8 @@ cost of the log shows. The load generator sends a bounded number of requests ove
   (5 s by default), after the Python run.
 
 With `--ref` (git refs or `WORKTREE`, read as in `bench_refs.py`; one `--ref` compares it
-with the working tree), two versions of the service are measured side by side in one run:
+with the working tree), two versions of the service are measured side by side in one run
+(`--workers-b N` serves B with `serve --workers N`):
 for each of `--rounds` rounds, A then B (B first on odd rounds), each a fresh server with
 its own new decision log, then one without a log, each driven by wrk for `--wrk-seconds`.
 The best round of each is shown with its p99, and B/A. After every run with a log, the
@@ -66,12 +67,15 @@ file:close()
 
 
 @contextmanager
-def server(log: Path | None, root: Path | None = None) -> Iterator[tuple[str, int]]:
+def server(
+    log: Path | None, root: Path | None = None, extra: Sequence[str] = ()
+) -> Iterator[tuple[str, int]]:
     """A `salesops-rules serve` process on a free loopback port; yields (host, port).
 
     `root`: a checkout whose `src/` the server imports (first on PYTHONPATH); else this one.
+    `extra`: more options of `serve` (`--workers 2`).
     """
-    args = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-reload"]
+    args = ["serve", "--host", "127.0.0.1", "--port", "0", "--no-reload", *extra]
     args += ["--log", str(log)] if log is not None else ["--no-log"]
     env = {**os.environ, "PYTHONPATH": str(root / "src")} if root is not None else None
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -253,7 +257,8 @@ def compare_refs(args: argparse.Namespace, wrk: str) -> None:
             for side in sides if number % 2 == 0 else sides[::-1]:
                 for logged in (True, False):
                     log = scratch / f"log-{side.label}-{number}.sqlite" if logged else None
-                    with server(log, side.root) as (host, port):
+                    extra = ["--workers", str(args.workers_b)] if side.label == "B" and args.workers_b else []
+                    with server(log, side.root, extra) as (host, port):
                         wrk_load(wrk, host, port, body.encode(), 1, args.concurrency)  # warm up
                         result = wrk_load(wrk, host, port, body.encode(), args.wrk_seconds, args.concurrency)
                     if log is not None:
@@ -276,7 +281,8 @@ def compare_refs(args: argparse.Namespace, wrk: str) -> None:
         f"load average {load_before:.1f} → {load_after:.1f}"
     )
     for side in sides:
-        print(f"  {side.label} = `{side.ref}` ({side.commit})")
+        workers = f", serve --workers {args.workers_b}" if side.label == "B" and args.workers_b else ""
+        print(f"  {side.label} = `{side.ref}` ({side.commit}){workers}")
     for logged in (True, False):
         a, b = best[("A", logged)], best[("B", logged)]
         label = "with the decision log" if logged else "without a log"
@@ -325,6 +331,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--ref", action="append", help="compare two versions: a git ref or WORKTREE, twice")
     parser.add_argument("--rounds", type=int, default=3, help="with --ref: rounds, the best kept")
+    parser.add_argument(
+        "--workers-b", type=int, default=0, help="with --ref: serve B with `--workers N` (default: not given)"
+    )
     args = parser.parse_args()
     if args.ref:
         wrk = shutil.which("wrk")

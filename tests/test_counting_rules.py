@@ -15,11 +15,13 @@ import datetime as dt
 import json
 import shutil
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as note
 from hypothesis import strategies as st
 
 from audit_support import findings, run_audit
@@ -38,7 +40,7 @@ def test_the_packs_ledger_cases_pass() -> None:
     suite = load_suite(PACK / "tests")
     results = run_ledger_cases(POLICY, suite.ledger_cases)
     assert [r.mismatches for r in results if not r.passed] == []
-    assert len(results) == 17
+    assert len(results) == 20
     assert set().union(*(r.rules for r in results)) == {r.id for r in POLICY.compiled.ledger_rules}
 
 
@@ -82,6 +84,12 @@ def quotation(eid: str, day: dt.date, customer: str, amount: str | None) -> dict
 def filing(eid: str, day: dt.date, period: str, catalogue: bool) -> dict[str, Any]:
     event = {"kind": "document_filing", "id": eid, "date": day.isoformat(), "period": period}
     return event | {"catalogue": catalogue}
+
+
+def result(eid: str, day: dt.date, employee: str, month: str, below: bool) -> dict[str, Any]:
+    who = {"id": employee, "role": "clerk"}
+    event = {"kind": "sales_result", "id": eid, "date": day.isoformat(), "month": month, "employee": who}
+    return event | {"target": "1000.00", "actual": "999.99" if below else "1000.00"}
 
 
 def write(path: Path, events: list[dict[str, Any]]) -> Path:
@@ -204,7 +212,7 @@ def _quarter_end(label: str) -> dt.date:
 
 
 def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
-    """What the pack's seven rules find, read plainly: (rule, event or month, employee, code)."""
+    """What the pack's eight rules find, read plainly: (rule, event or month, employee, code)."""
     found: Counter[tuple[str, str, str, str]] = Counter()
     rows = [(dt.date.fromisoformat(e["date"]), line, e) for line, e in enumerate(events)]
     rows.sort(key=lambda r: (r[0], r[1]))
@@ -231,6 +239,18 @@ def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]
             run = run + 1 if run and before in failed else 1
             if run == 3:
                 found[("hygiene.three-months-failed", failed[(year, month)], who, "warn_employee")] += 1
+                run = 0
+        below: dict[str, str] = {}  # month a result is for, below target -> its first such result
+        for _, event in mine:
+            if event["kind"] == "sales_result" and Decimal(event["actual"]) < Decimal(event["target"]):
+                below.setdefault(event["month"], event["id"])
+        run = 0
+        for month in sorted(below):
+            year, number = int(month[:4]), int(month[5:])
+            before = f"{year:04d}-{number - 1:02d}" if number > 1 else f"{year - 1:04d}-12"
+            run = run + 1 if run and before in below else 1
+            if run == 3:
+                found[("result.three-months-below-target", below[month], who, "warn_below_target")] += 1
                 run = 0
         led: dict[str, list[str]] = {}
         for day, event in mine:
@@ -280,11 +300,16 @@ def expected(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]
 def ledgers(draw: st.DrawFn) -> list[dict[str, Any]]:
     """A few employees' incidents, checks and reviews over about a year, in any line order."""
     events: list[dict[str, Any]] = []
-    for i in range(draw(st.integers(min_value=1, max_value=30))):
-        day = START + dt.timedelta(days=draw(st.integers(min_value=0, max_value=420)))
-        who = draw(st.sampled_from(["E-1", "E-2", "E-3"]))
-        kind = draw(st.sampled_from(["incident", "hygiene_check", "internal_review", "quotation", "filing"]))
-        if kind == "filing":
+    span = draw(st.sampled_from([40, 100, 420]))  # a short ledger is dense: runs and repeats
+    for i in range(draw(st.integers(min_value=1, max_value=40))):
+        day = START + dt.timedelta(days=draw(st.integers(min_value=0, max_value=span)))
+        who = draw(st.sampled_from(["E-1", "E-2"]))
+        kinds = ["incident", "hygiene_check", "internal_review", "quotation", "filing", "result"]
+        kind = draw(st.sampled_from(kinds))
+        if kind == "result":
+            month = draw(st.sampled_from([f"2012-{m:02d}" for m in range(1, 5)]))
+            events.append(result(f"X-{i}", day, who, month, draw(st.booleans())))
+        elif kind == "filing":
             # the month (or quarter) it files may be before or after the month it is made in
             period = draw(st.sampled_from([f"2012-{m:02d}" for m in range(1, 13)] + ["2012-Q1"]))
             events.append(filing(f"X-{i}", day, period, draw(st.booleans())))
@@ -311,6 +336,10 @@ def test_the_findings_are_the_rules_read_plainly_whatever_the_chunks(
     whole = counted(tmp_path / "one")
     assert counted(tmp_path / "cut") == whole  # finding for finding, in the same order
     assert Counter(row[:4] for row in whole) == expected(events)
+    note(f"findings: {min(len(whole), 5)}+" if len(whole) >= 5 else f"findings: {len(whole)}")
+    rules = {row[0] for row in whole}
+    for rule in sorted(rules):
+        note(f"finds: {rule}")
 
 
 def test_processes_and_dask_find_the_same_as_one_process(tmp_path: Path) -> None:
@@ -326,11 +355,20 @@ def test_processes_and_dask_find_the_same_as_one_process(tmp_path: Path) -> None
             events.append(hygiene(f"H-{i}", day, who, i % 5 != 0))
         else:
             events.append(review(f"R-{i}", day, who))
+    for m in (5, 6, 7):  # a tail in 2013 with no review: every rule finds something
+        day = dt.date(2013, m, 10)
+        events += [
+            hygiene(f"HT-{m}", day, "E-9", False),
+            result(f"ST-{m}", day, "E-9", f"2013-{m:02d}", True),
+            filing(f"FT-{m}", day, f"2013-{m:02d}", False),
+            quotation(f"QT-{m}", day, "KH-9", None),
+        ]
     ledger = write(tmp_path / "ledger.jsonl", events)
     run_audit(ledger, tmp_path / "one", policy=POLICY, explained=0)
     whole = counted(tmp_path / "one")
     assert Counter(row[:4] for row in whole) == expected(events)
     assert len(whole) > 20
+    assert {row[0] for row in whole} == {rule.id for rule in POLICY.compiled.ledger_rules}
     run_audit(ledger, tmp_path / "pool", policy=POLICY, explained=0, chunk_size=17, workers=2)
     assert counted(tmp_path / "pool") == whole
     run_audit(ledger, tmp_path / "dask", policy=POLICY, explained=0, chunk_size=23, dask=True, workers=2)

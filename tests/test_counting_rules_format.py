@@ -75,8 +75,10 @@ def test_the_pack_loads_with_its_plans() -> None:
             "  help: `within_days: 1` holds a counted event and those of the day before",
         ),
         (
-            "      in_a_row: 3",
-            "      in_a_row: 0",
+            "      in_a_row: 3\n      found_when: {at_least: 1}\n      restart: true\n    found:\n"
+            "      obligations:\n        - code: warn_employee",
+            "      in_a_row: 0\n      found_when: {at_least: 1}\n      restart: true\n    found:\n"
+            "      obligations:\n        - code: warn_employee",
             "counting.yaml:39:7: error [hygiene.three-months-failed]: `in_a_row` is `0`: "
             "a window holds at least 1 period\n"
             "  help: `in_a_row: 1` is one period",
@@ -149,10 +151,10 @@ def test_the_pack_loads_with_its_plans() -> None:
         ),
         (
             "      group_by: [employee.id]\n      per: quarter",
-            "      group_by: [employee.name]\n      per: quarter",
+            "      group_by: [employee.ids]\n      per: quarter",
             "counting.yaml:51:18: error [review.one-per-employee-per-quarter]: "
-            "`internal_review` has no field `employee.name`\n"
-            "  help: did you mean `employee.role`?",
+            "`internal_review` has no field `employee.ids`\n"
+            "  help: did you mean `employee.id`?",
         ),
         (
             "        - code: other_breach\n          message: {zh: 三个月内再次违规",

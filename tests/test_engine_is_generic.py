@@ -21,10 +21,8 @@ as the engine's vocabulary uses the same words for its own ends (an approval ste
 are such words, so they are exempt too). The measures of sanctions (`warning`, `deduction`,
 `dismissal`, ...) are the engine's vocabulary, not a pack's.
 
-Two exemptions, each named below: `ENGINE_NAMES`, the engine's own names that a pack happens
-to use as a field name too; and `UNTIL_EVENTS_IN_YAML`, the files and words that the change
-declaring event kinds, fields and codes in the pack (branch w1-events) rewrites. Remove that
-set once it is merged.
+One exemption, named below: `ENGINE_NAMES`, the engine's own names that a pack happens to
+use as a field name too.
 """
 
 from __future__ import annotations
@@ -47,20 +45,6 @@ PACKS = [ROOT / "policy", *sorted(p.parent for p in (ROOT / "packs").glob("*/pol
 # judged day and an event's field alike; `signed_by` an expression function and a field.
 ENGINE_NAMES = frozenset({"last_day", "signed_by"})
 
-# Temporary, until the event kinds, fields and codes are declared by the pack (issue 9 item 1,
-# branch w1-events): the event models themselves, and the fields the engine still reads by name
-# (who prepared an event, the salary, the approval records), which that change takes from the
-# pack. Keyed by file under src/salesops_rules; `*` for every word.
-UNTIL_EVENTS_IN_YAML: dict[str, frozenset[str]] = {
-    "model/events.py": frozenset({"*"}),
-    "core/evaluator.py": frozenset({"prepared_by", "monthly_salary"}),
-    "core/approvals.py": frozenset({"prepared_by"}),
-    "core/loader.py": frozenset({"prepared_by"}),
-    "audit/chunks.py": frozenset({"prepared_by", "monthly_salary"}),
-    # The service's example event in its OpenAPI schema of events.
-    "service/schemas.py": frozenset({"legal_form", "product_class", "prepared_by"}),
-}
-
 LABEL = re.compile(r"第[一二三四五六七八九十百零]+条")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]{8,}")
 CLAUSE_GRAM = 8
@@ -76,15 +60,8 @@ def _outcomes(policy: CompiledPolicy) -> list[CompiledOutcome]:
 
 
 def event_models(policy: CompiledPolicy) -> dict[str, Any]:
-    """The pack's event models: its own once kinds are declared by the pack (`policy.events`),
-    until then the engine's."""
-    events = getattr(policy, "events", None)
-    if events is not None:
-        return dict(events.models)
-    from salesops_rules.model import events as engine_events
-
-    models: dict[str, Any] = engine_events.EVENT_MODELS
-    return {kind: models[kind] for kind in policy.plans}
+    """The pack's event models (events.yaml, built at load)."""
+    return dict(policy.events.models)
 
 
 def pack_words(policy: CompiledPolicy) -> dict[str, str]:
@@ -144,20 +121,17 @@ def offences(policy: CompiledPolicy) -> list[str]:
     found = []
     for file in sorted(SRC.rglob("*.py")):
         where = file.relative_to(SRC).as_posix()
-        exempt = UNTIL_EVENTS_IN_YAML.get(where, frozenset())
-        if "*" in exempt:
-            continue
         source = file.read_text(encoding="utf-8")
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             text, line = token.string, token.start[0]
             if token.type == tokenize.NAME:
-                if text in words and text not in exempt and text not in ENGINE_NAMES:
+                if text in words and text not in ENGINE_NAMES:
                     found.append(f"{where}:{line}: {words[text]} `{text}`")
                 continue
             if token.type not in (tokenize.STRING, tokenize.COMMENT):
                 continue
             for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text):
-                if name in words and name not in exempt and name not in ENGINE_NAMES:
+                if name in words and name not in ENGINE_NAMES:
                     found.append(f"{where}:{line}: {words[name]} `{name}`")
             for label in {*LABEL.findall(text), *(lb for lb in labels if lb in text)}:
                 found.append(f"{where}:{line}: article label `{label}`")

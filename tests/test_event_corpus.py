@@ -47,12 +47,16 @@ def test_every_event_reads_as_before(corpus: dict[str, Any]) -> None:
     assert len(corpus["entries"]) > 8000
 
 
+# Fields a decision gained after the corpus was recorded, each empty for the bundled pack.
+ADDED = {"values_in_force": []}  # issue 9, dated values
+
+
 def test_every_valid_event_is_decided_as_before(corpus: dict[str, Any]) -> None:
     changed = []
     valid = [e for e in corpus["entries"] if "decision" in e]
     for entry in valid:
         decision = POLICY.evaluate(entry["event"]).model_dump(mode="json")
-        if decision != entry["decision"]:
+        if decision != {**entry["decision"], **ADDED}:
             changed.append(entry["event"]["id"])
     assert changed == []
     assert len(valid) > 1500

@@ -248,10 +248,10 @@ def test_a_shape_that_holds_itself_is_refused(tmp_path: Path) -> None:
     assert any(m == "shape `instalment` contains itself" for _, _, m, _ in found)
 
 
-def test_a_pack_without_events_yaml_is_refused(tmp_path: Path) -> None:
+def test_a_pack_without_events_yaml_judges_the_bundled_events(tmp_path: Path) -> None:
     root = pack(tmp_path, "enums:", "enums:")
     (root / "events.yaml").unlink()
-    assert ("events.yaml", 1, "the policy folder has no `events.yaml`", None) in refused(root)
+    assert list(load_policy(root).compiled.events.kinds) == list(load_policy().compiled.events.kinds)
 
 
 GOODS = """  goods_receipt:

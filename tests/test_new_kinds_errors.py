@@ -304,7 +304,7 @@ def test_the_preparer_is_excluded_from_every_step_but_their_own() -> None:
 
 def test_a_by_preparer_step_without_a_preparer_is_unsatisfied() -> None:
     results = judge(SIGNATURES, [_record("clerk", "E-05")], frozenset())
-    assert results[0].reason == "the event names no preparer (`prepared_by`) to take this step"
+    assert results[0].reason == "the event names no preparer to take this step"
 
 
 PEOPLE = st.sampled_from(["E-02", "E-05", "E-06"])

@@ -238,7 +238,6 @@ def test_the_default_folder_follows_the_environment(monkeypatch: pytest.MonkeyPa
     assert cache.cache_folder() == tmp_path / "home" / ".cache" / "salesops-rules"
 
 
-
 def test_a_pack_written_after_deciding_keeps_none_of_what_deciding_filled(
     policy_dir: Path, folder: Path
 ) -> None:
@@ -253,3 +252,29 @@ def test_a_pack_written_after_deciding_keeps_none_of_what_deciding_filled(
     for name in cache.RUNTIME_FIELDS:
         assert getattr(read, name, {}) == {}
     assert _decisions(Policy(read), events) == expected
+
+
+def test_a_pack_read_in_a_fresh_process_builds_its_event_kinds_again(
+    policy_dir: Path, folder: Path
+) -> None:
+    # In this process the loader keeps built kinds; a new one must build them from the file.
+    import subprocess
+    import sys
+
+    cache.load_policy(policy_dir, folder)
+    key = cache.cache_key(policy_dir)
+    probe = (
+        "import json, sys; from pathlib import Path; from salesops_rules import Policy; "
+        "from salesops_rules.core import cache; "
+        f"compiled = cache.read(Path({str(folder)!r}), {key!r}); "
+        "assert compiled is not None; "
+        "events = [json.loads(Path(p).read_text(encoding='utf-8')) for p in sys.argv[1:]]; "
+        "print(json.dumps([Policy(compiled).evaluate(e).model_dump(mode='json') for e in events]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *map(str, EXAMPLES)], capture_output=True, text=True, check=True
+    )
+    fresh = load_policy(policy_dir)
+    events = [json.loads(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    expected = [fresh.evaluate(e).model_dump(mode="json") for e in events]
+    assert json.loads(done.stdout) == expected

@@ -24,23 +24,22 @@ PACK = Path(__file__).parent / "packs" / "numbered"
 POLICY = load_policy(PACK)
 
 
-def sale(amount: str, product_class: str = "stock", eid: str = "C-1") -> dict[str, Any]:
+def sale(amount: str, order_type: str = "standard", eid: str = "S-1") -> dict[str, Any]:
     return {
-        "kind": "contract",
+        "kind": "sale",
         "id": eid,
         "date": "2011-12-01",
-        "customer": {"id": "K", "type": "new", "legal_form": "company"},
-        "product_class": product_class,
+        "order_type": order_type,
         "amount": amount,
-        "prepared_by": "E1",
-        "employee": {"id": "E1", "role": "clerk", "monthly_salary": "3000"},
+        "recorded_by": "E1",
+        "employee": {"id": "E1", "role": "sales_clerk", "monthly_salary": "3000"},
     }
 
 
 def test_the_pack_lints_without_an_error_and_says_it_has_no_authority() -> None:
     findings = lint.lint_policy(PACK)
     assert not lint.has_errors(findings), [f.render() for f in findings]
-    # The deposit table leaves custom orders open, on purpose: what it is silent on stays undetermined.
+    # The deposit table leaves special orders open, on purpose: what it is silent on stays undetermined.
     assert [f.check for f in findings] == ["no-authority", "table-gap"]
     assert "left undetermined (the pack declares no `authority`)" in (findings[1].help or "")
 
@@ -60,7 +59,7 @@ def test_a_fine_in_yuan_and_a_bonus_as_a_share_of_sales() -> None:
     dumped = [p.model_dump(mode="json") for p in decision.penalties]
     assert dumped[0] == {
         "sanction": "fine",
-        "for": "contract_limit_exceeded",
+        "for": "over_limit",
         "deduction_months": None,
         "deduction_amount": None,
         "cite": {"article": 3, "item": 1, "label": "三、1."},
@@ -87,24 +86,37 @@ def test_a_bonus_share_rounds_half_up_to_the_fen() -> None:
 
 
 def test_alternatives_and_a_sanction_set_by_a_person() -> None:
-    decision = POLICY.evaluate(sale("120000", "custom"))
+    decision = POLICY.evaluate(sale("120000", "special"))
     by_code = {p.for_: p.model_dump(mode="json") for p in decision.penalties}
-    assert by_code["other_breach"]["sanction"] == "one_of"
-    assert by_code["other_breach"]["alternatives"] == [{"sanction": "fine"}, {"sanction": "discipline"}]
-    assert by_code["other_breach"]["requires_determination"] is True
-    assert by_code["serious_disorder"]["alternatives"] == [{"sanction": "demotion"}, {"sanction": "transfer"}]
+    assert by_code["rule_breach"]["sanction"] == "one_of"
+    assert by_code["rule_breach"]["alternatives"] == [{"sanction": "fine"}, {"sanction": "discipline"}]
+    assert by_code["rule_breach"]["requires_determination"] is True
+    assert by_code["disorder_caused"]["alternatives"] == [{"sanction": "demotion"}, {"sanction": "transfer"}]
 
 
 def test_what_the_rules_leave_open_stays_undetermined_under_the_silent_clause() -> None:
-    decision = POLICY.evaluate(sale("100", "custom"))
+    decision = POLICY.evaluate(sale("100", "special"))
     [open_case] = [o for o in decision.obligations if o.code == "undetermined"]
     assert open_case.cite.label == "二、2."
     assert "deposit_ratio" not in decision.values
 
 
+def test_explain_words_an_undetermined_case() -> None:
+    trace: list[Any] = []
+    decision = evaluate(POLICY.compiled, sale("100", "special"), trace)
+    assert any(
+        line.startswith("  结论未定（无人受权决定）：二、2.对本事项的 定金比例 未作规定，本规定未指定决定者")
+        for line in lines(POLICY.compiled, decision, trace, "zh")
+    )
+    assert any(
+        line.startswith("  undetermined (no one is named to decide): 二、2. states no deposit ratio")
+        for line in lines(POLICY.compiled, decision, trace, "en")
+    )
+
+
 def test_explain_words_every_sanction_in_the_pack_s_terms() -> None:
     trace: list[Any] = []
-    decision = evaluate(POLICY.compiled, sale("120000.50", "custom"), trace)
+    decision = evaluate(POLICY.compiled, sale("120000.50", "special"), trace)
     zh = lines(POLICY.compiled, decision, trace, "zh")
     en = lines(POLICY.compiled, decision, trace, "en")
     assert any(line.startswith("  三、1.：罚款 50.00 至 200.00 元 — ") for line in zh)
@@ -115,7 +127,7 @@ def test_explain_words_every_sanction_in_the_pack_s_terms() -> None:
 
 def test_the_audit_report_words_the_sanctions_and_has_no_dismissal_grade(tmp_path: Path) -> None:
     ledger = write_jsonl(
-        tmp_path / "ledger.jsonl", [sale("60000", eid="C-1"), sale("120000", "custom", "C-2")]
+        tmp_path / "ledger.jsonl", [sale("60000", eid="S-1"), sale("120000", "special", "S-2")]
     )
     result = run_audit(ledger, tmp_path / "out", POLICY)
     zh = markdown(build(result, POLICY.compiled, "zh"))
@@ -134,12 +146,12 @@ def test_diff_shows_a_changed_fine_and_the_alternatives(tmp_path: Path) -> None:
         penalties.read_text(encoding="utf-8").replace("fine_yuan: [50, 200]", "fine_yuan: [100, 300]"),
         encoding="utf-8",
     )
-    event = sale("120000", "custom")
+    event = sale("120000", "special")
     [change] = compare(POLICY.evaluate(event), load_policy(changed).evaluate(event))
     assert change.field == "penalties"
-    assert "fine 50.00-200.00 yuan for contract_limit_exceeded" in change.old
-    assert "fine 100.00-300.00 yuan for contract_limit_exceeded" in change.new
-    assert "fine or discipline for other_breach" in change.new
+    assert "fine 50.00-200.00 yuan for over_limit" in change.old
+    assert "fine 100.00-300.00 yuan for over_limit" in change.new
+    assert "fine or discipline for rule_breach" in change.new
     assert "sales_bonus 0.02 of sales_amount = 2400.00 for sales_bonus_due" in change.new
 
 
@@ -147,7 +159,7 @@ def test_diff_shows_a_changed_fine_and_the_alternatives(tmp_path: Path) -> None:
 @given(st.integers(min_value=1, max_value=10**11))
 def test_a_bonus_share_is_the_value_times_the_ratio_rounded_half_up(cents: int) -> None:
     amount = Decimal(cents) / 100
-    [bonus] = [p for p in POLICY.evaluate(sale(f"{amount:.2f}", eid="C-9")).penalties if p.bonus_ratio]
+    [bonus] = [p for p in POLICY.evaluate(sale(f"{amount:.2f}", eid="S-9")).penalties if p.bonus_ratio]
     exact = amount * Decimal("0.02")
     assert bonus.bonus_amount == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert abs(bonus.bonus_amount - exact) <= Decimal("0.005")
@@ -156,5 +168,5 @@ def test_a_bonus_share_is_the_value_times_the_ratio_rounded_half_up(cents: int) 
 def test_a_command_on_the_pack_says_on_stderr_that_it_has_no_authority(capsys: Any) -> None:
     assert main(["--policy", str(PACK), "--no-cache", "coverage"]) == 0
     captured = capsys.readouterr()
-    assert captured.err.startswith(f"{PACK}/policy.yaml:6:1: warning: no `authority`")
+    assert captured.err.startswith(f"{PACK}/policy.yaml:5:1: warning: no `authority`")
     assert "二、  enforced" in captured.out

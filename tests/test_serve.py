@@ -20,6 +20,7 @@ from salesops_rules.core.loader import default_policy_dir
 from salesops_rules.render import explain as explain_mod
 from salesops_rules.service.app import MAX_BODY_BYTES, create_app
 from salesops_rules.service.holder import PolicyHolder
+from salesops_rules.tools.cases import load_cases
 from serving import Reply, call, running
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -281,6 +282,12 @@ def test_openapi_documents_the_endpoints_and_the_event_kinds(service: Service) -
     evaluate = document["paths"]["/v1/evaluate"]["post"]
     body_schema = evaluate["requestBody"]["content"]["application/json"]["schema"]
     assert body_schema == {"$ref": "#/components/schemas/Event"}
+    # The example event is the pack's own: the first of its test cases, which it decides.
+    example = evaluate["requestBody"]["content"]["application/json"]["example"]
+    first = load_cases(Path(service.holder.active.policy.compiled.root) / "tests")[0].event
+    assert (example["kind"], example["id"]) == (first["kind"], first["id"])
+    assert json.loads(json.dumps(example)) == example  # JSON as sent, dates as ISO text
+    assert service.holder.active.policy.evaluate(example).event_id == example["id"]
     assert evaluate["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Decision"
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,6 +42,22 @@ def _workers(server: Server, count: int = 2) -> list[psutil.Process]:
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def _serving(args: list[str]) -> Iterator[Server]:
+    """A `serve --workers` process, killed with its workers whatever the test found."""
+    server = Server(args)
+    try:
+        yield server
+    finally:
+        workers = psutil.Process(server.process.pid).children() if server.process.poll() is None else []
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(20)
+        for worker in workers:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                worker.kill()
+
+
 def _gone(processes: list[psutil.Process], timeout: float = 30) -> bool:
     _, alive = psutil.wait_procs(processes, timeout=timeout)
     return not alive
@@ -47,8 +65,7 @@ def _gone(processes: list[psutil.Process], timeout: float = 30) -> bool:
 
 def test_two_workers_answer_log_every_decision_reload_and_stop_together(tmp_path: Path) -> None:
     log = tmp_path / "decisions.sqlite"
-    server = Server(["serve", "--port", "0", "--log", str(log), "--no-reload", "--workers", "2"])
-    try:
+    with _serving(["serve", "--port", "0", "--log", str(log), "--no-reload", "--workers", "2"]) as server:
         workers = _workers(server)
         assert len(workers) == 2
         with ThreadPoolExecutor(8) as pool:
@@ -66,32 +83,29 @@ def test_two_workers_answer_log_every_decision_reload_and_stop_together(tmp_path
         assert server.wait_for("reloaded policy")  # once per worker
         assert server.stop() == 0
         assert _gone(workers)
-    finally:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait(20)
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
-    server = Server(["serve", "--port", "0", "--no-log", "--no-reload", "--workers", "2"])
-    workers = _workers(server)
-    assert len(workers) == 2
-    assert call("POST", server.url + "/v1/evaluate", EXAMPLE).status == 200
-    server.process.kill()
-    server.process.wait(20)
-    assert _gone(workers)
+    with _serving(["serve", "--port", "0", "--no-log", "--no-reload", "--workers", "2"]) as server:
+        workers = _workers(server)
+        assert len(workers) == 2
+        assert call("POST", server.url + "/v1/evaluate", EXAMPLE).status == 200
+        server.process.kill()
+        server.process.wait(20)
+        assert _gone(workers)
 
 
 def test_a_worker_that_dies_stops_the_service(tmp_path: Path) -> None:
-    server = Server(["serve", "--port", "0", "--no-log", "--no-reload", "--workers", "2"])
-    workers = _workers(server)
-    workers[0].kill()
-    deadline = time.monotonic() + 60
-    while server.process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert server.process.returncode == 2  # the parent said why, and stopped the other
-    assert server.wait_for("a worker of the service stopped")
-    assert _gone(workers)
+    with _serving(["serve", "--port", "0", "--no-log", "--no-reload", "--workers", "2"]) as server:
+        workers = _workers(server)
+        assert len(workers) == 2
+        workers[0].kill()
+        deadline = time.monotonic() + 60
+        while server.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.process.returncode == 2  # the parent said why, and stopped the other
+        assert server.wait_for("a worker of the service stopped")
+        assert _gone(workers)
 
 
 def test_several_workers_need_no_reload_over_http(capsys: pytest.CaptureFixture[str]) -> None:

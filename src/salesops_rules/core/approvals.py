@@ -175,7 +175,8 @@ def judge(
     A step takes the earliest record that fits, which leaves the most room for the steps
     after it; the steps come in an order where each one's predecessors are settled first.
     `deadlines` gives, per step index, the last day on which a record for it counts. A
-    `by_preparer` step takes only a record by `preparer`, the event's `prepared_by`.
+    `by_preparer` step takes only a record by `preparer`, who prepared the event (the pack's
+    `people.preparer` field).
     """
     chosen: dict[int, ApprovalRecord] = {}
     results: list[StepResult] = []
@@ -212,7 +213,7 @@ def _pick(
     if step.by_preparer:
         # The preparer's own record is the one the step asks for, so exclusion does not apply.
         if preparer is None:
-            return None, "the event names no preparer (`prepared_by`) to take this step"
+            return None, "the event names no preparer to take this step"
         candidates = [r for r in candidates if r.by == preparer]
         if not candidates:
             return None, f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it"

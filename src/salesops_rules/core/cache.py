@@ -22,8 +22,11 @@ in the same folder (mode 0600) and renamed into place, so a reader never sees ha
 
 The generated functions of a compiled pack (expressions, extractors) are made by `exec`
 and have no importable name: they are kept by their code (`marshal`) and their globals.
-A pack holding anything else pickle cannot keep (a closure, a class made at load) is not
-cached: it loads every time, as before.
+The event kinds (`core/eventkinds.py`) are pydantic models made at load from `events.yaml`:
+they are kept as their declaration and made again when the file is read (about half of a
+load's time, so the cache saves the other half), and each model is found again by its kind
+or shape. A pack holding anything else pickle cannot keep (a closure, another class made at
+load) is not cached: it loads every time, as before.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from typing import Any
 
 from . import loader
 from .compiled import CompiledPolicy
+from .eventkinds import EventKinds, build_event_kinds
 from .fingerprint import policy_hash
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
@@ -115,7 +119,7 @@ def read(folder: Path, key: str) -> CompiledPolicy | None:
     if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
         return None
     try:
-        compiled = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
+        _, compiled = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
     except Exception:  # any failure to read a file that passed the checks: load instead
         return None
     if not isinstance(compiled, CompiledPolicy):
@@ -129,7 +133,9 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
     """Keep `compiled` under `key`; False (and nothing written) when it cannot be, for any reason."""
     try:
         buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(_without_runtime(compiled))
+        compiled = _without_runtime(compiled)
+        # The event kinds first: their models are then known by name wherever they are met.
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((compiled.events, compiled))
     except Exception:  # what pickle cannot keep (a closure, a class made at load): no cache
         return False
     payload = buffer.getvalue()
@@ -188,14 +194,41 @@ def _function(code: bytes, namespace: dict[str, Any], name: str, defaults: tuple
     return types.FunctionType(marshal.loads(code), namespace, name, defaults)  # noqa: S302  (see `read`)
 
 
+def _event_kinds(spec: Any, roles: tuple[str, ...]) -> EventKinds:
+    def refuse(_path: Any, message: str, _help: str | None) -> None:
+        raise pickle.UnpicklingError(message)  # built once already: cannot happen, but never half-built
+
+    built = build_event_kinds(spec, refuse, roles)
+    if built is None:
+        raise pickle.UnpicklingError("the event kinds of a cached pack did not build")
+    return built
+
+
+def _event_model(kinds: EventKinds, where: str, name: str) -> type:
+    return kinds.kinds[name].model if where == "kind" else kinds.shapes[name]
+
+
 class _Pickler(pickle.Pickler):
-    """Pickles a generated function by its code and globals; everything else as pickle does."""
+    """Pickles generated functions by their code and globals, the event kinds by their
+    declaration and their models by name in it; everything else as pickle does."""
+
+    def __init__(self, file: Any, protocol: int) -> None:
+        super().__init__(file, protocol=protocol)
+        self._models: dict[int, tuple[EventKinds, str, str]] = {}
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is types.FunctionType and not _importable(obj):
             if obj.__closure__ or obj.__kwdefaults__:
                 raise pickle.PicklingError(f"a generated function with a closure: `{obj.__name__}`")
             return _function, (marshal.dumps(obj.__code__), obj.__globals__, obj.__name__, obj.__defaults__)
+        if isinstance(obj, EventKinds):
+            for name, info in obj.kinds.items():
+                self._models[id(info.model)] = (obj, "kind", name)
+            for name, model in obj.shapes.items():
+                self._models[id(model)] = (obj, "shape", name)
+            return _event_kinds, (obj.spec, tuple(obj.roles))
+        if isinstance(obj, type) and id(obj) in self._models:
+            return _event_model, self._models[id(obj)]
         return NotImplemented
 
 

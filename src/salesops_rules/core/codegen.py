@@ -133,6 +133,11 @@ def _conditional(m: _Module, rule: CompiledRule, depth: int, direct: frozenset[s
 def _table(m: _Module, rule: CompiledRule, depth: int, direct: frozenset[str]) -> None:
     table = rule.table
     assert table is not None
+    if table.dated:
+        # Rows whose conditions change on dates are chosen by the event's day and named in
+        # the decision (`values_in_force`): the interpreter's own table does both.
+        m.line(depth, f"run_table(state, {m.const(rule)})")
+        return
     # Every row's condition is computed, as the interpreter does: a row that cannot be
     # computed on this event makes the rule fail even when an earlier row matches.
     m.line(depth, "hits = (" + "".join(f"{m.const(row.condition.fn)}(ns), " for row in table.rows) + ")")

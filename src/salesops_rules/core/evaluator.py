@@ -195,7 +195,7 @@ def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventE
 
 def _field_loc(loc: tuple[Any, ...], kinds: frozenset[str]) -> tuple[Any, ...]:
     """A problem's place without the union's tag in front: only the first step names the kind
-    (a field may be named like a kind, as `credit_signature.credit_sale` is)."""
+    (a field may be named like a kind)."""
     return loc[1:] if loc and loc[0] in kinds else loc
 
 
@@ -764,7 +764,9 @@ def _judge(policy: CompiledPolicy, state: _State) -> None:
     event = state.event
     kind: str = event.kind  # type: ignore[attr-defined]
     records, excluded = policy.events.records(kind, event), policy.events.excluded(kind, event)
-    preparer = event.__dict__.get("prepared_by")
+    # Who prepared the event, by the pack's `people.preparer` field of its kind.
+    field = policy.events.preparer.get(kind)
+    preparer = event.__dict__.get(field) if field is not None else None
     for result in judge(state.chain, records, excluded, _deadlines(state.chain, event), preparer):
         _cite(state, result.step.cite)
         state.approvals.append(_approval(policy, result.step, result.record, result.reason))
@@ -810,7 +812,7 @@ def _reason_zh(reason: str, step: Step, policy: CompiledPolicy) -> str:
     if "who prepared the event" in reason:
         return f"须由填制人本人（{reason.split('`')[1]}）以{'或'.join(names)}身份签字"
     if "names no preparer" in reason:
-        return "事项未写明填制人（prepared_by），此步无人可签"
+        return "事项未写明填制人，此步无人可签"
     if reason.startswith("an earlier step"):
         return "前一审批步骤尚未完成"
     return f"{name}的审批早于前一审批步骤"

@@ -26,7 +26,7 @@ from .expressions import Expression, ExpressionError, compile_expression
 from .extract import make_extractor, make_getter
 from .scope import NUMBER, Kind, Type, fields_of
 from .suggest import closest
-from .yamlsource import PathKey, Source
+from .yamlsource import PathKey
 
 # Types a field may name besides the pack's own enums and shapes.
 SCALARS: dict[str, Any] = {
@@ -56,7 +56,7 @@ Reporter = Callable[[PathKey, str, str | None], None]
 
 
 def camel(name: str) -> str:
-    """`cash_receipt` as `CashReceipt`: the model's name, which the JSON Schemas show."""
+    """`some_kind` as `SomeKind`: the model's name, which the JSON Schemas show."""
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
@@ -157,6 +157,11 @@ class EventKinds:
         schema: dict[str, Any] = self.adapter.json_schema(ref_template="#/components/schemas/{model}")
         return schema
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The models are classes made at load, which pickle cannot name: a pickled pack (the
+        # command line's cache, core/cache.py) keeps the declaration and builds them again.
+        return _rebuilt, (self.spec.model_dump_json(), self.roles)
+
     def records(self, kind: str, event: Any) -> tuple[Any, ...]:
         """The approval records `event` carries, in every field of the approval record shape."""
         fields = self.record_fields.get(kind)
@@ -206,8 +211,8 @@ def _accessor(
 class EventKindsBuilder:
     """Builds the models of `events.yaml`, reporting every error at its place in the file."""
 
-    def __init__(self, spec: EventsFile, source: Source, report: Reporter, roles: tuple[str, ...]) -> None:
-        self.spec, self.source, self.report, self.roles = spec, source, report, roles
+    def __init__(self, spec: EventsFile, report: Reporter, roles: tuple[str, ...]) -> None:
+        self.spec, self.report, self.roles = spec, report, roles
         self.ok = True
         self.count = 0  # errors reported so far
         self.shapes: dict[str, type[Strict]] = {}
@@ -635,9 +640,7 @@ def _builtins_help() -> str:
     return "built-in types: " + ", ".join(f"`{t}`" for t in BUILTIN_TYPES)
 
 
-def build_event_kinds(
-    spec: EventsFile, source: Source, report: Reporter, roles: tuple[str, ...]
-) -> EventKinds | None:
+def build_event_kinds(spec: EventsFile, report: Reporter, roles: tuple[str, ...]) -> EventKinds | None:
     """The kinds of `spec`, `roles` (roles.yaml) the values of the type `role`; None when
     anything is wrong, each error reported.
 
@@ -647,7 +650,7 @@ def build_event_kinds(
     key = (spec.model_dump_json(), roles)
     built = _BUILT.get(key)
     if built is None:
-        built = EventKindsBuilder(spec, source, report, roles).build()
+        built = EventKindsBuilder(spec, report, roles).build()
         if built is not None:
             if len(_BUILT) >= _KEPT:
                 _BUILT.pop(next(iter(_BUILT)))
@@ -657,3 +660,13 @@ def build_event_kinds(
 
 _BUILT: dict[tuple[str, tuple[str, ...]], EventKinds] = {}
 _KEPT = 8  # declarations kept
+
+
+def _rebuilt(spec_json: str, roles: tuple[str, ...]) -> EventKinds:
+    """The kinds of a declaration that built once already (see `EventKinds.__reduce__`)."""
+    problems: list[str] = []
+    spec = EventsFile.model_validate_json(spec_json)
+    built = build_event_kinds(spec, lambda path, message, help: problems.append(message), roles)
+    if built is None:
+        raise ValueError("the event kinds of a kept pack do not build again: " + "; ".join(problems))
+    return built

@@ -608,7 +608,7 @@ class _Checker:
         if typ is None or typ.items is None:
             raise ExpressionError(
                 f"`{self._src(records)}`: `sum_of` adds up a field of a list of records",
-                "write `sum_of(collection_schedule, 'amount')`",
+                "write `sum_of(records, 'field')`, `records` a list field whose items are a shape",
             )
         numbers = [n for n, t in typ.items if t.kind == "number"]
         if not (isinstance(name, ast.Constant) and name.value in numbers):

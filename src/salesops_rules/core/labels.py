@@ -19,7 +19,7 @@ from ..errors import Finding, PolicyError
 from ..model.event_spec import FieldSpec
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
-from .compiled import CompiledPolicy
+from .compiled import UNDETERMINED_CODE, CompiledPolicy
 from .loader import default_policy_dir
 from .yamlsource import YamlSyntaxError, load
 
@@ -74,6 +74,8 @@ class Labels:
             return penalty.message.zh if lang == "zh" else penalty.message.en
         if code in self.codes:
             return _pick(self.codes[code], lang, code)
+        if code == UNDETERMINED_CODE:  # the engine's own, in a pack that names no authority
+            return "结论未定（无人受权决定）" if lang == "zh" else "undetermined (no one is named to decide)"
         role, dot, action = code.partition(".")
         if dot:
             return self.step(role, action, lang)

@@ -98,7 +98,6 @@ DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
 CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
 
 
-
 def default_policy_dir() -> Path:
     """The bundled policy: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parent.parent
@@ -130,6 +129,11 @@ def load_policy(path: str | Path | None = None) -> CompiledPolicy:
             report.findings.append(Finding(display, line, column, None, message, help))
         if not source.refused:  # a refused value would only be reported again, as missing
             sources[file.name] = source
+    if EVENTS not in sources and not any(f.file.endswith(EVENTS) for f in report.findings):
+        # A pack without its own events judges those of the bundled pack, as with labels.yaml.
+        bundled = default_policy_dir() / EVENTS
+        if bundled != root / EVENTS and bundled.is_file():
+            sources[EVENTS] = load(bundled, str(bundled))
     for required in (MANIFEST, CATALOGUE, ROLES_FILE, PENALTIES, EVENTS):
         if required not in sources and not any(f.file.endswith(required) for f in report.findings):
             report.findings.append(
@@ -256,7 +260,7 @@ class _Builder:
         def report(path: PathKey, message: str, help: str | None) -> None:
             self.report.at(source, path, message, None, help)
 
-        return build_event_kinds(spec, source, report, roles)
+        return build_event_kinds(spec, report, roles)
 
     def _in_force(self, manifest: Manifest) -> tuple[dt.date, Cite] | None:
         spec = manifest.policy.in_force
@@ -446,7 +450,8 @@ class _Builder:
                     rule,
                     f"did you mean `{close[0]}`?"
                     if close
-                    else "actions: " + ", ".join(f"`{a}`" for a in actions)
+                    else "actions: "
+                    + ", ".join(f"`{a}`" for a in actions)
                     + (" (declared under `actions:` in roles.yaml)" if declared is not None else ""),
                 )
                 ok = False
@@ -1117,11 +1122,14 @@ class _RuleCompiler:
             typ = self.b.scopes[kind].get(field) if field is not None else None
             if field is None or typ is None or typ.nullable:
                 with_preparer = [k for k in events.kinds if k in events.preparer]
-                named = events.spec.people.preparer or "prepared_by"
+                named = events.spec.people.preparer or "people.preparer"
                 self.error(
                     path,
                     f"chain `{chain.name}`: its `by_preparer` step needs `{named}`, "
-                    f"which `{kind}` events do not have",
+                    f"which `{kind}` events do not have"
+                    if named
+                    else f"chain `{chain.name}`: its `by_preparer` step needs a preparer, and the pack "
+                    "names none (`people.preparer` in events.yaml)",
                     "kinds with a preparer: " + ", ".join(f"`{k}`" for k in with_preparer),
                 )
                 return

@@ -1,9 +1,8 @@
 """The one "did you mean": a suggestion only when it is close enough to be the same name.
 
-`difflib`'s default cutoff (0.6) pairs a kind named for goods received with one named for
-cash received: names that share a word but mean different things. A suggestion that
-misleads is worse than none, so the bar here is a slip of the keyboard: at most about one
-character in five differs.
+`difflib`'s default cutoff (0.6) pairs a receipt of goods with a receipt of cash, names that
+share a word but mean different things. A suggestion that misleads is worse than none, so the
+bar here is a slip of the keyboard: at most about one character in five differs.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from ..audit.decision_log import DecisionLog, DecisionLogError
 from ..errors import EventError
 from ..model import jsonread
 from ..model.decision import Decision
+from ..policy import Policy
 from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
@@ -89,6 +90,7 @@ def create_app(
     loopback names, no token, so reload over HTTP is off)."""
     access = access if access is not None else Access()
     writers: list[LogWriter] = []
+    event_body = schemas.EVENT_BODY
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,7 +129,7 @@ def create_app(
         "/v1/evaluate",
         response_model=Decision,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event",
     )
     async def evaluate(request: Request, as_of: schemas.AsOfQuery = None) -> Response:
@@ -142,7 +144,7 @@ def create_app(
         "/v1/explain",
         response_model=schemas.Explanation,
         responses=schemas.ERROR_RESPONSES,
-        openapi_extra=schemas.EVENT_BODY,
+        openapi_extra=event_body,
         summary="Judge one event and explain the decision clause by clause",
     )
     async def explain(
@@ -262,6 +264,7 @@ def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
             components = document.setdefault("components", {}).setdefault("schemas", {})
             components.update(event_defs)
             components["Event"] = event_schema
+            _put_example(document, holder.active.policy)
             document["components"]["securitySchemes"] = {
                 "token": {
                     "type": "http",
@@ -273,3 +276,18 @@ def _install_openapi(app: FastAPI, holder: PolicyHolder) -> None:
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _put_example(document: dict[str, Any], policy: Policy) -> None:
+    """An event of the pack (the first of its test cases) as the example of every event body."""
+    from ..tools.eventdocs import examples  # the pack's examples, only when the document is built
+
+    found = examples(policy)
+    if not found:
+        return
+    example = next(iter(found.values()))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content is not None and content.get("schema") == {"$ref": "#/components/schemas/Event"}:
+                content["example"] = example

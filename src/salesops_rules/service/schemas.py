@@ -141,16 +141,8 @@ EVENT_BODY: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {
+                # The example is an event of the active pack, put in when the document is built.
                 "schema": {"$ref": "#/components/schemas/Event"},
-                "example": {
-                    "kind": "contract",
-                    "id": "HT-2011-1207",
-                    "date": "2011-12-07",
-                    "customer": {"id": "KH-0419", "type": "new", "legal_form": "company"},
-                    "product_class": "custom",
-                    "amount": "23456.78",
-                    "prepared_by": "E-07",
-                },
             }
         },
     }
