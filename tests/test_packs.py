@@ -51,10 +51,20 @@ def test_pack_has_cases_for_every_computable_clause(name: str) -> None:
     policy = _policy(name)
     cited = {case.cite for n, case in CASES if n == name}
     cited |= {case.cite for n, case in LEDGER_CASES if n == name}
-    wanted = {a.label for a in policy.compiled.catalogue.articles if a.computable}
+    catalogue = policy.compiled.catalogue
+    wanted = {a.label for a in catalogue.articles if a.computable}
     # A clause is tested when a case cites it or one of its items (四、2. tests 四、).
     missing = sorted(label for label in wanted if not any(c.startswith(label) for c in cited))
     assert missing == []
+    # An itemised article's computable items each have a case of their own.
+    items = {
+        catalogue.label(a.article, i.item)
+        for a in catalogue.articles
+        if a.itemised
+        for i in a.items
+        if i.computable is not False
+    }
+    assert sorted(items - cited) == []
 
 
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[f"{n}: {c.name}" for n, c in CASES])
