@@ -157,11 +157,6 @@ class EventKinds:
         schema: dict[str, Any] = self.adapter.json_schema(ref_template="#/components/schemas/{model}")
         return schema
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The models are classes made at load, which pickle cannot name: a pickled pack (the
-        # command line's cache, core/cache.py) keeps the declaration and builds them again.
-        return _rebuilt, (self.spec.model_dump_json(), self.roles)
-
     def records(self, kind: str, event: Any) -> tuple[Any, ...]:
         """The approval records `event` carries, in every field of the approval record shape."""
         fields = self.record_fields.get(kind)
@@ -661,12 +656,3 @@ def build_event_kinds(spec: EventsFile, report: Reporter, roles: tuple[str, ...]
 _BUILT: dict[tuple[str, tuple[str, ...]], EventKinds] = {}
 _KEPT = 8  # declarations kept
 
-
-def _rebuilt(spec_json: str, roles: tuple[str, ...]) -> EventKinds:
-    """The kinds of a declaration that built once already (see `EventKinds.__reduce__`)."""
-    problems: list[str] = []
-    spec = EventsFile.model_validate_json(spec_json)
-    built = build_event_kinds(spec, lambda path, message, help: problems.append(message), roles)
-    if built is None:
-        raise ValueError("the event kinds of a kept pack do not build again: " + "; ".join(problems))
-    return built
