@@ -47,7 +47,7 @@ from typing import Any
 
 from . import loader
 from .compiled import CompiledPolicy
-from .eventkinds import EventKinds, build_event_kinds
+from .eventkinds import EventKinds, lazy_event_kinds
 from .fingerprint import policy_hash
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
@@ -195,13 +195,8 @@ def _function(code: bytes, namespace: dict[str, Any], name: str, defaults: tuple
 
 
 def _event_kinds(spec: Any, roles: tuple[str, ...]) -> EventKinds:
-    def refuse(_path: Any, message: str, _help: str | None) -> None:
-        raise pickle.UnpicklingError(message)  # built once already: cannot happen, but never half-built
-
-    built = build_event_kinds(spec, refuse, roles)
-    if built is None:
-        raise pickle.UnpicklingError("the event kinds of a cached pack did not build")
-    return built
+    # Built whole once already (at the load that wrote the file): each kind is made on first use.
+    return lazy_event_kinds(spec, roles)
 
 
 def _event_model(kinds: EventKinds, where: str, name: str) -> type:
