@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from salesops_rules import load_policy
+from salesops_rules.core import cache, eventkinds
+from salesops_rules.core.compiled import CompiledPolicy
 from salesops_rules.core.evaluator import parse_event
 from salesops_rules.errors import EventError
 
@@ -31,12 +33,30 @@ def corpus() -> dict[str, Any]:
     return data
 
 
-def test_every_event_reads_as_before(corpus: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory: pytest.TempPathFactory) -> CompiledPolicy:
+    """The bundled pack as a later run reads it from the cache: each kind made on first use."""
+    folder = tmp_path_factory.mktemp("cache")
+    cache.load_policy(None, folder)
+    kept, eventkinds._BUILT = eventkinds._BUILT, {}  # else the load's kinds, built whole, are reused
+    try:
+        read = cache.read(folder, cache.cache_key(cache.loader.default_policy_dir()))
+    finally:
+        eventkinds._BUILT = kept
+    assert read is not None and isinstance(read.events.adapter, eventkinds.LazyAdapter)
+    return read
+
+
+@pytest.mark.parametrize("source", ["loaded", "cached"])
+def test_every_event_reads_as_before(
+    corpus: dict[str, Any], source: str, request: pytest.FixtureRequest
+) -> None:
+    compiled = POLICY.compiled if source == "loaded" else request.getfixturevalue("cached")
     changed = []
     for entry in corpus["entries"]:
         event = entry["event"]
         try:
-            read = parse_event(POLICY.compiled, event).model_dump(mode="json")
+            read = parse_event(compiled, event).model_dump(mode="json")
             got: dict[str, Any] = {"read": read}
         except EventError as error:
             got = {"problems": [list(p) for p in error.problems]}

@@ -22,8 +22,9 @@ import pytest
 
 from salesops_rules import Policy, load_policy
 from salesops_rules.cli import main
-from salesops_rules.core import cache
+from salesops_rules.core import cache, eventkinds
 from salesops_rules.core.compiled import CompiledPolicy
+from salesops_rules.errors import EventError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -64,18 +65,81 @@ def _cli(*words: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def test_a_cached_pack_decides_every_kind_as_the_fresh_load(policy_dir: Path, folder: Path) -> None:
-    fresh = load_policy(policy_dir)
+def _read_lazily(policy_dir: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> CompiledPolicy:
+    """The pack of `policy_dir` as a later run reads it: from the cache, no kind built in this process."""
     cache.load_policy(policy_dir, folder)  # written
-    key = cache.cache_key(policy_dir)
-    read = cache.read(folder, key)
+    monkeypatch.setattr(eventkinds, "_BUILT", {})  # else the load's kinds, built whole, are reused
+    read = cache.read(folder, cache.cache_key(policy_dir))
     assert isinstance(read, CompiledPolicy)
+    assert isinstance(read.events.adapter, eventkinds.LazyAdapter)
+    return read
+
+
+def test_a_cached_pack_decides_every_kind_as_the_fresh_load(
+    policy_dir: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = load_policy(policy_dir)
+    read = _read_lazily(policy_dir, folder, monkeypatch)
     mix = _event_mix()
     events = list(mix.stream(list(mix.EVERY_GENERATOR), 600, seed=13))
     assert _decisions(Policy(read), events) == _decisions(fresh, events)
     # The explanation compiles its parts from the expressions' text on demand: the same too.
     _, trace = Policy(read).trace(events[0])
     assert [t.rule for t in trace] == [t.rule for t in fresh.trace(events[0])[1]]
+
+
+def test_a_cached_pack_makes_only_the_kinds_it_decides(
+    policy_dir: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = _read_lazily(policy_dir, folder, monkeypatch)
+    adapter = read.events.adapter
+    assert isinstance(adapter, eventkinds.LazyAdapter)
+    assert adapter.lazy.infos == {} and adapter.lazy.whole is None
+    event = json.loads((ROOT / "examples" / "new-customer-custom-order.json").read_text(encoding="utf-8"))
+    Policy(read).evaluate(event)
+    assert set(adapter.lazy.infos) == {event["kind"]} and adapter.lazy.whole is None
+
+
+def test_a_cached_pack_holds_what_the_load_built(
+    policy_dir: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = load_policy(policy_dir).compiled.events
+    lazy = _read_lazily(policy_dir, folder, monkeypatch).events
+    assert lazy.record_fields == full.record_fields
+    assert lazy.declared == {k: dict(info.fields) for k, info in full.kinds.items()}
+    assert dict(lazy.preparer) == dict(full.preparer)
+    assert set(lazy.judged) == set(full.judged) and set(lazy.salary) == set(full.salary)
+    assert list(lazy.kinds) == list(full.kinds) and set(lazy.shapes) == set(full.shapes)
+    assert [i.label for i in lazy.kinds.values()] == [i.label for i in full.kinds.values()]
+    assert lazy.union_schema == full.union_schema
+
+
+def _problems(policy: Policy, event: Any) -> list[tuple[str, str]]:
+    with pytest.raises(EventError) as caught:
+        policy.evaluate(event)
+    return caught.value.problems
+
+
+def test_bad_events_get_the_fresh_loads_errors_from_a_cached_pack(
+    policy_dir: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = load_policy(policy_dir)
+    read = Policy(_read_lazily(policy_dir, folder, monkeypatch))
+    good = json.loads((ROOT / "examples" / "new-customer-custom-order.json").read_text(encoding="utf-8"))
+    amount = next(k for k, v in good.items() if isinstance(v, str) and v.replace(".", "").isdigit())
+    bad: list[Any] = [
+        {**good, "kind": "no_such_kind"},
+        {k: v for k, v in good.items() if k != "kind"},
+        {**good, "surprise": 1},
+        {k: v for k, v in good.items() if k != amount},
+        {**good, amount: "lots"},
+        {**good, "date": 20240101},
+        {**good, "kind": 7},
+        {**good, "kind": "credit_sale"},  # another kind's fields
+        [good],
+    ]
+    for event in bad:
+        assert _problems(read, event) == _problems(fresh, event), event
 
 
 def test_explain_through_the_cache_prints_what_a_fresh_load_prints(policy_dir: Path) -> None:
@@ -254,9 +318,7 @@ def test_a_pack_written_after_deciding_keeps_none_of_what_deciding_filled(
     assert _decisions(Policy(read), events) == expected
 
 
-def test_a_pack_read_in_a_fresh_process_builds_its_event_kinds_again(
-    policy_dir: Path, folder: Path
-) -> None:
+def test_a_pack_read_in_a_fresh_process_builds_its_event_kinds_again(policy_dir: Path, folder: Path) -> None:
     # In this process the loader keeps built kinds; a new one must build them from the file.
     import subprocess
     import sys

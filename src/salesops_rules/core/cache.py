@@ -23,10 +23,11 @@ in the same folder (mode 0600) and renamed into place, so a reader never sees ha
 The generated functions of a compiled pack (expressions, extractors) are made by `exec`
 and have no importable name: they are kept by their code (`marshal`) and their globals.
 The event kinds (`core/eventkinds.py`) are pydantic models made at load from `events.yaml`:
-they are kept as their declaration and made again when the file is read (about half of a
-load's time, so the cache saves the other half), and each model is found again by its kind
-or shape. A pack holding anything else pickle cannot keep (a closure, another class made at
-load) is not cached: it loads every time, as before.
+they are kept as their declaration and, once the file is read, each kind's model is made on
+its first use (`lazy_event_kinds`: a run deciding one event makes one model, not all of
+them); each model is found again by its kind or shape. A pack holding anything else pickle
+cannot keep (a closure, another class made at load) is not cached: it loads every time, as
+before.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import Any
 
 from . import loader
 from .compiled import CompiledPolicy
-from .eventkinds import EventKinds, build_event_kinds
+from .eventkinds import EventKinds, lazy_event_kinds
 from .fingerprint import policy_hash
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
@@ -195,13 +196,8 @@ def _function(code: bytes, namespace: dict[str, Any], name: str, defaults: tuple
 
 
 def _event_kinds(spec: Any, roles: tuple[str, ...]) -> EventKinds:
-    def refuse(_path: Any, message: str, _help: str | None) -> None:
-        raise pickle.UnpicklingError(message)  # built once already: cannot happen, but never half-built
-
-    built = build_event_kinds(spec, refuse, roles)
-    if built is None:
-        raise pickle.UnpicklingError("the event kinds of a cached pack did not build")
-    return built
+    # Built whole once already (at the load that wrote the file): each kind is made on first use.
+    return lazy_event_kinds(spec, roles)
 
 
 def _event_model(kinds: EventKinds, where: str, name: str) -> type:

@@ -9,9 +9,11 @@ and the kind's declared `checks`, compiled by the one expression compiler.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -145,7 +147,7 @@ class EventKinds:
     """The kinds of a pack, built: the models, one adapter for all, and what the engine reads."""
 
     kinds: Mapping[str, KindInfo]
-    adapter: TypeAdapter[Any]
+    adapter: TypeAdapter[Any] | LazyAdapter
     spec: EventsFile
     roles: tuple[str, ...]
     shapes: Mapping[str, type[Strict]] = field(default_factory=dict)  # the shapes' models, by name
@@ -165,6 +167,12 @@ class EventKinds:
     @cached_property
     def model_names(self) -> frozenset[str]:
         return frozenset(self.kinds)
+
+    @cached_property
+    def declared(self) -> dict[str, dict[str, FieldSpec]]:
+        """Per kind, its fields' specs (common ones included), as `KindInfo.fields`, read from the
+        declaration alone: no model is made for them."""
+        return {name: _declared(self.spec, kind) for name, kind in self.spec.kinds.items()}
 
     def json_schema(self, kind: str) -> dict[str, Any]:
         return _schema(self.kinds[kind].model)
@@ -275,11 +283,9 @@ class EventKindsBuilder:
                     ("kinds",), "the pack declares no event kind", "declare at least one under `kinds:`"
                 )
             return None
-        models = [info.model for info in kinds.values()]
-        union: Any = models[0] if len(models) == 1 else Annotated[_union(models), Field(discriminator="kind")]
         built = EventKinds(
             kinds=kinds,
-            adapter=TypeAdapter(union),
+            adapter=_adapter([info.model for info in kinds.values()]),
             spec=spec,
             roles=self.roles,
             shapes=dict(self.shapes),
@@ -290,12 +296,7 @@ class EventKindsBuilder:
         return None if not self.ok else built
 
     def record_fields(self, info: KindInfo) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        shape = self.spec.approval_record
-        if shape is None:
-            return (), ()
-        lists = tuple(n for n, f in info.fields.items() if f.type == "list" and f.of == shape)
-        singles = tuple(n for n, f in info.fields.items() if f.type == shape)
-        return lists, singles
+        return _record_fields(self.spec.approval_record, info.fields)
 
     # ---- types ----
     def shape(self, name: str) -> type[Strict] | None:
@@ -640,6 +641,28 @@ def _item_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
     )
 
 
+def _declared(spec: EventsFile, kind: KindSpec) -> dict[str, FieldSpec]:
+    """The fields of `kind` in a good declaration: the common ones, then its own (`kind` builds the same)."""
+    return {**spec.common, **{f: s for f, s in kind.fields.items() if f not in ("id", "date", "kind")}}
+
+
+def _record_fields(
+    shape: str | None, fields: Mapping[str, FieldSpec]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A kind's fields holding approval records (of the shape `shape`): (lists of them, single ones)."""
+    if shape is None:
+        return (), ()
+    lists = tuple(n for n, f in fields.items() if f.type == "list" and f.of == shape)
+    singles = tuple(n for n, f in fields.items() if f.type == shape)
+    return lists, singles
+
+
+def _adapter(models: list[type[EventBase]]) -> TypeAdapter[Any]:
+    """The one adapter reading an event of any of `models`, chosen by its `kind`."""
+    union: Any = models[0] if len(models) == 1 else Annotated[_union(models), Field(discriminator="kind")]
+    return TypeAdapter(union)
+
+
 def _union(models: list[type[EventBase]]) -> Any:
     union: Any = models[0]
     for model in models[1:]:
@@ -672,3 +695,167 @@ def build_event_kinds(spec: EventsFile, report: Reporter, roles: tuple[str, ...]
 _BUILT: dict[tuple[str, tuple[str, ...]], EventKinds] = {}
 _KEPT = 8  # declarations kept
 
+
+# ---- kinds built on first use ----
+# A pack read from the cache (core/cache.py) was built whole once already, so its declaration
+# is known good: there, each kind's model is made when the kind is first used, and a command
+# deciding one event makes one model instead of all of them (most of the read's time). Whatever
+# needs every kind (the union's schema, lint, audit, iterating `kinds`) builds them all.
+
+
+def _built_already(_path: PathKey, message: str, _help: str | None) -> None:
+    raise RuntimeError(f"a cached pack's event kinds did not build: {message}")  # cannot happen: see above
+
+
+class _Lazy:
+    """The builder of a known-good declaration, making each kind (and the union) once, on demand."""
+
+    def __init__(self, spec: EventsFile, roles: tuple[str, ...]) -> None:
+        self.spec = spec
+        self.builder = EventKindsBuilder(spec, _built_already, roles)
+        self.lock = threading.RLock()  # the service decides on threads: one model per kind, ever
+        self.infos: dict[str, KindInfo] = {}
+        self.whole: TypeAdapter[Any] | None = None
+
+    def info(self, name: str) -> KindInfo:
+        found = self.infos.get(name)
+        if found is None:
+            with self.lock:
+                found = self.infos.get(name)
+                if found is None:
+                    made = self.builder.kind(name, self.spec.kinds[name])
+                    if made is None:
+                        raise RuntimeError(f"a cached pack's kind `{name}` did not build")
+                    found = self.infos[name] = made
+        return found
+
+    def union(self) -> TypeAdapter[Any]:
+        if self.whole is None:
+            with self.lock:
+                if self.whole is None:
+                    self.whole = _adapter([self.info(name).model for name in self.spec.kinds])
+        return self.whole
+
+    def shapes(self) -> dict[str, type[Strict]]:
+        with self.lock:
+            for name in self.spec.shapes:
+                self.builder.shape(name)
+            return {name: self.builder.shapes[name] for name in self.spec.shapes}
+
+
+class _LazyKinds(Mapping[str, KindInfo]):
+    def __init__(self, lazy: _Lazy) -> None:
+        self.lazy = lazy
+
+    def __getitem__(self, name: str) -> KindInfo:
+        if name not in self.lazy.spec.kinds:
+            raise KeyError(name)
+        return self.lazy.info(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.lazy.spec.kinds
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lazy.spec.kinds)
+
+    def __len__(self) -> int:
+        return len(self.lazy.spec.kinds)
+
+
+class _LazyShapes(Mapping[str, "type[Strict]"]):
+    def __init__(self, lazy: _Lazy) -> None:
+        self.lazy = lazy
+
+    def __getitem__(self, name: str) -> type[Strict]:
+        return self.lazy.shapes()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lazy.shapes())
+
+    def __len__(self) -> int:
+        return len(self.lazy.shapes())
+
+
+class _LazyPeople(Mapping[str, Any]):
+    """Per kind, what `people.<key>` reads (an accessor; the path itself for the preparer), as
+    `EventKindsBuilder.people` makes it, for the kinds that have the field."""
+
+    def __init__(self, lazy: _Lazy, key: str) -> None:
+        self.lazy, self.key = lazy, key
+        self.path: str | None = getattr(lazy.spec.people, key)
+        self.made: dict[str, Any] = {}
+
+    def __getitem__(self, kind: str) -> Any:
+        if kind in self.made:
+            return self.made[kind]
+        if self.path is None or kind not in self.lazy.spec.kinds:
+            raise KeyError(kind)
+        model = self.lazy.info(kind).model
+        scope = fields_of(model)
+        if self.path not in scope:
+            raise KeyError(kind)
+        found = self.path if self.key == "preparer" else _accessor(self.path, scope, model)
+        self.made[kind] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k in self.lazy.spec.kinds if k in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class LazyAdapter:
+    """The union adapter of a cached pack, made on first need. An event naming a known kind is
+    read by that kind's model alone; if it fails there, the union reads it again, so that the
+    error (and everything else) is exactly the union's."""
+
+    def __init__(self, lazy: _Lazy) -> None:
+        self.lazy = lazy
+
+    def validate_python(self, value: Any, /, **options: Any) -> Any:
+        if not options and type(value) is dict:
+            kind = value.get("kind")
+            if type(kind) is str and kind in self.lazy.spec.kinds:
+                with contextlib.suppress(Exception):  # said by the union below, word for word
+                    return self.lazy.info(kind).model.model_validate(value)
+        return self.lazy.union().validate_python(value, **options)
+
+    def validate_json(self, data: str | bytes, /, **options: Any) -> Any:
+        return self.lazy.union().validate_json(data, **options)
+
+    def json_schema(self, **options: Any) -> dict[str, Any]:
+        return self.lazy.union().json_schema(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.lazy.union(), name)
+
+
+def lazy_event_kinds(spec: EventsFile, roles: tuple[str, ...]) -> EventKinds:
+    """The kinds of `spec`, a declaration known to build (a cached pack's), each made on first use."""
+    key = (spec.model_dump_json(), roles)
+    built = _BUILT.get(key)
+    if built is not None:
+        return built
+    lazy = _Lazy(spec, roles)
+    record_fields = {
+        name: f
+        for name, kind in spec.kinds.items()
+        if (f := _record_fields(spec.approval_record, _declared(spec, kind)))[0] or f[1]
+    }
+    built = EventKinds(
+        kinds=_LazyKinds(lazy),
+        adapter=LazyAdapter(lazy),
+        spec=spec,
+        roles=roles,
+        shapes=_LazyShapes(lazy),
+        violation_codes=tuple(spec.enums[spec.violation_codes].values) if spec.violation_codes else None,
+        judged=_LazyPeople(lazy, "judged"),
+        preparer=_LazyPeople(lazy, "preparer"),
+        salary=_LazyPeople(lazy, "salary"),
+        record_fields=record_fields,
+    )
+    if len(_BUILT) >= _KEPT:
+        _BUILT.pop(next(iter(_BUILT)))
+    _BUILT[key] = built
+    return built

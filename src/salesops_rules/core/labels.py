@@ -158,7 +158,8 @@ def event_words(policy: CompiledPolicy) -> tuple[Words, Words, dict[str, Words]]
     """The words events.yaml gives: of each kind, of each field path, of each closed field's values."""
     events = policy.events
     spec = events.spec
-    kinds = {name: {"zh": info.label.zh, "en": info.label.en} for name, info in events.kinds.items()}
+    # From the declaration, not `events.kinds`: a cached pack makes a kind's model only when used.
+    kinds = {name: {"zh": kind.zh, "en": kind.en} for name, kind in spec.kinds.items()}
     fields: dict[str, Pair] = {}
     enums: dict[str, dict[str, Pair]] = {}
     roles = {name: {"zh": words.zh, "en": words.en} for name, words in policy.roles.items()}
@@ -176,8 +177,8 @@ def event_words(policy: CompiledPolicy) -> tuple[Words, Words, dict[str, Words]]
             if type_name in spec.shapes and field.type != "list" and depth < _DEPTH:
                 walk(path + ".", spec.shapes[type_name].fields, depth + 1)
 
-    for info in events.kinds.values():
-        walk("", dict(info.fields), 0)
+    for declared in events.declared.values():
+        walk("", declared, 0)
     record = spec.shapes.get(spec.approval_record or "")
     if record is not None and "role" in record.fields:  # a record's role, read by its last name
         walk("", {"role": record.fields["role"]}, _DEPTH)
