@@ -184,7 +184,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
                     policy.compiled.authority,
                 )
             # A duty open until a deadline at the event's own time is judged again at the ledger's end.
-            deferred = settings.as_of is None and _open_until(judged, replaced)
+            deferred = settings.as_of is None and bool(judged.obligations) and _open_until(judged, replaced)
             found = (
                 []
                 if deferred
@@ -208,7 +208,8 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
             continue
         totals.verdicts[judged.verdict] += 1
-        totals.notes.update(judged.notes)
+        if judged.notes:  # most events have none; Counter.update costs even when empty
+            totals.notes.update(judged.notes)
         for finding in found:
             tally.add(finding)
     for problem in facts.problems:
