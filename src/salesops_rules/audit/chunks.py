@@ -135,24 +135,32 @@ def employee_of(events: EventKinds, event: EventBase) -> str:
 
 def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     policy = policy_for(settings.policy_dir)
-    rules = policy.compiled.ledger_rules
+    compiled = policy.compiled
+    rules = compiled.ledger_rules
     readers = readers_by_kind(rules)
     totals = AuditTotals()
     skipped: list[SkippedRecord] = []
     samples: Samples = {}
     facts = ChunkFacts()
     out = io.StringIO()
-    tally = Tally(samples, settings.examples, out.write, policy.compiled.grave_sanctions)
+    tally = Tally(samples, settings.examples, out.write, compiled.grave_sanctions)
+    add = tally.add
     logged: list[tuple[dict[str, Any], Decision]] = []
     first_day: str | None = None
     last_day: str | None = None
     # A decoder may read an event straight from its payload; the decision log needs the dict.
     straight = getattr(settings.decoder, "event", None) if settings.log is None else None
-    events = policy.compiled.events
+    events = compiled.events
+    as_of, lang, log = settings.as_of, settings.lang, settings.log
+    # Counted here, added to the totals once per chunk (in first-seen order, as the totals'
+    # counters would have seen them): a counter's update per event costs more than the event.
+    records = 0
+    kinds: dict[str, int] = {}
+    verdicts: dict[str, int] = {}
     position = 0
     for item in chunk.batch.records():
         position = item.position
-        totals.records += 1
+        records += 1
         if isinstance(item, SkippedRecord):
             skipped.append(item)
             continue
@@ -160,60 +168,63 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             event = straight(item.payload, events) if straight is not None else None
             if event is None:
                 data = settings.decoder(item.payload)
-                event = parse_event(policy.compiled, data)
-            if settings.log is None:
-                judged = outcome(policy.compiled, event, settings.as_of)  # all a finding shows, no more
+                event = parse_event(compiled, data)
+            if log is None:
+                judged = outcome(compiled, event, as_of)  # all a finding shows, no more
             else:
-                full = policy.evaluate(event, as_of=settings.as_of)
+                full = policy.evaluate(event, as_of=as_of)
                 judged = Outcome.of(full)
+            kind = judged.kind
             day = event.event_date.isoformat()
             seq = position  # findings are in ledger order: a record's line or row orders them
             employee = employee_of(events, event)
-            salary = events.salary_of(judged.kind, event)
-            month = day[:7]
+            salary = events.salary_of(kind, event)
             replaced: set[str] = set()
-            of_kind = readers.get(judged.kind)
+            of_kind = readers.get(kind)
             if of_kind:
                 replaced = facts_of(
                     rules,
                     of_kind,
                     event,
-                    (seq, item.position, employee, month),
+                    (seq, position, employee, day[:7]),
                     facts,
-                    settings.lang,
-                    policy.compiled.authority,
+                    lang,
+                    compiled.authority,
                 )
             # A duty open until a deadline at the event's own time is judged again at the ledger's end.
-            deferred = settings.as_of is None and bool(judged.obligations) and _open_until(judged, replaced)
+            deferred = as_of is None and bool(judged.obligations) and _open_until(judged, replaced)
             found = (
                 []
-                if deferred
-                else _findings(
-                    judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary
-                )
+                if deferred or judged.verdict == "pass"
+                else _findings(judged, seq, position, day, employee, replaced, lang, policy, salary)
             )
         except (RecordError, EventError) as error:
-            skipped.append(SkippedRecord(item.position, error.message))
+            skipped.append(SkippedRecord(position, error.message))
             continue
         except Exception as error:  # one record never aborts the audit (docs/audit.md, "Bad records")
-            skipped.append(SkippedRecord(item.position, unexpected(error)))
+            skipped.append(SkippedRecord(position, unexpected(error)))
             continue
-        if settings.log is not None:
+        if log is not None:
             logged.append((data, full))
-        totals.audited += 1
-        totals.kinds[judged.kind] += 1
-        first_day = day if first_day is None or day < first_day else first_day
-        last_day = day if last_day is None or day > last_day else last_day
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if first_day is None or day < first_day:
+            first_day = day
+        if last_day is None or day > last_day:
+            last_day = day
         if deferred:
-            facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
+            facts.deferred.append((seq, position, employee, item.payload, tuple(sorted(replaced))))
             continue
-        totals.verdicts[judged.verdict] += 1
-        if judged.notes:  # most events have none; Counter.update costs even when empty
+        verdicts[judged.verdict] = verdicts.get(judged.verdict, 0) + 1
+        if judged.notes:  # most events have none
             totals.notes.update(judged.notes)
         for finding in found:
-            tally.add(finding)
+            add(finding)
+    totals.records = records
+    totals.audited = sum(kinds.values())
+    totals.kinds.update(kinds)
+    totals.verdicts.update(verdicts)
     for problem in facts.problems:
-        tally.add(problem)
+        add(problem)
     tally.fold(totals)
     totals.skipped = len(skipped)
     totals.see_days(first_day, last_day)
@@ -322,7 +333,7 @@ class Tally:
             if len(self._ends) < _ENDS_KEPT:
                 self._ends[end_key] = end
         position, event_id, kind, day, month, employee = finding[1:7]
-        if _QUOTED.search(event_id) or _QUOTED.search(employee) or _QUOTED.search(kind):
+        if _QUOTED.search(f"{event_id}{employee}{kind}"):  # one search: most rows need no quotes
             return self._csv_line(finding[1:7]).removesuffix("\r\n") + "," + end
         return f"{'' if position is None else position},{event_id},{kind},{day},{month},{employee},{end}"
 
