@@ -270,8 +270,10 @@ _COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
 # (article, employee, month, category): the finding's three sample groups
 _PLACE = itemgetter(9, 6, 5, 7)
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
-# as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
+# as text per distinct end: they repeat across a ledger. Kept per process, not per chunk (the
+# text is a function of the end alone); bounded whatever the ledger.
 _ENDS_KEPT = 2_000
+_ENDS: dict[tuple[Any, ...], str] = {}
 _QUOTED = re.compile(r'[",\r\n]')  # what makes the csv module quote a field
 
 
@@ -294,7 +296,6 @@ class Tally:
         self.write = write
         self._counts: dict[tuple[Any, ...], list[Any]] = {}  # key -> [a finding of it, how many]
         self._full: set[tuple[Any, ...]] = set()
-        self._ends: dict[tuple[Any, ...], str] = {}
         self._scratch = io.StringIO()
         self._csv = csv.writer(self._scratch)  # RFC 4180 line ends: a field with \r is quoted too
 
@@ -324,14 +325,14 @@ class Tally:
     def row(self, finding: AuditFinding) -> str:
         """The finding's line of findings.csv: every field but `seq` and `item`."""
         end_key = finding[7:]
-        end = self._ends.get(end_key)
+        end = _ENDS.get(end_key)
         if end is None:
             c = finding
             end = self._csv_line(
                 (c.category, c.code, c.article, c.label, c.message, c.rule, c.detail, *finding[15:])
             )
-            if len(self._ends) < _ENDS_KEPT:
-                self._ends[end_key] = end
+            if len(_ENDS) < _ENDS_KEPT:
+                _ENDS[end_key] = end
         position, event_id, kind, day, month, employee = finding[1:7]
         if _QUOTED.search(f"{event_id}{employee}{kind}"):  # one search: most rows need no quotes
             return self._csv_line(finding[1:7]).removesuffix("\r\n") + "," + end
