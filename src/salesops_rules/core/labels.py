@@ -82,7 +82,7 @@ class Labels:
         return code
 
     def step(self, role: str, action: str, lang: str) -> str:
-        """An approval step: 总经理签字, the general manager's signature."""
+        """An approval step in the pack's words: a role's words followed by the action's."""
         who = self.field(role, lang)
         what = self.action(action, lang)
         return f"{who}{what}" if lang == "zh" else f"the {who}'s {what}"

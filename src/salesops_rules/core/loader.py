@@ -392,6 +392,15 @@ class _Builder:
                     rule,
                     f"the catalogue says: {article.reason}",
                 )
+            elif spec.item is not None and (item := article.item_of(spec.item)) and item.computable is False:
+                label = self.catalogue.label(spec.article, spec.item)
+                self.report.at(
+                    source,
+                    path,
+                    f"{label} is marked `computable: false` in the catalogue",
+                    rule,
+                    f"the catalogue says: {item.reason}",
+                )
         try:
             return Cite.of(spec.article, spec.item, self.numbering)
         except ValueError as error:  # beyond what a label can name: reported above when a catalogue loaded

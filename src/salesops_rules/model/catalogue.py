@@ -16,6 +16,18 @@ class Item(Closed):
     label: str
     zh: str
     en: str
+    # An item may say on its own whether rules can check it, where its article holds items
+    # of both sorts (a procedure beside a duty no event shows); absent: as its article.
+    computable: bool | None = None
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_iff_not_computable(self) -> Item:
+        if self.computable is False and not self.reason:
+            raise ValueError("an item marked `computable: false` needs a `reason`")
+        if self.computable is not False and self.reason:
+            raise ValueError("`reason` is only for items marked `computable: false`")
+        return self
 
 
 class Article(Closed):
@@ -35,7 +47,14 @@ class Article(Closed):
             raise ValueError("an article marked `computable: false` needs a `reason`")
         if self.computable and self.reason:
             raise ValueError("`reason` is only for articles marked `computable: false`")
+        if not self.computable and any(i.computable is not None for i in self.items):
+            raise ValueError("the items of an article marked `computable: false` take no `computable`")
         return self
+
+    @property
+    def itemised(self) -> bool:
+        """Whether its items say on their own whether rules can check them (coverage lists them)."""
+        return any(i.computable is not None for i in self.items)
 
     def item_of(self, number: int) -> Item | None:
         return next((i for i in self.items if i.item == number), None)

@@ -260,7 +260,7 @@ def explanation(
     applied = [n for n in trace if n.status == "applied" and n.overridden_by is None]
     considered = [n for n in trace if n.status == "not_applied"]
     other = [n for n in trace if n not in applied and n not in considered]
-    shown: set[int] = set()
+    shown: set[tuple[int, int | None]] = set()
     out.append(_rules(policy, _w("applied", lang), applied, lang, shown, words))
     out.append(_rules(policy, _w("not_applied", lang), considered, lang, None, words))
     out.append(_rules(policy, _w("other", lang), other, lang, None, words))
@@ -443,10 +443,10 @@ def _rules(
     title: str,
     nodes: list[RuleTrace],
     lang: Lang,
-    shown: set[int] | None,
+    shown: set[tuple[int, int | None]] | None,
     words: Wording,
 ) -> Section:
-    """One entry per rule; with `shown`, each article's text the first time it is cited."""
+    """One entry per rule; with `shown`, each clause's text the first time it is cited."""
     labels = words.labels
     whens = _whens(policy)
     entries = []
@@ -484,8 +484,8 @@ def _rules(
             out.append(_w("not_in_force", lang))
         if node.detail is not None:
             out.append(labels.names_in(getattr(node.detail, lang), lang))
-        if shown is not None and node.cite.article not in shown:
-            shown.add(node.cite.article)
+        if shown is not None and (node.cite.article, node.cite.item) not in shown:
+            shown.add((node.cite.article, node.cite.item))
             out += _clause(policy, node.cite, lang)
         entries.append(Entry(f"{node.cite.label} {node.rule}" + (f" — {heading}" if heading else ""), out))
     return Section(title, entries, always=False)
@@ -515,7 +515,12 @@ def _clause(policy: CompiledPolicy, cite: Cite, lang: Lang) -> list[str]:
     article = policy.catalogue.article(cite.article)
     if article is None:
         return []
-    out = [f"{_w('text', lang)}{_colon(lang)}{article.zh}"]
+    zh, en = article.zh, article.en
+    item = article.item_of(cite.item) if cite.item is not None else None
+    if item is not None:
+        # A rule resting on an item shows the item, after its article's words (as a citation does).
+        zh, en = f"{article.zh}{item.label}{item.zh}", f"{article.en} ({item.item}) {item.en}"
+    out = [f"{_w('text', lang)}{_colon(lang)}{zh}"]
     if lang == "en":
-        out.append(f"{_w('gloss', lang)}{_colon(lang)}{article.en}")
+        out.append(f"{_w('gloss', lang)}{_colon(lang)}{en}")
     return out

@@ -41,7 +41,7 @@ class Change:
     old: str
     new: str
     # For a value: the dated values taken on either side, when one is dated and they differ
-    # (`dated: contract.payment-terms from 2011-11-01 -> contract.payment-terms from 2012-07-01`).
+    # (`dated: RULE from 2011-11-01 -> RULE from 2012-07-01`).
     dated: str = ""
 
 

@@ -88,8 +88,8 @@ def markdown(policy: Policy, found_examples: Mapping[str, dict[str, Any]]) -> st
     out = [
         f"# The events of `{name}`",
         "",
-        "<!-- Generated from policy/events.yaml by `salesops-rules schema events --markdown`;",
-        "     tests/test_events_doc.py keeps it up to date (SALESOPS_REGEN_DOCS=1 rewrites it). -->",
+        "<!-- Generated from the pack's events.yaml by `salesops-rules schema events --markdown`;",
+        "     a test keeps it up to date (SALESOPS_REGEN_DOCS=1 rewrites it). -->",
         "",
         "Every event is a JSON object with `kind` (one of the kinds below), `id` (a non-empty",
         "string) and `date` (a day, `YYYY-MM-DD`; it may be left out where a kind is dated by",

@@ -68,7 +68,7 @@ def holds(cell: Cell, value: Any) -> bool:
     """Whether `cell` is true of `value`, as the compiled row condition would say.
 
     A comparison the evaluator could not make (an order on a null) does not match: the
-    evaluator refers such an event to the general manager, the same as no row matching.
+    evaluator refers such an event to the pack's authority, the same as no row matching.
     """
     if cell.op == "any":
         return True
