@@ -135,24 +135,32 @@ def employee_of(events: EventKinds, event: EventBase) -> str:
 
 def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
     policy = policy_for(settings.policy_dir)
-    rules = policy.compiled.ledger_rules
+    compiled = policy.compiled
+    rules = compiled.ledger_rules
     readers = readers_by_kind(rules)
     totals = AuditTotals()
     skipped: list[SkippedRecord] = []
     samples: Samples = {}
     facts = ChunkFacts()
     out = io.StringIO()
-    tally = Tally(samples, settings.examples, out.write, policy.compiled.grave_sanctions)
+    tally = Tally(samples, settings.examples, out.write, compiled.grave_sanctions)
+    add = tally.add
     logged: list[tuple[dict[str, Any], Decision]] = []
     first_day: str | None = None
     last_day: str | None = None
     # A decoder may read an event straight from its payload; the decision log needs the dict.
     straight = getattr(settings.decoder, "event", None) if settings.log is None else None
-    events = policy.compiled.events
+    events = compiled.events
+    as_of, lang, log = settings.as_of, settings.lang, settings.log
+    # Counted here, added to the totals once per chunk (in first-seen order, as the totals'
+    # counters would have seen them): a counter's update per event costs more than the event.
+    records = 0
+    kinds: dict[str, int] = {}
+    verdicts: dict[str, int] = {}
     position = 0
     for item in chunk.batch.records():
         position = item.position
-        totals.records += 1
+        records += 1
         if isinstance(item, SkippedRecord):
             skipped.append(item)
             continue
@@ -160,59 +168,63 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             event = straight(item.payload, events) if straight is not None else None
             if event is None:
                 data = settings.decoder(item.payload)
-                event = parse_event(policy.compiled, data)
-            if settings.log is None:
-                judged = outcome(policy.compiled, event, settings.as_of)  # all a finding shows, no more
+                event = parse_event(compiled, data)
+            if log is None:
+                judged = outcome(compiled, event, as_of)  # all a finding shows, no more
             else:
-                full = policy.evaluate(event, as_of=settings.as_of)
+                full = policy.evaluate(event, as_of=as_of)
                 judged = Outcome.of(full)
+            kind = judged.kind
             day = event.event_date.isoformat()
             seq = position  # findings are in ledger order: a record's line or row orders them
             employee = employee_of(events, event)
-            salary = events.salary_of(judged.kind, event)
-            month = day[:7]
+            salary = events.salary_of(kind, event)
             replaced: set[str] = set()
-            of_kind = readers.get(judged.kind)
+            of_kind = readers.get(kind)
             if of_kind:
                 replaced = facts_of(
                     rules,
                     of_kind,
                     event,
-                    (seq, item.position, employee, month),
+                    (seq, position, employee, day[:7]),
                     facts,
-                    settings.lang,
-                    policy.compiled.authority,
+                    lang,
+                    compiled.authority,
                 )
             # A duty open until a deadline at the event's own time is judged again at the ledger's end.
-            deferred = settings.as_of is None and _open_until(judged, replaced)
+            deferred = as_of is None and bool(judged.obligations) and _open_until(judged, replaced)
             found = (
                 []
-                if deferred
-                else _findings(
-                    judged, seq, item.position, day, employee, replaced, settings.lang, policy, salary
-                )
+                if deferred or judged.verdict == "pass"
+                else _findings(judged, seq, position, day, employee, replaced, lang, policy, salary)
             )
         except (RecordError, EventError) as error:
-            skipped.append(SkippedRecord(item.position, error.message))
+            skipped.append(SkippedRecord(position, error.message))
             continue
         except Exception as error:  # one record never aborts the audit (docs/audit.md, "Bad records")
-            skipped.append(SkippedRecord(item.position, unexpected(error)))
+            skipped.append(SkippedRecord(position, unexpected(error)))
             continue
-        if settings.log is not None:
+        if log is not None:
             logged.append((data, full))
-        totals.audited += 1
-        totals.kinds[judged.kind] += 1
-        first_day = day if first_day is None or day < first_day else first_day
-        last_day = day if last_day is None or day > last_day else last_day
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if first_day is None or day < first_day:
+            first_day = day
+        if last_day is None or day > last_day:
+            last_day = day
         if deferred:
-            facts.deferred.append((seq, item.position, employee, item.payload, tuple(sorted(replaced))))
+            facts.deferred.append((seq, position, employee, item.payload, tuple(sorted(replaced))))
             continue
-        totals.verdicts[judged.verdict] += 1
-        totals.notes.update(judged.notes)
+        verdicts[judged.verdict] = verdicts.get(judged.verdict, 0) + 1
+        if judged.notes:  # most events have none
+            totals.notes.update(judged.notes)
         for finding in found:
-            tally.add(finding)
+            add(finding)
+    totals.records = records
+    totals.audited = sum(kinds.values())
+    totals.kinds.update(kinds)
+    totals.verdicts.update(verdicts)
     for problem in facts.problems:
-        tally.add(problem)
+        add(problem)
     tally.fold(totals)
     totals.skipped = len(skipped)
     totals.see_days(first_day, last_day)
@@ -258,8 +270,10 @@ _COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
 # (article, employee, month, category): the finding's three sample groups
 _PLACE = itemgetter(9, 6, 5, 7)
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
-# as text per distinct end: they repeat across a ledger. Bounded whatever the ledger.
+# as text per distinct end: they repeat across a ledger. Kept per process, not per chunk (the
+# text is a function of the end alone); bounded whatever the ledger.
 _ENDS_KEPT = 2_000
+_ENDS: dict[tuple[Any, ...], str] = {}
 _QUOTED = re.compile(r'[",\r\n]')  # what makes the csv module quote a field
 
 
@@ -282,7 +296,6 @@ class Tally:
         self.write = write
         self._counts: dict[tuple[Any, ...], list[Any]] = {}  # key -> [a finding of it, how many]
         self._full: set[tuple[Any, ...]] = set()
-        self._ends: dict[tuple[Any, ...], str] = {}
         self._scratch = io.StringIO()
         self._csv = csv.writer(self._scratch)  # RFC 4180 line ends: a field with \r is quoted too
 
@@ -312,16 +325,16 @@ class Tally:
     def row(self, finding: AuditFinding) -> str:
         """The finding's line of findings.csv: every field but `seq` and `item`."""
         end_key = finding[7:]
-        end = self._ends.get(end_key)
+        end = _ENDS.get(end_key)
         if end is None:
             c = finding
             end = self._csv_line(
                 (c.category, c.code, c.article, c.label, c.message, c.rule, c.detail, *finding[15:])
             )
-            if len(self._ends) < _ENDS_KEPT:
-                self._ends[end_key] = end
+            if len(_ENDS) < _ENDS_KEPT:
+                _ENDS[end_key] = end
         position, event_id, kind, day, month, employee = finding[1:7]
-        if _QUOTED.search(event_id) or _QUOTED.search(employee) or _QUOTED.search(kind):
+        if _QUOTED.search(f"{event_id}{employee}{kind}"):  # one search: most rows need no quotes
             return self._csv_line(finding[1:7]).removesuffix("\r\n") + "," + end
         return f"{'' if position is None else position},{event_id},{kind},{day},{month},{employee},{end}"
 

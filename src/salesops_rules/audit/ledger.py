@@ -189,7 +189,7 @@ class Lines(NamedTuple):
                 continue
             if number == 1 and line.startswith(BOM):
                 line = line[len(BOM) :]
-            if line.strip():
+            if line and not line.isspace():  # what `line.strip()` says, without copying the line
                 yield RawRecord(number, line)
 
 

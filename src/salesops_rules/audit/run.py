@@ -41,10 +41,10 @@ from .chunks import (
 from .executors import run_dask, run_pool, run_serial
 from .ledger import Ledger, read_record
 from .records import RawRecord, RecordError
+from .spill import Spill
 
 FINDINGS_FILE, SKIPPED_FILE = "findings.csv", "skipped.csv"
 SKIPPED_SHOWN = 100  # skipped records listed in the report; all of them are in skipped.csv
-ACROSS_KEPT = 100_000  # findings of rules across events kept by event, for the explanations
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,11 @@ def audit_ledger(
     remember(policy)
     merge = _Merge(options.out_dir, ledger.unit, options.examples, policy.compiled.grave_sanctions)
     rules = policy.compiled.ledger_rules
-    across: dict[int, list[AuditFinding]] = {}  # what the rules across events found, by event
-    with tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:
+    # What the rules across events found about one event, for the explanations; and the
+    # events judged again at the ledger's end. Both grow with the ledger: kept on disk.
+    across = Spill()
+    deferred = Spill()
+    with across, deferred, tempfile.TemporaryDirectory(prefix="salesops-audit-") as scratch:
         store = FactStore(
             Path(scratch) / "ledger-facts.sqlite", rules, options.lang, labels_of(policy.compiled)
         )
@@ -175,49 +178,55 @@ def audit_ledger(
                 results = run_pool(settings, chunks, options.workers)
             else:
                 results = run_serial(settings, chunks)
-            deferred = []
             for judged in results:
                 merge.add(judged)
                 store.add(judged.facts)
-                deferred += judged.facts.deferred
+                if judged.facts.deferred:
+                    deferred.add(judged.facts.deferred)
                 if progress is not None:
                     progress(judged.mark, merge.totals.audited)
             totals = merge.totals
             as_of = ledger_end(options.as_of, totals.last_day)
-            for item in deferred:
+            for items in deferred:
                 assert as_of is not None  # an event was judged, so the ledger has a last day
-                for finding in judge_deferred(policy, ledger.decoder, item, as_of, totals, options.lang):
-                    merge.add_finding(finding)
+                for item in items:
+                    for finding in judge_deferred(policy, ledger.decoder, item, as_of, totals, options.lang):
+                        merge.add_finding(finding)
             last_day = as_of.date().isoformat() if as_of is not None else None
             penalties = policy.compiled.penalties
             for finding in store.resolve(totals.first_day, last_day, merge.last + 1):
                 finding = priced(finding, penalties, None)
                 merge.add_finding(finding)
-                if finding.position is not None and len(across) < ACROSS_KEPT:
-                    across.setdefault(finding.position, []).append(finding)
+                if finding.position is not None:
+                    across.add(finding)
             merge.fold()
         finally:
             store.close()
             merge.close()
-    result = AuditResult(
-        ledger=str(ledger.path),
-        ledger_format=ledger.format,
-        unit=ledger.unit,
-        sheet=getattr(ledger, "sheet", None),
-        policy_name=policy.name,
-        policy_version=policy.version,
-        totals=merge.totals,
-        samples=merge.samples,
-        skipped=merge.skipped,
-        rule_counts=store.counts,
-        unchecked=store.unchecked,
-        files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
-        policy_root=policy.compiled.root,
-        as_of=as_of,
-    )
-    result.explanations = explain_samples(
-        policy, ledger, result, options.explained, options.lang, across, as_of
-    )
+        result = AuditResult(
+            ledger=str(ledger.path),
+            ledger_format=ledger.format,
+            unit=ledger.unit,
+            sheet=getattr(ledger, "sheet", None),
+            policy_name=policy.name,
+            policy_version=policy.version,
+            totals=merge.totals,
+            samples=merge.samples,
+            skipped=merge.skipped,
+            rule_counts=store.counts,
+            unchecked=store.unchecked,
+            files=[options.out_dir / FINDINGS_FILE, options.out_dir / SKIPPED_FILE],
+            policy_root=policy.compiled.root,
+            as_of=as_of,
+        )
+        wanted = set(explained_positions(result, options.explained))
+        found: dict[int, list[AuditFinding]] = {}
+        for finding in across:
+            if finding.position in wanted:
+                found.setdefault(finding.position, []).append(finding)
+        result.explanations = explain_samples(
+            policy, ledger, result, options.explained, options.lang, found, as_of
+        )
     return result
 
 
