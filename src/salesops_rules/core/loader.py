@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import Finding, PolicyError
 from ..model.catalogue import Catalogue
@@ -96,6 +96,8 @@ _DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The approval actions of a pack whose roles.yaml declares none.
 DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
 CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
+
+T = TypeVar("T")  # what a dated mapping holds: a value or a table cell
 
 
 def default_policy_dir() -> Path:
@@ -1011,10 +1013,24 @@ class _RuleCompiler:
 
     def dated(self, raw: dict[str, Any], declared: str, path: PathKey) -> DatedValue | None:
         """`{2011-11-01: 0.50, 2012-07-01: 0.60}`: each value checked as a plain one, the days ascending."""
+
+        def read(item: Any, where: PathKey) -> tuple[bool, PlainSource]:
+            before = len(self.b.report.findings)
+            source = self.plain(item, declared, where)
+            return len(self.b.report.findings) == before, source
+
+        written = self.by_day(raw, path, "value", read)
+        return None if written is None else DatedValue.of(str(path[-1]), self.spec.id, written)
+
+    def by_day(
+        self, raw: dict[str, Any], path: PathKey, what: str, read: Callable[[Any, PathKey], tuple[bool, T]]
+    ) -> list[tuple[dt.date, T]] | None:
+        """A mapping of first days to what `read` makes of each entry, the days ascending;
+        None (every problem reported) if a day or an entry is wrong."""
         if not raw:
-            self.error(path, "a dated value needs at least one `date: value`", DATED_HELP)
+            self.error(path, f"a dated {what} needs at least one `date: {what}`", DATED_HELP)
             return None
-        written: list[tuple[dt.date, PlainSource]] = []
+        found: list[tuple[dt.date, T]] = []
         ok = True
         for key, item in raw.items():
             where = (*path, key)
@@ -1023,21 +1039,20 @@ class _RuleCompiler:
                 self.error(where, day, DATED_HELP)
                 ok = False
                 continue
-            if written and day <= written[-1][0]:
+            if found and day <= found[-1][0]:
                 self.error(
                     where,
-                    f"`{key}` comes after `{written[-1][0].isoformat()}`: a dated value's days must ascend",
+                    f"`{key}` comes after `{found[-1][0].isoformat()}`: a dated {what}'s days must ascend",
                     "list the days oldest first, each once",
                 )
                 ok = False
                 continue
-            before = len(self.b.report.findings)
-            source = self.plain(item, declared, where)
-            if len(self.b.report.findings) > before:
+            fine, made = read(item, where)
+            if not fine:
                 ok = False
                 continue
-            written.append((day, source))
-        return DatedValue.of(str(path[-1]), self.spec.id, written) if ok else None
+            found.append((day, made))
+        return found if ok else None
 
     def plain(self, raw: Any, declared: str, path: PathKey) -> PlainSource:
         if raw is None:
@@ -1208,33 +1223,15 @@ class _RuleCompiler:
 
     def dated_cell(self, name: str, raw: dict[str, Any], path: PathKey) -> list[tuple[dt.date, Cell]] | None:
         """A condition cell that changes on dates: `{2011-11-01: "<= 10000", 2012-07-01: "<= 20000"}`."""
-        if not raw:
-            self.error(path, "a dated cell needs at least one `date: cell`", DATED_HELP)
-            return None
-        found: list[tuple[dt.date, Cell]] = []
-        ok = True
-        for key, item in raw.items():
-            where = (*path, key)
-            day = _date_key(key)
-            if isinstance(day, str):
-                self.error(where, day, DATED_HELP)
-                ok = False
-                continue
-            if found and day <= found[-1][0]:
-                self.error(
-                    where,
-                    f"`{key}` comes after `{found[-1][0].isoformat()}`: a dated cell's days must ascend",
-                    "list the days oldest first, each once",
-                )
-                ok = False
-                continue
+
+        def read(item: Any, where: PathKey) -> tuple[bool, Cell]:
             cell = _cell(name, item) if isinstance(item, bool | int | Decimal | str | list) else None
-            if not isinstance(cell, Cell):
-                self.error(where, cell or f"a dated cell holds cells, not {_shape(item)}", CELL_HELP)
-                ok = False
-                continue
-            found.append((day, cell))
-        return found if ok else None
+            if isinstance(cell, Cell):
+                return True, cell
+            self.error(where, cell or f"a dated cell holds cells, not {_shape(item)}", CELL_HELP)
+            return False, Cell(name, "any", None)  # never kept: the entry is refused
+
+        return self.by_day(raw, path, "cell", read)
 
     def row_periods(
         self,
