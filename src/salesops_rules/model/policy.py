@@ -243,6 +243,12 @@ class TableSpec(Spec):
     rows: tuple[Row, ...] = Field(min_length=1)
 
 
+def _in_order(effective_from: dt.date | None, effective_to: dt.date | None) -> None:
+    """A rule's or a note's days in force: the last not before the first."""
+    if effective_from is not None and effective_to is not None and effective_to < effective_from:
+        raise ValueError("`effective_to` is before `effective_from`")
+
+
 class RuleSpec(Spec):
     id: str = Field(pattern=RULE_ID_PATTERN)
     on: str | tuple[str, ...]
@@ -262,12 +268,7 @@ class RuleSpec(Spec):
             raise ValueError("a rule has either a `table` or `when`/`then`/`else`, not both")
         if self.table is None and self.then is None:
             raise ValueError("a rule needs `then` (or a `table`)")
-        if (
-            self.effective_from is not None
-            and self.effective_to is not None
-            and self.effective_to < self.effective_from
-        ):
-            raise ValueError("`effective_to` is before `effective_from`")
+        _in_order(self.effective_from, self.effective_to)
         return self
 
     @property
@@ -439,12 +440,7 @@ class LegalNoteSpec(Spec):
     def _something_to_say(self) -> LegalNoteSpec:
         if self.when is None and not self.figures and self.deduction_cap is None:
             raise ValueError("a legal note needs `when`, `figures` or `deduction_cap`: when it applies")
-        if (
-            self.effective_from is not None
-            and self.effective_to is not None
-            and self.effective_to < self.effective_from
-        ):
-            raise ValueError("`effective_to` is before `effective_from`")
+        _in_order(self.effective_from, self.effective_to)
         return self
 
     @property

@@ -67,15 +67,11 @@ class CaseFileError(ValueError):
         super().__init__(self.message)
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    cite: str
-    event: dict[str, Any]  # with the file's `event_defaults` merged in
-    expect: Expect
+class _Placed:
+    """Where a case stands in its file: the file, and the line of a path inside the case."""
+
     source: Source
-    path: PathKey  # of the case inside its file
-    as_of: dt.datetime | dt.date | None = None
+    path: PathKey
 
     @property
     def file(self) -> str:
@@ -87,7 +83,18 @@ class Case:
 
 
 @dataclass(frozen=True)
-class LedgerCase:
+class Case(_Placed):
+    name: str
+    cite: str
+    event: dict[str, Any]  # with the file's `event_defaults` merged in
+    expect: Expect
+    source: Source
+    path: PathKey  # of the case inside its file
+    as_of: dt.datetime | dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LedgerCase(_Placed):
     """Events judged together by the rules across events; run by `audit/ledger_cases.py`."""
 
     name: str
@@ -97,13 +104,6 @@ class LedgerCase:
     source: Source
     path: PathKey
     as_of: dt.datetime | dt.date | None = None
-
-    @property
-    def file(self) -> str:
-        return self.source.file
-
-    def line(self, *path: str | int) -> int:
-        return self.source.where((*self.path, *path))[0]
 
 
 @dataclass(frozen=True)
