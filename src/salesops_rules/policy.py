@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .core import evaluator, loader
+from .core import evaluator
 from .core.compiled import CompiledPolicy
 from .core.trace import RuleTrace
 from .model.decision import Decision
@@ -65,6 +65,8 @@ def load_policy(path: str | Path | None = None, *, interpret: bool | None = None
     SALESOPS_RULES_INTERPRET=1, runs them by the interpreter instead, the reference the
     generated functions are tested against: slower, the same decisions.
     """
+    from .core import loader  # not at import: a pack read from the cache (cli) does without it
+
     policy = Policy(loader.load_policy(path), interpret=interpret)
     if not policy.compiled.interpreted:
         # Made now, so that no kind's first event waits for its plan (a policy made from a

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import EventError
-from . import audit, coverage, decide, editor, service
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -26,11 +26,22 @@ from .common import (
     use_formatter,
 )
 
-# Each module adds its subcommands; a new command group is one more entry here.
-COMMAND_MODULES = [decide, service, coverage, editor, audit]
+# Each module adds its subcommands; a new command group is one more entry here, with the
+# names of its commands: a run imports the module of its own command only (`check` and
+# `explain` need neither the audit nor the service; issue 13). tests/test_start.py checks
+# the names against what each module registers.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "decide": ("check", "explain"),
+    "service": ("serve", "log"),
+    "coverage": ("coverage",),
+    "editor": ("lint", "schema", "test", "diff"),
+    "audit": ("audit",),
+}
+_MODULE_OF = {command: module for module, commands in COMMANDS.items() for command in commands}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the commands of the module `only` (a key of COMMANDS)."""
     parser = argparse.ArgumentParser(
         prog="salesops-rules",
         description="Check business events against a regulation's policy pack (the bundled one, or "
@@ -39,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--policy", metavar="DIR", default=None, help=POLICY_HELP)
     parser.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in COMMANDS if only is None else (only,):
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     use_formatter(parser)
     return parser
 
@@ -48,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = _parse(build_parser(), words)
+        args = _parse(words)
     except _UsageError as error:
         print(error_json(error.message, details=["  help: salesops-rules COMMAND --help lists its options"]))
         return EXIT_BAD_INPUT
@@ -83,7 +94,32 @@ class _UsageError(Exception):
         super().__init__(message)
 
 
-def _parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+def _parse(words: list[str]) -> argparse.Namespace:
+    """The parsed command, by the parser of its own module's commands when that parses it; help
+    and usage errors come from the whole parser, so they read as they always have."""
+    module = _MODULE_OF.get(_command_word(words) or "")
+    if module is not None:
+        quiet = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                return build_parser(module).parse_args(words)
+        except SystemExit:
+            pass
+    return _parse_with(build_parser(), words)
+
+
+def _command_word(words: list[str]) -> str | None:
+    """The first word that is neither an option of the command line itself nor its value."""
+    it = iter(words)
+    for word in it:
+        if word == "--policy":
+            next(it, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _parse_with(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
     """The parsed command; with `--json` among the words, a usage error is JSON as well."""
     if "--json" not in words:
         return parser.parse_args(words)

@@ -46,10 +46,10 @@ import types
 from pathlib import Path
 from typing import Any
 
-from . import loader
 from .compiled import CompiledPolicy
 from .eventkinds import EventKinds, lazy_event_kinds
 from .fingerprint import policy_hash
+from .places import default_policy_dir
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
 MAGIC = b"salesops-rules compiled pack 1\n"
@@ -91,17 +91,25 @@ def load_policy(path: str | Path | None = None, folder: Path | None = None) -> C
     Raises what the loader raises for a folder that does not load; a cache that cannot be
     read or written is passed by, never an error.
     """
-    root = Path(path) if path is not None else loader.default_policy_dir()
+    root = Path(path) if path is not None else default_policy_dir()
     folder = folder if folder is not None else cache_folder()
     try:
         key = cache_key(root)
     except OSError:  # no such folder, a file that cannot be read: the loader says which
-        return loader.load_policy(path)
+        return _load(path)
     compiled = read(folder, key)
     if compiled is None:
-        compiled = loader.load_policy(path)
+        compiled = _load(path)
         write(folder, key, compiled)
     return compiled
+
+
+def _load(path: str | Path | None) -> CompiledPolicy:
+    # The loader is imported on a miss only: it brings the YAML reader and the policy files'
+    # models, which a pack read from here does without (issue 13: `check` and `explain`).
+    from . import loader
+
+    return loader.load_policy(path)
 
 
 def read(folder: Path, key: str) -> CompiledPolicy | None:

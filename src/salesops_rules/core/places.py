@@ -1,4 +1,5 @@
-"""A place in a pack as the pack names it (`contracts.yaml:56`), never the install's absolute path."""
+"""A place in a pack as the pack names it (`contracts.yaml:56`), never the install's absolute path;
+and where the bundled pack is."""
 
 from __future__ import annotations
 
@@ -11,3 +12,12 @@ def in_pack(file: str, root: str) -> str:
         return str(Path(file).resolve().relative_to(Path(root).resolve()))
     except ValueError:
         return Path(file).name
+
+
+def default_policy_dir() -> Path:
+    """The bundled policy: inside the wheel, or at the top of a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_policy"
+    if packaged.is_dir():
+        return packaged
+    return here.parent.parent / "policy"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
@@ -39,7 +40,10 @@ def _assembled(cls: type[Any], fields: dict[str, Any]) -> Any:
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # The models of a decision are built (their validator and serializer made by pydantic) on
+    # first validation or dump, not at import: the engine assembles decisions without either
+    # (`assemble`, and `to_json` below), so `check` and `explain` never pay for them (issue 13).
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
     @classmethod
     def assemble_from(cls, fields: dict[str, Any]) -> Self:
@@ -130,7 +134,7 @@ class Alternative(Frozen):
 
 class Penalty(Frozen):
     # `for` is a Python keyword: the field is `for_` in Python and `for` in every dump.
-    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True, defer_build=True)
 
     # The name of a form of sanction the pack declares (penalties.yaml `sanctions:`), or
     # `one_of` with `alternatives`.
@@ -320,7 +324,7 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "approvals": [_approval_json(a) for a in approvals] if approvals else [],
         "obligations": [_obligation_json(o) for o in obligations] if obligations else [],
         "violations": [_violation_json(v) for v in violations] if violations else [],
-        "penalties": _PENALTIES.dump_python(penalties, mode="json") if penalties else [],
+        "penalties": _penalties().dump_python(penalties, mode="json") if penalties else [],
         "citations": [dict(c.__dict__) for c in fields["citations"]],
         "rules": list(fields["rules"]),
         "legal_notes": [_note_json(n) for n in notes] if notes else [],
@@ -330,9 +334,13 @@ def decision_json(d: Decision) -> dict[str, Any]:
     }
 
 
-# Penalties (rare, and the part whose shape grows most) are dumped by pydantic's own serializer;
-# so is any field of a decision not written out above.
-_PENALTIES: TypeAdapter[list[Penalty]] = TypeAdapter(list[Penalty])
+# Penalties (rare, and the part whose shape grows most) are dumped by pydantic's own serializer,
+# made on the first decision with a penalty; so is any field of a decision not written out above.
+@cache
+def _penalties() -> TypeAdapter[list[Penalty]]:
+    return TypeAdapter(list[Penalty])
+
+
 _BY_HAND = frozenset(
     (
         *("event_id", "kind", "policy", "verdict", "values", "approvals", "obligations"),
