@@ -545,7 +545,8 @@ class CompiledPolicy:
 
     @cached_property
     def _version_refs(self) -> tuple[tuple[dt.date, PolicyRef], ...]:
-        return tuple((start, PolicyRef.model_construct(name=self.name, version=v)) for start, v in self.versions)
+        ref = PolicyRef.model_construct
+        return tuple((start, ref(name=self.name, version=v)) for start, v in self.versions)
 
     def ref_on(self, day: dt.date) -> PolicyRef:
         """The edition in force on `day`; before the first edition, the first one."""

@@ -20,7 +20,7 @@ from ..model.event_spec import FieldSpec
 from ..model.labels import LabelsFile
 from ..model.policy import Bilingual
 from .compiled import UNDETERMINED_CODE, CompiledPolicy
-from .loader import default_policy_dir
+from .places import default_policy_dir
 from .yamlsource import YamlSyntaxError, load
 
 FILE = "labels.yaml"

@@ -73,7 +73,7 @@ from .extract import make_extractor
 from .graphs import Graph
 from .literals import LiteralError, read_number
 from .loading import M, Report, validate_model, validate_rule
-from .places import default_policy_dir
+from .places import default_policy_dir as default_policy_dir  # its home before issue 13
 from .scope import VALUE_TYPES, Type, event_scope
 from .suggest import closest
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
