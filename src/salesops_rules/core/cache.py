@@ -27,7 +27,8 @@ they are kept as their declaration and, once the file is read, each kind's model
 its first use (`lazy_event_kinds`: a run deciding one event makes one model, not all of
 them); each model is found again by its kind or shape. A pack holding anything else pickle
 cannot keep (a closure, another class made at load) is not cached: it loads every time, as
-before.
+before. The file also keeps the words of the pack's own `labels.yaml` (`core/labels.py`), one
+of the files its key covers, so that `explain` of a cached pack reads no YAML.
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ from typing import Any
 from .compiled import CompiledPolicy
 from .eventkinds import EventKinds, lazy_event_kinds
 from .fingerprint import policy_hash
+from .labels import known, pack_words
 from .places import default_policy_dir
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
-MAGIC = b"salesops-rules compiled pack 1\n"
+MAGIC = b"salesops-rules compiled pack 2\n"
 KEPT = 16  # packs kept: an editor's every save is a new one, and the oldest go
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -128,11 +130,13 @@ def read(folder: Path, key: str) -> CompiledPolicy | None:
     if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
         return None
     try:
-        _, compiled = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
+        _, compiled, words = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
     except Exception:  # any failure to read a file that passed the checks: load instead
         return None
     if not isinstance(compiled, CompiledPolicy):
         return None
+    if words is not None:
+        known(compiled.root, words)
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept by `_prune` before the packs not used for longer
     return compiled
@@ -144,7 +148,9 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
         buffer = io.BytesIO()
         compiled = _without_runtime(compiled)
         # The event kinds first: their models are then known by name wherever they are met.
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((compiled.events, compiled))
+        # Last, the words of the pack's labels.yaml, which `explain` reads: no YAML read then.
+        kept = (compiled.events, compiled, pack_words(compiled.root))
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(kept)
     except Exception:  # what pickle cannot keep (a closure, a class made at load): no cache
         return False
     payload = buffer.getvalue()

@@ -25,7 +25,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.policy import REWARDS
+from ..model.spec import REWARDS
 from .approvals import Chain
 from .eventkinds import EventKinds
 from .expressions import Expression

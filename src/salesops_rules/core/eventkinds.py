@@ -28,9 +28,9 @@ from ..model.events import Day, EventBase, Flag, Strict, Timestamp, whole_number
 from ..model.money import Money, PositiveMoney, Ratio
 from .expressions import Expression, ExpressionError, compile_expression
 from .extract import make_extractor, make_getter
+from .places import PathKey
 from .scope import NUMBER, Kind, Type, fields_of
 from .suggest import closest
-from .yamlsource import PathKey
 
 # Types a field may name besides the pack's own enums and shapes.
 SCALARS: dict[str, Any] = {

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Where a value is in a YAML document: its keys and list indexes from the top.
+PathKey = tuple[str | int, ...]
+
 
 def in_pack(file: str, root: str) -> str:
     """`file` relative to the pack folder `root`; a file outside it by its name alone."""

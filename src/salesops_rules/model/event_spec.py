@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .policy import Bilingual, Spec
+from .spec import Bilingual, Spec
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
