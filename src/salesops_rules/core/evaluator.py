@@ -70,7 +70,7 @@ NOT_IN_FORCE = "policy_not_in_force"
 # What a rule's code may raise on one event: the rule cannot be evaluated, the event is referred.
 RULE_FAILURES = (TypeError, ArithmeticError, ValueError)
 UNDETERMINED = object()
-NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
+NO_ROW = Text.assemble(zh="表中没有适用的行", en="no row of the table matches")  # not validated at import
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096

@@ -324,6 +324,7 @@ class EventKindsBuilder:
         model: type[Strict] = create_model(
             camel(name), __base__=Strict, __doc__=f"{shape.en} ({shape.zh})", **fields
         )
+        model.model_rebuild()  # built now, as it is made (its base defers: model/events.py)
         self.shapes[name] = model
         return model
 
@@ -494,6 +495,7 @@ class EventKindsBuilder:
             kind=(tag, ...),
             **own,
         )
+        model.model_rebuild()  # as a shape's (above)
         scope = fields_of(model)
         if spec.dated_by is not None:
             typ = scope.get(spec.dated_by)
@@ -517,7 +519,7 @@ class EventKindsBuilder:
             model.checks = (KindChecks(kept, None if plain else make_extractor(model, read_all, scope)),)
         if self.count > start:
             return None
-        return KindInfo(name, Text(zh=spec.zh, en=spec.en), model, declared, spec)
+        return KindInfo(name, Text.assemble(zh=spec.zh, en=spec.en), model, declared, spec)  # checked texts
 
     def check(
         self, model: type[EventBase], scope: dict[str, Type], spec: CheckSpec, path: PathKey

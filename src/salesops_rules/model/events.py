@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import (
@@ -68,14 +69,16 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-_LAX_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+@cache
+def _lax_bool() -> TypeAdapter[bool]:
+    return TypeAdapter(bool)  # made on the first value that is not a boolean: rare
 
 
 def _flag(value: Any) -> bool:
     # pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
     if value is True or value is False:
         return value
-    _LAX_BOOL.validate_python(value)  # what pydantic refuses keeps pydantic's message
+    _lax_bool().validate_python(value)  # what pydantic refuses keeps pydantic's message
     raise ValueError(f"{quoted(value)} is not a boolean: send JSON `true` or `false`")
 
 
@@ -93,7 +96,9 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 
 class Strict(BaseModel):
     # A string longer than the JSON reader takes is refused here too, for events given as dicts.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_STRING)
+    # Built when first used, not at import: a pack's kinds and shapes are built on these where
+    # they are made (core/eventkinds.py), so `check`/`explain` build one kind's (issue 13).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_STRING, defer_build=True)
 
 
 class EventBase(Strict):
