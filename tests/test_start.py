@@ -247,3 +247,29 @@ def test_the_console_script_runs_a_command_and_says_its_usage_errors_as_the_whol
         [sys.executable, "-c", launch, "nonsense"], capture_output=True, text=True, env=env
     )
     assert "{check,explain,serve,log,coverage,lint,schema,test,diff,audit}" in usage.stderr
+
+
+def test_check_and_explain_run_without_pydantic_plugins_unless_the_caller_says(tmp_path: Path) -> None:
+    """`run` sets PYDANTIC_DISABLE_PLUGINS for `check` and `explain` only, and never over a
+    value the caller set (an empty one keeps every plugin)."""
+    example = ROOT / "examples" / "new-customer-custom-order.json"
+    launch = (
+        "import atexit, os, sys\n"
+        "atexit.register(lambda: print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')), file=sys.stderr))\n"
+        "from salesops_rules.cli import run\n"
+        "run()"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    base["SALESOPS_RULES_CACHE"] = str(tmp_path / "cache")
+    cases = [
+        (["check", str(example)], {}, "'__all__'"),
+        (["explain", str(example)], {}, "'__all__'"),
+        (["explain", str(example)], {"PYDANTIC_DISABLE_PLUGINS": ""}, "''"),
+        (["schema", "roles"], {}, "None"),
+    ]
+    for words, extra, said in cases:
+        done = subprocess.run(
+            [sys.executable, "-c", launch, *words], capture_output=True, text=True, env={**base, **extra}
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.splitlines()[-1] == said, words

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "audit": ("audit",),
 }
 _MODULE_OF = {command: module for module, commands in COMMANDS.items() for command in commands}
+ONE_EVENT = frozenset({"check", "explain"})  # the commands that judge one event and exit
+PLUGINS_VARIABLE = "PYDANTIC_DISABLE_PLUGINS"
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -64,9 +66,16 @@ def run() -> NoReturn:
     one at exit, were some 30 ms of a `check` or `explain` of 150 (issue 13). The command's
     own objects are collected as ever. `main` itself leaves the collector alone: a process
     that calls it (the tests) lives on after it.
+
+    A command that judges one event (`check`, `explain`) runs without pydantic's plugins,
+    unless the caller sets PYDANTIC_DISABLE_PLUGINS itself (empty: every plugin): looking
+    them up reads the metadata of every installed package (docs/readings.md, issue 13).
     """
     words = sys.argv[1:]
-    module = _MODULE_OF.get(_command_word(words) or "")
+    command = _command_word(words) or ""
+    module = _MODULE_OF.get(command)
+    if command in ONE_EVENT:
+        os.environ.setdefault(PLUGINS_VARIABLE, "__all__")
     gc.disable()
     try:
         from . import common  # noqa: F401  (see above)
