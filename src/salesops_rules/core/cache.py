@@ -42,7 +42,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 import types
 from pathlib import Path
 from typing import Any
@@ -171,6 +170,8 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(folder, directory=True):
             return False
+        import tempfile  # here: a run that reads the cache writes nothing (and tempfile costs 3 ms)
+
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".pack-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as file:
