@@ -255,17 +255,21 @@ def test_check_and_explain_run_without_pydantic_plugins_unless_the_caller_says(t
     example = ROOT / "examples" / "new-customer-custom-order.json"
     launch = (
         "import atexit, os, sys\n"
-        "atexit.register(lambda: print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')), file=sys.stderr))\n"
+        "atexit.register(lambda: print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')),\n"
+        "    'importlib.metadata' in sys.modules, file=sys.stderr))\n"
         "from salesops_rules.cli import run\n"
         "run()"
     )
     base = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     base["SALESOPS_RULES_CACHE"] = str(tmp_path / "cache")
+    # With plugins off, pydantic's plugin loader (and the `importlib.metadata` it imports) is
+    # stood in for (`cli._NoPlugins`); with them on, the real one looks them up.
     cases = [
-        (["check", str(example)], {}, "'__all__'"),
-        (["explain", str(example)], {}, "'__all__'"),
-        (["explain", str(example)], {"PYDANTIC_DISABLE_PLUGINS": ""}, "''"),
-        (["schema", "roles"], {}, "None"),
+        (["check", str(example)], {}, "'__all__' False"),
+        (["explain", str(example)], {}, "'__all__' False"),
+        (["explain", str(example)], {"PYDANTIC_DISABLE_PLUGINS": ""}, "'' True"),
+        (["explain", str(example)], {"PYDANTIC_DISABLE_PLUGINS": "some_plugin"}, "'some_plugin' True"),
+        (["schema", "roles"], {}, "None True"),
     ]
     for words, extra, said in cases:
         done = subprocess.run(
@@ -273,3 +277,22 @@ def test_check_and_explain_run_without_pydantic_plugins_unless_the_caller_says(t
         )
         assert done.returncode == 0, done.stderr
         assert done.stderr.splitlines()[-1] == said, words
+
+
+def test_the_stand_in_for_pydantics_plugin_loader_gives_way_to_the_real_one() -> None:
+    """Asked for anything but `get_plugins` (a later pydantic's name), the stand-in puts the real
+    loader back in its place and answers from it; `get_plugins` answers as the real one does
+    with plugins off."""
+    probe = (
+        "import json, os, sys\n"
+        "os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+        "from salesops_rules import cli\n"
+        "stub = sys.modules.setdefault(cli._PLUGIN_LOADER, cli._NoPlugins(cli._PLUGIN_LOADER))\n"
+        "from pydantic.plugin._loader import get_plugins\n"
+        "first = [tuple(get_plugins()), sys.modules[cli._PLUGIN_LOADER] is stub, hasattr(stub, '__path__')]\n"
+        "group = stub.PYDANTIC_ENTRY_POINT_GROUP\n"
+        "real = sys.modules[cli._PLUGIN_LOADER]\n"
+        "print(json.dumps([*first, group, real is not stub, tuple(real.get_plugins())]))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], True, False, "pydantic", True, []]

@@ -14,8 +14,9 @@ import importlib
 import io
 import os
 import sys
+import types
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ..errors import EventError
 from .codes import EXIT_BAD_INPUT, EXIT_OK
@@ -37,6 +38,26 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 _MODULE_OF = {command: module for module, commands in COMMANDS.items() for command in commands}
 ONE_EVENT = frozenset({"check", "explain"})  # the commands that judge one event and exit
 PLUGINS_VARIABLE = "PYDANTIC_DISABLE_PLUGINS"
+PLUGINS_OFF = ("__all__", "1", "true")  # the values with which pydantic looks up no plugin
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+class _NoPlugins(types.ModuleType):
+    """Stands for pydantic's plugin loader while plugins are off (PLUGINS_OFF), so that the
+    loader's import of `importlib.metadata` is not paid for: `get_plugins` answers what the
+    loader's own answers then, no plugin. Any other name it is asked for (a later pydantic's)
+    brings the real loader in its place and is answered by it."""
+
+    @staticmethod
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # what the import system asks of any module (`__path__`)
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -69,13 +90,16 @@ def run() -> NoReturn:
 
     A command that judges one event (`check`, `explain`) runs without pydantic's plugins,
     unless the caller sets PYDANTIC_DISABLE_PLUGINS itself (empty: every plugin): looking
-    them up reads the metadata of every installed package (docs/readings.md, issue 13).
+    them up reads the metadata of every installed package, and importing the reader of that
+    metadata (`importlib.metadata`) alone took 11 ms (docs/readings.md, issue 13).
     """
     words = sys.argv[1:]
     command = _command_word(words) or ""
     module = _MODULE_OF.get(command)
     if command in ONE_EVENT:
         os.environ.setdefault(PLUGINS_VARIABLE, "__all__")
+        if os.environ[PLUGINS_VARIABLE] in PLUGINS_OFF:
+            sys.modules.setdefault(_PLUGIN_LOADER, _NoPlugins(_PLUGIN_LOADER))
     gc.disable()
     try:
         from . import common  # noqa: F401  (see above)
