@@ -62,13 +62,13 @@ class _NoPlugins(types.ModuleType):
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of the commands of the module `only` (a key of COMMANDS)."""
+    from . import common
+
     parser = argparse.ArgumentParser(
         prog="salesops-rules",
         description="Check business events against a regulation's policy pack (the bundled one, or "
         "--policy DIR) and explain the decisions.",
     )
-    from . import common
-
     parser.add_argument("--policy", metavar="DIR", default=None, help=common.POLICY_HELP)
     parser.add_argument("--no-cache", action="store_true", help=common.NO_CACHE_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
