@@ -296,3 +296,27 @@ def test_the_stand_in_for_pydantics_plugin_loader_gives_way_to_the_real_one() ->
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], True, False, "pydantic", True, []]
+
+
+def test_the_cached_words_of_labels_serve_their_own_pack_only(tmp_path: Path) -> None:
+    """The words of labels.yaml a cached pack brings are for that compiled pack: the same folder
+    loaded again after an edit of the file reads the file (no stale words in a long process)."""
+    import shutil
+
+    from salesops_rules.core import cache, loader
+    from salesops_rules.core.labels import labels_of
+
+    root = tmp_path / "pack"
+    shutil.copytree(ROOT / "policy", root)
+    folder = tmp_path / "cache"
+    cache.load_policy(root, folder)  # loads the YAML and writes the cache
+    cached = cache.load_policy(root, folder)  # read back, with the words of labels.yaml
+    before = labels_of(cached).kind("contract", "en")
+    labels = root / "labels.yaml"
+    text = labels.read_text(encoding="utf-8")
+    assert "\nkinds: {}\n" in text
+    edited = text.replace("\nkinds: {}\n", "\nkinds:\n  contract: {zh: 合同甲, en: a contract edited}\n", 1)
+    labels.write_text(edited, encoding="utf-8")
+    fresh = loader.load_policy(root)
+    assert labels_of(fresh).kind("contract", "en") == "a contract edited" != before
+    assert labels_of(cached).kind("contract", "en") == before  # the cached pack keeps its own

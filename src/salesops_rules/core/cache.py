@@ -147,7 +147,7 @@ def read(folder: Path, key: str) -> CompiledPolicy | None:
     if not isinstance(compiled, CompiledPolicy):
         return None
     if words is not None:
-        known(compiled.root, words)
+        known(compiled, words)
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept by `_prune` before the packs not used for longer
     return compiled

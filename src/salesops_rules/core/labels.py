@@ -198,7 +198,8 @@ def labels_of(policy: CompiledPolicy) -> Labels:
     cached = _CACHE.get(policy.root)
     if cached is not None and cached.policy is policy:
         return cached
-    words = _KNOWN.get(policy.root)
+    known_here = _KNOWN.get(policy.root)
+    words = known_here[1] if known_here is not None and known_here[0] is policy else None
     if words is None:
         path = Path(policy.root) / FILE
         if not path.is_file():
@@ -252,11 +253,12 @@ def pack_words(root: str) -> FileWords | None:
         return None
 
 
-def known(root: str, words: FileWords) -> None:
-    """The words of the labels.yaml of the pack at `root`, as a cached pack holds them: read
+def known(policy: CompiledPolicy, words: FileWords) -> None:
+    """The words of the labels.yaml of `policy`'s pack, as the cached pack holds them: read
     from the cache, a pack's `explain` needs no YAML read (issue 13). The cache's key covers
-    the file (it is one of the pack's), so they are the file's words as it is now."""
-    _KNOWN[root] = words
+    the file (it is one of the pack's), so they are the file's words as the pack was read;
+    they serve that compiled pack only (another, loaded after an edit, reads the file)."""
+    _KNOWN[policy.root] = (policy, words)
 
 
-_KNOWN: dict[str, FileWords] = {}
+_KNOWN: dict[str, tuple[CompiledPolicy, FileWords]] = {}
