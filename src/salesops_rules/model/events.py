@@ -61,6 +61,10 @@ _NUMBER_TEXT = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?\s*")
 def _not_a_number(value: Any) -> Any:
     # pydantic would read a number, or a string of digits, as seconds since 1970:
     # `"date": 0` or `"date": "0"` must not pass as 1970-01-01.
+    if type(value) is str and value[4:5] == "-" and value[:4].isdigit():
+        # The usual ISO text, `2011-12-01...`, told at once: a `-` after a digit is never part
+        # of a number `_NUMBER_TEXT` matches (its sign comes first).
+        return value
     if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
         raise ValueError(
             f"{quoted(value)} is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
