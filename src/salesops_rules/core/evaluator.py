@@ -81,7 +81,7 @@ APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     rule: CompiledRule
     value: Any
@@ -328,10 +328,11 @@ def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite
 
 def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
-    for i, step in enumerate(chain.steps):
-        if step.by_end_of is not None and event is not None:
-            stamp = getattr(event, step.by_end_of)
-            found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
+    if event is None:
+        return found
+    for i in chain.timed:
+        stamp = getattr(event, chain.steps[i].by_end_of)  # type: ignore[arg-type]
+        found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
     return found
 
 

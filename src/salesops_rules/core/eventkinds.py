@@ -218,9 +218,12 @@ class EventKinds:
         prepared = event.__dict__.get(field_name) if field_name is not None else None
         judged = self.judged.get(kind)
         person = judged(event) if judged is not None else None
-        return frozenset(i for i in (prepared, person) if i)
+        if prepared and person:
+            return frozenset((prepared, person))
+        return frozenset((prepared,)) if prepared else frozenset((person,)) if person else _NOBODY
 
 
+_NOBODY: frozenset[str] = frozenset()
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
