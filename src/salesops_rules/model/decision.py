@@ -26,15 +26,20 @@ CompanyTime = Annotated[
 
 
 _new = object.__new__
-_set = object.__setattr__
+# The setters of BaseModel's four slots, called directly: `object.__setattr__` looks each name
+# up on the class first, which costs as much again on the evaluator's path.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _assembled(cls: type[Any], fields: dict[str, Any]) -> Any:
     model = _new(cls)  # a BaseModel has no __new__ of its own
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(fields))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, fields)
+    _set_fields_set(model, set(fields))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
