@@ -154,10 +154,12 @@ class _State:
 
 def parse_event(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> EventBase:
     """`event` read as one of the policy's kinds; raises EventError naming every bad field."""
-    if isinstance(event, EventBase):
-        return event
-    if not isinstance(event, dict):
-        raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
+    # A plain dict, the usual case, told first: `isinstance` of a model class is an ABC's check.
+    if type(event) is not dict:
+        if isinstance(event, EventBase):
+            return event
+        if not isinstance(event, dict):
+            raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
     try:
         parsed: EventBase = policy.events.read(event)
     except Exception as error:  # pydantic's ValidationError, re-said with field paths
@@ -263,7 +265,7 @@ def _run_plan(
 ) -> tuple[EventBase, str, dt.date, _State]:
     """Every rule of the event's kind in plan order, every offered value settled."""
     when = judgement_time(as_of) if as_of is not None else None
-    parsed = event if isinstance(event, EventBase) else parse_event(policy, event)
+    parsed = parse_event(policy, event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
     extract = policy.extractors.get(kind)
     ns = extract(parsed) if extract is not None else {}
@@ -682,6 +684,8 @@ def _settle(policy: CompiledPolicy, state: _State, name: str) -> None:
     if name == "approvals_satisfied":
         _settle(policy, state, "approvals")
         state.ns[name] = all(a.satisfied for a in state.approvals)
+        # The chain is judged once, when `approvals` settles: from now on this holds too.
+        state.settled.add(name)
         return
     if name in state.settled:
         return
