@@ -33,7 +33,17 @@ from .expressions import Expression
 
 Runner = Callable[..., None]
 # The state's parts a generated body may read as locals.
-_STATE_LOCALS = ("ns", "settled", "applied", "cites", "candidates", "prevailed", "acted", "violations", "obligations")
+_STATE_LOCALS = (
+    "ns",
+    "settled",
+    "applied",
+    "cites",
+    "candidates",
+    "prevailed",
+    "acted",
+    "violations",
+    "obligations",
+)
 
 
 class _Module:

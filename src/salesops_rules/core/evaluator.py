@@ -877,7 +877,7 @@ def _decision(
         {
             "event_id": event.id,
             "kind": kind,
-            "policy": policy.ref_on(day),
+            "policy": policy.ref_on(day) if policy.versions else policy.ref,
             "verdict": verdict,
             "values": values,
             "approvals": state.approvals,
