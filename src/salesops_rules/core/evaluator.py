@@ -250,7 +250,9 @@ def outcome(
     parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
     notes: tuple[str, ...] = ()
-    deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
+    deductions = bool(state.violations) and any(
+        policy.penalties[v.code].months is not None for v in state.violations
+    )
     if deductions or kind in policy.event_notes:
         found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
         notes = tuple(note.id for note, _ in found)

@@ -176,6 +176,15 @@ class EventKinds:
         return adapter.validate_python
 
     @cached_property
+    def read_json(self) -> Callable[[str | bytes], Any]:
+        """The adapter's `validate_json`, as `read` is its `validate_python` (an audit's every line)."""
+        adapter = self.adapter
+        if isinstance(adapter, TypeAdapter):
+            validate: Callable[[str | bytes], Any] = adapter.validator.validate_json
+            return validate
+        return adapter.validate_json
+
+    @cached_property
     def model_names(self) -> frozenset[str]:
         return frozenset(self.kinds)
 
