@@ -39,7 +39,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import ApprovalRecord, EventBase
+from ..model.events import ApprovalRecord, EventBase, flag_message
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
@@ -184,6 +184,9 @@ def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventE
             message, path = "missing `kind`", "$.kind"
         elif kind == "extra_forbidden":
             message = "unknown field"
+        elif kind == "bool_type":  # a `Flag` (a boolean field) refused something else
+            text = flag_message(problem["input"])
+            message = text[:1].lower() + text[1:]
         elif kind == "missing":
             wanted = expected(events, str(event.get("kind")), loc)
             message = f"missing field: expected {wanted}" if wanted else "missing field"

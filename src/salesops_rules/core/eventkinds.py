@@ -23,7 +23,7 @@ from pydantic_core import SchemaError
 
 from ..model.decision import Text
 from ..model.event_spec import CheckSpec, EventsFile, FieldSpec, KindSpec
-from ..model.events import Day, EventBase, Flag, Strict, Timestamp, whole_number
+from ..model.events import Day, EventBase, Flag, Strict, Timestamp, flag_message, whole_number
 from ..model.money import Money, PositiveMoney, Ratio
 from .expressions import Expression, ExpressionError, compile_expression
 from .extract import make_extractor, make_getter
@@ -448,7 +448,10 @@ class EventKindsBuilder:
         try:
             default = TypeAdapter(annotation).validate_python(spec.default)
         except ValidationError as error:
-            reason = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            problem = error.errors(include_url=False)[0]
+            reason = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] == "bool_type":  # a `Flag`: worded as for an event
+                reason = flag_message(spec.default)
             self.error(
                 (*path, "default"),
                 f"the default `{spec.default}` is not a `{spec.type}`: {reason[:1].lower()}{reason[1:]}",

@@ -19,7 +19,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
@@ -75,12 +77,17 @@ def _not_a_number(value: Any) -> Any:
 _LAX_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
 
 
-def _flag(value: Any) -> bool:
-    # pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
-    if value is True or value is False:
-        return value
-    _LAX_BOOL.validate_python(value)  # what pydantic refuses keeps pydantic's message
-    raise ValueError(f"{quoted(value)} is not a boolean: send JSON `true` or `false`")
+def flag_message(value: Any) -> str:
+    """What is wrong with `value` given for a boolean field (`Flag`), which refused it.
+
+    pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
+    What pydantic refuses anyway keeps pydantic's message.
+    """
+    try:
+        _LAX_BOOL.validate_python(value)
+    except ValidationError as error:
+        return str(error.errors(include_url=False)[0]["msg"])
+    return f"{quoted(value)} is not a boolean: send JSON `true` or `false`"
 
 
 def whole_number(value: Any) -> int:
@@ -92,7 +99,9 @@ def whole_number(value: Any) -> int:
 
 Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local)]
 Day = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
+# JSON `true` or `false`, and nothing else, checked in pydantic's core (no Python call per
+# field); its refusal (`bool_type`) is worded by `flag_message` where errors are said.
+Flag = StrictBool
 
 
 class Strict(BaseModel):
