@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
@@ -27,15 +28,20 @@ CompanyTime = Annotated[
 
 
 _new = object.__new__
-_set = object.__setattr__
+# The setters of BaseModel's four slots, called directly: `object.__setattr__` looks each name
+# up on the class first, which costs as much again on the evaluator's path.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _assembled(cls: type[Any], fields: dict[str, Any]) -> Any:
     model = _new(cls)  # a BaseModel has no __new__ of its own
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(fields))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, fields)
+    _set_fields_set(model, set(fields))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
@@ -45,10 +51,9 @@ class Frozen(BaseModel):
     # (`assemble`, and `to_json` below), so `check` and `explain` never pay for them (issue 13).
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
-    @classmethod
-    def assemble_from(cls, fields: dict[str, Any]) -> Self:
-        """`assemble` of a dict holding every field, kept as the model's own (no defaults filled)."""
-        return _assembled(cls, fields)  # type: ignore[no-any-return]
+    # `assemble` of a dict holding every field, kept as the model's own (no defaults filled);
+    # `_assembled` itself, not a call of it: this is once per decision.
+    assemble_from: ClassVar[Callable[[dict[str, Any]], Self]] = classmethod(_assembled)  # type: ignore[assignment]
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
