@@ -29,6 +29,7 @@ from typing import Any
 import uvicorn
 
 from ..audit.decision_log import DecisionLog
+from ..audit.log_sharing import Checkpointer
 from .app import create_app
 from .guard import Access
 from .holder import PolicyHolder, ReloadOutcome
@@ -72,8 +73,13 @@ def serve(
     access_log: bool = False,
     on_reload: Callable[[str], None] | None = None,
     access: Access | None = None,
+    checkpointer: bool = True,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; SIGHUP reloads the policy (main thread only)."""
+    """Serve until SIGINT or SIGTERM; SIGHUP reloads the policy (main thread only).
+
+    A log opened with `checkpoints=False` is checkpointed by a thread of this process,
+    unless `checkpointer` is False (a worker: the process that forked it does that).
+    """
     report = on_reload or logger.warning
     app = create_app(holder, log, access=access)
     config = uvicorn.Config(app, access_log=access_log, log_level="info", lifespan="on")
@@ -91,11 +97,18 @@ def serve(
     if threading.current_thread() is threading.main_thread():
         for sig, handler in ((signal.SIGHUP, hangup), (signal.SIGINT, quiet), (signal.SIGTERM, quiet)):
             saved[sig] = signal.signal(sig, handler)
+    checkpoints = _checkpointer(log) if checkpointer else None
     try:
         server.run(sockets=[sock])
     finally:
         for sig, previous in saved.items():
             signal.signal(sig, previous)
+        if checkpoints is not None:
+            checkpoints.close()
+
+
+def _checkpointer(log: DecisionLog | None) -> Checkpointer | None:
+    return Checkpointer(log.path) if log is not None and not log.checkpoints else None
 
 
 def serve_workers(
@@ -107,6 +120,7 @@ def serve_workers(
 ) -> int:
     """`serve` in `workers` forked processes on `sock`; returns once all have stopped (1 if one failed)."""
     path = log.path if log is not None else None
+    checkpoints = log is not None and log.checkpoints
     if log is not None:
         log.close()  # an SQLite connection must not cross a fork: each worker opens its own
     parent = os.getpid()
@@ -121,9 +135,9 @@ def serve_workers(
                 _die_with(parent)
                 for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, signal.SIG_DFL)
-                own = DecisionLog(path) if path is not None else None
+                own = DecisionLog(path, checkpoints=checkpoints) if path is not None else None
                 try:
-                    serve(holder, own, sock, **options)
+                    serve(holder, own, sock, checkpointer=False, **options)
                 finally:
                     if own is not None:
                         own.close()
@@ -135,7 +149,13 @@ def serve_workers(
                 sys.stderr.flush()
                 os._exit(code)
         pids.append(pid)
-    return _supervise(pids)
+    # Forked workers first: the checkpointer's thread and connection stay in this process.
+    checkpointer = Checkpointer(path) if path is not None and not checkpoints else None
+    try:
+        return _supervise(pids)
+    finally:
+        if checkpointer is not None:
+            checkpointer.close()
 
 
 def _supervise(pids: list[int]) -> int:
