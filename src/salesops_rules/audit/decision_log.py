@@ -152,7 +152,7 @@ class DecisionLog:
 
     @property
     def checkpoints(self) -> bool:
-        """Whether commits checkpoint the WAL themselves (SQLite's default), or leave it to a `Checkpointer`."""
+        """Whether commits checkpoint the WAL (SQLite's default), or leave it to a `Checkpointer`."""
         return self._checkpoints
 
     # -- writing -----------------------------------------------------------------------
@@ -179,7 +179,10 @@ class DecisionLog:
         one per row, which matters in the service, where each step lets the event loop's
         thread and the writer's trade the GIL.
         """
-        rows = [_row(event, decision, digest, source, dumped) for event, decision, digest, dumped in entries]
+        return self.append_rows([entry_row(e, d, digest, source, dumped) for e, d, digest, dumped in entries])
+
+    def append_rows(self, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Log rows that `entry_row` made (in another process, perhaps), in one transaction."""
         connection = self._connection()
         ids: list[int] = []
         try:
@@ -189,7 +192,8 @@ class DecisionLog:
         except sqlite3.Error as error:
             raise self._failure("write", error) from None
         except OSError as error:
-            raise DecisionLogError(f"cannot write the decision log `{self.path}`: {error.strerror or error}") from None
+            message = f"cannot write the decision log `{self.path}`: {error.strerror or error}"
+            raise DecisionLogError(message) from None
         return ids
 
     @staticmethod
@@ -390,9 +394,10 @@ def _insert(rows: int) -> str:
     return INSERT + ", ".join([ROW_VALUES] * rows)
 
 
-def _row(
+def entry_row(
     event: EventInput, decision: Decision, policy_hash: str, source: str, dumped: str | None = None
 ) -> tuple[Any, ...]:
+    """The values of one row of the table, in the order of INSERT's columns."""
     return (
         dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         source,
