@@ -149,7 +149,10 @@ class RemoteLog:
         """The entry's id once the keeper has committed it; raises DecisionLogError if it cannot."""
         if self._started is None:
             self._started = asyncio.ensure_future(self._start())
-        await asyncio.shield(self._started)
+        try:
+            await asyncio.shield(self._started)
+        except OSError:
+            self._stopped = DecisionLogError(STOPPED)
         if self._stopped is not None:
             raise self._stopped
         loop = asyncio.get_running_loop()
