@@ -5,11 +5,13 @@ command and `--port 0` can say which port it got.
 
 With several workers (`serve --workers N`, where `os.fork` exists), the process that bound
 the socket and loaded the policy forks N workers, each a whole service on the same socket
-(the kernel spreads the connections) with its own connection to the decision log, whose
-writers SQLite serializes (WAL). The parent only passes signals on: SIGHUP reloads every
-worker, SIGINT and SIGTERM stop them all; a worker that dies stops the others. A worker
-dies with its parent (Linux: `PR_SET_PDEATHSIG`), so a `kill -9` of the parent leaves no
-worker behind; what a worker answered was in the log before the answer, as with one.
+(the kernel spreads the connections). The parent keeps the decision log: its `LogKeeper`
+commits what the workers send and answers them their ids (service/log_keeper.py), and its
+checkpointer copies the WAL (audit/log_sharing.py). Otherwise it passes signals on: SIGHUP
+reloads every worker, SIGINT and SIGTERM stop them all; a worker that dies stops the
+others. A worker dies with its parent (Linux: `PR_SET_PDEATHSIG`), so a `kill -9` of the
+parent leaves no worker behind; what a worker answered was in the log before the answer,
+as with one.
 """
 
 from __future__ import annotations
