@@ -13,7 +13,7 @@ by the kernel. Where `fcntl` does not exist (Windows), writers wait in SQLite's 
 as before.
 
 **Checkpoints.** In WAL mode a commit appends to the `-wal` file, and every 1,000 pages
-(about 4 MB, some 1,000 decisions) the commit that crosses the mark copies the WAL into the
+(about 4 MB, some 700 of the service's decisions) the commit that crosses the mark copies the WAL into the
 database and fsyncs it: up to 25 ms measured, during which the writer's batch is not
 answered. The service instead opens its writers with `wal_autocheckpoint = 0` and runs
 one `Checkpointer` (a thread of the process that holds the workers): it copies what is
