@@ -18,6 +18,7 @@ import pytest
 from salesops_rules import Policy, load_policy
 from salesops_rules.audit.decision_log import DecisionLog, DecisionLogError
 from salesops_rules.audit.log_sharing import Checkpointer, WriterTurns
+from salesops_rules.service import log_keeper
 from salesops_rules.service.log_keeper import STOPPED, LogKeeper, RemoteLog, channels
 from salesops_rules.service.run import settle_heap
 from test_decision_log import HASH, contract
@@ -94,6 +95,24 @@ def test_a_worker_whose_keeper_has_gone_fails_its_requests(policy: Policy) -> No
         asyncio.run(_append_all(RemoteLog(worker_end), policy, ["C-1"]))
     assert raised.value.message == STOPPED
     worker_end.close()
+
+
+def test_a_keeper_that_fails_shuts_its_channels_so_no_worker_waits_for_ever(
+    tmp_path: Path, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(buffer: bytearray) -> list[object]:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(log_keeper, "_messages", broken)
+    keeper_end, worker_end = channels(1)[0]
+    keeper = LogKeeper(tmp_path / "decisions.sqlite", [keeper_end])
+    try:
+        with pytest.raises(DecisionLogError) as raised:
+            asyncio.run(_append_all(RemoteLog(worker_end), policy, ["C-1"]))
+        assert raised.value.message == STOPPED
+    finally:
+        worker_end.close()
+        keeper.close()
 
 
 def test_writers_take_turns_one_at_a_time(tmp_path: Path) -> None:

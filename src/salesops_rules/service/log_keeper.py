@@ -73,6 +73,17 @@ class LogKeeper:
         self.log.close()
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        except Exception:
+            # A bug: the workers must not wait for ids that will never come. Their channels
+            # are shut, so every request from now on is answered 503 (`STOPPED`).
+            logger.exception("the decision log's keeper failed")
+            for end in self._ends:
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def _serve(self) -> None:
         selector = selectors.DefaultSelector()
         for end in self._ends:
             selector.register(end, selectors.EVENT_READ, bytearray())
