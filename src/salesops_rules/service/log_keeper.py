@@ -84,6 +84,8 @@ class LogKeeper:
                     end.shutdown(socket.SHUT_RDWR)
 
     def _serve(self) -> None:
+        # One buffer to receive into: `recv(1 MiB)` would allocate (and map) 1 MiB a call.
+        scratch = memoryview(bytearray(_READ_BYTES))
         selector = selectors.DefaultSelector()
         for end in self._ends:
             selector.register(end, selectors.EVENT_READ, bytearray())
@@ -96,13 +98,13 @@ class LogKeeper:
             for key, _ in ready:
                 end, buffer = self._by_fd[key.fd], key.data
                 try:
-                    chunk = end.recv(_READ_BYTES)
+                    size = end.recv_into(scratch)
                 except OSError:
-                    chunk = b""
-                if not chunk:  # the worker has stopped; what it sent is in `batch` already
+                    size = 0
+                if not size:  # the worker has stopped; what it sent is in `batch` already
                     selector.unregister(end)
                     continue
-                buffer.extend(chunk)
+                buffer.extend(scratch[:size])
                 batch.extend((end, rows) for rows in _messages(buffer))
             if batch:
                 self._commit(batch)
