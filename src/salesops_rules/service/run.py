@@ -41,6 +41,9 @@ from .log_keeper import LogKeeper, RemoteLog, channels
 
 logger = logging.getLogger("salesops_rules.service")
 
+# The signals the parent of the workers passes on to them.
+_PASSED_ON = {signal.SIGHUP, signal.SIGINT, signal.SIGTERM}
+
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port; raises OSError (address in use, unknown host)."""
@@ -103,6 +106,8 @@ def serve(
     if threading.current_thread() is threading.main_thread():
         for sig, handler in ((signal.SIGHUP, hangup), (signal.SIGINT, quiet), (signal.SIGTERM, quiet)):
             saved[sig] = signal.signal(sig, handler)
+        # A worker is forked with SIGHUP blocked (`serve_workers`): one sent meanwhile reloads now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
     checkpoints = _checkpointer(log) if checkpointer else None
     holder.after_swap = functools.partial(settle_heap, everything=True)
     settle_heap()
@@ -143,6 +148,9 @@ def serve_workers(
     **options: Any,
 ) -> int:
     """`serve` in `workers` forked processes on `sock`; returns once all have stopped (1 if one failed)."""
+    # Until the parent's handlers are in place (`_supervise`) and a worker's (`serve`), a
+    # signal would kill the process it reached: it waits, blocked, instead.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _PASSED_ON)
     path = log.path if log is not None else None
     if log is not None:
         log.close()  # an SQLite connection must not cross a fork: the log is opened again below
@@ -158,8 +166,10 @@ def serve_workers(
             code = 1
             try:
                 _die_with(parent)
-                for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+                for sig in _PASSED_ON:
                     signal.signal(sig, signal.SIG_DFL)
+                # SIGINT and SIGTERM stop a worker at once; SIGHUP waits for `serve`'s handler.
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
                 for other, (keeper_end, worker_end) in enumerate(pairs):
                     keeper_end.close()
                     if other != number:
@@ -186,6 +196,7 @@ def serve_workers(
         _tell(pids, signal.SIGTERM)
         raise
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)
         if keeper is not None:
             keeper.close()
 
@@ -205,6 +216,7 @@ def _supervise(pids: list[int]) -> int:
     saved = {sig: signal.signal(sig, handler) for sig, handler in (
         (signal.SIGHUP, hangup), (signal.SIGINT, stop), (signal.SIGTERM, stop),
     )}  # fmt: skip
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)  # blocked since before the forks
     failed = False
     try:
         running = set(pids)
