@@ -17,8 +17,8 @@ as before.
 database and fsyncs it: up to 25 ms measured, during which the writer's batch is not
 answered. The service instead opens its writers with `wal_autocheckpoint = 0` and runs
 one `Checkpointer` (a thread of the process that holds the workers): it copies what is
-committed with `PASSIVE` checkpoints, which never block a writer. A busy log may never
-give a passive checkpoint the moment to finish the whole WAL; once the WAL holds
+committed with `PASSIVE` checkpoints every 10 ms, which never take a writer's lock. A busy
+log may never give a passive checkpoint the moment to finish the whole WAL; once the WAL holds
 `RESTART_PAGES` the checkpointer takes a writer's turn, checkpoints all of it and has
 the next writer start the WAL from its beginning, and `journal_size_limit` cuts the file
 back, so the WAL stays bounded.
@@ -40,8 +40,10 @@ except ImportError:  # pragma: no cover - Windows
 
 logger = logging.getLogger("salesops_rules.audit")
 
-# A passive checkpoint this often: the WAL the next one copies stays small.
-CHECKPOINT_EVERY_S = 0.05
+# A passive checkpoint this often. Its fsync holds up the writers' appends to the WAL for
+# about as long as it has pages to copy: every 50 ms the service's p99 was 31-35 ms, every
+# 1 s 62-67 ms, every 10 ms 12.5-14 ms (benchmarks/README.md, issue 13).
+CHECKPOINT_EVERY_S = 0.01
 # WAL pages (4 kB each) past which the checkpointer restarts the WAL: about 40 MB.
 RESTART_PAGES = 10_000
 # What SQLite leaves of the WAL file once it starts it again (bytes).
