@@ -18,7 +18,7 @@ cost of the log shows. The load generator sends a bounded number of requests ove
 
 With `--ref` (git refs or `WORKTREE`, read as in `bench_refs.py`; one `--ref` compares it
 with the working tree), two versions of the service are measured side by side in one run
-(`--workers-b N` serves B with `serve --workers N`):
+(`--workers-b N` serves B with `serve --workers N`, `--workers-a N` A):
 for each of `--rounds` rounds, A then B (B first on odd rounds), each a fresh server with
 its own new decision log, then one without a log, each driven by wrk for `--wrk-seconds`.
 The best round of each is shown with its p99, and B/A. After every run with a log, the
@@ -257,7 +257,8 @@ def compare_refs(args: argparse.Namespace, wrk: str) -> None:
             for side in sides if number % 2 == 0 else sides[::-1]:
                 for logged in (True, False):
                     log = scratch / f"log-{side.label}-{number}.sqlite" if logged else None
-                    extra = ["--workers", str(args.workers_b)] if side.label == "B" and args.workers_b else []
+                    workers = args.workers_b if side.label == "B" else args.workers_a
+                    extra = ["--workers", str(workers)] if workers else []
                     with server(log, side.root, extra) as (host, port):
                         wrk_load(wrk, host, port, body.encode(), 1, args.concurrency)  # warm up
                         result = wrk_load(wrk, host, port, body.encode(), args.wrk_seconds, args.concurrency)
@@ -281,7 +282,8 @@ def compare_refs(args: argparse.Namespace, wrk: str) -> None:
         f"load average {load_before:.1f} → {load_after:.1f}"
     )
     for side in sides:
-        workers = f", serve --workers {args.workers_b}" if side.label == "B" and args.workers_b else ""
+        count = args.workers_b if side.label == "B" else args.workers_a
+        workers = f", serve --workers {count}" if count else ""
         print(f"  {side.label} = `{side.ref}` ({side.commit}){workers}")
     for logged in (True, False):
         a, b = best[("A", logged)], best[("B", logged)]
@@ -333,6 +335,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="with --ref: rounds, the best kept")
     parser.add_argument(
         "--workers-b", type=int, default=0, help="with --ref: serve B with `--workers N` (default: not given)"
+    )
+    parser.add_argument(
+        "--workers-a", type=int, default=0, help="with --ref: serve A with `--workers N` (default: not given)"
     )
     args = parser.parse_args()
     if args.ref:

@@ -115,3 +115,15 @@ def test_several_workers_need_no_reload_over_http(capsys: pytest.CaptureFixture[
         "salesops-rules: reload over HTTP needs one worker: each worker holds its own policy"
     )
     assert "add --no-reload" in err
+
+
+def test_a_sighup_as_soon_as_the_service_says_where_it_serves_reloads_every_worker(tmp_path: Path) -> None:
+    # The parent and each worker hold SIGHUP back until their handler is in place: sent at
+    # once, it waits for them instead of killing the process it reaches.
+    log = tmp_path / "decisions.sqlite"
+    with _serving(["serve", "--port", "0", "--log", str(log), "--no-reload", "--workers", "2"]) as server:
+        server.process.send_signal(signal.SIGHUP)
+        assert server.wait_for("reloaded policy")
+        assert server.wait_for("reloaded policy")  # once per worker
+        assert call("POST", server.url + "/v1/evaluate", EXAMPLE).status == 200
+        assert server.stop() == 0

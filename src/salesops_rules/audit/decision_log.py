@@ -22,6 +22,7 @@ takes a write lock. A new file is created with mode 0600, and SQLite gives its `
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -40,6 +41,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from ..model.decision import Decision
+from .log_sharing import WAL_KEPT_BYTES, WriterTurns
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -134,15 +136,24 @@ class LoggedDecision:
 class DecisionLog:
     """An SQLite decision log; `create=False` opens only an existing log (for reading)."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, checkpoints: bool = True) -> None:
         self.path = Path(path)
         self._create = create
+        # False: a commit never copies the WAL into the file; a `Checkpointer` does that
+        # beside the writers (the service), so no answer waits for a checkpoint's fsync.
+        self._checkpoints = checkpoints
+        self._turns = WriterTurns(self.path) if create else None
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         self._empty = False  # a reader's file that its writer has not given the schema yet
         self._prepare(self._connection())
+
+    @property
+    def checkpoints(self) -> bool:
+        """Whether commits checkpoint the WAL (SQLite's default), or leave it to a `Checkpointer`."""
+        return self._checkpoints
 
     # -- writing -----------------------------------------------------------------------
 
@@ -168,26 +179,38 @@ class DecisionLog:
         one per row, which matters in the service, where each step lets the event loop's
         thread and the writer's trade the GIL.
         """
-        rows = [_row(event, decision, digest, source, dumped) for event, decision, digest, dumped in entries]
+        return self.append_rows([entry_row(e, d, digest, source, dumped) for e, d, digest, dumped in entries])
+
+    def append_rows(self, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Log rows that `entry_row` made (in another process, perhaps), in one transaction."""
         connection = self._connection()
         ids: list[int] = []
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                for start in range(0, len(rows), ROWS_PER_INSERT):
-                    part = rows[start : start + ROWS_PER_INSERT]
-                    cursor = connection.execute(_insert(len(part)), [v for row in part for v in row])
-                    # The write lock is held: AUTOINCREMENT gave this statement's rows the ids
-                    # up to the last one, one after another, in the order of its VALUES.
-                    last = int(cursor.lastrowid or 0)
-                    ids.extend(range(last - len(part) + 1, last + 1))
-                connection.execute("COMMIT")
-            finally:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
+            # A reader has no turn to take: SQLite refuses its write.
+            with self._turns or contextlib.nullcontext():
+                self._write(connection, rows, ids)
         except sqlite3.Error as error:
             raise self._failure("write", error) from None
+        except OSError as error:
+            message = f"cannot write the decision log `{self.path}`: {error.strerror or error}"
+            raise DecisionLogError(message) from None
         return ids
+
+    @staticmethod
+    def _write(connection: sqlite3.Connection, rows: list[tuple[Any, ...]], ids: list[int]) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                part = rows[start : start + ROWS_PER_INSERT]
+                cursor = connection.execute(_insert(len(part)), [v for row in part for v in row])
+                # The write lock is held: AUTOINCREMENT gave this statement's rows the ids
+                # up to the last one, one after another, in the order of its VALUES.
+                last = int(cursor.lastrowid or 0)
+                ids.extend(range(last - len(part) + 1, last + 1))
+            connection.execute("COMMIT")
+        finally:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
 
     # -- reading -----------------------------------------------------------------------
 
@@ -216,6 +239,8 @@ class DecisionLog:
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
+            if self._turns is not None:
+                self._turns.close()
 
     def __enter__(self) -> DecisionLog:
         return self
@@ -279,6 +304,10 @@ class DecisionLog:
             )
             if self._create:
                 connection.execute("PRAGMA synchronous = NORMAL")
+                if not self._checkpoints:
+                    connection.execute("PRAGMA wal_autocheckpoint = 0")
+                    # This writer starts the WAL again after a checkpointer's RESTART, and cuts it back.
+                    connection.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
         except sqlite3.Error as error:
             raise self._failure("open", error) from None
         return connection
@@ -365,9 +394,10 @@ def _insert(rows: int) -> str:
     return INSERT + ", ".join([ROW_VALUES] * rows)
 
 
-def _row(
+def entry_row(
     event: EventInput, decision: Decision, policy_hash: str, source: str, dumped: str | None = None
 ) -> tuple[Any, ...]:
+    """The values of one row of the table, in the order of INSERT's columns."""
     return (
         dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         source,

@@ -24,11 +24,11 @@ TOKEN_ENV = "SALESOPS_RULES_TOKEN"  # noqa: S105
 TOKEN_ADVICE = "  help: make one with `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"  # noqa: S105
 
 
-def open_log(path: str, create: bool) -> DecisionLog:
+def open_log(path: str, create: bool, checkpoints: bool = True) -> DecisionLog:
     from ..audit.decision_log import DecisionLog, DecisionLogError
 
     try:
-        return DecisionLog(path, create=create)
+        return DecisionLog(path, create=create, checkpoints=checkpoints)
     except DecisionLogError as error:
         raise BadInputError(error.message, [f"  help: {error.help}"] if error.help else []) from None
 
@@ -56,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         holder = PolicyHolder(policy_path(args), limits)
     except PolicyRefusedError as refusal:
         raise BadInputError(refusal.reason, [f.render() for f in refusal.findings]) from None
-    log = None if args.no_log else open_log(args.log, create=True)
+    # The service checkpoints the log beside its writers (audit/log_sharing.py).
+    log = None if args.no_log else open_log(args.log, create=True, checkpoints=False)
     try:
         sock = run.bind(args.host, args.port)
     except OSError as error:

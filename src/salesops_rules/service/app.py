@@ -32,6 +32,7 @@ from ..render import explain as explain_mod
 from . import schemas
 from .guard import Access, AccessError, AccessMiddleware, require_token, shown
 from .holder import ActivePolicy, PolicyHolder
+from .log_keeper import RemoteLog
 from .log_writer import LogWriter
 from .schemas import error_body
 from .web import router as web_router
@@ -85,11 +86,15 @@ def create_app(
     log: DecisionLog | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     access: Access | None = None,
+    remote_log: RemoteLog | None = None,
 ) -> FastAPI:
     """The service's routes over `holder`'s policy; `access` says whom it trusts (default:
-    loopback names, no token, so reload over HTTP is off)."""
+    loopback names, no token, so reload over HTTP is off). Decisions are logged in `log`
+    by a writer thread, or sent to the process that keeps the log by `remote_log` (a
+    worker of `serve --workers N`, service/log_keeper.py)."""
     access = access if access is not None else Access()
-    writers: list[LogWriter] = []
+    writers: list[LogWriter | RemoteLog] = [remote_log] if remote_log is not None else []
+    logged = log is not None or remote_log is not None
     event_body = schemas.EVENT_BODY
 
     @asynccontextmanager
@@ -99,7 +104,7 @@ def create_app(
         finally:
             # Whatever is queued is written before the server is down.
             while writers:
-                await run_in_threadpool(writers.pop().close)
+                await writers.pop().aclose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -118,9 +123,10 @@ def create_app(
     async def record(
         active: ActivePolicy, text: str, decision: Decision, dumped: str | None = None
     ) -> dict[str, str]:
-        if log is None:
+        if not logged:
             return {}
         if not writers:
+            assert log is not None
             writers.append(LogWriter(log))  # started on first use, stopped by the lifespan
         entry = await writers[0].append(text, decision, active.hash, dumped)
         return {DECISION_ID_HEADER: str(entry)}
@@ -189,7 +195,7 @@ def create_app(
     )
     async def healthz() -> JSONResponse:
         active = holder.active
-        return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": log is not None})
+        return JSONResponse({"status": "ok", "policy": active.summary, "decision_log": logged})
 
     app.include_router(web_router(holder))  # the web page, /ui (service/web.py)
     _install_error_handlers(app)

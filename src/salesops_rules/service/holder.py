@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,11 @@ class PolicyHolder:
     `limits` bound the check of every candidate, the first one included, in a child
     process; `None` checks in this process (the library's own use, and tests that do not
     test the isolation). `check` replaces the child's gate (tests: a slow candidate).
+    `after_swap`, if set, runs after a reload has swapped a new policy in (the service
+    settles its heap there, `run.settle_heap`).
     """
+
+    after_swap: Callable[[], None] | None = None
 
     def __init__(
         self,
@@ -211,4 +216,6 @@ class PolicyHolder:
             except PolicyRefusedError as refusal:
                 return ReloadOutcome(False, previous, previous, refusal.reason, tuple(refusal.findings))
             self.active = candidate
+            if self.after_swap is not None:
+                self.after_swap()
             return ReloadOutcome(True, candidate, previous)

@@ -41,6 +41,9 @@ class LogWriter:
         self._queue.put((event, decision, policy_hash, dumped, loop, future))
         return await future
 
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
     def close(self) -> None:
         """Write what is queued, then stop the thread."""
         self._queue.put(_STOP)
