@@ -5,8 +5,8 @@
 The command defaults to `explain examples/new-customer-custom-order.json` (issue 13's target:
 at most 150 ms wall). Refs are read as in `bench_refs.py`: a git ref exported into a
 temporary folder, or `WORKTREE`; the defaults are `main` and `WORKTREE`. Each run starts a
-fresh interpreter (`python -c "from salesops_rules.cli import main; ..."`, what the
-console script does) with the ref's `src/` first on PYTHONPATH, the runs of A and B taking
+fresh interpreter running what the console script runs (`salesops_rules.cli.run`, or `main`
+in code older than it) with the ref's `src/` first on PYTHONPATH, the runs of A and B taking
 turns. Reported per side: the median wall time and the median CPU time (user + system,
 from the children's rusage), which moves less than wall time when other work shares the
 machine; and B/A of each.
@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_refs
 
-LAUNCH = "import sys; from salesops_rules.cli import main; sys.exit(main())"
+# What the console script runs: `cli.run` (since issue 13's start), or `cli.main` in code before it.
+LAUNCH = "import sys; from salesops_rules import cli; sys.exit((getattr(cli, 'run', None) or cli.main)())"
 
 
 def one_run(root: Path, words: Sequence[str], env: dict[str, str]) -> tuple[float, float]:

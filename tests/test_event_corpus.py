@@ -40,7 +40,7 @@ def cached(tmp_path_factory: pytest.TempPathFactory) -> CompiledPolicy:
     cache.load_policy(None, folder)
     kept, eventkinds._BUILT = eventkinds._BUILT, {}  # else the load's kinds, built whole, are reused
     try:
-        read = cache.read(folder, cache.cache_key(cache.loader.default_policy_dir()))
+        read = cache.read(folder, cache.cache_key(cache.default_policy_dir()))
     finally:
         eventkinds._BUILT = kept
     assert read is not None and isinstance(read.events.adapter, eventkinds.LazyAdapter)

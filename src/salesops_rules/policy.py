@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .core import evaluator, loader
+from .core import evaluator
 from .core.compiled import CompiledPolicy
 from .core.trace import RuleTrace
 from .model.decision import Decision
@@ -42,7 +42,7 @@ class Policy:
         is judged at: an obligation whose deadline has passed by then is overdue. Without it,
         the event is judged as of the latest time it records itself.
         """
-        return evaluator.evaluate(self.compiled, event, as_of=as_of)
+        return evaluator.evaluate(self.compiled, event, None, as_of)  # positional: cheaper per call
 
     def trace(
         self, event: dict[str, Any] | EventBase, as_of: AsOf = None
@@ -65,6 +65,8 @@ def load_policy(path: str | Path | None = None, *, interpret: bool | None = None
     SALESOPS_RULES_INTERPRET=1, runs them by the interpreter instead, the reference the
     generated functions are tested against: slower, the same decisions.
     """
+    from .core import loader  # not at import: a pack read from the cache (cli) does without it
+
     policy = Policy(loader.load_policy(path), interpret=interpret)
     if not policy.compiled.interpreted:
         # Made now, so that no kind's first event waits for its plan (a policy made from a

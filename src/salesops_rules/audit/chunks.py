@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
@@ -179,7 +180,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             seq = position  # findings are in ledger order: a record's line or row orders them
             employee = employee_of(events, event)
             salary = events.salary_of(kind, event)
-            replaced: set[str] = set()
+            replaced: AbstractSet[str] = _NOTHING_REPLACED
             of_kind = readers.get(kind)
             if of_kind:
                 replaced = facts_of(
@@ -194,7 +195,7 @@ def audit_chunk(settings: Settings, chunk: Chunk) -> ChunkResult:
             # A duty open until a deadline at the event's own time is judged again at the ledger's end.
             deferred = as_of is None and bool(judged.obligations) and _open_until(judged, replaced)
             found = (
-                []
+                ()
                 if deferred or judged.verdict == "pass"
                 else _findings(judged, seq, position, day, employee, replaced, lang, policy, salary)
             )
@@ -240,7 +241,7 @@ def unexpected(error: Exception) -> str:
     return f"could not be judged: {type(error).__name__}: {text} (a defect of salesops-rules: please report)"
 
 
-def _open_until(judged: Outcome, replaced: set[str]) -> bool:
+def _open_until(judged: Outcome, replaced: AbstractSet[str]) -> bool:
     """Whether a duty of the event is open until a deadline that no ledger rule judges instead."""
     return any(o.deadline is not None and o.code not in replaced for o in judged.obligations)
 
@@ -267,6 +268,8 @@ def judge_deferred(
 # What the totals count a finding under: (category, code, article, label, employee, month,
 # and its penalty: sanction, months, amounts).
 _COUNTED_AS = itemgetter(7, 8, 9, 11, 6, 5, 15, 16, 17, 18)
+# What no rule across events replaced (most events): shared, never changed.
+_NOTHING_REPLACED: frozenset[str] = frozenset()
 # (article, employee, month, category): the finding's three sample groups
 _PLACE = itemgetter(9, 6, 5, 7)
 # The end of a finding's CSV row (category, code, article, label, message, rule, detail), kept
@@ -357,7 +360,7 @@ def _findings(
     position: int,
     day: str,
     employee: str,
-    replaced: set[str],
+    replaced: AbstractSet[str],
     lang: str,
     policy: Policy,
     salary: Decimal | None = None,
@@ -401,6 +404,7 @@ def _findings(
 _STEPS: dict[tuple[str, str, str], tuple[object, str]] = {}
 _PRICES: dict[tuple[str, str | None], tuple[object, tuple[str, str, str, str]]] = {}
 _PRICES_KEPT = 4096  # as many as a company has salary levels times breaches
+_PRICE_AT = AuditFinding._fields.index("sanction")  # the first of the four penalty columns
 
 
 def _step_missing(policy: Policy, role: str, action: str, lang: str) -> str:
@@ -434,10 +438,9 @@ def priced(finding: AuditFinding, penalties: dict[str, PenaltyRule], salary: Dec
         entry = (penalties, columns)
         if len(_PRICES) < _PRICES_KEPT or key in _PRICES:
             _PRICES[key] = entry
-    columns = entry[1]
-    return finding._replace(
-        sanction=columns[0], months=columns[1], amount_min=columns[2], amount_max=columns[3]
-    )
+    # The four penalty columns are the finding's last: made in one step (`_replace` walks
+    # every field in Python).
+    return AuditFinding._make(finding[:_PRICE_AT] + entry[1])
 
 
 def _log(settings: Settings, entries: list[tuple[dict[str, Any], Decision]]) -> None:

@@ -15,8 +15,9 @@ from ..core import cache
 from ..errors import Finding, PolicyError
 from ..model import jsonread
 from ..policy import Policy, load_policy
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+from .codes import EXIT_BAD_INPUT as EXIT_BAD_INPUT
+from .codes import EXIT_FINDINGS as EXIT_FINDINGS
+from .codes import EXIT_OK as EXIT_OK
 
 
 class BadInputError(Exception):

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core.loader import default_policy_dir
-from ..core.places import in_pack
+from ..core.places import default_policy_dir, in_pack
 from ..tools import schema as schema_mod
 from .common import (
     EXIT_BAD_INPUT,

@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import NamedTuple
 
 from ..model.citation import Cite
@@ -33,7 +34,7 @@ class Step:
     # signs it); every other step still excludes them.
     by_preparer: bool = False
 
-    @property
+    @cached_property
     def takers(self) -> tuple[str, ...]:
         return self.roles or (self.role,)
 
@@ -44,6 +45,11 @@ class Chain:
     steps: tuple[Step, ...]
     # The steps of a named chain written without `cite`, given the using rule's clause.
     filled: frozenset[int] = frozenset()
+
+    @cached_property
+    def timed(self) -> tuple[int, ...]:
+        """The indices of the steps with a deadline (`by_end_of`): most chains have none."""
+        return tuple(i for i, step in enumerate(self.steps) if step.by_end_of is not None)
 
 
 # The clause of a step of a named chain written without `cite`: each rule using the chain
@@ -217,11 +223,11 @@ def _pick(
         candidates = [r for r in candidates if r.by == preparer]
         if not candidates:
             return None, f"the {' or '.join(takers)} who prepared the event, `{preparer}`, has not signed it"
-    else:
-        own = [r for r in candidates if r.by in excluded]
-        candidates = [r for r in candidates if r.by not in excluded]
-        if not candidates:
-            return None, f"`{own[0].by}` may not approve an event they prepared or are judged by"
+    elif excluded:
+        kept = [r for r in candidates if r.by not in excluded]
+        if not kept:  # every candidate is excluded: the first is named
+            return None, f"`{candidates[0].by}` may not approve an event they prepared or are judged by"
+        candidates = kept
     if not step.accepts_consent:
         signed = [r for r in candidates if r.mode == "signed"]
         if not signed:
@@ -236,7 +242,13 @@ def _pick(
                 f"the deadline, the end of {deadline.isoformat()}"
             )
         candidates = timely
-    in_order = [r for r in candidates if earliest is None or r.at >= earliest]
+    in_order = candidates if earliest is None else [r for r in candidates if r.at >= earliest]
     if not in_order:
         return None, f"the {step.role}'s record comes before an earlier step of the chain"
-    return min(in_order, key=lambda r: r.at), None
+    if len(in_order) == 1:  # the usual case
+        return in_order[0], None
+    return min(in_order, key=_made_at), None
+
+
+def _made_at(record: ApprovalRecord) -> dt.datetime:
+    return record.at

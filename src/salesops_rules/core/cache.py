@@ -27,7 +27,8 @@ they are kept as their declaration and, once the file is read, each kind's model
 its first use (`lazy_event_kinds`: a run deciding one event makes one model, not all of
 them); each model is found again by its kind or shape. A pack holding anything else pickle
 cannot keep (a closure, another class made at load) is not cached: it loads every time, as
-before.
+before. The file also keeps the words of the pack's own `labels.yaml` (`core/labels.py`), one
+of the files its key covers, so that `explain` of a cached pack reads no YAML.
 """
 
 from __future__ import annotations
@@ -41,18 +42,18 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 import types
 from pathlib import Path
 from typing import Any
 
-from . import loader
 from .compiled import CompiledPolicy
 from .eventkinds import EventKinds, lazy_event_kinds
 from .fingerprint import policy_hash
+from .labels import known, pack_words
+from .places import default_policy_dir
 
 ENV_FOLDER = "SALESOPS_RULES_CACHE"
-MAGIC = b"salesops-rules compiled pack 1\n"
+MAGIC = b"salesops-rules compiled pack 2\n"
 KEPT = 16  # packs kept: an editor's every save is a new one, and the oldest go
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -72,10 +73,22 @@ def engine_stamp() -> str:
     from .. import __version__
 
     parts = [__version__, sys.version, str(pickle.HIGHEST_PROTOCOL)]
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        info = path.stat()
-        parts.append(f"{path.relative_to(_PACKAGE).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    parts += sorted(f"{name}:{size}:{mtime}" for name, size, mtime in _modules(str(_PACKAGE), ""))
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _modules(folder: str, prefix: str) -> list[tuple[str, int, int]]:
+    """(path from the package, size, mtime) of every module under `folder`: by `os.scandir`,
+    which hands the entries' kinds over with the names (a quarter of `Path.rglob`'s time)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                found += _modules(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                info = entry.stat()
+                found.append((prefix + entry.name, info.st_size, info.st_mtime_ns))
+    return found
 
 
 def cache_key(root: Path) -> str:
@@ -91,17 +104,25 @@ def load_policy(path: str | Path | None = None, folder: Path | None = None) -> C
     Raises what the loader raises for a folder that does not load; a cache that cannot be
     read or written is passed by, never an error.
     """
-    root = Path(path) if path is not None else loader.default_policy_dir()
+    root = Path(path) if path is not None else default_policy_dir()
     folder = folder if folder is not None else cache_folder()
     try:
         key = cache_key(root)
     except OSError:  # no such folder, a file that cannot be read: the loader says which
-        return loader.load_policy(path)
+        return _load(path)
     compiled = read(folder, key)
     if compiled is None:
-        compiled = loader.load_policy(path)
+        compiled = _load(path)
         write(folder, key, compiled)
     return compiled
+
+
+def _load(path: str | Path | None) -> CompiledPolicy:
+    # The loader is imported on a miss only: it brings the YAML reader and the policy files'
+    # models, which a pack read from here does without (issue 13: `check` and `explain`).
+    from . import loader
+
+    return loader.load_policy(path)
 
 
 def read(folder: Path, key: str) -> CompiledPolicy | None:
@@ -120,11 +141,13 @@ def read(folder: Path, key: str) -> CompiledPolicy | None:
     if hashlib.sha256(payload).hexdigest().encode("ascii") != digest:
         return None
     try:
-        _, compiled = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
+        _, compiled, words = pickle.loads(payload)  # noqa: S301  (the user's own file, its hash checked: see above)
     except Exception:  # any failure to read a file that passed the checks: load instead
         return None
     if not isinstance(compiled, CompiledPolicy):
         return None
+    if words is not None:
+        known(compiled, words)
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: kept by `_prune` before the packs not used for longer
     return compiled
@@ -136,7 +159,9 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
         buffer = io.BytesIO()
         compiled = _without_runtime(compiled)
         # The event kinds first: their models are then known by name wherever they are met.
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((compiled.events, compiled))
+        # Last, the words of the pack's labels.yaml, which `explain` reads: no YAML read then.
+        kept = (compiled.events, compiled, pack_words(compiled.root))
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(kept)
     except Exception:  # what pickle cannot keep (a closure, a class made at load): no cache
         return False
     payload = buffer.getvalue()
@@ -145,6 +170,8 @@ def write(folder: Path, key: str, compiled: CompiledPolicy) -> bool:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(folder, directory=True):
             return False
+        import tempfile  # here: a run that reads the cache writes nothing (and tempfile costs 3 ms)
+
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".pack-", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as file:

@@ -23,6 +23,7 @@ tests/test_codegen.py checks that both make the same decision on every kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,18 @@ from .compiled import CompiledOutcome, CompiledPolicy, CompiledRule
 from .expressions import Expression
 
 Runner = Callable[..., None]
+# The state's parts a generated body may read as locals.
+_STATE_LOCALS = (
+    "ns",
+    "settled",
+    "applied",
+    "cites",
+    "candidates",
+    "prevailed",
+    "acted",
+    "violations",
+    "obligations",
+)
 
 
 class _Module:
@@ -65,12 +78,6 @@ def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> R
     and `UNDETERMINED` and `FAILURES` (what a rule's code may raise on one event).
     """
     m = _Module(helpers)
-    m.line(0, "def run(state, day):")
-    for local in ("ns", "settled", "applied", "cites", "candidates", "prevailed", "acted"):
-        m.line(1, f"{local} = state.{local}")
-    m.line(1, "violations = state.violations")
-    m.line(1, "obligations = state.obligations")
-    m.line(1, f"policy = {m.const(policy)}")
     direct = policy.direct_values.get(kind, frozenset())
     # Only a rule some exception names can be displaced; whether such a rule prevailed or
     # acted is all `prevailed` and `acted` are read for (`evaluator._rules`).
@@ -80,7 +87,14 @@ def generate(policy: CompiledPolicy, kind: str, helpers: Mapping[str, Any]) -> R
     m.line(1, "if candidates:")
     m.line(2, "for name in list(candidates):")
     m.line(3, "settle(policy, state, name)")
-    source = "\n".join(m.lines) + "\n"
+    body = "\n".join(m.lines)
+    # The parts of the state the body uses, read once into locals; no other is read.
+    used = set(re.findall(r"\b[a-z]+\b", body))
+    head = ["def run(state, day):"]
+    head += [f"    {local} = state.{local}" for local in _STATE_LOCALS if local in used]
+    if "policy" in used:
+        head.append(f"    policy = {m.const(policy)}")
+    source = "\n".join(head) + "\n" + body + "\n"
     exec(compile(source, f"<plan of {kind!r}>", "exec"), m.bound)  # noqa: S102 -- see the module docstring
     run: Runner = m.bound["run"]
     run.__doc__ = source  # what was generated, for whoever debugs it

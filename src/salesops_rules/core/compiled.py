@@ -25,7 +25,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.policy import REWARDS
+from ..model.spec import REWARDS
 from .approvals import Chain
 from .eventkinds import EventKinds
 from .expressions import Expression
@@ -97,7 +97,10 @@ class CompiledObligation:
     @cached_property
     def open(self) -> Obligation:
         """The decision's entry, built once: decisions share this frozen object."""
-        return Obligation(code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite)
+        # Made of valid parts: not validated, so that no decision needs the model built (issue 13).
+        return Obligation.model_construct(
+            code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite
+        )
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,10 @@ class CompiledViolation:
     @cached_property
     def found(self) -> Violation:
         """The decision's entry, built once: decisions share this frozen object."""
-        return Violation(code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite)
+        # Made of valid parts: not validated (as `CompiledObligation.open`).
+        return Violation.model_construct(
+            code=self.code, message=self.message.zh, message_en=self.message.en, cite=self.cite
+        )
 
 
 @dataclass(frozen=True)
@@ -538,11 +544,12 @@ class CompiledPolicy:
 
     @cached_property
     def ref(self) -> PolicyRef:
-        return PolicyRef(name=self.name, version=self.version)
+        return PolicyRef.model_construct(name=self.name, version=self.version)  # as `open` above
 
     @cached_property
     def _version_refs(self) -> tuple[tuple[dt.date, PolicyRef], ...]:
-        return tuple((start, PolicyRef(name=self.name, version=v)) for start, v in self.versions)
+        ref = PolicyRef.model_construct
+        return tuple((start, ref(name=self.name, version=v)) for start, v in self.versions)
 
     def ref_on(self, day: dt.date) -> PolicyRef:
         """The edition in force on `day`; before the first edition, the first one."""

@@ -39,7 +39,7 @@ from ..model.decision import (
     ValueInForce,
     Violation,
 )
-from ..model.events import ApprovalRecord, EventBase
+from ..model.events import ApprovalRecord, EventBase, flag_message
 from ..model.jsonread import shown
 from ..model.money import CENT, round_money
 from .approvals import Chain, Step, judge, same_steps
@@ -70,7 +70,8 @@ NOT_IN_FORCE = "policy_not_in_force"
 # What a rule's code may raise on one event: the rule cannot be evaluated, the event is referred.
 RULE_FAILURES = (TypeError, ArithmeticError, ValueError)
 UNDETERMINED = object()
-NO_ROW = Text(zh="表中没有适用的行", en="no row of the table matches")
+_NO_NAMES: frozenset[str] = frozenset()
+NO_ROW = Text.assemble(zh="表中没有适用的行", en="no row of the table matches")  # not validated at import
 # The sets of clauses decisions cite are few (bounded by the policy); a cap keeps a
 # long-running service's cache bounded whatever the events.
 CITATION_SETS_KEPT = 4096
@@ -80,7 +81,7 @@ APPROVALS_KEPT = 4096
 PENALTIES_KEPT = 4096  # penalties by (breach, salary): as many as a company has salary levels
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     rule: CompiledRule
     value: Any
@@ -153,12 +154,14 @@ class _State:
 
 def parse_event(policy: CompiledPolicy, event: dict[str, Any] | EventBase) -> EventBase:
     """`event` read as one of the policy's kinds; raises EventError naming every bad field."""
-    if isinstance(event, EventBase):
-        return event
-    if not isinstance(event, dict):
-        raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
+    # A plain dict, the usual case, told first: `isinstance` of a model class is an ABC's check.
+    if type(event) is not dict:
+        if isinstance(event, EventBase):
+            return event
+        if not isinstance(event, dict):
+            raise EventError([("$", f"an event is a JSON object, not {type(event).__name__}")])
     try:
-        parsed: EventBase = policy.events.adapter.validate_python(event)
+        parsed: EventBase = policy.events.read(event)
     except Exception as error:  # pydantic's ValidationError, re-said with field paths
         raise event_error(policy.events, error, event) from None
     return parsed
@@ -181,6 +184,9 @@ def event_error(events: EventKinds, error: Any, event: dict[str, Any]) -> EventE
             message, path = "missing `kind`", "$.kind"
         elif kind == "extra_forbidden":
             message = "unknown field"
+        elif kind == "bool_type":  # a `Flag` (a boolean field) refused something else
+            text = flag_message(problem["input"])
+            message = text[:1].lower() + text[1:]
         elif kind == "missing":
             wanted = expected(events, str(event.get("kind")), loc)
             message = f"missing field: expected {wanted}" if wanted else "missing field"
@@ -247,7 +253,9 @@ def outcome(
     parsed, kind, day, state = _run_plan(policy, event, None, as_of)
     _, verdict = _conclude(policy, kind, state)
     notes: tuple[str, ...] = ()
-    deductions = any(policy.penalties[v.code].months is not None for v in state.violations)
+    deductions = bool(state.violations) and any(
+        policy.penalties[v.code].months is not None for v in state.violations
+    )
     if deductions or kind in policy.event_notes:
         found = notes_for(policy.notes_by_kind.get(kind, ()), day, state.ns, deductions)
         notes = tuple(note.id for note, _ in found)
@@ -264,18 +272,12 @@ def _run_plan(
     when = judgement_time(as_of) if as_of is not None else None
     parsed = parse_event(policy, event)
     kind: str = parsed.kind  # type: ignore[attr-defined]
-    plan = policy.steps.get(kind, ())
-    ns = policy.extractors[kind](parsed) if kind in policy.extractors else {}
-    day = parsed.event_date
+    extract = policy.extractors.get(kind)
+    ns = extract(parsed) if extract is not None else {}
+    day = parsed.date if parsed.date is not None else parsed.event_date
     ns["event_date"] = day
-    state = _State(
-        ns=ns,
-        trace=trace,
-        event=parsed,
-        direct=policy.direct_values.get(kind, frozenset()),
-        as_of=when,
-        authority=policy.authority,
-    )
+    # Positional: keywords cost more than the rest of the call on this path.
+    state = _State(ns, trace, parsed, policy.direct_values.get(kind, _NO_NAMES), when, policy.authority)
     if policy.in_force is not None and day < policy.in_force[0]:
         _before_in_force(state, day, *policy.in_force)
         return parsed, kind, day, state
@@ -284,7 +286,7 @@ def _run_plan(
         runner(state, day)
     else:
         settled = state.settled
-        for rule, dated, reads in plan:
+        for rule, dated, reads in policy.steps.get(kind, ()):
             if dated and not rule.in_force(day):
                 _note(state, rule, "not_in_force")
                 continue
@@ -333,10 +335,11 @@ def _before_in_force(state: _State, day: dt.date, first_day: dt.date, cite: Cite
 
 def _deadlines(chain: Chain, event: EventBase | None) -> dict[int, dt.date]:
     found: dict[int, dt.date] = {}
-    for i, step in enumerate(chain.steps):
-        if step.by_end_of is not None and event is not None:
-            stamp = getattr(event, step.by_end_of)
-            found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
+    if event is None:
+        return found
+    for i in chain.timed:
+        stamp = getattr(event, chain.steps[i].by_end_of)  # type: ignore[arg-type]
+        found[i] = stamp.date() if isinstance(stamp, dt.datetime) else stamp
     return found
 
 
@@ -686,6 +689,8 @@ def _settle(policy: CompiledPolicy, state: _State, name: str) -> None:
     if name == "approvals_satisfied":
         _settle(policy, state, "approvals")
         state.ns[name] = all(a.satisfied for a in state.approvals)
+        # The chain is judged once, when `approvals` settles: from now on this holds too.
+        state.settled.add(name)
         return
     if name in state.settled:
         return
@@ -824,9 +829,10 @@ Verdict = Literal["pass", "pending", "fail"]
 def _conclude(policy: CompiledPolicy, kind: str, state: _State) -> tuple[dict[str, Any], Verdict]:
     """The values given (a value not in whole 分 is referred instead) and the verdict."""
     values: dict[str, Any] = {}
+    ns, settled = state.ns, state.settled
     for name, info in policy.kind_values.get(kind, ()):
-        value = state.ns.get(name, UNDETERMINED)
-        if value is UNDETERMINED or value is None or name not in state.settled:
+        value = ns.get(name, UNDETERMINED)
+        if value is UNDETERMINED or value is None or name not in settled:
             continue  # undetermined (referred) or stated as none: no figure is given
         if info.type in ("money", "ratio"):
             exact = (value if isinstance(value, Decimal) else Decimal(value)).quantize(CENT)
@@ -839,14 +845,14 @@ def _conclude(policy: CompiledPolicy, kind: str, state: _State) -> tuple[dict[st
         authority = state.authority
         if authority is None or not any(a.satisfied and a.role == authority.role for a in state.approvals):
             state.obligations.extend(state.silences)
-    verdict: Verdict
     if state.violations:
-        verdict = "fail"
-    elif state.obligations or not all(a.satisfied for a in state.approvals):
-        verdict = "pending"
-    else:
-        verdict = "pass"
-    return values, verdict
+        return values, "fail"
+    if state.obligations:
+        return values, "pending"
+    for a in state.approvals:
+        if not a.satisfied:
+            return values, "pending"
+    return values, "pass"
 
 
 def _decision(
@@ -858,15 +864,16 @@ def _decision(
     values: dict[str, Any],
     verdict: Verdict,
 ) -> Decision:
-    # One sanction per kind of breach: two rules finding the same breach do not double it.
-    codes = dict.fromkeys(v.code for v in state.violations) if state.violations else {}
-    if policy.reward_codes:  # a reward the pack grants while its obligation is open
-        codes.update(dict.fromkeys(o.code for o in state.obligations if o.code in policy.reward_codes))
     penalties: list[Penalty] = []
-    if codes:
-        penalties = [_penalty(policy, code, event, values) for code in codes]
-        for p in penalties:
-            _cite(state, p.cite)
+    if state.violations or policy.reward_codes:
+        # One sanction per kind of breach: two rules finding the same breach do not double it.
+        codes = dict.fromkeys(v.code for v in state.violations)
+        if policy.reward_codes:  # a reward the pack grants while its obligation is open
+            codes.update(dict.fromkeys(o.code for o in state.obligations if o.code in policy.reward_codes))
+        if codes:
+            penalties = [_penalty(policy, code, event, values) for code in codes]
+            for p in penalties:
+                _cite(state, p.cite)
     legal: list[LegalNote] = []
     if penalties or kind in policy.event_notes:
         penalties, legal = _legal_notes(policy, kind, day, state, event, penalties)
@@ -875,7 +882,7 @@ def _decision(
         {
             "event_id": event.id,
             "kind": kind,
-            "policy": policy.ref_on(day),
+            "policy": policy.ref_on(day) if policy.versions else policy.ref,
             "verdict": verdict,
             "values": values,
             "approvals": state.approvals,
@@ -883,7 +890,7 @@ def _decision(
             "violations": state.violations,
             "penalties": penalties,
             "citations": _citations(policy, state.cites),
-            "rules": _rules(state),
+            "rules": list(state.applied) if not state.displaced else _rules(state),
             "legal_notes": legal,
             "as_of": state.as_of,
             "values_in_force": state.in_force,
@@ -894,8 +901,6 @@ def _decision(
 def _rules(state: _State) -> list[str]:
     """The rules that applied, less those displaced by an exception that did nothing else."""
     displaced = state.displaced
-    if not displaced:  # the usual case
-        return list(state.applied)
     return [r for r in state.applied if r not in displaced or r in state.prevailed or r in state.acted]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import pickle
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -23,13 +24,13 @@ from pydantic_core import SchemaError
 
 from ..model.decision import Text
 from ..model.event_spec import CheckSpec, EventsFile, FieldSpec, KindSpec
-from ..model.events import Day, EventBase, Flag, Strict, Timestamp, whole_number
+from ..model.events import Day, EventBase, Flag, Strict, Timestamp, flag_message, whole_number
 from ..model.money import Money, PositiveMoney, Ratio
 from .expressions import Expression, ExpressionError, compile_expression
 from .extract import make_extractor, make_getter
+from .places import PathKey
 from .scope import NUMBER, Kind, Type, fields_of
 from .suggest import closest
-from .yamlsource import PathKey
 
 # Types a field may name besides the pack's own enums and shapes.
 SCALARS: dict[str, Any] = {
@@ -165,6 +166,26 @@ class EventKinds:
         return {name: info.model for name, info in self.kinds.items()}
 
     @cached_property
+    def read(self) -> Callable[[Any], Any]:
+        """The adapter's `validate_python`, as fast as it comes: pydantic's core validator
+        itself when the adapter is built (`TypeAdapter.validate_python` passes it eight options
+        per call, in Python)."""
+        adapter = self.adapter
+        if isinstance(adapter, TypeAdapter):
+            validate: Callable[[Any], Any] = adapter.validator.validate_python
+            return validate
+        return adapter.validate_python
+
+    @cached_property
+    def read_json(self) -> Callable[[str | bytes], Any]:
+        """The adapter's `validate_json`, as `read` is its `validate_python` (an audit's every line)."""
+        adapter = self.adapter
+        if isinstance(adapter, TypeAdapter):
+            validate: Callable[[str | bytes], Any] = adapter.validator.validate_json
+            return validate
+        return adapter.validate_json
+
+    @cached_property
     def model_names(self) -> frozenset[str]:
         return frozenset(self.kinds)
 
@@ -207,9 +228,12 @@ class EventKinds:
         prepared = event.__dict__.get(field_name) if field_name is not None else None
         judged = self.judged.get(kind)
         person = judged(event) if judged is not None else None
-        return frozenset(i for i in (prepared, person) if i)
+        if prepared and person:
+            return frozenset((prepared, person))
+        return frozenset((prepared,)) if prepared else frozenset((person,)) if person else _NOBODY
 
 
+_NOBODY: frozenset[str] = frozenset()
 _SCHEMAS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
@@ -323,6 +347,7 @@ class EventKindsBuilder:
         model: type[Strict] = create_model(
             camel(name), __base__=Strict, __doc__=f"{shape.en} ({shape.zh})", **fields
         )
+        model.model_rebuild()  # built now, as it is made (its base defers: model/events.py)
         self.shapes[name] = model
         return model
 
@@ -425,7 +450,10 @@ class EventKindsBuilder:
         try:
             default = TypeAdapter(annotation).validate_python(spec.default)
         except ValidationError as error:
-            reason = error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            problem = error.errors(include_url=False)[0]
+            reason = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] == "bool_type":  # a `Flag`: worded as for an event
+                reason = flag_message(spec.default)
             self.error(
                 (*path, "default"),
                 f"the default `{spec.default}` is not a `{spec.type}`: {reason[:1].lower()}{reason[1:]}",
@@ -493,6 +521,7 @@ class EventKindsBuilder:
             kind=(tag, ...),
             **own,
         )
+        model.model_rebuild()  # as a shape's (above)
         scope = fields_of(model)
         if spec.dated_by is not None:
             typ = scope.get(spec.dated_by)
@@ -516,7 +545,7 @@ class EventKindsBuilder:
             model.checks = (KindChecks(kept, None if plain else make_extractor(model, read_all, scope)),)
         if self.count > start:
             return None
-        return KindInfo(name, Text(zh=spec.zh, en=spec.en), model, declared, spec)
+        return KindInfo(name, Text.assemble(zh=spec.zh, en=spec.en), model, declared, spec)  # checked texts
 
     def check(
         self, model: type[EventBase], scope: dict[str, Type], spec: CheckSpec, path: PathKey
@@ -681,7 +710,7 @@ def build_event_kinds(spec: EventsFile, report: Reporter, roles: tuple[str, ...]
     Kinds built are kept for the next load of the same declaration (the service's reloads,
     a pack loaded again): making the models is most of their cost, and they never change.
     """
-    key = (spec.model_dump_json(), roles)
+    key = _key(spec, roles)
     built = _BUILT.get(key)
     if built is None:
         built = EventKindsBuilder(spec, report, roles).build()
@@ -692,8 +721,15 @@ def build_event_kinds(spec: EventsFile, report: Reporter, roles: tuple[str, ...]
     return built
 
 
-_BUILT: dict[tuple[str, tuple[str, ...]], EventKinds] = {}
+_BUILT: dict[tuple[bytes, tuple[str, ...]], EventKinds] = {}
 _KEPT = 8  # declarations kept
+
+
+def _key(spec: EventsFile, roles: tuple[str, ...]) -> tuple[bytes, tuple[str, ...]]:
+    # The declaration's every value, as pickle writes it: unlike `model_dump_json`, it needs
+    # no serializer of the declaration's models built (some 10 ms of a cached `explain`). Two
+    # equal declarations that pickle differently (fields set in another order) only miss.
+    return pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL), roles
 
 
 # ---- kinds built on first use ----
@@ -818,7 +854,7 @@ class LazyAdapter:
             kind = value.get("kind")
             if type(kind) is str and kind in self.lazy.spec.kinds:
                 with contextlib.suppress(Exception):  # said by the union below, word for word
-                    return self.lazy.info(kind).model.model_validate(value)
+                    return self.lazy.info(kind).model.__pydantic_validator__.validate_python(value)
         return self.lazy.union().validate_python(value, **options)
 
     def validate_json(self, data: str | bytes, /, **options: Any) -> Any:
@@ -833,7 +869,7 @@ class LazyAdapter:
 
 def lazy_event_kinds(spec: EventsFile, roles: tuple[str, ...]) -> EventKinds:
     """The kinds of `spec`, a declaration known to build (a cached pack's), each made on first use."""
-    key = (spec.model_dump_json(), roles)
+    key = _key(spec, roles)
     built = _BUILT.get(key)
     if built is not None:
         return built

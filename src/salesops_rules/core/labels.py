@@ -10,18 +10,18 @@ take theirs from penalties.yaml, decision values from policy.yaml, roles from ro
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Finding, PolicyError
-from ..model.event_spec import FieldSpec
-from ..model.labels import LabelsFile
-from ..model.policy import Bilingual
 from .compiled import UNDETERMINED_CODE, CompiledPolicy
-from .loader import default_policy_dir
-from .yamlsource import YamlSyntaxError, load
+from .places import default_policy_dir
+
+if TYPE_CHECKING:
+    from ..model.event_spec import FieldSpec
+    from ..model.labels import LabelsFile
 
 FILE = "labels.yaml"
 # A snake_case name or a dotted path, in backticks or bare, as engine messages quote them.
@@ -116,7 +116,7 @@ def _pick(pair: Pair | None, lang: str, fallback: str) -> str:
 _CACHE: dict[str, Labels] = {}
 
 
-def _pairs(table: dict[str, Bilingual]) -> dict[str, Pair]:
+def _pairs(table: Mapping[str, Any]) -> dict[str, Pair]:
     return {name: {"zh": words.zh, "en": words.en} for name, words in table.items()}
 
 
@@ -125,6 +125,11 @@ def _read(path: Path) -> LabelsFile:
 
     A file that does not fit is a PolicyError naming the file and line of each problem.
     """
+    from pydantic import ValidationError
+
+    from ..model.labels import LabelsFile
+    from .yamlsource import YamlSyntaxError, load
+
     try:
         source = load(path, str(path))
     except YamlSyntaxError as error:
@@ -193,27 +198,67 @@ def labels_of(policy: CompiledPolicy) -> Labels:
     cached = _CACHE.get(policy.root)
     if cached is not None and cached.policy is policy:
         return cached
-    path = Path(policy.root) / FILE
-    if not path.is_file():
-        path = default_policy_dir() / FILE
-    data = LabelsFile()
-    if path.is_file():
-        data = _read(path)
+    known_here = _KNOWN.get(policy.root)
+    words = known_here[1] if known_here is not None and known_here[0] is policy else None
+    if words is None:
+        path = Path(policy.root) / FILE
+        if not path.is_file():
+            path = default_policy_dir() / FILE
+        words = file_words(_read(path)) if path.is_file() else _NO_WORDS
     kinds, fields, enums = event_words(policy)
     # labels.yaml words the other names, and may say a declared field otherwise where it
     # reads better in its place (`permission.at`: 许可时间, not the approval record's 签字时间).
-    enums.update({name: _pairs(values) for name, values in data.enums.items()})
+    enums.update(words["enums"])
     labels = Labels(
         policy,
-        kinds={**kinds, **_pairs(data.kinds)},
-        fields={**fields, **_pairs(data.fields)},
+        kinds={**kinds, **words["kinds"]},
+        fields={**fields, **words["fields"]},
         enums=enums,
-        codes=_pairs(data.codes),
+        codes=dict(words["codes"]),
         actions={
             **{name: {"zh": t.zh, "en": t.en} for name, t in policy.actions.items()},
-            **_pairs(data.actions),
+            **words["actions"],
         },
-        functions=_pairs(data.functions),
+        functions=dict(words["functions"]),
     )
     _CACHE[policy.root] = labels
     return labels
+
+
+# The words of a labels file, as plain dicts: {"kinds": {name: pair}, ..., "enums": {field: {value: pair}}}.
+FileWords = Mapping[str, Any]
+_NO_WORDS: FileWords = {key: {} for key in ("kinds", "fields", "enums", "codes", "actions", "functions")}
+
+
+def file_words(data: LabelsFile) -> FileWords:
+    return {
+        "kinds": _pairs(data.kinds),
+        "fields": _pairs(data.fields),
+        "enums": {name: _pairs(values) for name, values in data.enums.items()},
+        "codes": _pairs(data.codes),
+        "actions": _pairs(data.actions),
+        "functions": _pairs(data.functions),
+    }
+
+
+def pack_words(root: str) -> FileWords | None:
+    """The words of the pack's own labels.yaml, for the compiled-pack cache to keep (core/cache.py);
+    None when the pack has none or it does not read (`labels_of` then reads it, and says why)."""
+    path = Path(root) / FILE
+    if not path.is_file():
+        return None
+    try:
+        return file_words(_read(path))
+    except PolicyError:
+        return None
+
+
+def known(policy: CompiledPolicy, words: FileWords) -> None:
+    """The words of the labels.yaml of `policy`'s pack, as the cached pack holds them: read
+    from the cache, a pack's `explain` needs no YAML read (issue 13). The cache's key covers
+    the file (it is one of the pack's), so they are the file's words as the pack was read;
+    they serve that compiled pack only (another, loaded after an edit, reads the file)."""
+    _KNOWN[policy.root] = (policy, words)
+
+
+_KNOWN: dict[str, tuple[CompiledPolicy, FileWords]] = {}

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.decision import LawCitation, Penalty, Range, Text
 from ..model.money import CENT, round_money
-from ..model.policy import LawSpec, LegalNoteSpec
 from .compiled import CompiledLegalNote
 from .expressions import Expression, ExpressionError, compile_expression
-from .loading import BuildContext, validate_rule
+from .places import PathKey
 from .suggest import closest
-from .yamlsource import PathKey, Source
+
+if TYPE_CHECKING:  # the load's side: imported by `compile_file`, not by the evaluator's import
+    from ..model.policy import LawSpec, LegalNoteSpec
+    from .loading import BuildContext
+    from .yamlsource import Source
 
 
 def _law(spec: LawSpec) -> LawCitation:
@@ -101,6 +104,9 @@ def compile_file(
     builder: BuildContext, source: Source, seen: dict[str, tuple[Source, PathKey]]
 ) -> tuple[list[CompiledLegalNote], dict[str, set[str]]]:
     """The `legal_notes:` of one file, and per kind the event fields they read."""
+    from ..model.policy import LegalNoteSpec
+    from .loading import validate_rule
+
     raw_notes = source.data["legal_notes"]
     if not isinstance(raw_notes, list):
         builder.report.at(source, ("legal_notes",), "`legal_notes` must be a list")

@@ -73,6 +73,7 @@ from .extract import make_extractor
 from .graphs import Graph
 from .literals import LiteralError, read_number
 from .loading import M, Report, validate_model, validate_rule
+from .places import default_policy_dir as default_policy_dir  # its home before issue 13
 from .scope import VALUE_TYPES, Type, event_scope
 from .suggest import closest
 from .yamlsource import PathKey, Source, YamlSyntaxError, load
@@ -98,15 +99,6 @@ DEFAULT_ACTIONS = ("review", "approve", "sign", "supervise", "permit")
 CELL_HELP = 'a cell is a value, a list of values, a comparison such as `"<= 10000"`, or `-` for any value'
 
 T = TypeVar("T")  # what a dated mapping holds: a value or a table cell
-
-
-def default_policy_dir() -> Path:
-    """The bundled policy: inside the wheel, or at the top of a source checkout."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_policy"
-    if packaged.is_dir():
-        return packaged
-    return here.parent.parent / "policy"
 
 
 def load_policy(path: str | Path | None = None) -> CompiledPolicy:

@@ -7,7 +7,6 @@ bar here is a slip of the keyboard: at most about one character in five differs.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 
 CUTOFF = 0.8
@@ -15,5 +14,7 @@ CUTOFF = 0.8
 
 def closest(word: str, choices: Collection[str]) -> str | None:
     """The choice `word` most likely misspells, or None when none is that close."""
+    import difflib  # here: a suggestion is made for a mistake only, not on a run's way
+
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=CUTOFF)
     return found[0] if found else None

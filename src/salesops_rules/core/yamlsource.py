@@ -31,8 +31,7 @@ from typing import Any
 import yaml
 
 from .literals import LiteralError, read_number
-
-PathKey = tuple[str | int, ...]
+from .places import PathKey as PathKey  # its home is places; here, where it was first
 
 MAX_BYTES = 4 * 1024 * 1024  # some 15,000 rules; the bundled pack's largest file is 30 kB
 MAX_DEPTH = 32  # the bundled pack nests 7 deep

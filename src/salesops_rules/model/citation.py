@@ -35,7 +35,8 @@ def pattern_problem(pattern: str) -> str | None:
 class Numbering(BaseModel):
     """How a regulation labels its clauses: an article, and an item after its article's label."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first validation, not at import (as the decision's models: see model/decision.py).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     article: str = "第{n:zh}条"
     item: str = "第（{n:zh}）项"
@@ -52,7 +53,7 @@ def _number(pattern: str, n: int) -> str:
 
 
 # The numbering of a catalogue that declares none (as Chinese regulations number theirs).
-DEFAULT_NUMBERING = Numbering()
+DEFAULT_NUMBERING = Numbering.model_construct()  # the defaults: nothing to validate
 
 
 def cite_label(article: int, item: int | None = None, numbering: Numbering = DEFAULT_NUMBERING) -> str:
@@ -62,7 +63,7 @@ def cite_label(article: int, item: int | None = None, numbering: Numbering = DEF
 class Cite(BaseModel):
     """`{article, item, label}`: which clause a part of a decision rests on."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     article: int
     item: int | None = None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Self
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
@@ -26,25 +28,32 @@ CompanyTime = Annotated[
 
 
 _new = object.__new__
-_set = object.__setattr__
+# The setters of BaseModel's four slots, called directly: `object.__setattr__` looks each name
+# up on the class first, which costs as much again on the evaluator's path.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _assembled(cls: type[Any], fields: dict[str, Any]) -> Any:
     model = _new(cls)  # a BaseModel has no __new__ of its own
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(fields))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, fields)
+    _set_fields_set(model, set(fields))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # The models of a decision are built (their validator and serializer made by pydantic) on
+    # first validation or dump, not at import: the engine assembles decisions without either
+    # (`assemble`, and `to_json` below), so `check` and `explain` never pay for them (issue 13).
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
-    @classmethod
-    def assemble_from(cls, fields: dict[str, Any]) -> Self:
-        """`assemble` of a dict holding every field, kept as the model's own (no defaults filled)."""
-        return _assembled(cls, fields)  # type: ignore[no-any-return]
+    # `assemble` of a dict holding every field, kept as the model's own (no defaults filled);
+    # `_assembled` itself, not a call of it: this is once per decision.
+    assemble_from: ClassVar[Callable[[dict[str, Any]], Self]] = classmethod(_assembled)  # type: ignore[assignment]
 
     @classmethod
     def assemble(cls, **fields: Any) -> Self:
@@ -130,7 +139,7 @@ class Alternative(Frozen):
 
 class Penalty(Frozen):
     # `for` is a Python keyword: the field is `for_` in Python and `for` in every dump.
-    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True, defer_build=True)
 
     # The name of a form of sanction the pack declares (penalties.yaml `sanctions:`), or
     # `one_of` with `alternatives`.
@@ -320,7 +329,7 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "approvals": [_approval_json(a) for a in approvals] if approvals else [],
         "obligations": [_obligation_json(o) for o in obligations] if obligations else [],
         "violations": [_violation_json(v) for v in violations] if violations else [],
-        "penalties": _PENALTIES.dump_python(penalties, mode="json") if penalties else [],
+        "penalties": _penalties().dump_python(penalties, mode="json") if penalties else [],
         "citations": [dict(c.__dict__) for c in fields["citations"]],
         "rules": list(fields["rules"]),
         "legal_notes": [_note_json(n) for n in notes] if notes else [],
@@ -330,9 +339,13 @@ def decision_json(d: Decision) -> dict[str, Any]:
     }
 
 
-# Penalties (rare, and the part whose shape grows most) are dumped by pydantic's own serializer;
-# so is any field of a decision not written out above.
-_PENALTIES: TypeAdapter[list[Penalty]] = TypeAdapter(list[Penalty])
+# Penalties (rare, and the part whose shape grows most) are dumped by pydantic's own serializer,
+# made on the first decision with a penalty; so is any field of a decision not written out above.
+@cache
+def _penalties() -> TypeAdapter[list[Penalty]]:
+    return TypeAdapter(list[Penalty])
+
+
 _BY_HAND = frozenset(
     (
         *("event_id", "kind", "policy", "verdict", "values", "approvals", "obligations"),

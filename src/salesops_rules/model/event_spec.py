@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .policy import Bilingual, Spec
+from .spec import Bilingual, Spec
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -70,5 +70,5 @@ class EventsFile(Spec):
     approval_record: str | None = None  # the shape of approval records
     violation_codes: str | None = None  # the enum whose values are the violation codes
     common: dict[str, FieldSpec] = Field(default_factory=dict)
-    people: PeopleSpec = PeopleSpec()
+    people: PeopleSpec = PeopleSpec.model_construct()  # the defaults; not validated at import
     kinds: dict[str, KindSpec]

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import (
@@ -19,7 +20,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     TypeAdapter,
+    ValidationError,
     model_validator,
 )
 
@@ -61,6 +64,10 @@ _NUMBER_TEXT = re.compile(r"\s*[-+]?[0-9]+(?:\.[0-9]*)?\s*")
 def _not_a_number(value: Any) -> Any:
     # pydantic would read a number, or a string of digits, as seconds since 1970:
     # `"date": 0` or `"date": "0"` must not pass as 1970-01-01.
+    if type(value) is str and value[4:5] == "-" and value[:4].isdigit():
+        # The usual ISO text, `2011-12-01...`, told at once: a `-` after a digit is never part
+        # of a number `_NUMBER_TEXT` matches (its sign comes first).
+        return value
     if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
         raise ValueError(
             f"{quoted(value)} is a number, not an ISO 8601 date or timestamp such as `2011-12-01T09:30:00`"
@@ -68,15 +75,22 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-_LAX_BOOL: TypeAdapter[bool] = TypeAdapter(bool)
+@cache
+def _lax_bool() -> TypeAdapter[bool]:
+    return TypeAdapter(bool)  # made on the first value that is not a boolean: rare
 
 
-def _flag(value: Any) -> bool:
-    # pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
-    if value is True or value is False:
-        return value
-    _LAX_BOOL.validate_python(value)  # what pydantic refuses keeps pydantic's message
-    raise ValueError(f"{quoted(value)} is not a boolean: send JSON `true` or `false`")
+def flag_message(value: Any) -> str:
+    """What is wrong with `value` given for a boolean field (`Flag`), which refused it.
+
+    pydantic would take "yes", "n", 1 and 0 as booleans: the contract says true or false.
+    What pydantic refuses anyway keeps pydantic's message.
+    """
+    try:
+        _lax_bool().validate_python(value)
+    except ValidationError as error:
+        return str(error.errors(include_url=False)[0]["msg"])
+    return f"{quoted(value)} is not a boolean: send JSON `true` or `false`"
 
 
 def whole_number(value: Any) -> int:
@@ -88,12 +102,16 @@ def whole_number(value: Any) -> int:
 
 Timestamp = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local)]
 Day = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
+# JSON `true` or `false`, and nothing else, checked in pydantic's core (no Python call per
+# field); its refusal (`bool_type`) is worded by `flag_message` where errors are said.
+Flag = StrictBool
 
 
 class Strict(BaseModel):
     # A string longer than the JSON reader takes is refused here too, for events given as dicts.
-    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_STRING)
+    # Built when first used, not at import: a pack's kinds and shapes are built on these where
+    # they are made (core/eventkinds.py), so `check`/`explain` build one kind's (issue 13).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=MAX_STRING, defer_build=True)
 
 
 class EventBase(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .policy import Bilingual, Spec
+from .spec import Bilingual, Spec
 
 
 class LabelsFile(Spec):

@@ -12,21 +12,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import Field, WithJsonSchema, model_validator
+
+from .spec import REWARDS as REWARDS
+from .spec import Bilingual as Bilingual
+from .spec import Spec as Spec
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
-
-
-class Spec(BaseModel):
-    """Every policy model rejects unknown keys: a misspelt key is an error, not a no-op."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Bilingual(Spec):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
 
 
 class CiteSpec(Spec):
@@ -469,7 +462,6 @@ MEASURES = (
     "dismissal",
     "other",
 )
-REWARDS = frozenset({"bonus", "certificate"})  # measures that reward rather than punish
 ONE_OF = "one_of"  # the sanction of a penalty that lists alternatives
 
 

@@ -10,16 +10,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..core.compiled import CompiledLedgerRule, CompiledPolicy
 from ..core.labels import Labels, labels_of
 from ..core.trace import RuleTrace
-from ..model.audit import AuditFinding
 from ..model.citation import Cite
 from ..model.decision import Alternative, Decision, LawCitation, Obligation, Penalty, ValueInForce
 from ..model.money import percent
 from .wording import Wording
+
+if TYPE_CHECKING:  # the audit's findings: an `explain` of one event has none to import
+    from ..model.audit import AuditFinding
 
 Lang = Literal["zh", "en"]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.fingerprint import policy_hash
-from ..core.loader import default_policy_dir
+from ..core.places import default_policy_dir
 from ..errors import Finding, PolicyError
 from ..policy import Policy, load_policy
 from ..tools.lint import lint_compiled
