@@ -89,6 +89,29 @@ def server(folder: Path, tmp_path: Path) -> Iterator[Server]:
             running.process.wait(20)
 
 
+def test_signals_sent_as_soon_as_the_service_says_where_it_serves(tmp_path: Path) -> None:
+    # One process: a SIGHUP at once waits for its handler and reloads (its default action
+    # would end the process); a SIGTERM at once stops the service, not lost before uvicorn's
+    # own handler is in place.
+    log = str(tmp_path / "decisions.sqlite")
+    first = Server(["serve", "--port", "0", "--log", log, "--no-reload"])
+    try:
+        first.process.send_signal(signal.SIGHUP)
+        assert first.wait_for("reloaded policy")
+        assert call("POST", first.url + "/v1/evaluate", EXAMPLE).status == 200
+        assert first.stop() == 0
+    finally:
+        if first.process.poll() is None:
+            first.process.kill()
+    second = Server(["serve", "--port", "0", "--no-log", "--no-reload"])
+    try:
+        second.process.send_signal(signal.SIGTERM)
+        assert second.process.wait(60) == 0
+    finally:
+        if second.process.poll() is None:
+            second.process.kill()
+
+
 def test_serve_decides_reloads_on_sighup_and_stops_cleanly(
     server: Server, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -65,6 +65,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"cannot listen on `{args.host}:{args.port}`: {error.strerror or error}"
         ) from None
     active = holder.active.summary
+    run.hold_signals()  # from the line below on, a signal waits for the service's handlers
     where = "no decision log" if log is None else f"decision log `{log.path}`"
     reload = "reload over HTTP with the token" if access.token is not None else "reload over HTTP off"
     say(
@@ -79,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else:
             run.serve(holder, log, sock, **options)
     finally:
+        run.release_signals()
         sock.close()
         if log is not None:
             log.close()

@@ -99,15 +99,18 @@ def serve(
         threading.Thread(target=lambda: report(describe(holder.reload())), daemon=True).start()
 
     def quiet(_signal: int, _frame: FrameType | None) -> None:
-        # uvicorn re-raises the signal that stopped it once it is down; by then there is nothing to do.
-        return None
+        # Before uvicorn's own handler is in place (the heap settling, the checkpointer's
+        # start), a stop must not be lost: uvicorn starts and stops at once when it finds
+        # should_exit set. After it is down, it re-raises the signal that stopped it: no-op then.
+        server.should_exit = True
 
     saved = {}
     if threading.current_thread() is threading.main_thread():
         for sig, handler in ((signal.SIGHUP, hangup), (signal.SIGINT, quiet), (signal.SIGTERM, quiet)):
             saved[sig] = signal.signal(sig, handler)
-        # A worker is forked with SIGHUP blocked (`serve_workers`): one sent meanwhile reloads now.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+        # Held since the service said where it serves (`hold_signals`), or since a worker's
+        # fork: one sent meanwhile is handled now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)
     checkpoints = _checkpointer(log) if checkpointer else None
     holder.after_swap = functools.partial(settle_heap, everything=True)
     settle_heap()
@@ -118,6 +121,25 @@ def serve(
             signal.signal(sig, previous)
         if checkpoints is not None:
             checkpoints.close()
+
+
+def hold_signals() -> None:
+    """Block SIGHUP, SIGINT and SIGTERM in this thread until `serve` or `_supervise` has its
+    handlers in place.
+
+    Once the service says where it serves, a client may signal it at once: SIGHUP's default
+    action would end the process instead of reloading, and a stop would end it without its
+    clean shutdown. Blocked, the signal waits for the handler. Only the main thread takes
+    signals in Python, so elsewhere there is nothing to hold.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, _PASSED_ON)
+
+
+def release_signals() -> None:
+    """Undo `hold_signals` once serving is over (a caller that runs the command in its process)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)
 
 
 def settle_heap(everything: bool = False) -> None:
@@ -168,8 +190,8 @@ def serve_workers(
                 _die_with(parent)
                 for sig in _PASSED_ON:
                     signal.signal(sig, signal.SIG_DFL)
-                # SIGINT and SIGTERM stop a worker at once; SIGHUP waits for `serve`'s handler.
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+                # The three stay blocked until `serve`'s handlers are in place: a stop sent
+                # while a worker starts ends it cleanly, a SIGHUP reloads it.
                 for other, (keeper_end, worker_end) in enumerate(pairs):
                     keeper_end.close()
                     if other != number:
