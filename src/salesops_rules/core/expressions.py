@@ -19,7 +19,7 @@ import ast
 import decimal
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -594,12 +594,9 @@ class _Checker:
         role_type = records_type.item("role")
         roles = role_type.enum if role_type is not None and role_type.enum else ()
         if not (isinstance(role, ast.Constant) and role.value in roles):
-            close = closest(str(getattr(role, "value", "")), roles)
             raise ExpressionError(
                 f"`{self._src(role)}` is not a role",
-                ("did you mean " + repr(close) + "? " if close else "")
-                + "roles: "
-                + ", ".join(f"`{r}`" for r in roles),
+                _among(str(getattr(role, "value", "")), roles, "roles"),
             )
 
     def _sum_of(self, node: ast.Call) -> None:
@@ -612,12 +609,9 @@ class _Checker:
             )
         numbers = [n for n, t in typ.items if t.kind == "number"]
         if not (isinstance(name, ast.Constant) and name.value in numbers):
-            close = closest(str(getattr(name, "value", "")), numbers)
             raise ExpressionError(
                 f"`{self._src(name)}` is not a number field of `{self._src(records)}`",
-                ("did you mean " + repr(close) + "? " if close else "")
-                + "its number fields: "
-                + ", ".join(f"`{n}`" for n in numbers),
+                _among(str(getattr(name, "value", "")), numbers, "its number fields"),
             )
 
     def _Compare(self, node: ast.Compare) -> Type:
@@ -673,14 +667,21 @@ class _Checker:
             for value in literal_type.enum:
                 if value not in field_enum:
                     other = rn if node is ln else ln
-                    close = closest(value, field_enum)
                     raise ExpressionError(
                         f"`{self._src(other)}` is never `{value!r}`",
-                        ("did you mean " + repr(close) + "? " if close else "")
-                        + "its values: "
-                        + ", ".join(f"`{v}`" for v in field_enum),
+                        _among(value, field_enum, "its values"),
                     )
         del element
+
+
+def _among(word: str, choices: Collection[str], label: str) -> str:
+    """The help of a word that is not one of `choices`: the close one, if any, then them all."""
+    close = closest(word, choices)
+    return (
+        ("did you mean " + repr(close) + "? " if close else "")
+        + f"{label}: "
+        + ", ".join(f"`{c}`" for c in choices)
+    )
 
 
 def _is_literal(node: ast.expr) -> bool:
