@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,6 +18,32 @@ POLICIES = TESTS / "policies"
 MINI = POLICIES / "mini"
 SHIPPED = TESTS.parent / "policy"
 DEPOSIT_60 = POLICIES / "deposit-60"
+
+
+def contract(date: str, product_class: str = "custom", customer: str = "new", **extra: Any) -> dict[str, Any]:
+    """A contract event of 12000 prepared by E-1, dated `date`: the tests of dated packs vary the rest."""
+    return {
+        "kind": "contract",
+        "id": f"C-{date}-{product_class}",
+        "date": date,
+        "customer": {"id": "K-1", "type": customer, "legal_form": "company"},
+        "product_class": product_class,
+        "amount": "12000",
+        "prepared_by": "E-1",
+        **extra,
+    }
+
+
+# A contract the mini pack (policies/mini) judges: a new company customer, stock, 12000.
+MINI_CONTRACT: dict[str, Any] = {
+    "kind": "contract",
+    "id": "C-1",
+    "date": "2011-12-01",
+    "customer": {"id": "K", "type": "new", "legal_form": "company"},
+    "product_class": "stock",
+    "amount": "12000",
+    "prepared_by": "E1",
+}
 
 
 def assemble(target: Path, *layers: Path) -> Path:

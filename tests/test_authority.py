@@ -8,20 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from editor_support import MINI, MINI_CONTRACT
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.tools import lint
 
-MINI = Path(__file__).parent / "policies" / "mini"
-
-EVENT = {
-    "kind": "contract",
-    "id": "C-1",
-    "date": "2011-12-01",
-    "customer": {"id": "K", "type": "new", "legal_form": "company"},
-    "product_class": "stock",
-    "amount": "12000",
-    "prepared_by": "E1",
-}
+EVENT = MINI_CONTRACT
 
 # A table with no row for an amount over 10000: the rule is silent on the event above.
 GAP = """

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editor_support import MINI, POLICIES, SHIPPED, assemble, deposit_60, deposit_dated
+from editor_support import MINI, POLICIES, SHIPPED, assemble, contract, deposit_60, deposit_dated
 from salesops_rules import Policy, PolicyError, load_policy
 from salesops_rules.core.compiled import DatedValue
 from salesops_rules.render.explain import lines
@@ -26,19 +26,6 @@ from salesops_rules.tools import lint
 from salesops_rules.tools.cases import load_cases, run_case
 
 CASES = load_cases(POLICIES / "deposit-dated" / "cases.yaml")
-
-
-def contract(date: str, product_class: str = "custom", customer: str = "new", **extra: Any) -> dict[str, Any]:
-    return {
-        "kind": "contract",
-        "id": f"C-{date}-{product_class}",
-        "date": date,
-        "customer": {"id": "K-1", "type": customer, "legal_form": "company"},
-        "product_class": product_class,
-        "amount": "12000",
-        "prepared_by": "E-1",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")

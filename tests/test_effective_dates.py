@@ -7,25 +7,12 @@ instead of 50%), with two editions declared in policy.yaml (tests/policies/depos
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from editor_support import MINI, SHIPPED, assemble, deposit_60
+from editor_support import MINI, SHIPPED, assemble, contract, deposit_60
 from salesops_rules import PolicyError, load_policy
 from salesops_rules.tools import lint
-
-
-def contract(date: str, product_class: str = "custom", customer: str = "new") -> dict[str, Any]:
-    return {
-        "kind": "contract",
-        "id": f"C-{date}-{product_class}",
-        "date": date,
-        "customer": {"id": "K-1", "type": customer, "legal_form": "company"},
-        "product_class": product_class,
-        "amount": "12000",
-        "prepared_by": "E-1",
-    }
 
 
 @pytest.fixture(scope="module")

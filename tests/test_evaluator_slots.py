@@ -5,19 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from editor_support import MINI, MINI_CONTRACT
 from salesops_rules import load_policy
 
-MINI = Path(__file__).parent / "policies" / "mini"
-
-EVENT = {
-    "kind": "contract",
-    "id": "C-1",
-    "date": "2011-12-01",
-    "customer": {"id": "K", "type": "new", "legal_form": "company"},
-    "product_class": "stock",
-    "amount": "12000",
-    "prepared_by": "E1",
-}
+EVENT = MINI_CONTRACT
 
 
 def _policy(tmp_path: Path, rules: str):  # type: ignore[no-untyped-def]
