@@ -110,7 +110,7 @@ def serve(
             saved[sig] = signal.signal(sig, handler)
         # Held since the service said where it serves (`hold_signals`), or since a worker's
         # fork: one sent meanwhile is handled now.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)
+        release_signals()
     checkpoints = _checkpointer(log) if checkpointer else None
     holder.after_swap = functools.partial(settle_heap, everything=True)
     settle_heap()
@@ -172,7 +172,7 @@ def serve_workers(
     """`serve` in `workers` forked processes on `sock`; returns once all have stopped (1 if one failed)."""
     # Until the parent's handlers are in place (`_supervise`) and a worker's (`serve`), a
     # signal would kill the process it reached: it waits, blocked, instead.
-    signal.pthread_sigmask(signal.SIG_BLOCK, _PASSED_ON)
+    hold_signals()
     path = log.path if log is not None else None
     if log is not None:
         log.close()  # an SQLite connection must not cross a fork: the log is opened again below
@@ -218,7 +218,7 @@ def serve_workers(
         _tell(pids, signal.SIGTERM)
         raise
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)
+        release_signals()
         if keeper is not None:
             keeper.close()
 
@@ -238,7 +238,7 @@ def _supervise(pids: list[int]) -> int:
     saved = {sig: signal.signal(sig, handler) for sig, handler in (
         (signal.SIGHUP, hangup), (signal.SIGINT, stop), (signal.SIGTERM, stop),
     )}  # fmt: skip
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PASSED_ON)  # blocked since before the forks
+    release_signals()  # blocked since before the forks
     failed = False
     try:
         running = set(pids)
